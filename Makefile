@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# agentprof: make | make test | make demo | make bench | make deps
+.DELETE_ON_ERROR:
+.SECONDARY:
+.SUFFIXES:
+
+OUT       := build
+ARCH      := x86
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+CC        ?= cc
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -fno-omit-frame-pointer -MMD -MP
+CPPFLAGS  += -I$(OUT) -Ibpf -Iuser -D_GNU_SOURCE
+LDLIBS    += -lbpf -lelf -lz -ljansson -l:libiberty.a
+BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
+	      -Ivmlinux/$(ARCH) -Ibpf -I/usr/include/$(MULTIARCH)
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_OBJS := $(patsubst %.c,$(OUT)/%.o,$(USER_SRCS))
+UNIT_OBJS := $(patsubst %.c,$(OUT)/%.o,$(wildcard tests/unit/*.c))
+INTEG_OBJS := $(patsubst %.c,$(OUT)/%.o,$(wildcard tests/integration/*.c))
+WORKLOADS := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(wildcard tests/workloads/*.c))
+DEPFILES  := $(shell find $(OUT) -name '*.d' 2>/dev/null)
+
+.PHONY: all deps test unit integration demo bench clean
+all: deps $(OUT)/agentprof $(OUT)/demo-agent
+
+deps:
+	@tools/deps.sh
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+# Objects of user/ and tests/ may include any skeleton.
+$(OUT)/%.o: %.c | $(SKELS)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
+
+$(OUT)/libagentprof.a: $(USER_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUT)/agentprof: $(OUT)/user/main.o $(OUT)/libagentprof.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/test-unit: $(UNIT_OBJS) $(OUT)/libagentprof.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcriterion -o $@
+
+$(OUT)/test-integration: $(INTEG_OBJS) $(OUT)/libagentprof.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcriterion -o $@
+
+# Test workloads and the demo keep frame pointers so that FP unwinding sees their callers.
+WORKLOAD_CFLAGS := -std=gnu11 -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -pthread \
+		   -Wall -Wextra -Werror
+$(OUT)/workloads/%: tests/workloads/%.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< -o $@
+
+$(OUT)/demo-agent: tools/demo/demo_agent.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< -o $@
+
+$(OUT)/bpf:
+	@mkdir -p $@
+
+unit: deps $(OUT)/test-unit
+	$(OUT)/test-unit
+
+integration: deps $(OUT)/agentprof $(OUT)/test-integration $(WORKLOADS)
+	$(OUT)/test-integration
+
+test: deps
+	@$(MAKE) --no-print-directory unit integration
+
+demo: all
+	@tools/demo/run.sh
+
+bench: all $(WORKLOADS)
+	@tools/bench/run.sh
+
+clean:
+	rm -rf $(OUT)
+
+-include $(DEPFILES)

@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Function symbols of one ELF file with libelf. The file belongs to the target and may be
+ * hostile: every size and index is checked by gelf_* or here, never trusted.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "elfsyms.h"
+
+#define MAX_SYMBOLS	(4u << 20)	/* more than any real binary; bounds memory on a hostile one */
+#define MAX_BUILD_ID	64
+
+struct sym {
+	uint64_t addr, size;
+	const char *name;	/* into names */
+	int global;
+};
+
+struct segment {
+	uint64_t offset, vaddr, filesz;
+};
+
+struct elf_syms {
+	struct sym *syms;
+	size_t n, cap;
+	char *names;		/* all names, NUL-separated */
+	size_t names_len, names_cap;
+	struct segment *segs;
+	size_t nsegs;
+	char build_id[2 * MAX_BUILD_ID + 1];
+};
+
+static int open_elf(const char *root, const char *path, int *fd, Elf **elf)
+{
+	char full[PATH_MAX];
+
+	if (snprintf(full, sizeof(full), "%s%s", root, path) >= (int)sizeof(full))
+		return -ENAMETOOLONG;
+	*fd = open(full, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return -errno;
+	*elf = elf_begin(*fd, ELF_C_READ_MMAP, NULL);
+	if (!*elf || elf_kind(*elf) != ELF_K_ELF) {
+		if (*elf)
+			elf_end(*elf);
+		close(*fd);
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+static int add_name(struct elf_syms *s, const char *name, size_t namelen, size_t *at)
+{
+	size_t len = namelen + 1;
+
+	if (s->names_len + len > s->names_cap) {
+		size_t cap = s->names_cap ? s->names_cap * 2 : 65536;
+		char *p;
+
+		while (cap < s->names_len + len)
+			cap *= 2;
+		p = realloc(s->names, cap);
+		if (!p)
+			return -ENOMEM;
+		s->names = p;
+		s->names_cap = cap;
+	}
+	memcpy(s->names + s->names_len, name, namelen);
+	s->names[s->names_len + namelen] = '\0';
+	*at = s->names_len;
+	s->names_len += len;
+	return 0;
+}
+
+/* Section data, decompressed when SHF_COMPRESSED (debug files often are). */
+static Elf_Data *section_data(Elf_Scn *scn, GElf_Shdr *sh)
+{
+	if ((sh->sh_flags & SHF_COMPRESSED) && elf_compress(scn, 0, 0) < 0)
+		return NULL;
+	if (!gelf_getshdr(scn, sh))
+		return NULL;
+	return elf_getdata(scn, NULL);
+}
+
+static int load_symtab(struct elf_syms *s, Elf *elf, Elf_Scn *scn, GElf_Shdr *sh)
+{
+	Elf_Data *data = section_data(scn, sh);
+	size_t count, i;
+
+	if (!data || sh->sh_entsize == 0)
+		return 0;
+	count = data->d_size / sh->sh_entsize;
+	for (i = 0; i < count; i++) {
+		GElf_Sym sym;
+		const char *name;
+		size_t at;
+		int type;
+
+		if (!gelf_getsym(data, i, &sym))
+			break;
+		type = GELF_ST_TYPE(sym.st_info);
+		if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF ||
+		    !sym.st_value)
+			continue;
+		name = elf_strptr(elf, sh->sh_link, sym.st_name);	/* bounds-checked by libelf */
+		if (!name || !*name || *name == '@')
+			continue;
+		if (s->n == s->cap) {
+			struct sym *v;
+
+			if (s->cap >= MAX_SYMBOLS)
+				return -E2BIG;
+			v = realloc(s->syms, (s->cap ? s->cap * 2 : 1024) * sizeof(*v));
+			if (!v)
+				return -ENOMEM;
+			s->syms = v;
+			s->cap = s->cap ? s->cap * 2 : 1024;
+		}
+		/* "memcpy@@GLIBC_2.14": the version says nothing about where the time went */
+		if (add_name(s, name, strcspn(name, "@"), &at))
+			return -ENOMEM;
+		s->syms[s->n++] = (struct sym){
+			.addr = sym.st_value,
+			.size = sym.st_size,
+			.name = (const char *)(uintptr_t)at,	/* offset until names stops moving */
+			.global = GELF_ST_BIND(sym.st_info) != STB_LOCAL,
+		};
+	}
+	return 0;
+}
+
+/* Loads .symtab (or, with dynsym set, .dynsym); returns how many sections were found or -errno. */
+static int load_symbols(struct elf_syms *s, Elf *elf, int dynsym)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	int found = 0, err;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &sh))
+			return -EINVAL;
+		if (sh.sh_type != (dynsym ? SHT_DYNSYM : SHT_SYMTAB))
+			continue;
+		err = load_symtab(s, elf, scn, &sh);
+		if (err)
+			return err;
+		found++;
+	}
+	return found;
+}
+
+static void load_segments(struct elf_syms *s, Elf *elf)
+{
+	size_t n, i;
+
+	if (elf_getphdrnum(elf, &n) || !n)
+		return;
+	s->segs = calloc(n, sizeof(*s->segs));
+	if (!s->segs)
+		return;
+	for (i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		s->segs[s->nsegs++] = (struct segment){ ph.p_offset, ph.p_vaddr, ph.p_filesz };
+	}
+}
+
+static void load_build_id(struct elf_syms *s, Elf *elf)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		size_t off = 0, name_off, desc_off;
+		Elf_Data *data;
+		GElf_Nhdr nh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		while ((off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+			const unsigned char *desc = (const unsigned char *)data->d_buf + desc_off;
+
+			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+			    memcmp((char *)data->d_buf + name_off, "GNU", 4) ||
+			    !nh.n_descsz || nh.n_descsz > MAX_BUILD_ID)
+				continue;
+			for (size_t i = 0; i < nh.n_descsz; i++)
+				sprintf(s->build_id + 2 * i, "%02x", desc[i]);
+			return;
+		}
+	}
+}
+
+static const char *debuglink(Elf *elf)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh))
+			return NULL;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!name || strcmp(name, ".gnu_debuglink"))
+			continue;
+		data = elf_getdata(scn, NULL);
+		/* a NUL-terminated file name, then padding and a CRC */
+		if (!data || !data->d_buf || !memchr(data->d_buf, '\0', data->d_size))
+			return NULL;
+		name = data->d_buf;
+		return *name && !strchr(name, '/') ? name : NULL;
+	}
+	return NULL;
+}
+
+#define MAX_CANDIDATES 4
+
+/* Appends a candidate path unless it does not fit: a truncated path would name another file. */
+__attribute__((format(printf, 3, 4)))
+static void add_candidate(char cand[][PATH_MAX], int *n, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(cand[*n], PATH_MAX, fmt, ap);
+	va_end(ap);
+	if (len > 0 && len < PATH_MAX)
+		(*n)++;
+}
+
+/* The separate debug file's .symtab, found the way gdb and perf look for it. */
+static void load_debug_file(struct elf_syms *s, const char *root, const char *path,
+			    const char *debug_root, const char *link)
+{
+	char cand[MAX_CANDIDATES][PATH_MAX], dir[PATH_MAX];
+	int ncand = 0;
+
+	if (!debug_root)
+		return;
+	if (strlen(s->build_id) > 2)
+		add_candidate(cand, &ncand, "%s/.build-id/%.2s/%s.debug", debug_root, s->build_id,
+			      s->build_id + 2);
+	if (link && strlen(path) < sizeof(dir)) {
+		strcpy(dir, path);
+		dirname(dir);
+		add_candidate(cand, &ncand, "%s/%s", dir, link);
+		add_candidate(cand, &ncand, "%s/.debug/%s", dir, link);
+		add_candidate(cand, &ncand, "%s%s/%s", debug_root, dir, link);
+	}
+	for (int i = 0; i < ncand; i++) {
+		Elf *elf;
+		int fd;
+
+		if (!strcmp(cand[i], path) || open_elf(root, cand[i], &fd, &elf))
+			continue;
+		int found = load_symbols(s, elf, 0);
+
+		elf_end(elf);
+		close(fd);
+		if (found > 0)
+			return;
+	}
+}
+
+static int cmp_sym(const void *a, const void *b)
+{
+	const struct sym *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return (x->addr > y->addr) - (x->addr < y->addr);
+	/* among aliases prefer the global name, then the one with a size */
+	if (x->global != y->global)
+		return y->global - x->global;
+	return (y->size > x->size) - (y->size < x->size);
+}
+
+struct elf_syms *elf_syms__open(const char *root, const char *path, const char *debug_root)
+{
+	struct elf_syms *s;
+	int fd, err, found;
+	Elf *elf;
+
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		errno = ENOSYS;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	err = open_elf(root, path, &fd, &elf);
+	if (err)
+		goto fail;
+	load_segments(s, elf);
+	load_build_id(s, elf);
+	found = load_symbols(s, elf, 0);
+	if (found == 0)
+		load_debug_file(s, root, path, debug_root, debuglink(elf));
+	if (found >= 0)
+		found = load_symbols(s, elf, 1);
+	elf_end(elf);
+	close(fd);
+	if (found < 0) {
+		err = found;
+		goto fail;
+	}
+
+	/* names stopped moving: turn offsets into pointers, sort, drop exact duplicates */
+	for (size_t i = 0; i < s->n; i++)
+		s->syms[i].name = s->names + (uintptr_t)s->syms[i].name;
+	qsort(s->syms, s->n, sizeof(*s->syms), cmp_sym);
+	size_t j = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (j && s->syms[j - 1].addr == s->syms[i].addr)
+			continue;	/* alias, or the .dynsym copy of a .symtab entry */
+		s->syms[j++] = s->syms[i];
+	}
+	s->n = j;
+	return s;
+fail:
+	elf_syms__free(s);
+	errno = -err;
+	return NULL;
+}
+
+void elf_syms__free(struct elf_syms *s)
+{
+	if (!s)
+		return;
+	free(s->syms);
+	free(s->names);
+	free(s->segs);
+	free(s);
+}
+
+int elf_syms__offset_to_vaddr(const struct elf_syms *s, uint64_t offset, uint64_t *vaddr)
+{
+	for (size_t i = 0; i < s->nsegs; i++) {
+		const struct segment *g = &s->segs[i];
+
+		if (offset >= g->offset && offset - g->offset < g->filesz) {
+			*vaddr = offset - g->offset + g->vaddr;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+const char *elf_syms__lookup(const struct elf_syms *s, uint64_t vaddr, uint64_t *off)
+{
+	size_t lo = 0, hi = s->n;
+	const struct sym *sym;
+
+	/* last symbol with addr <= vaddr */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->syms[mid].addr <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	sym = &s->syms[lo - 1];
+	/* a sized symbol ends where its size says; an unsized one runs to the next symbol */
+	if (sym->size && vaddr - sym->addr >= sym->size)
+		return NULL;
+	*off = vaddr - sym->addr;
+	return sym->name;
+}
+
+const char *elf_syms__build_id(const struct elf_syms *s)
+{
+	return s->build_id;
+}
+
+size_t elf_syms__count(const struct elf_syms *s)
+{
+	return s->n;
+}

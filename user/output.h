@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Output formats of a recording: each one file in the output directory, chosen through a table. */
+#ifndef OUTPUT_H
+#define OUTPUT_H
+
+#include <stdio.h>
+#include "profile.h"
+
+struct output_ops {
+	const char *file;
+	int (*write)(FILE *f, const struct profile *p);
+};
+
+extern const struct output_ops folded_cpu_output;	/* cpu.folded */
+extern const struct output_ops report_json_output;	/* report.json */
+
+/* The human summary on stdout: totals, drops, the hottest functions. */
+/* Sum of the drop counters (all but CNT_SAMPLES). */
+uint64_t profile_drops(const struct profile *p);
+void print_summary(FILE *f, const struct profile *p, const char *outdir);
+
+#endif /* OUTPUT_H */

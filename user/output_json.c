@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* report.json: what was recorded, for how long, what was dropped, per thread and per function. */
+#include <errno.h>
+#include <stdlib.h>
+#include <jansson.h>
+#include "output.h"
+#include "text.h"
+
+#define TOP_FUNCTIONS 20
+
+static const char *const drop_names[NR_COUNTERS] = {
+	[CNT_STACK_COLLISION] = "stack_collision",
+	[CNT_STACK_FULL] = "stack_map_full",
+	[CNT_STACK_OTHER] = "stack_error",
+	[CNT_SAMPLE_MAP_FULL] = "sample_map_full",
+};
+
+/* Every string from the target goes through here: jansson refuses invalid UTF-8. */
+static json_t *jstr(const char *s)
+{
+	char buf[1024];
+
+	utf8_sanitize(s, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *drops_json(const struct profile *p)
+{
+	json_t *o = json_object();
+
+	for (int c = 0; c < NR_COUNTERS; c++)
+		if (drop_names[c])
+			json_object_set_new(o, drop_names[c], json_integer(p->counters[c]));
+	return o;
+}
+
+static json_t *threads_json(const struct profile *p)
+{
+	struct thread_count *tc;
+	ssize_t n = profile__thread_counts(p, &tc);
+	json_t *a = json_array();
+
+	for (ssize_t i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:I, s:o, s:I}", "tid", (json_int_t)tc[i].tid,
+						   "comm", jstr(tc[i].comm), "samples",
+						   (json_int_t)tc[i].count));
+	if (n >= 0)
+		free(tc);
+	return n < 0 ? NULL : a;
+}
+
+static json_t *functions_json(const struct profile *p)
+{
+	struct name_count *nc;
+	ssize_t n = profile__leaf_counts(p, &nc);
+	json_t *a = json_array();
+
+	for (ssize_t i = 0; i < n && i < TOP_FUNCTIONS; i++)
+		json_array_append_new(a, json_pack("{s:o, s:I}", "name", jstr(nc[i].name),
+						   "self_samples", (json_int_t)nc[i].count));
+	if (n >= 0)
+		free(nc);
+	return n < 0 ? NULL : a;
+}
+
+static int write_report(FILE *f, const struct profile *p)
+{
+	json_t *root;
+	int err;
+
+	root = json_pack("{s:I, s:o, s:I, s:I, s:i, s:I, s:b, s:o, s:o, s:o}",
+			 "pid", (json_int_t)p->pid,
+			 "comm", jstr(p->comm),
+			 "start_unix_ns", (json_int_t)p->start_unix_ns,
+			 "duration_ns", (json_int_t)p->duration_ns,
+			 "frequency_hz", (int)p->freq_hz,
+			 "samples", (json_int_t)p->total,
+			 "target_exited", p->target_exited,
+			 "drops", drops_json(p),
+			 "threads", threads_json(p),
+			 "top_functions", functions_json(p));
+	if (!root)
+		return -ENOMEM;
+	err = json_dumpf(root, f, JSON_INDENT(2)) ? -EIO : 0;
+	if (!err && fputc('\n', f) == EOF)
+		err = -EIO;
+	json_decref(root);
+	return err;
+}
+
+const struct output_ops report_json_output = { "report.json", write_report };
+
+uint64_t profile_drops(const struct profile *p)
+{
+	uint64_t n = 0;
+
+	for (int c = 0; c < NR_COUNTERS; c++)
+		if (drop_names[c])
+			n += p->counters[c];
+	return n;
+}

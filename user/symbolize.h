@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Turns a target's user and kernel addresses into frame names, reading each binary once. */
+#ifndef SYMBOLIZE_H
+#define SYMBOLIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct syms_cache;
+
+/* NULL and errno on failure. Reads /proc/PID/maps once; call refresh to follow dlopen. */
+struct syms_cache *syms_cache__new(pid_t pid);
+void syms_cache__free(struct syms_cache *c);
+/* Re-reads the target's mappings; keeps the last good ones when the target is gone. */
+int syms_cache__refresh(struct syms_cache *c);
+
+/*
+ * Writes the frame name of a user address into buf: "func", "libfoo.so+0x1a2b" when the file
+ * has no symbol there, "[unknown]" when no mapping holds it. is_return: the address is a
+ * return address (every frame but the leaf), so the call is the byte before it.
+ */
+void syms_cache__user(struct syms_cache *c, uint64_t addr, bool is_return, char *buf, size_t len);
+/* Same for a kernel address, from /proc/kallsyms (loaded on first use). */
+void syms_cache__kernel(struct syms_cache *c, uint64_t addr, bool is_return, char *buf, size_t len);
+
+#endif /* SYMBOLIZE_H */
