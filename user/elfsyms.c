@@ -20,6 +20,7 @@
 
 struct sym {
 	uint64_t addr, size;
+	uint64_t end;		/* addr + size; for an unsized symbol, the end of its section */
 	const char *name;	/* into names */
 	int global;
 };
@@ -90,6 +91,23 @@ static Elf_Data *section_data(Elf_Scn *scn, GElf_Shdr *sh)
 	return elf_getdata(scn, NULL);
 }
 
+/*
+ * An unsized symbol (_init, hand-written assembly) covers up to the end of its section, not
+ * beyond: otherwise _init would claim the PLT stubs that follow it.
+ */
+static uint64_t symbol_end(Elf *elf, const GElf_Sym *sym)
+{
+	Elf_Scn *scn;
+	GElf_Shdr sh;
+
+	if (sym->st_size)
+		return sym->st_value + sym->st_size;
+	if (sym->st_shndx >= SHN_LORESERVE || !(scn = elf_getscn(elf, sym->st_shndx)) ||
+	    !gelf_getshdr(scn, &sh) || sym->st_value < sh.sh_addr)
+		return sym->st_value;
+	return sh.sh_addr + sh.sh_size;
+}
+
 static int load_symtab(struct elf_syms *s, Elf *elf, Elf_Scn *scn, GElf_Shdr *sh)
 {
 	Elf_Data *data = section_data(scn, sh);
@@ -130,6 +148,7 @@ static int load_symtab(struct elf_syms *s, Elf *elf, Elf_Scn *scn, GElf_Shdr *sh
 		s->syms[s->n++] = (struct sym){
 			.addr = sym.st_value,
 			.size = sym.st_size,
+			.end = symbol_end(elf, &sym),
 			.name = (const char *)(uintptr_t)at,	/* offset until names stops moving */
 			.global = GELF_ST_BIND(sym.st_info) != STB_LOCAL,
 		};
@@ -384,8 +403,7 @@ const char *elf_syms__lookup(const struct elf_syms *s, uint64_t vaddr, uint64_t 
 	if (!lo)
 		return NULL;
 	sym = &s->syms[lo - 1];
-	/* a sized symbol ends where its size says; an unsized one runs to the next symbol */
-	if (sym->size && vaddr - sym->addr >= sym->size)
+	if (vaddr >= sym->end)
 		return NULL;
 	*off = vaddr - sym->addr;
 	return sym->name;
