@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* cpu.folded: "comm;root;...;leaf count", one line per distinct stack, for flame graphs. */
+/*
+ * cpu.folded: "comm;root;...;leaf count", one line per distinct stack, for flame graphs. The comm
+ * is the thread's name, as `perf script | stackcollapse-perf.pl` has it: agents name their threads.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include "folded.h"
@@ -20,7 +23,7 @@ static int write_folded(FILE *f, const struct profile *p)
 		if (!v)
 			goto out;
 		frames = v;
-		frames[0] = p->comm;
+		frames[0] = s->comm;
 		for (uint32_t j = 0; j < s->nframes; j++)
 			frames[j + 1] = s->frames[j];
 		err = folded__add(fd, frames, s->nframes + 1, s->count);

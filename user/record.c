@@ -50,51 +50,54 @@ static const struct argp_option options[] = {
 	{},
 };
 
-static int parse_number(struct argp_state *state, const char *what, const char *arg, long min, long max,
-			long *out)
+/* Usage errors are one line each (argp_error would add a second); the caller exits 2. */
+static error_t parse_number(const char *what, const char *arg, long min, long max, long *out)
 {
-	int err = parse_long(arg, min, max, out);
-
-	if (err)
-		argp_error(state, "%s must be an integer from %ld to %ld, not '%s'", what, min, max, arg);
-	return err;
+	if (parse_long(arg, min, max, out) == 0)
+		return 0;
+	pr_warn("%s must be an integer from %ld to %ld, not '%s'\n", what, min, max, arg);
+	return EINVAL;
 }
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
+	error_t err = 0;
 	long v;
 
+	(void)state;
 	switch (key) {
 	case 'p':
-		parse_number(state, "PID", arg, 1, INT32_MAX, &v);
+		err = parse_number("PID", arg, 1, INT32_MAX, &v);
 		env.pid = v;
 		break;
 	case 'd':
-		parse_number(state, "duration", arg, 1, 7 * 24 * 3600, &env.duration_s);
+		err = parse_number("duration", arg, 1, 7 * 24 * 3600, &env.duration_s);
 		break;
 	case 'F':
-		parse_number(state, "frequency", arg, 1, 10000, &env.freq_hz);
+		err = parse_number("frequency", arg, 1, 10000, &env.freq_hz);
 		break;
 	case 'o':
 		env.outdir = arg;
 		break;
 	case OPT_STACK_STORAGE:
-		parse_number(state, "stack storage size", arg, 16, 1 << 22, &env.stack_entries);
+		err = parse_number("stack storage size", arg, 16, 1 << 22, &env.stack_entries);
 		break;
 	case 'v':
 		log_verbosity++;
 		break;
 	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		break;
+		pr_warn("unexpected argument '%s'\n", arg);
+		return EINVAL;
 	case ARGP_KEY_END:
-		if (!env.pid)
-			argp_error(state, "which process? give -p PID");
+		if (!env.pid) {
+			pr_warn("which process? give -p PID\n");
+			return EINVAL;
+		}
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
-	return 0;
+	return err;
 }
 
 static const struct argp argp = {
