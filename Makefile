@@ -72,7 +72,7 @@ $(OUT)/test-integration: $(INTEG_OBJS) $(OUT)/libagentprof.a
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcriterion -o $@
 
 # Test workloads and the demo keep frame pointers so that FP unwinding sees their callers.
-WORKLOAD_CFLAGS := -std=gnu11 -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -pthread \
+WORKLOAD_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -pthread \
 		   -Wall -Wextra -Werror
 $(OUT)/workloads/%: tests/workloads/%.c
 	@mkdir -p $(@D)
@@ -90,7 +90,7 @@ unit: deps $(OUT)/test-unit
 	$(OUT)/test-unit
 
 integration: deps $(OUT)/agentprof $(OUT)/test-integration $(WORKLOADS)
-	$(OUT)/test-integration
+	$(OUT)/test-integration --jobs 1 --verbose
 
 test: deps
 	@$(MAKE) --no-print-directory unit integration

@@ -32,15 +32,15 @@ static __attribute__((noinline)) void spin(double ms)
 }
 
 /* The increments after spin() keep it a call, not a tail jump that would hide the caller. */
-__attribute__((noinline)) void hot_eighty(void)
+__attribute__((noinline)) void hot_eighty(double scale)
 {
-	spin(8.0);
+	spin(40.0 * scale);
 	sink++;
 }
 
-__attribute__((noinline)) void hot_twenty(void)
+__attribute__((noinline)) void hot_twenty(double scale)
 {
-	spin(2.0);
+	spin(10.0 * scale);
 	sink++;
 }
 
@@ -53,8 +53,11 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	do {
-		hot_eighty();
-		hot_twenty();
+		/* a varying cycle: a fixed one could alias with the sampling period and skew the split */
+		double scale = 0.5 + (double)rand() / RAND_MAX;
+
+		hot_eighty(scale);
+		hot_twenty(scale);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 	} while (now.tv_sec - start.tv_sec + (now.tv_nsec - start.tv_nsec) / 1e9 < seconds);
 	return 0;

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Integration-test helpers: start workloads, run build/agentprof, read what it wrote. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "harness.h"
+
+void require_root(void)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root: loads BPF programs and attaches perf events");
+}
+
+pid_t start_workload(char *const argv[])
+{
+	char line[64] = "";
+	int fds[2];
+	pid_t pid;
+	FILE *f;
+
+	cr_assert_eq(pipe(fds), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	f = fdopen(fds[0], "r");
+	cr_assert(fgets(line, sizeof(line), f), "workload %s printed nothing", argv[0]);
+	fclose(f);
+	return pid;
+}
+
+void stop_workload(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static void drain(int fd, char **buf, size_t *len)
+{
+	char chunk[4096];
+	ssize_t n = read(fd, chunk, sizeof(chunk));
+
+	if (n <= 0)
+		return;
+	*buf = realloc(*buf, *len + n + 1);
+	memcpy(*buf + *len, chunk, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+}
+
+void run_cmd(char *const argv[], struct run *r)
+{
+	int out[2], err[2], status;
+	size_t olen = 0, elen = 0;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	r->out = calloc(1, 1);
+	r->err = calloc(1, 1);
+	cr_assert(pipe(out) == 0 && pipe(err) == 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	for (;;) {
+		struct pollfd p[2] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 } };
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents)
+			drain(out[0], &r->out, &olen);
+		if (p[1].revents)
+			drain(err[0], &r->err, &elen);
+		if ((p[0].revents & POLLHUP) && !(p[0].revents & POLLIN) &&
+		    (p[1].revents & POLLHUP) && !(p[1].revents & POLLIN))
+			break;
+	}
+	close(out[0]);
+	close(err[0]);
+	waitpid(pid, &status, 0);
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+void make_tmpdir(char *buf, size_t len)
+{
+	snprintf(buf, len, "/tmp/agentprof-test.XXXXXX");
+	cr_assert(mkdtemp(buf), "mkdtemp: %s", strerror(errno));
+}
+
+void remove_tree(const char *dir)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (!f)
+		return NULL;
+	if (getdelim(&buf, &len, '\0', f) < 0) {
+		free(buf);
+		buf = strdup("");
+	}
+	fclose(f);
+	return buf;
+}
+
+uint64_t folded_sum(const char *folded, const char *needle)
+{
+	uint64_t sum = 0;
+
+	for (const char *line = folded; *line;) {
+		const char *nl = strchrnul(line, '\n');
+		const char *sp = line;
+
+		for (const char *p = line; p < nl; p++)
+			if (*p == ' ')
+				sp = p;
+		if (sp > line) {
+			char *stack = strndup(line, sp - line);
+
+			if (strstr(stack, needle))
+				sum += strtoull(sp + 1, NULL, 10);
+			free(stack);
+		}
+		line = *nl ? nl + 1 : nl;
+	}
+	return sum;
+}
+
+int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+uint64_t cpu_ticks(pid_t pid)
+{
+	char path[64], *stat, *p;
+	unsigned long long ut = 0, st = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	stat = slurp(path);
+	cr_assert(stat, "read %s", path);
+	p = strrchr(stat, ')');
+	/* fields 14 and 15 after the comm; p points at field 2's end */
+	cr_assert(p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2);
+	free(stat);
+	return ut + st;
+}

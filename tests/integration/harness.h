@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Integration-test helpers: start workloads, run build/agentprof, read what it wrote. */
+#ifndef HARNESS_H
+#define HARNESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define AGENTPROF "build/agentprof"
+#define WORKLOAD(name) "build/workloads/" name
+
+struct run {
+	int status;		/* exit code, or 128 + signal */
+	char *out, *err;	/* everything printed, NUL-terminated */
+};
+
+/* Skips the calling test unless it runs as root (BPF needs CAP_BPF + CAP_PERFMON). */
+void require_root(void);
+/* Starts argv[0] with stdout on a pipe; returns its PID after it printed its first line. */
+pid_t start_workload(char *const argv[]);
+/* Kills (SIGKILL) and reaps a workload. */
+void stop_workload(pid_t pid);
+/* Runs argv to completion, capturing its output. */
+void run_cmd(char *const argv[], struct run *r);
+void run_free(struct run *r);
+/* A fresh directory under /tmp; its path is static storage of the caller's buffer. */
+void make_tmpdir(char *buf, size_t len);
+void remove_tree(const char *dir);
+/* The file's contents (NUL-terminated) or NULL. */
+char *slurp(const char *path);
+/* Sum of the counts of the folded lines whose stack contains needle (all lines for ""). */
+uint64_t folded_sum(const char *folded, const char *needle);
+/* Lines in s. */
+int count_lines(const char *s);
+/* utime + stime of a process, in clock ticks. */
+uint64_t cpu_ticks(pid_t pid);
+
+#endif /* HARNESS_H */

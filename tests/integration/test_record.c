@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* `agentprof record` against real workloads: real BPF, real perf events, real symbols. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "harness.h"
+
+static char dir[64], out[128], path[192];
+
+static void setup(void)
+{
+	make_tmpdir(dir, sizeof(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+}
+
+static void teardown(void)
+{
+	remove_tree(dir);
+}
+
+static char *output(const char *name)
+{
+	snprintf(path, sizeof(path), "%s/%s", out, name);
+	return slurp(path);
+}
+
+static void record(pid_t pid, const char *seconds, struct run *r)
+{
+	char pidstr[16];
+
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	run_cmd((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", (char *)seconds, "-o", out, NULL }, r);
+}
+
+TestSuite(record, .init = setup, .fini = teardown, .timeout = 60);
+
+Test(record, cpu_split_80_20)
+{
+	struct run r;
+	char *folded, *report;
+	uint64_t ticks0, ticks1, total, eighty, twenty;
+	double expected, share;
+	pid_t pid;
+
+	require_root();
+	pid = start_workload((char *const[]){ WORKLOAD("hot8020"), "30", NULL });
+	ticks0 = cpu_ticks(pid);
+	record(pid, "5", &r);
+	ticks1 = cpu_ticks(pid);
+	stop_workload(pid);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+
+	folded = output("cpu.folded");
+	cr_assert(folded);
+	total = folded_sum(folded, "");
+	eighty = folded_sum(folded, ";hot_eighty;");
+	twenty = folded_sum(folded, ";hot_twenty;");
+	/* 99 Hz over the CPU time the target really got (the machine is shared) */
+	expected = (ticks1 - ticks0) / (double)sysconf(_SC_CLK_TCK) * 99;
+	cr_log_info("samples %lu (expected ~%.0f), hot_eighty %lu, hot_twenty %lu", total, expected,
+		    eighty, twenty);
+	cr_assert_geq(total, 0.8 * expected, "%lu samples for %.0f expected", total, expected);
+	cr_assert_leq(total, 1.1 * expected + 5, "%lu samples for %.0f expected", total, expected);
+	cr_assert_geq(eighty + twenty, 0.95 * total, "hot functions lost their callers");
+	share = 100.0 * eighty / (eighty + twenty);
+	cr_assert(share >= 70 && share <= 90, "split %.1f/%.1f, want 80/20 +/- 10", share, 100 - share);
+
+	report = output("report.json");
+	cr_assert(report);
+	char needle[64];
+
+	snprintf(needle, sizeof(needle), "\"pid\": %d,", pid);
+	cr_assert(strstr(report, needle), "%s", report);
+	snprintf(needle, sizeof(needle), "\"samples\": %lu,", total);
+	cr_assert(strstr(report, needle), "report and cpu.folded disagree: %s", report);
+	cr_assert(strstr(report, "\"stack_collision\": 0"));
+	cr_assert(strstr(r.out, "hot_eighty") || strstr(r.out, "spin"), "summary: %s", r.out);
+	free(folded);
+	free(report);
+	run_free(&r);
+}
+
+Test(record, names_binary_libc_kernel_and_late_threads)
+{
+	struct run r;
+	char *folded, *report;
+	pid_t pid;
+
+	require_root();
+	pid = start_workload((char *const[]){ WORKLOAD("frames"), "30", NULL });
+	record(pid, "3", &r);	/* the "late" thread starts 1 s after the workload */
+	stop_workload(pid);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	folded = output("cpu.folded");
+	report = output("report.json");
+	cr_assert(folded && report);
+
+	cr_assert_gt(folded_sum(folded, ";kernel_work;") + folded_sum(folded, ";main;"), 0,
+		     "own binary unnamed:\n%s", folded);
+	cr_assert_gt(folded_sum(folded, ";random_r"), 0, "libc unnamed:\n%s", folded);
+	cr_assert_gt(folded_sum(folded, "_[k]"), 0, "no kernel frames:\n%s", folded);
+	cr_assert_eq(folded_sum(folded, "[unknown]_[k]"), 0, "unnamed kernel frames:\n%s", folded);
+	cr_assert(strstr(report, "\"comm\": \"late\""), "thread created after attach missing: %s", report);
+	free(folded);
+	free(report);
+	run_free(&r);
+}
+
+Test(record, stops_when_target_exits)
+{
+	struct run r;
+	char *report;
+	pid_t pid;
+
+	require_root();
+	pid = start_workload((char *const[]){ WORKLOAD("hot8020"), "2", NULL });
+	record(pid, "600", &r);
+	waitpid(pid, NULL, 0);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	report = output("report.json");
+	cr_assert(report && strstr(report, "\"target_exited\": true"), "%s", report);
+	cr_assert(strstr(r.out, "target exited"), "%s", r.out);
+	free(report);
+	run_free(&r);
+}
+
+Test(record, output_is_private)
+{
+	struct run r;
+	struct stat st;
+	pid_t pid;
+
+	require_root();
+	pid = start_workload((char *const[]){ WORKLOAD("hot8020"), "30", NULL });
+	record(pid, "1", &r);
+	stop_workload(pid);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	cr_assert_eq(stat(out, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0700);
+	snprintf(path, sizeof(path), "%s/cpu.folded", out);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0600);
+	run_free(&r);
+}
+
+/* Bad input: one line on stderr, non-zero exit, and no output directory left behind. */
+static void assert_refused(struct run *r, const char *says)
+{
+	struct stat st;
+
+	cr_assert_neq(r->status, 0, "accepted: %s", r->out);
+	cr_assert_eq(count_lines(r->err), 1, "want one line, got:\n%s", r->err);
+	cr_assert(strstr(r->err, says), "stderr does not say '%s': %s", says, r->err);
+	cr_assert_neq(stat(out, &st), 0, "left %s behind", out);
+}
+
+Test(record, refuses_missing_pid)
+{
+	struct run r;
+	pid_t pid;
+
+	require_root();
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);	/* a PID that just became free */
+	record(pid, "1", &r);
+	assert_refused(&r, "no process with PID");
+	run_free(&r);
+}
+
+Test(record, refuses_bad_numbers)
+{
+	struct run r;
+
+	run_cmd((char *const[]){ AGENTPROF, "record", "-p", "12abc", "-o", out, NULL }, &r);
+	assert_refused(&r, "PID must be an integer");
+	cr_assert_eq(r.status, 2);
+	run_free(&r);
+	run_cmd((char *const[]){ AGENTPROF, "record", "-p", "1", "-F", "0", "-o", out, NULL }, &r);
+	assert_refused(&r, "frequency must be an integer from 1");
+	run_free(&r);
+}
+
+Test(record, refuses_without_privileges)
+{
+	struct run r;
+	char pidstr[16];
+	pid_t pid;
+
+	require_root();
+	pid = start_workload((char *const[]){ WORKLOAD("hot8020"), "30", NULL });
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	chmod(dir, 0777);	/* so that only the missing capabilities can stop it */
+	run_cmd((char *const[]){ "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+				 "--inh-caps=-all", AGENTPROF, "record", "-p", pidstr, "-d", "1", "-o", out,
+				 NULL }, &r);
+	stop_workload(pid);
+	assert_refused(&r, "missing CAP_BPF and CAP_PERFMON");
+	run_free(&r);
+}
+
+Test(record, refuses_without_btf)
+{
+	struct run r;
+	char cmd[512];
+	pid_t pid;
+
+	require_root();
+	pid = start_workload((char *const[]){ WORKLOAD("hot8020"), "30", NULL });
+	/* hide the kernel's BTF in a private mount namespace */
+	snprintf(cmd, sizeof(cmd), "mount -t tmpfs none /sys/kernel/btf && exec %s record -p %d -d 1 -o %s",
+		 AGENTPROF, pid, out);
+	run_cmd((char *const[]){ "unshare", "-m", "--propagation", "private", "sh", "-c", cmd, NULL }, &r);
+	stop_workload(pid);
+	assert_refused(&r, "no kernel BTF");
+	run_free(&r);
+}
