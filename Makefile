@@ -27,7 +27,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
-SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(OUT)/agentprof.skel.h
 USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS := $(patsubst %.c,$(OUT)/%.o,$(USER_SRCS))
 UNIT_OBJS := $(patsubst %.c,$(OUT)/%.o,$(wildcard tests/unit/*.c))
@@ -45,9 +46,14 @@ $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUT)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 
-$(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
+# One BPF object, statically linked from one file per hook family: programs share maps.
+$(OUT)/agentprof.bpf.o: $(BPF_OBJS)
+	$(call msg,BPF-LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(OUT)/agentprof.skel.h: $(OUT)/agentprof.bpf.o
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name agentprof_bpf > $@
 
 # Objects of user/ and tests/ may include any skeleton.
 $(OUT)/%.o: %.c | $(SKELS)

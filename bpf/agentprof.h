@@ -7,6 +7,9 @@
 #define MAX_STACK_DEPTH		127	/* perf's default kernel.perf_event_max_stack */
 #define DEFAULT_STACK_ENTRIES	16384
 #define DEFAULT_SAMPLE_ENTRIES	16384
+#define DEFAULT_OFFCPU_ENTRIES	16384
+#define DEFAULT_THREAD_ENTRIES	8192
+#define NO_STACK		(-2)	/* -ENOENT: no stack was taken (state seen before recording) */
 
 /*
  * In-kernel aggregation key of one on-CPU sample. A stack id < 0 is -errno from
@@ -27,8 +30,78 @@ enum counter {
 	CNT_STACK_COLLISION,	/* bpf_get_stackid -EEXIST: bucket taken by another stack */
 	CNT_STACK_FULL,		/* bpf_get_stackid -ENOMEM: stack map full */
 	CNT_STACK_OTHER,	/* any other stack error except -EFAULT */
-	CNT_SAMPLE_MAP_FULL,	/* the aggregation map had no room for a new key */
+	CNT_SAMPLE_MAP_FULL,	/* the on-CPU aggregation map had no room for a new key */
+	CNT_OFFCPU_MAP_FULL,	/* the off-CPU aggregation map had no room: that wait time is lost */
+	CNT_THREAD_MAP_FULL,	/* a thread could not be tracked: its time is lost */
 	NR_COUNTERS,
 };
+
+/* What kind of file a blocked thread waits on (its fd argument, or the set it polls). */
+enum fd_kind {
+	FD_NONE,
+	FD_SOCKET,		/* a socket that is not listening (connected, or UDP) */
+	FD_LISTEN,		/* a listening socket: waiting for a new connection */
+	FD_FILE,		/* a regular file */
+	FD_BLOCK,		/* a block device */
+	FD_PIPE,
+	FD_OTHER,		/* eventfd, timerfd, tty, ... */
+};
+
+enum wait_flags {
+	WAIT_RUNQ	= 1 << 0,	/* runnable, waiting for a CPU */
+	WAIT_IOWAIT	= 1 << 1,	/* task->in_iowait: blocked in io_schedule() */
+	WAIT_KLOCK	= 1 << 2,	/* inside lock:contention_begin/end (a kernel lock) */
+	WAIT_TIMED	= 1 << 3,	/* the futex wait had a timeout */
+	WAIT_SEEDED	= 1 << 4,	/* state found when recording started: no stack */
+	WAIT_IN_SYSCALL	= 1 << 5,	/* syscall and args below are valid */
+};
+
+/*
+ * What a thread was blocked in, read in the kernel at switch-out from its registers and file
+ * table. The user side's classifier (user/classify.c) turns it into a category.
+ */
+struct wait_sig {
+	__s16 syscall;		/* x86-64 syscall number, -1 when not in a syscall */
+	__u8 fd_kind;		/* enum fd_kind */
+	__u8 futex_op;		/* futex: op & FUTEX_CMD_MASK */
+	__u8 flags;		/* enum wait_flags */
+	__u8 pad[3];
+};
+
+/* In-kernel aggregation key of off-CPU time (value: struct offcpu_val). */
+struct offcpu_key {
+	__u32 pid;
+	__u32 tid;
+	__s32 user_stack_id;
+	__s32 kern_stack_id;
+	__s32 waker_stack_id;	/* user stack of the thread of the target that woke it, else NO_STACK */
+	__u32 waker_tid;	/* 0 when woken by the kernel or another process */
+	struct wait_sig wait;
+	char comm[TASK_COMM_LEN];
+};
+
+struct offcpu_val {
+	__u64 ns;
+	__u64 count;		/* intervals */
+};
+
+enum thread_state { TS_RUNNING, TS_RUNNABLE, TS_BLOCKED, TS_DEAD };
+
+/* Per-thread accounting: every ns from first_ns to the end is either cpu or in some wait. */
+struct thread_stats {
+	__u64 cpu_ns;
+	__u64 first_ns;		/* bpf_ktime_get_ns() when the thread was first seen */
+	__u64 last_ns;		/* when state last changed (for TS_DEAD: the exit) */
+	__u32 state;		/* enum thread_state */
+	__u32 pad;
+	struct offcpu_key open;	/* the wait in progress, when not running */
+};
+
+#ifndef __bpf__
+_Static_assert(sizeof(struct sample_key) == 32, "ABI");
+_Static_assert(sizeof(struct wait_sig) == 8, "ABI");
+_Static_assert(sizeof(struct offcpu_key) == 48, "ABI");
+_Static_assert(sizeof(struct thread_stats) == 80, "ABI");
+#endif
 
 #endif /* AGENTPROF_H */

@@ -2,19 +2,7 @@
 /* On-CPU sampling: a cpu-clock perf_event on every CPU, counted in the kernel per (thread, stacks). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include "agentprof.h"
-#include "target.bpf.h"
-
-#define EEXIST	17
-#define ENOMEM	12
-#define EFAULT	14
-
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, MAX_STACK_DEPTH * sizeof(__u64));
-	__uint(max_entries, DEFAULT_STACK_ENTRIES);
-} stacks SEC(".maps");
+#include "maps.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -22,34 +10,6 @@ struct {
 	__type(value, __u64);
 	__uint(max_entries, DEFAULT_SAMPLE_ENTRIES);
 } samples SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__type(key, __u32);
-	__type(value, __u64);
-	__uint(max_entries, NR_COUNTERS);
-} counters SEC(".maps");
-
-static __always_inline void count(enum counter c)
-{
-	__u32 key = c;
-	__u64 *val = bpf_map_lookup_elem(&counters, &key);
-
-	if (val)
-		(*val)++;	/* per-CPU slot: no atomics needed */
-}
-
-static __always_inline void count_stack_error(long id)
-{
-	if (id >= 0 || id == -EFAULT)
-		return;
-	if (id == -EEXIST)
-		count(CNT_STACK_COLLISION);
-	else if (id == -ENOMEM)
-		count(CNT_STACK_FULL);
-	else
-		count(CNT_STACK_OTHER);
-}
 
 SEC("perf_event")
 int on_cpu_sample(struct bpf_perf_event_data *ctx)
@@ -63,12 +23,10 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 
 	key.pid = pid_tgid >> 32;
 	key.tid = (__u32)pid_tgid;
-	key.user_stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
-	key.kern_stack_id = bpf_get_stackid(ctx, &stacks, 0);
+	key.user_stack_id = stack_id(ctx, BPF_F_USER_STACK);
+	key.kern_stack_id = stack_id(ctx, 0);
 	bpf_get_current_comm(key.comm, sizeof(key.comm));
 	count(CNT_SAMPLES);
-	count_stack_error(key.user_stack_id);
-	count_stack_error(key.kern_stack_id);
 
 	val = bpf_map_lookup_elem(&samples, &key);
 	if (!val) {

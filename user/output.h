@@ -12,11 +12,10 @@ struct output_ops {
 };
 
 extern const struct output_ops folded_cpu_output;	/* cpu.folded */
+extern const struct output_ops folded_offcpu_output;	/* offcpu.folded */
 extern const struct output_ops report_json_output;	/* report.json */
 
-/* The human summary on stdout: totals, drops, the hottest functions. */
-/* Sum of the drop counters (all but CNT_SAMPLES). */
-uint64_t profile_drops(const struct profile *p);
+/* The human summary on stdout: totals, drops, where the time went, the hottest functions. */
 void print_summary(FILE *f, const struct profile *p, const char *outdir);
 
 #endif /* OUTPUT_H */

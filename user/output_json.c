@@ -13,7 +13,10 @@ static const char *const drop_names[NR_COUNTERS] = {
 	[CNT_STACK_FULL] = "stack_map_full",
 	[CNT_STACK_OTHER] = "stack_error",
 	[CNT_SAMPLE_MAP_FULL] = "sample_map_full",
+	[CNT_OFFCPU_MAP_FULL] = "offcpu_map_full",
+	[CNT_THREAD_MAP_FULL] = "thread_map_full",
 };
+_Static_assert(NR_COUNTERS == 7, "name every counter above");
 
 /* Every string from the target goes through here: jansson refuses invalid UTF-8. */
 static json_t *jstr(const char *s)
@@ -34,25 +37,38 @@ static json_t *drops_json(const struct profile *p)
 	return o;
 }
 
+static json_t *breakdown_json(const uint64_t ns[NR_CATEGORIES])
+{
+	json_t *o = json_object();
+
+	for (int c = 0; c < NR_CATEGORIES; c++)
+		json_object_set_new(o, category_name(c), json_integer(ns[c]));
+	return o;
+}
+
 static json_t *threads_json(const struct profile *p)
 {
-	struct thread_count *tc;
-	ssize_t n = profile__thread_counts(p, &tc);
 	json_t *a = json_array();
 
-	for (ssize_t i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("{s:I, s:o, s:I}", "tid", (json_int_t)tc[i].tid,
-						   "comm", jstr(tc[i].comm), "samples",
-						   (json_int_t)tc[i].count));
-	if (n >= 0)
-		free(tc);
-	return n < 0 ? NULL : a;
+	for (size_t i = 0; i < p->nthreads; i++) {
+		const struct thread_info *t = &p->threads[i];
+
+		json_array_append_new(a, json_pack("{s:I, s:o, s:s, s:o, s:I, s:I, s:b}",
+						   "tid", (json_int_t)t->tid,
+						   "comm", jstr(t->comm),
+						   "class", category_name(t->class),
+						   "breakdown_ns", breakdown_json(t->ns),
+						   "wall_ns", (json_int_t)t->wall_ns,
+						   "samples", (json_int_t)t->samples,
+						   "exited", t->exited));
+	}
+	return a;
 }
 
 static json_t *functions_json(const struct profile *p)
 {
 	struct name_count *nc;
-	ssize_t n = profile__leaf_counts(p, &nc);
+	ssize_t n = profile__leaf_counts(&p->oncpu, &nc);
 	json_t *a = json_array();
 
 	for (ssize_t i = 0; i < n && i < TOP_FUNCTIONS; i++)
@@ -68,14 +84,16 @@ static int write_report(FILE *f, const struct profile *p)
 	json_t *root;
 	int err;
 
-	root = json_pack("{s:I, s:o, s:I, s:I, s:i, s:I, s:b, s:o, s:o, s:o}",
+	root = json_pack("{s:I, s:o, s:I, s:I, s:i, s:I, s:b, s:s, s:o, s:o, s:o, s:o}",
 			 "pid", (json_int_t)p->pid,
 			 "comm", jstr(p->comm),
 			 "start_unix_ns", (json_int_t)p->start_unix_ns,
 			 "duration_ns", (json_int_t)p->duration_ns,
 			 "frequency_hz", (int)p->freq_hz,
-			 "samples", (json_int_t)p->total,
+			 "samples", (json_int_t)p->oncpu.total,
 			 "target_exited", p->target_exited,
+			 "class", category_name(p->class),
+			 "breakdown_ns", breakdown_json(p->ns),
 			 "drops", drops_json(p),
 			 "threads", threads_json(p),
 			 "top_functions", functions_json(p));
@@ -89,13 +107,3 @@ static int write_report(FILE *f, const struct profile *p)
 }
 
 const struct output_ops report_json_output = { "report.json", write_report };
-
-uint64_t profile_drops(const struct profile *p)
-{
-	uint64_t n = 0;
-
-	for (int c = 0; c < NR_COUNTERS; c++)
-		if (drop_names[c])
-			n += p->counters[c];
-	return n;
-}

@@ -23,13 +23,21 @@ static void sample__free(struct sample *s)
 	free(s->frames);
 }
 
+static void set__free(struct sample_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		sample__free(&set->v[i]);
+	free(set->v);
+	memset(set, 0, sizeof(*set));
+}
+
 void profile__free(struct profile *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		sample__free(&p->samples[i]);
-	free(p->samples);
-	p->samples = NULL;
-	p->n = p->cap = 0;
+	set__free(&p->oncpu);
+	set__free(&p->offcpu);
+	free(p->threads);
+	p->threads = NULL;
+	p->nthreads = 0;
 }
 
 static uint64_t *dup_ips(const uint64_t *ips, size_t n)
@@ -41,27 +49,25 @@ static uint64_t *dup_ips(const uint64_t *ips, size_t n)
 	return v;
 }
 
-int profile__add(struct profile *p, const struct sample_key *key, const uint64_t *user, size_t nuser,
-		 const uint64_t *kern, size_t nkern, uint64_t count)
+int profile__add(struct sample_set *set, const struct sample *tmpl, const uint64_t *user, size_t nuser,
+		 const uint64_t *kern, size_t nkern)
 {
 	struct sample *s;
 
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 256;
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 256;
 
-		s = realloc(p->samples, cap * sizeof(*s));
+		s = realloc(set->v, cap * sizeof(*s));
 		if (!s)
 			return -ENOMEM;
-		p->samples = s;
-		p->cap = cap;
+		set->v = s;
+		set->cap = cap;
 	}
-	s = &p->samples[p->n];
-	memset(s, 0, sizeof(*s));
-	s->tid = key->tid;
-	memcpy(s->comm, key->comm, sizeof(s->comm));
+	s = &set->v[set->n];
+	*s = *tmpl;
 	s->comm[sizeof(s->comm) - 1] = '\0';
-	s->user_err = key->user_stack_id < 0 ? key->user_stack_id : 0;
-	s->kern_err = key->kern_stack_id < 0 ? key->kern_stack_id : 0;
+	s->frames = NULL;
+	s->nframes = 0;
 	s->user = dup_ips(user, nuser);
 	s->kern = dup_ips(kern, nkern);
 	if (!s->user || !s->kern) {
@@ -70,10 +76,64 @@ int profile__add(struct profile *p, const struct sample_key *key, const uint64_t
 	}
 	s->nuser = nuser;
 	s->nkern = nkern;
-	s->count = count;
-	p->n++;
-	p->total += count;
+	set->n++;
+	set->total += s->count;
 	return 0;
+}
+
+struct thread_info *profile__thread(struct profile *p, uint32_t tid)
+{
+	struct thread_info *t;
+
+	for (size_t i = 0; i < p->nthreads; i++)
+		if (p->threads[i].tid == tid)
+			return &p->threads[i];
+	t = realloc(p->threads, (p->nthreads + 1) * sizeof(*t));
+	if (!t)
+		return NULL;
+	p->threads = t;
+	t = &p->threads[p->nthreads++];
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	return t;
+}
+
+static int cmp_thread(const void *a, const void *b)
+{
+	const struct thread_info *x = a, *y = b;
+
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+void profile__finish(struct profile *p)
+{
+	for (size_t i = 0; i < p->oncpu.n; i++) {
+		struct sample *s = &p->oncpu.v[i];
+		struct thread_info *t = profile__thread(p, s->tid);
+
+		if (!t)
+			continue;
+		t->samples += s->count;
+		if (!t->comm[0])
+			memcpy(t->comm, s->comm, sizeof(t->comm));
+	}
+	for (size_t i = 0; i < p->offcpu.n; i++) {
+		struct sample *s = &p->offcpu.v[i];
+		struct thread_info *t = profile__thread(p, s->tid);
+
+		if (t)
+			t->ns[s->category] += s->count;
+	}
+	qsort(p->threads, p->nthreads, sizeof(*p->threads), cmp_thread);
+	memset(p->ns, 0, sizeof(p->ns));
+	for (size_t i = 0; i < p->nthreads; i++) {
+		struct thread_info *t = &p->threads[i];
+
+		for (int c = 0; c < NR_CATEGORIES; c++)
+			p->ns[c] += t->ns[c];
+		t->class = classify_breakdown(t->ns, t->wall_ns);
+	}
+	p->class = classify_breakdown(p->ns, p->duration_ns);
 }
 
 static int push_frame(struct sample *s, const char *name)
@@ -86,8 +146,25 @@ static int push_frame(struct sample *s, const char *name)
 	return 0;
 }
 
+/*
+ * Stacks taken in a tracepoint program end in the tracing machinery (bpf_trace_run4, the
+ * program itself): cut them at the innermost bpf_trace_run / __bpf_trace frame.
+ */
+static uint32_t kernel_leaf_skip(const struct sample *s, struct syms_cache *syms)
+{
+	char name[256];
+
+	for (uint32_t i = 0; i < s->nkern && i < 4; i++) {
+		syms_cache__kernel(syms, s->kern[i], i > 0, name, sizeof(name));
+		if (!strncmp(name, "bpf_trace_run", 13) || !strncmp(name, "__bpf_trace_", 12))
+			return i + 1;
+	}
+	return 0;
+}
+
 static int symbolize_sample(struct sample *s, struct syms_cache *syms)
 {
+	uint32_t skip = kernel_leaf_skip(s, syms);
 	/* a failed user stack (other than "none": -EFAULT) keeps its place as one marker frame */
 	bool lost = s->user_err && s->user_err != -EFAULT_;
 	char name[1024];
@@ -95,14 +172,14 @@ static int symbolize_sample(struct sample *s, struct syms_cache *syms)
 	s->frames = calloc(s->nuser + s->nkern + 1, sizeof(*s->frames));
 	if (!s->frames)
 		return -ENOMEM;
-	if (lost && push_frame(s, "[stack lost]"))
+	if (lost && push_frame(s, s->user_err == NO_STACK ? "[since before recording]" : "[stack lost]"))
 		return -ENOMEM;
 	for (uint32_t i = s->nuser; i-- > 0;) {
 		syms_cache__user(syms, s->user[i], i > 0, name, sizeof(name));
 		if (push_frame(s, name))
 			return -ENOMEM;
 	}
-	for (uint32_t i = s->nkern; i-- > 0;) {
+	for (uint32_t i = s->nkern; i-- > skip;) {
 		syms_cache__kernel(syms, s->kern[i], i > 0, name, sizeof(name) - 4);
 		strcat(name, "_[k]");
 		if (push_frame(s, name))
@@ -113,12 +190,15 @@ static int symbolize_sample(struct sample *s, struct syms_cache *syms)
 
 int profile__symbolize(struct profile *p, struct syms_cache *syms)
 {
-	for (size_t i = 0; i < p->n; i++) {
-		int err = symbolize_sample(&p->samples[i], syms);
+	struct sample_set *sets[] = { &p->oncpu, &p->offcpu };
 
-		if (err)
-			return err;
-	}
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < sets[k]->n; i++) {
+			int err = symbolize_sample(&sets[k]->v[i], syms);
+
+			if (err)
+				return err;
+		}
 	return 0;
 }
 
@@ -141,18 +221,18 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(((const struct name_count *)a)->name, ((const struct name_count *)b)->name);
 }
 
-ssize_t profile__leaf_counts(const struct profile *p, struct name_count **out)
+ssize_t profile__leaf_counts(const struct sample_set *set, struct name_count **out)
 {
-	struct name_count *v = malloc((p->n ? p->n : 1) * sizeof(*v));
+	struct name_count *v = malloc((set->n ? set->n : 1) * sizeof(*v));
 	size_t n = 0;
 
 	if (!v)
 		return -ENOMEM;
-	for (size_t i = 0; i < p->n; i++)
-		v[i] = (struct name_count){ sample__leaf(&p->samples[i]), p->samples[i].count };
+	for (size_t i = 0; i < set->n; i++)
+		v[i] = (struct name_count){ sample__leaf(&set->v[i]), set->v[i].count };
 	/* merge equal names, then order by count */
-	qsort(v, p->n, sizeof(*v), cmp_name);
-	for (size_t i = 0; i < p->n; i++) {
+	qsort(v, set->n, sizeof(*v), cmp_name);
+	for (size_t i = 0; i < set->n; i++) {
 		if (n && !strcmp(v[n - 1].name, v[i].name))
 			v[n - 1].count += v[i].count;
 		else
@@ -163,39 +243,12 @@ ssize_t profile__leaf_counts(const struct profile *p, struct name_count **out)
 	return n;
 }
 
-static int cmp_tid(const void *a, const void *b)
+uint64_t profile__drops(const struct profile *p)
 {
-	const struct thread_count *x = a, *y = b;
+	uint64_t n = 0;
 
-	return (x->tid > y->tid) - (x->tid < y->tid);
-}
-
-static int cmp_thread_count(const void *a, const void *b)
-{
-	const struct thread_count *x = a, *y = b;
-
-	if (x->count != y->count)
-		return (x->count < y->count) - (x->count > y->count);
-	return cmp_tid(a, b);
-}
-
-ssize_t profile__thread_counts(const struct profile *p, struct thread_count **out)
-{
-	struct thread_count *v = malloc((p->n ? p->n : 1) * sizeof(*v));
-	size_t n = 0;
-
-	if (!v)
-		return -ENOMEM;
-	for (size_t i = 0; i < p->n; i++)
-		v[i] = (struct thread_count){ p->samples[i].tid, p->samples[i].comm, p->samples[i].count };
-	qsort(v, p->n, sizeof(*v), cmp_tid);
-	for (size_t i = 0; i < p->n; i++) {
-		if (n && v[n - 1].tid == v[i].tid)
-			v[n - 1].count += v[i].count;
-		else
-			v[n++] = v[i];
-	}
-	qsort(v, n, sizeof(*v), cmp_thread_count);
-	*out = v;
+	for (int c = 0; c < NR_COUNTERS; c++)
+		if (c != CNT_SAMPLES)
+			n += p->counters[c];
 	return n;
 }

@@ -2,20 +2,18 @@
 /* `agentprof record`: attach to a process, sample until told to stop, write the outputs. */
 #include <argp.h>
 #include <errno.h>
-#include <linux/perf_event.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "collect.h"
+#include "loader.h"
 #include "log.h"
-#include "oncpu.skel.h"
 #include "outdir.h"
 #include "output.h"
 #include "preflight.h"
@@ -108,54 +106,6 @@ static const struct argp argp = {
 	       "Writes DIR/cpu.folded (flame graph input) and DIR/report.json, and prints a summary.",
 };
 
-/* One cpu-clock event per CPU: new threads are covered without per-task events on every switch. */
-static int attach_perf_events(struct bpf_program *prog, long freq_hz, struct bpf_link ***links_out,
-			      int *nlinks)
-{
-	int ncpus = libbpf_num_possible_cpus(), err = 0;
-	struct perf_event_attr attr = {
-		.size = sizeof(attr),
-		.type = PERF_TYPE_SOFTWARE,
-		.config = PERF_COUNT_SW_CPU_CLOCK,
-		.sample_period = 1000000000ull / freq_hz,	/* a timer: a fixed period is exact */
-	};
-	struct bpf_link **links;
-
-	if (ncpus < 0)
-		return ncpus;
-	links = calloc(ncpus, sizeof(*links));
-	if (!links)
-		return -ENOMEM;
-	*links_out = links;
-	*nlinks = ncpus;
-	for (int cpu = 0; cpu < ncpus; cpu++) {
-		int fd = syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-
-		if (fd < 0) {
-			if (errno == ENODEV)	/* possible but offline */
-				continue;
-			err = -errno;
-			pr_warn("perf_event_open cpu-clock on CPU %d: %s\n", cpu, strerror(-err));
-			return err;
-		}
-		links[cpu] = bpf_program__attach_perf_event(prog, fd);
-		if (!links[cpu]) {
-			err = -errno;
-			close(fd);
-			pr_warn("attach perf_event on CPU %d: %s\n", cpu, strerror(-err));
-			return err;
-		}
-	}
-	return 0;
-}
-
-static void detach_perf_events(struct bpf_link **links, int n)
-{
-	for (int i = 0; links && i < n; i++)
-		bpf_link__destroy(links[i]);	/* also closes the perf event fd */
-	free(links);
-}
-
 enum stop_reason { STOP_DURATION, STOP_SIGNAL, STOP_TARGET_EXIT };
 
 /* Waits for the duration, a signal or the target's exit, re-reading mappings as it goes. */
@@ -221,13 +171,12 @@ int cmd_record(int argc, char **argv)
 {
 	struct target target = { .pidfd = -1 };
 	struct outdir out = { .dirfd = -1 };
-	struct bpf_link **links = NULL;
 	struct syms_cache *syms = NULL;
-	struct oncpu_bpf *skel = NULL;
+	struct loader *loader = NULL;
 	struct profile prof;
 	bool wrote = false;
-	int nlinks = 0, sigfd = -1, err;
-	uint64_t start_ns;
+	int sigfd = -1, err;
+	uint64_t start_ns, end_ns;
 
 	profile__init(&prof);
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
@@ -246,17 +195,9 @@ int cmd_record(int argc, char **argv)
 		pr_info("could not mount tracefs at /sys/kernel/tracing: %s\n", strerror(errno));
 	libbpf_set_print(libbpf_print_fn);
 
-	skel = oncpu_bpf__open();
-	if (!skel) {
+	loader = loader__load(&(struct loader_opts){ env.pid, env.freq_hz, env.stack_entries });
+	if (!loader) {
 		err = -errno;
-		pr_warn("open BPF object: %s\n", strerror(-err));
-		goto cleanup;
-	}
-	skel->rodata->targ_tgid = env.pid;
-	bpf_map__set_max_entries(skel->maps.stacks, env.stack_entries);
-	err = oncpu_bpf__load(skel);
-	if (err) {
-		pr_warn("load BPF programs: %s\n", strerror(-err));
 		goto cleanup;
 	}
 	syms = syms_cache__new(env.pid);
@@ -274,7 +215,7 @@ int cmd_record(int argc, char **argv)
 	err = outdir__open(&out, env.outdir);
 	if (err)
 		goto cleanup;
-	err = attach_perf_events(skel->progs.on_cpu_sample, env.freq_hz, &links, &nlinks);
+	err = loader__attach(loader);
 	if (err)
 		goto cleanup;
 
@@ -288,26 +229,28 @@ int cmd_record(int argc, char **argv)
 	prof.target_exited = wait_for_stop(sigfd, &target, syms,
 					   env.duration_s ? start_ns + env.duration_s * 1000000000ull : 0) ==
 			     STOP_TARGET_EXIT;
-	detach_perf_events(links, nlinks);
-	links = NULL;
-	prof.duration_ns = now_ns(CLOCK_MONOTONIC) - start_ns;
+	loader__detach(loader);
+	end_ns = now_ns(CLOCK_MONOTONIC);
+	prof.duration_ns = end_ns - start_ns;
 
-	err = collect_oncpu(&(struct oncpu_maps){ bpf_map__fd(skel->maps.samples),
-						   bpf_map__fd(skel->maps.stacks),
-						   bpf_map__fd(skel->maps.counters) }, &prof);
+	struct kernel_maps maps = loader__maps(loader);
+
+	err = collect(&maps, end_ns, &prof);
 	if (err) {
 		pr_warn("read BPF maps: %s\n", strerror(-err));
 		goto cleanup;
 	}
-	oncpu_bpf__destroy(skel);
-	skel = NULL;
+	loader__free(loader);
+	loader = NULL;
 	err = profile__symbolize(&prof, syms);
 	if (err) {
 		pr_warn("symbolize: %s\n", strerror(-err));
 		goto cleanup;
 	}
 
-	static const struct output_ops *const outputs[] = { &folded_cpu_output, &report_json_output };
+	static const struct output_ops *const outputs[] = {
+		&folded_cpu_output, &folded_offcpu_output, &report_json_output,
+	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(outputs); i++) {
 		struct output_job job = { outputs[i], &prof };
@@ -319,8 +262,7 @@ int cmd_record(int argc, char **argv)
 	}
 	print_summary(stdout, &prof, env.outdir);
 cleanup:
-	detach_perf_events(links, nlinks);
-	oncpu_bpf__destroy(skel);
+	loader__free(loader);
 	outdir__close(&out, !wrote);
 	if (sigfd >= 0)
 		close(sigfd);

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Off-CPU time: a state machine per thread driven by sched_switch / sched_wakeup(_new), so that
+ * every ns of a thread is either on CPU or in one wait, aggregated in the kernel by
+ * (thread, stacks, waker, wait signature) with weight = ns. A task iterator seeds the state of
+ * the threads that exist when recording starts. tp_btf programs, with raw_tp twins for kernels
+ * without BTF-typed tracepoints (the loader switches the unneeded set off).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "maps.bpf.h"
+#include "task.bpf.h"
+
+#define TASK_RUNNING	0
+#define TASK_DEAD	0x80
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct thread_stats);
+	__uint(max_entries, DEFAULT_THREAD_ENTRIES);
+} threads SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct offcpu_key);
+	__type(value, struct offcpu_val);
+	__uint(max_entries, DEFAULT_OFFCPU_ENTRIES);
+} offcpu SEC(".maps");
+
+static __always_inline void add_offcpu(const struct offcpu_key *key, __u64 ns)
+{
+	struct offcpu_val *v = bpf_map_lookup_elem(&offcpu, key), zero = {};
+
+	if (!v) {
+		long err = bpf_map_update_elem(&offcpu, key, &zero, BPF_NOEXIST);
+
+		if (err && err != -EEXIST) {
+			count(CNT_OFFCPU_MAP_FULL);
+			return;
+		}
+		v = bpf_map_lookup_elem(&offcpu, key);
+		if (!v)
+			return;
+	}
+	__sync_fetch_and_add(&v->ns, ns);
+	__sync_fetch_and_add(&v->count, 1);
+}
+
+/* Closes whatever the thread was doing until now. */
+static __always_inline void close_state(struct thread_stats *s, __u64 now)
+{
+	if (s->state == TS_RUNNING)
+		s->cpu_ns += now - s->last_ns;
+	else if (s->state == TS_RUNNABLE || s->state == TS_BLOCKED)
+		add_offcpu(&s->open, now - s->last_ns);
+	s->last_ns = now;
+}
+
+static __always_inline void switch_out(void *ctx, bool preempt, struct task_struct *prev, __u64 now)
+{
+	__u32 tid = BPF_CORE_READ(prev, pid);
+	struct thread_stats *s = bpf_map_lookup_elem(&threads, &tid);
+	unsigned int state;
+
+	if (!s)
+		return;	/* not seeded yet: the iterator will see it */
+	close_state(s, now);
+	state = BPF_CORE_READ(prev, __state);
+	if (state & TASK_DEAD) {
+		s->state = TS_DEAD;
+		return;
+	}
+	__builtin_memset(&s->open.wait, 0, sizeof(s->open.wait));
+	s->open.user_stack_id = stack_id(ctx, BPF_F_USER_STACK);
+	s->open.kern_stack_id = stack_id(ctx, 0);
+	s->open.waker_stack_id = NO_STACK;
+	s->open.waker_tid = 0;
+	bpf_get_current_comm(s->open.comm, sizeof(s->open.comm));
+	if (preempt || state == TASK_RUNNING) {
+		s->open.wait.syscall = -1;
+		s->open.wait.flags = WAIT_RUNQ;
+		s->state = TS_RUNNABLE;
+	} else {
+		/* current is prev at sched_switch: its own registers and memory */
+		read_wait_sig(bpf_get_current_task_btf(), true, &s->open.wait);
+		s->state = TS_BLOCKED;
+	}
+}
+
+static __always_inline void switch_in(struct task_struct *next, __u64 now)
+{
+	__u32 tid = BPF_CORE_READ(next, pid);
+	struct thread_stats *s = bpf_map_lookup_elem(&threads, &tid);
+
+	if (!s)
+		return;
+	close_state(s, now);	/* a blocked state here means its wakeup went unseen */
+	s->state = TS_RUNNING;
+}
+
+static __always_inline int on_switch(void *ctx, bool preempt, struct task_struct *prev,
+				     struct task_struct *next)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	if (is_target(BPF_CORE_READ(prev, tgid)))
+		switch_out(ctx, preempt, prev, now);
+	if (is_target(BPF_CORE_READ(next, tgid)))
+		switch_in(next, now);
+	return 0;
+}
+
+/* Blocked -> runnable. The waker is current: keep its stack when it is one of the target's threads. */
+static __always_inline int on_wakeup(void *ctx, struct task_struct *p)
+{
+	__u32 tid;
+	__u64 now, waker;
+	struct thread_stats *s;
+
+	if (!is_target(BPF_CORE_READ(p, tgid)))
+		return 0;
+	tid = BPF_CORE_READ(p, pid);
+	s = bpf_map_lookup_elem(&threads, &tid);
+	if (!s || s->state != TS_BLOCKED)
+		return 0;
+	now = bpf_ktime_get_ns();
+	waker = bpf_get_current_pid_tgid();
+	if (is_target(waker >> 32) && (__u32)waker != tid) {
+		s->open.waker_tid = (__u32)waker;
+		s->open.waker_stack_id = stack_id(ctx, BPF_F_USER_STACK);
+	}
+	close_state(s, now);
+	s->open.waker_tid = 0;
+	s->open.waker_stack_id = NO_STACK;
+	s->open.wait.flags |= WAIT_RUNQ;	/* now waiting for a CPU, still under the same stacks */
+	s->state = TS_RUNNABLE;
+	return 0;
+}
+
+static __always_inline void new_thread(struct task_struct *t, __u32 state, struct wait_sig *w, __u64 now)
+{
+	struct thread_stats s = {
+		.first_ns = now,
+		.last_ns = now,
+		.state = state,
+		.open = {
+			.pid = targ_tgid,
+			.tid = BPF_CORE_READ(t, pid),
+			.user_stack_id = NO_STACK,
+			.kern_stack_id = NO_STACK,
+			.waker_stack_id = NO_STACK,
+		},
+	};
+
+	if (w)
+		s.open.wait = *w;
+	s.open.wait.flags |= WAIT_SEEDED;
+	bpf_probe_read_kernel_str(s.open.comm, sizeof(s.open.comm), &t->comm);
+	if (bpf_map_update_elem(&threads, &s.open.tid, &s, BPF_NOEXIST) == -E2BIG)
+		count(CNT_THREAD_MAP_FULL);
+}
+
+static __always_inline int on_wakeup_new(struct task_struct *p)
+{
+	struct wait_sig w = { .syscall = -1, .flags = WAIT_RUNQ };
+
+	if (is_target(BPF_CORE_READ(p, tgid)))
+		new_thread(p, TS_RUNNABLE, &w, bpf_ktime_get_ns());
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(ctx, preempt, prev, next);
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(sched_wakeup_btf, struct task_struct *p)
+{
+	return on_wakeup(ctx, p);
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(sched_wakeup_new_btf, struct task_struct *p)
+{
+	return on_wakeup_new(p);
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(ctx, preempt, prev, next);
+}
+
+SEC("raw_tp/sched_wakeup")
+int BPF_PROG(sched_wakeup_raw, struct task_struct *p)
+{
+	return on_wakeup(ctx, p);
+}
+
+SEC("raw_tp/sched_wakeup_new")
+int BPF_PROG(sched_wakeup_new_raw, struct task_struct *p)
+{
+	return on_wakeup_new(p);
+}
+
+/* Kernel lock contention (mutexes, rwsems...): a thread that blocks in between waits on a lock. */
+static __always_inline int klock(bool begin)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = id;
+	__u8 one = 1;
+
+	if (!is_target(id >> 32))
+		return 0;
+	if (begin)
+		bpf_map_update_elem(&in_klock, &tid, &one, BPF_ANY);
+	else
+		bpf_map_delete_elem(&in_klock, &tid);
+	return 0;
+}
+
+SEC("tp_btf/contention_begin")
+int BPF_PROG(contention_begin_btf)
+{
+	return klock(true);
+}
+
+SEC("tp_btf/contention_end")
+int BPF_PROG(contention_end_btf)
+{
+	return klock(false);
+}
+
+SEC("raw_tp/contention_begin")
+int BPF_PROG(contention_begin_raw)
+{
+	return klock(true);
+}
+
+SEC("raw_tp/contention_end")
+int BPF_PROG(contention_end_raw)
+{
+	return klock(false);
+}
+
+/* Run once after attaching: the state of every thread that already exists. */
+SEC("iter/task")
+int seed_threads(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+	struct wait_sig w = {};
+	__u64 now;
+
+	if (!t || !is_target(t->tgid) || t->pid == 0)
+		return 0;
+	now = bpf_ktime_get_ns();
+	if (t->on_cpu) {
+		new_thread(t, TS_RUNNING, NULL, now);
+	} else if (t->__state == TASK_RUNNING) {
+		w.syscall = -1;
+		w.flags = WAIT_RUNQ;
+		new_thread(t, TS_RUNNABLE, &w, now);
+	} else {
+		read_wait_sig(t, false, &w);
+		new_thread(t, TS_BLOCKED, &w, now);
+	}
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

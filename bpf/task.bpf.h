@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What a blocked thread waits for, read from the task itself (CO-RE): the syscall and arguments
+ * in its saved registers, the kind of file behind its fd, in_iowait, kernel lock contention.
+ * No syscall is traced for this: it is read once, when the thread blocks.
+ */
+#ifndef TASK_BPF_H
+#define TASK_BPF_H
+
+#include <bpf/bpf_core_read.h>
+#include "maps.bpf.h"
+
+#define ENOSYS		38
+#define S_IFMT		00170000
+#define S_IFSOCK	0140000
+#define S_IFREG		0100000
+#define S_IFBLK		0060000
+#define S_IFIFO		0010000
+#define TCP_LISTEN	10
+#define FUTEX_CMD_MASK	0x7f
+#define POLL_FDS_READ	8	/* pollfds inspected: enough to tell a socket wait from a timer */
+
+/* x86-64 syscall numbers whose arguments say what the thread waits on */
+enum {
+	NR_read = 0, NR_write = 1, NR_poll = 7, NR_pread64 = 17, NR_pwrite64 = 18, NR_readv = 19,
+	NR_writev = 20, NR_sendfile = 40, NR_connect = 42, NR_accept = 43, NR_sendto = 44,
+	NR_recvfrom = 45, NR_sendmsg = 46, NR_recvmsg = 47, NR_futex = 202, NR_epoll_wait = 232,
+	NR_ppoll = 271, NR_epoll_pwait = 281, NR_accept4 = 288, NR_preadv = 295, NR_pwritev = 296,
+	NR_recvmmsg = 299, NR_sendmmsg = 307, NR_preadv2 = 327, NR_pwritev2 = 328,
+	NR_epoll_pwait2 = 441, NR_futex_waitv = 449,
+};
+
+/* Threads of the target inside lock:contention_begin/end (tid -> 1). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, __u8);
+	__uint(max_entries, DEFAULT_THREAD_ENTRIES);
+} in_klock SEC(".maps") __weak;
+
+static __always_inline enum fd_kind file_kind(struct file *f)
+{
+	struct socket *sock;
+	umode_t mode;
+
+	if (!f)
+		return FD_NONE;
+	mode = BPF_CORE_READ(f, f_inode, i_mode);
+	switch (mode & S_IFMT) {
+	case S_IFSOCK:
+		sock = BPF_CORE_READ(f, private_data);
+		return BPF_CORE_READ(sock, sk, __sk_common.skc_state) == TCP_LISTEN ? FD_LISTEN : FD_SOCKET;
+	case S_IFREG:
+		return FD_FILE;
+	case S_IFBLK:
+		return FD_BLOCK;
+	case S_IFIFO:
+		return FD_PIPE;
+	default:
+		return FD_OTHER;
+	}
+}
+
+static __always_inline struct file *task_file(struct task_struct *t, long fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct file **fds, *f = NULL;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/* Sockets beat listening sockets beat anything else: a wait on any connection is a net wait. */
+static __always_inline enum fd_kind merge_kind(enum fd_kind acc, enum fd_kind k)
+{
+	if (acc == FD_SOCKET || k == FD_SOCKET)
+		return FD_SOCKET;
+	if (acc == FD_LISTEN || k == FD_LISTEN)
+		return FD_LISTEN;
+	return k != FD_NONE ? FD_OTHER : acc;
+}
+
+static __always_inline enum fd_kind epitem_kind(struct rb_node *n, __u32 rbn_off)
+{
+	struct epitem *epi = (void *)n - rbn_off;
+
+	return n ? file_kind(BPF_CORE_READ(epi, ffd.file)) : FD_NONE;
+}
+
+/* The files an epoll instance watches: the top two levels of its red-black tree (up to 7). */
+static __always_inline enum fd_kind epoll_kind(struct file *epf)
+{
+	__u32 off = bpf_core_field_offset(struct epitem, rbn);
+	struct eventpoll *ep = BPF_CORE_READ(epf, private_data);
+	struct rb_node *root = BPF_CORE_READ(ep, rbr.rb_root.rb_node);
+	struct rb_node *l = BPF_CORE_READ(root, rb_left), *r = BPF_CORE_READ(root, rb_right);
+	enum fd_kind acc = epitem_kind(root, off);
+
+	acc = merge_kind(acc, epitem_kind(l, off));
+	acc = merge_kind(acc, epitem_kind(r, off));
+	acc = merge_kind(acc, epitem_kind(BPF_CORE_READ(l, rb_left), off));
+	acc = merge_kind(acc, epitem_kind(BPF_CORE_READ(l, rb_right), off));
+	acc = merge_kind(acc, epitem_kind(BPF_CORE_READ(r, rb_left), off));
+	return merge_kind(acc, epitem_kind(BPF_CORE_READ(r, rb_right), off));
+}
+
+/* poll()/ppoll() of the current task: its pollfd array is in its own memory. */
+static __always_inline enum fd_kind poll_kind(struct task_struct *t, long ufds, long nfds)
+{
+	enum fd_kind acc = FD_NONE;
+
+	for (int i = 0; i < POLL_FDS_READ; i++) {
+		struct pollfd pfd;
+
+		if (i >= nfds || bpf_probe_read_user(&pfd, sizeof(pfd), (void *)(ufds + i * sizeof(pfd))))
+			break;
+		if (pfd.fd >= 0)
+			acc = merge_kind(acc, file_kind(task_file(t, pfd.fd)));
+	}
+	return acc;
+}
+
+/*
+ * Fills w from t's saved user registers. is_current: t's user memory is readable (poll sets).
+ * While a syscall runs, its pt_regs->ax holds -ENOSYS; anything else means t blocked outside
+ * one (a page fault, where orig_ax is an error code and not a syscall number).
+ */
+static __always_inline void read_wait_sig(struct task_struct *t, bool is_current, struct wait_sig *w)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	long nr = BPF_CORE_READ(regs, orig_ax), a1, a2, a4;
+	__u32 tid = BPF_CORE_READ(t, pid);
+	struct file *f;
+
+	w->syscall = -1;
+	if (BPF_CORE_READ_BITFIELD_PROBED(t, in_iowait))
+		w->flags |= WAIT_IOWAIT;
+	if (bpf_map_lookup_elem(&in_klock, &tid))
+		w->flags |= WAIT_KLOCK;
+	if (nr < 0 || nr > 1023 || BPF_CORE_READ(regs, ax) != -ENOSYS)
+		return;
+	w->syscall = nr;
+	w->flags |= WAIT_IN_SYSCALL;
+	a1 = BPF_CORE_READ(regs, di);
+	a2 = BPF_CORE_READ(regs, si);
+	a4 = BPF_CORE_READ(regs, r10);
+	switch (nr) {
+	case NR_futex:
+		w->futex_op = a2 & FUTEX_CMD_MASK;
+		if (a4)
+			w->flags |= WAIT_TIMED;
+		break;
+	case NR_futex_waitv:
+		if (a4)
+			w->flags |= WAIT_TIMED;
+		break;
+	case NR_poll:
+	case NR_ppoll:
+		if (is_current)
+			w->fd_kind = poll_kind(t, a1, a2);
+		break;
+	case NR_epoll_wait:
+	case NR_epoll_pwait:
+	case NR_epoll_pwait2:
+		f = task_file(t, a1);
+		w->fd_kind = f ? epoll_kind(f) : FD_NONE;
+		break;
+	case NR_read: case NR_write: case NR_pread64: case NR_pwrite64: case NR_readv:
+	case NR_writev: case NR_sendfile: case NR_connect: case NR_accept: case NR_sendto:
+	case NR_recvfrom: case NR_sendmsg: case NR_recvmsg: case NR_accept4: case NR_preadv:
+	case NR_pwritev: case NR_recvmmsg: case NR_sendmmsg: case NR_preadv2: case NR_pwritev2:
+		w->fd_kind = file_kind(task_file(t, a1));
+		break;
+	}
+}
+
+#endif /* TASK_BPF_H */

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The BPF side's lifecycle: open, size, load, attach (tracepoints, seeding, sampling), detach. */
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "agentprof.skel.h"
+#include "loader.h"
+#include "log.h"
+
+struct loader {
+	struct loader_opts opts;
+	struct agentprof_bpf *skel;
+	struct bpf_link **perf_links;
+	int nperf;
+};
+
+static bool btf_has(const struct btf *btf, const char *typedef_name)
+{
+	return btf && btf__find_by_name_kind(btf, typedef_name, BTF_KIND_TYPEDEF) >= 0;
+}
+
+/*
+ * tp_btf where the kernel's BTF describes the tracepoint, raw_tp otherwise; the lock contention
+ * tracepoints (5.19+) are left out where the kernel has none.
+ */
+static void choose_programs(struct agentprof_bpf *skel)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool tp_btf = btf_has(btf, "btf_trace_sched_switch");
+	bool klock = btf_has(btf, "btf_trace_contention_begin");
+	struct {
+		struct bpf_program *btf, *raw;
+		bool wanted;
+	} pairs[] = {
+		{ skel->progs.sched_switch_btf, skel->progs.sched_switch_raw, true },
+		{ skel->progs.sched_wakeup_btf, skel->progs.sched_wakeup_raw, true },
+		{ skel->progs.sched_wakeup_new_btf, skel->progs.sched_wakeup_new_raw, true },
+		{ skel->progs.contention_begin_btf, skel->progs.contention_begin_raw, klock },
+		{ skel->progs.contention_end_btf, skel->progs.contention_end_raw, klock },
+	};
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		bpf_program__set_autoload(pairs[i].btf, pairs[i].wanted && tp_btf);
+		bpf_program__set_autoload(pairs[i].raw, pairs[i].wanted && !tp_btf);
+	}
+	if (!klock)
+		pr_info("no lock:contention tracepoints: kernel lock waits count by syscall only\n");
+	btf__free(btf);
+}
+
+struct loader *loader__load(const struct loader_opts *opts)
+{
+	struct loader *l = calloc(1, sizeof(*l));
+	int err;
+
+	if (!l)
+		return NULL;
+	l->opts = *opts;
+	l->skel = agentprof_bpf__open();
+	if (!l->skel) {
+		err = -errno;
+		pr_warn("open BPF object: %s\n", strerror(-err));
+		goto fail;
+	}
+	l->skel->rodata->targ_tgid = opts->pid;
+	bpf_map__set_max_entries(l->skel->maps.stacks, opts->stack_entries);
+	choose_programs(l->skel);
+	err = agentprof_bpf__load(l->skel);
+	if (err) {
+		pr_warn("load BPF programs: %s\n", strerror(-err));
+		goto fail;
+	}
+	return l;
+fail:
+	loader__free(l);
+	errno = -err;
+	return NULL;
+}
+
+/* Runs the task iterator once: every existing thread of the target gets its current state. */
+static int seed_threads(struct loader *l)
+{
+	struct bpf_link *link = bpf_program__attach_iter(l->skel->progs.seed_threads, NULL);
+	char buf[64];
+	int fd, err = 0;
+
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	while (read(fd, buf, sizeof(buf)) > 0)	/* the program runs as the iterator is read */
+		;
+	close(fd);
+out:
+	bpf_link__destroy(link);
+	return err;
+}
+
+/* One cpu-clock event per CPU: new threads are covered without per-task events on every switch. */
+static int attach_perf_events(struct loader *l)
+{
+	int ncpus = libbpf_num_possible_cpus(), err;
+	struct perf_event_attr attr = {
+		.size = sizeof(attr),
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.sample_period = 1000000000ull / l->opts.freq_hz,	/* a timer: a fixed period is exact */
+	};
+
+	if (ncpus < 0)
+		return ncpus;
+	l->perf_links = calloc(ncpus, sizeof(*l->perf_links));
+	if (!l->perf_links)
+		return -ENOMEM;
+	l->nperf = ncpus;
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		int fd = syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == ENODEV)	/* possible but offline */
+				continue;
+			err = -errno;
+			pr_warn("perf_event_open cpu-clock on CPU %d: %s\n", cpu, strerror(-err));
+			return err;
+		}
+		l->perf_links[cpu] = bpf_program__attach_perf_event(l->skel->progs.on_cpu_sample, fd);
+		if (!l->perf_links[cpu]) {
+			err = -errno;
+			close(fd);
+			pr_warn("attach perf_event on CPU %d: %s\n", cpu, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int loader__attach(struct loader *l)
+{
+	int err;
+
+	/* the skeleton attaches the tracepoints; perf_event and iter programs need more, below */
+	err = agentprof_bpf__attach(l->skel);
+	if (err) {
+		pr_warn("attach scheduler tracepoints: %s\n", strerror(-err));
+		return err;
+	}
+	err = seed_threads(l);
+	if (err) {
+		pr_warn("run task iterator: %s\n", strerror(-err));
+		return err;
+	}
+	return attach_perf_events(l);
+}
+
+void loader__detach(struct loader *l)
+{
+	for (int i = 0; l->perf_links && i < l->nperf; i++)
+		bpf_link__destroy(l->perf_links[i]);	/* also closes the perf event fd */
+	free(l->perf_links);
+	l->perf_links = NULL;
+	l->nperf = 0;
+	if (l->skel)
+		agentprof_bpf__detach(l->skel);
+}
+
+struct kernel_maps loader__maps(const struct loader *l)
+{
+	return (struct kernel_maps){
+		.samples_fd = bpf_map__fd(l->skel->maps.samples),
+		.offcpu_fd = bpf_map__fd(l->skel->maps.offcpu),
+		.threads_fd = bpf_map__fd(l->skel->maps.threads),
+		.stacks_fd = bpf_map__fd(l->skel->maps.stacks),
+		.counters_fd = bpf_map__fd(l->skel->maps.counters),
+	};
+}
+
+void loader__free(struct loader *l)
+{
+	if (!l)
+		return;
+	loader__detach(l);
+	agentprof_bpf__destroy(l->skel);
+	free(l);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The BPF side's lifecycle: open, size, load, attach (tracepoints, seeding, sampling), detach. */
+#ifndef LOADER_H
+#define LOADER_H
+
+#include <sys/types.h>
+#include "collect.h"
+
+struct loader;
+
+struct loader_opts {
+	pid_t pid;
+	long freq_hz;
+	long stack_entries;
+};
+
+/* Opens and loads the programs for opts->pid. NULL and errno, after saying what failed. */
+struct loader *loader__load(const struct loader_opts *opts);
+/* Attaches scheduler tracing, seeds the existing threads, then starts sampling. 0 or -errno. */
+int loader__attach(struct loader *l);
+/* Stops every program; the maps stay readable. */
+void loader__detach(struct loader *l);
+struct kernel_maps loader__maps(const struct loader *l);
+void loader__free(struct loader *l);
+
+#endif /* LOADER_H */
