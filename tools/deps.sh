@@ -3,7 +3,7 @@
 # Installs the Debian packages agentprof builds and tests with: only those missing, quietly, idempotently.
 set -eu
 pkgs="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev libjansson-dev
-      libiberty-dev libcriterion-dev"
+      libiberty-dev libcriterion-dev binutils python3 util-linux"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -54,8 +54,19 @@ void utf8_sanitize(const char *s, char *buf, size_t len)
 
 void term_sanitize(const char *s, char *buf, size_t len)
 {
+	char *r, *w;
+
+	if (!len)
+		return;
 	utf8_sanitize(s, buf, len);
-	for (char *p = buf; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';	/* no escape sequence from the target reaches the terminal */
+	/* no escape sequence from the target reaches the terminal: C0, DEL, and C1 (U+009B is CSI) */
+	for (r = w = buf; *r; r++, w++) {
+		unsigned char c = *r;
+
+		if (c == 0xc2 && (unsigned char)r[1] <= 0x9f)	/* valid UTF-8: r[1] is 0x80..0xbf */
+			*w = '?', r++;
+		else
+			*w = c < 0x20 || c == 0x7f ? '?' : c;
+	}
+	*w = '\0';
 }
