@@ -9,6 +9,7 @@
 #define DEFAULT_SAMPLE_ENTRIES	16384
 #define DEFAULT_OFFCPU_ENTRIES	16384
 #define DEFAULT_THREAD_ENTRIES	8192
+#define SHORT_WAIT_MS		50	/* CPython waits for the GIL in 5 ms slices */
 #define NO_STACK		(-2)	/* -ENOENT: no stack was taken (state seen before recording) */
 
 /*
@@ -54,6 +55,7 @@ enum wait_flags {
 	WAIT_TIMED	= 1 << 3,	/* the futex wait had a timeout */
 	WAIT_SEEDED	= 1 << 4,	/* state found when recording started: no stack */
 	WAIT_IN_SYSCALL	= 1 << 5,	/* syscall and args below are valid */
+	WAIT_SHORT	= 1 << 6,	/* timed, and the timeout was at most SHORT_WAIT_MS away */
 };
 
 /*

@@ -18,6 +18,8 @@
 #define S_IFIFO		0010000
 #define TCP_LISTEN	10
 #define FUTEX_CMD_MASK	0x7f
+#define FUTEX_WAIT	0
+#define FUTEX_CLOCK_REALTIME 256
 #define POLL_FDS_READ	8	/* pollfds inspected: enough to tell a socket wait from a timer */
 
 /* x86-64 syscall numbers whose arguments say what the thread waits on */
@@ -124,6 +126,27 @@ static __always_inline enum fd_kind poll_kind(struct task_struct *t, long ufds, 
 }
 
 /*
+ * Whether a futex wait of the current task times out within SHORT_WAIT_MS. FUTEX_WAIT takes a
+ * relative timeout, the others an absolute one on CLOCK_MONOTONIC, or CLOCK_REALTIME with
+ * FUTEX_CLOCK_REALTIME (read as CLOCK_TAI, the one wall clock BPF has: equal unless a TAI
+ * offset is set).
+ */
+static __always_inline bool futex_timeout_short(long op, long uaddr_ts)
+{
+	struct __kernel_timespec ts;
+	__u64 ns, now;
+
+	if (bpf_probe_read_user(&ts, sizeof(ts), (void *)uaddr_ts))
+		return false;
+	ns = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	if ((op & FUTEX_CMD_MASK) != FUTEX_WAIT) {
+		now = (op & FUTEX_CLOCK_REALTIME) ? bpf_ktime_get_tai_ns() : bpf_ktime_get_ns();
+		ns = ns > now ? ns - now : 0;
+	}
+	return ns <= SHORT_WAIT_MS * 1000000ull;
+}
+
+/*
  * Fills w from t's saved user registers. is_current: t's user memory is readable (poll sets).
  * While a syscall runs, its pt_regs->ax holds -ENOSYS; anything else means t blocked outside
  * one (a page fault, where orig_ax is an error code and not a syscall number).
@@ -152,6 +175,8 @@ static __always_inline void read_wait_sig(struct task_struct *t, bool is_current
 		w->futex_op = a2 & FUTEX_CMD_MASK;
 		if (a4)
 			w->flags |= WAIT_TIMED;
+		if (a4 && is_current && futex_timeout_short(a2, a4))
+			w->flags |= WAIT_SHORT;
 		break;
 	case NR_futex_waitv:
 		if (a4)

@@ -21,12 +21,13 @@ const char *category_name(enum category c)
 
 /*
  * glibc waits on a mutex with FUTEX_WAIT and on condition variables and semaphores with
- * FUTEX_WAIT_BITSET. A condition wait with a timeout is how CPython waits for the GIL (5 ms
- * slices) and how lock-like waits look; one without a timeout is a thread parked for work.
+ * FUTEX_WAIT_BITSET. A condition wait that times out within SHORT_WAIT_MS is lock-like: it is
+ * how CPython waits for the GIL (5 ms slices). Untimed or longer ones are a thread parked for
+ * work (a pool worker, an Event.wait(30)).
  */
 static enum category futex_category(const struct wait_sig *w)
 {
-	if (w->futex_op == FUTEX_WAIT_BITSET_ && !(w->flags & WAIT_TIMED))
+	if (w->futex_op == FUTEX_WAIT_BITSET_ && !(w->flags & WAIT_SHORT))
 		return CAT_IDLE;
 	return CAT_LOCK;
 }

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Off-CPU time and wait reasons, measured on workloads whose every thread has a known class. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "harness.h"
+
+#define PYTHON "/usr/bin/python3"	/* Debian's: no frame pointers, the real GIL */
+
+static char dir[64], out[128];
+
+static void setup(void)
+{
+	make_tmpdir(dir, sizeof(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+}
+
+static void teardown(void)
+{
+	remove_tree(dir);
+}
+
+TestSuite(offcpu, .init = setup, .fini = teardown, .timeout = 60);
+
+/* Records pid for the given seconds and returns the parsed report. */
+static json_t *record(pid_t pid, const char *seconds, char **offcpu)
+{
+	char pidstr[16], path[192];
+	json_error_t jerr;
+	struct run r;
+	json_t *report;
+
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	run_cmd((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", (char *)seconds, "-o", out, NULL }, &r);
+	stop_workload(pid);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	run_free(&r);
+	snprintf(path, sizeof(path), "%s/report.json", out);
+	report = json_load_file(path, 0, &jerr);
+	cr_assert(report, "report.json: %s", jerr.text);
+	if (offcpu) {
+		snprintf(path, sizeof(path), "%s/offcpu.folded", out);
+		*offcpu = slurp(path);
+		cr_assert(*offcpu);
+	}
+	return report;
+}
+
+static uint64_t breakdown_sum(json_t *breakdown)
+{
+	const char *key;
+	json_t *v;
+	uint64_t sum = 0;
+
+	json_object_foreach(breakdown, key, v)
+		sum += json_integer_value(v);
+	return sum;
+}
+
+/* Every thread named comm has this class, and its breakdown covers its wall time within 2%. */
+static void assert_threads(json_t *report, const char *comm, const char *class)
+{
+	json_t *threads = json_object_get(report, "threads"), *t;
+	size_t i, seen = 0;
+
+	json_array_foreach(threads, i, t) {
+		const char *c = json_string_value(json_object_get(t, "comm"));
+		uint64_t wall = json_integer_value(json_object_get(t, "wall_ns"));
+		uint64_t sum = breakdown_sum(json_object_get(t, "breakdown_ns"));
+
+		if (strcmp(c, comm))
+			continue;
+		seen++;
+		cr_expect_str_eq(json_string_value(json_object_get(t, "class")), class,
+				 "thread %s (%lld)", comm, json_integer_value(json_object_get(t, "tid")));
+		cr_expect(wall > 0 && sum >= wall * 0.98 && sum <= wall * 1.02,
+			  "thread %s: breakdown sums to %lu of %lu ns", comm, sum, wall);
+	}
+	cr_assert_gt(seen, 0, "no thread named %s", comm);
+}
+
+static const char *process_class(json_t *report)
+{
+	return json_string_value(json_object_get(report, "class"));
+}
+
+/* offcpu.folded has a line of this thread in this category whose stack holds the function. */
+static void assert_blocked_in(const char *folded, const char *comm, const char *category, const char *func)
+{
+	char prefix[64];
+	const char *line;
+
+	snprintf(prefix, sizeof(prefix), "%s;[%s];", comm, category);
+	for (line = folded; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		const char *nl = strchrnul(line, '\n');
+
+		if (!strncmp(line, prefix, strlen(prefix)) && memmem(line, nl - line, func, strlen(func)))
+			return;
+	}
+	cr_assert_fail("no %s...%s in offcpu.folded", prefix, func);
+}
+
+Test(offcpu, one_class_per_thread)
+{
+	char *folded;
+	json_t *report;
+	pid_t pid;
+
+	require_root();
+	pid = start_workload((char *const[]){ WORKLOAD("waits"), "30", NULL });
+	report = record(pid, "4", &folded);
+	assert_threads(report, "spinner", "cpu");
+	assert_threads(report, "mutex-wait", "lock");
+	assert_threads(report, "net-client", "net");
+	assert_threads(report, "disk", "disk");
+	assert_threads(report, "sleeper", "sleep");
+	assert_threads(report, "holder", "sleep");
+	assert_threads(report, "pool", "idle");
+	assert_blocked_in(folded, "mutex-wait", "lock", "lll_lock_wait");
+	assert_blocked_in(folded, "net-client", "net", "recv");
+	assert_blocked_in(folded, "disk", "disk", "pread");
+	assert_blocked_in(folded, "disk", "disk", "fdatasync");
+	assert_blocked_in(folded, "sleeper", "sleep", "clock_nanosleep");
+	/* the pool parked before recording started: its class is known, its stack is not */
+	assert_blocked_in(folded, "pool", "idle", "[since before recording]");
+	free(folded);
+	json_decref(report);
+}
+
+Test(offcpu, pinned_threads_wait_for_the_cpu)
+{
+	json_t *report;
+	pid_t pid;
+
+	require_root();
+	pid = start_workload((char *const[]){ WORKLOAD("pinned"), "30", NULL });
+	report = record(pid, "3", NULL);
+	cr_assert_str_eq(process_class(report), "runq");
+	json_decref(report);
+}
+
+static void require_python(void)
+{
+	if (access(PYTHON, X_OK))
+		cr_skip_test("needs Debian's %s", PYTHON);
+}
+
+Test(offcpu, python_gil_reads_as_lock)
+{
+	json_t *report;
+	pid_t pid;
+
+	require_root();
+	require_python();
+	pid = start_workload((char *const[]){ PYTHON, "tests/workloads/pyagent.py", "busy", "30", NULL });
+	report = record(pid, "3", NULL);
+	cr_assert_str_eq(process_class(report), "lock", "four CPU-bound Python threads contend for the GIL");
+	json_decref(report);
+}
+
+Test(offcpu, idle_python_pool_reads_as_idle)
+{
+	json_t *report, *t;
+	size_t i;
+	pid_t pid;
+
+	require_root();
+	require_python();
+	pid = start_workload((char *const[]){ PYTHON, "tests/workloads/pyagent.py", "idle", "30", NULL });
+	report = record(pid, "2", NULL);
+	cr_assert_str_eq(process_class(report), "idle");
+	json_array_foreach(json_object_get(report, "threads"), i, t)
+		cr_expect_str_eq(json_string_value(json_object_get(t, "class")), "idle", "thread %lld",
+				 json_integer_value(json_object_get(t, "tid")));
+	cr_assert_geq(json_array_size(json_object_get(report, "threads")), 5);
+	json_decref(report);
+}
