@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# The flame graph library and CLI, included by the top-level Makefile (which defines OUT, CC,
+# CFLAGS, CPPFLAGS, Q and msg).
+#   FLAMEGRAPH_LIB_OBJS     objects of $(OUT)/libflamegraph.a
+#   $(OUT)/flamegraph       the CLI
+#   $(OUT)/test-flamegraph  the flame graph unit tests alone (they are in $(OUT)/test-unit too)
+# Objects go to $(OUT)/flamegraph-lib/, not $(OUT)/flamegraph/: that path is the CLI binary.
+
+CPPFLAGS += -Iflamegraph
+
+FG_OBJDIR := $(OUT)/flamegraph-lib
+FLAMEGRAPH_LIB_SRCS := $(filter-out flamegraph/main.c,$(wildcard flamegraph/*.c))
+FLAMEGRAPH_LIB_OBJS := $(patsubst flamegraph/%.c,$(FG_OBJDIR)/%.o,$(FLAMEGRAPH_LIB_SRCS)) \
+		       $(FG_OBJDIR)/js.o
+FLAMEGRAPH_TEST_OBJS := $(patsubst %.c,$(OUT)/%.o,$(wildcard tests/unit/test_flamegraph*.c))
+
+$(FG_OBJDIR)/%.o: flamegraph/%.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
+
+# .incbin reads flamegraph.js when assembling: -I tells as where, the prerequisite when.
+$(FG_OBJDIR)/js.o: flamegraph/js.S flamegraph/flamegraph.js
+	@mkdir -p $(@D)
+	$(call msg,AS,$@)
+	$(Q)$(CC) -c -Wa,-Iflamegraph $< -o $@
+
+$(OUT)/libflamegraph.a: $(FLAMEGRAPH_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# The library uses utf8_sanitize (user/text.c) and the CLI parse_long (user/util.c): those two
+# objects rather than all of libagentprof.a, so the CLI needs neither libbpf nor the skeleton.
+# Linked with libagentprof.a instead, libflamegraph.a must come first. -lm for rint().
+FLAMEGRAPH_USER_OBJS := $(OUT)/user/text.o $(OUT)/user/util.o
+
+$(OUT)/flamegraph: $(FG_OBJDIR)/main.o $(OUT)/libflamegraph.a $(FLAMEGRAPH_USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -lm -o $@
+
+$(OUT)/test-flamegraph: $(FLAMEGRAPH_TEST_OBJS) $(OUT)/libflamegraph.a $(FLAMEGRAPH_USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -lm -lcriterion -o $@
