@@ -31,13 +31,13 @@ $(OUT)/libflamegraph.a: $(FLAMEGRAPH_LIB_OBJS)
 
 # The library uses utf8_sanitize (user/text.c) and the CLI parse_long (user/util.c): those two
 # objects rather than all of libagentprof.a, so the CLI needs neither libbpf nor the skeleton.
-# Linked with libagentprof.a instead, libflamegraph.a must come first. -lm for rint().
+# Linked with libagentprof.a instead, libflamegraph.a must come first. No -lm needed.
 FLAMEGRAPH_USER_OBJS := $(OUT)/user/text.o $(OUT)/user/util.o
 
 $(OUT)/flamegraph: $(FG_OBJDIR)/main.o $(OUT)/libflamegraph.a $(FLAMEGRAPH_USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -lm -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@
 
 $(OUT)/test-flamegraph: $(FLAMEGRAPH_TEST_OBJS) $(OUT)/libflamegraph.a $(FLAMEGRAPH_USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -lm -lcriterion -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ -lcriterion -o $@

@@ -8,7 +8,6 @@
  * sibling such as "f.cold" or "f2" sorts between "f;..." lines (' ' < '.' < '2' < ';').
  */
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "fg_internal.h"
@@ -148,8 +147,10 @@ static void close_to(struct flow *f, size_t depth)
 		struct fg_frame *fr = &l->v[i];
 
 		fr->count = f->time - fr->start;
-		if (fr->has_delta && fabs(fr->delta) > l->maxdelta)
-			l->maxdelta = fabs(fr->delta);
+		if (fr->has_delta && fr->delta > l->maxdelta)
+			l->maxdelta = fr->delta;
+		if (fr->has_delta && -fr->delta > l->maxdelta)
+			l->maxdelta = -fr->delta;
 		/* its subtree closed before it and follows it in l->v: depth-first order */
 		if (fr->count < f->minw)
 			l->n = i;

@@ -5,7 +5,6 @@
  * which is embedded at build time. Every name and label goes through fg_xml_escape().
  */
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "fg_internal.h"
@@ -70,16 +69,20 @@ static void escape(FILE *out, const char *s)
 	fg_xml_escape(out, s, strlen(s));
 }
 
-/* flamegraph.pl's count text: rounded to an integer, thousands separated by commas. */
-static void count_text(double v, char *buf, size_t size)
+/*
+ * flamegraph.pl's count text: rounded to an integer (half to even, as %.0f does), thousands
+ * separated by commas. Returns the rounded value, which flamegraph.pl's percentages use.
+ */
+static double count_text(double v, char *buf, size_t size)
 {
 	char digits[64];
 	size_t n, at = 0, lead;
 
 	n = snprintf(digits, sizeof(digits), "%.0f", v);
+	v = strtod(digits, NULL);
 	if (n >= sizeof(digits) || n + n / 3 + 1 > size) {
 		snprintf(buf, size, "%s", digits);
-		return;
+		return v;
 	}
 	lead = n % 3 ? n % 3 : 3;
 	for (size_t i = 0; i < n; i++) {
@@ -88,6 +91,7 @@ static void count_text(double v, char *buf, size_t size)
 		buf[at++] = digits[i];
 	}
 	buf[at] = '\0';
+	return v;
 }
 
 /* The first chars characters of s (code points; a stray byte counts as one). */
@@ -118,11 +122,11 @@ static void write_frame(const struct svg *s, const struct fg_frame *f)
 	FILE *out = s->out;
 	const char *name = f->depth ? f->name : "all";
 	size_t len = f->depth ? fg_strip_annotation(f->name, f->name_len) : 3, nchars, cut;
-	double rounded = rint(f->count), x1, x2, h = s->l->frame_height - FG_FRAME_PAD;
+	double rounded, x1, x2, h = s->l->frame_height - FG_FRAME_PAD;
 	char num[96], x1s[32], x2s[32];
 	int chars;
 
-	count_text(f->count, num, sizeof(num));
+	rounded = count_text(f->count, num, sizeof(num));
 	fputs("<g><title>", out);
 	fg_xml_escape(out, name, len);
 	fprintf(out, " (%s ", num);
