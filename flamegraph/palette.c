@@ -341,7 +341,7 @@ static const struct {
 	const char *name;
 	void (*color)(const char *name, size_t len, const double v[3], struct fg_rgb *out);
 } reasons[NR_FG_REASONS + 1] = {
-	[FG_REASON_CPU] = { "[cpu]", hot },
+	[FG_REASON_CPU] = { "[cpu]", red },	/* flat red: hot's yellows would read as runq */
 	[FG_REASON_RUNQ] = { "[runq]", yellow },
 	[FG_REASON_LOCK] = { "[lock]", purple },
 	[FG_REASON_NET] = { "[net]", aqua },

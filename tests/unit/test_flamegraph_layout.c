@@ -171,7 +171,8 @@ Test(flamegraph_layout, offcpu_reasons_pick_the_palette_of_their_subtree)
 	struct fg_rgb c;
 	size_t n;
 
-	lines("app;[lock];pthread_mutex_lock;futex_wait_[k] 5\n"
+	lines("app;[cpu];parse_json 6\n"
+	      "app;[lock];pthread_mutex_lock;futex_wait_[k] 5\n"
 	      "app;[net];recv 3\n"
 	      "app;[idle];epoll_wait 2\n"
 	      "db;[disk];fsync 4\n");
@@ -185,6 +186,8 @@ Test(flamegraph_layout, offcpu_reasons_pick_the_palette_of_their_subtree)
 	cr_assert(c.g == c.b && c.r < c.g, "net is aqua: rgb(%u,%u,%u)", c.r, c.g, c.b);
 	c = find("epoll_wait")->color;
 	cr_assert(c.r == c.g && c.g == c.b, "idle is grey: rgb(%u,%u,%u)", c.r, c.g, c.b);
+	c = find("parse_json")->color;
+	cr_assert(c.g == c.b && c.r > c.g, "cpu is red: rgb(%u,%u,%u)", c.r, c.g, c.b);
 	c = find("fsync")->color;
 	cr_assert(c.r == c.g && c.b > c.r, "disk is blue: rgb(%u,%u,%u)", c.r, c.g, c.b);
 	c = f[0].color;
