@@ -4,7 +4,7 @@
 #define LOADER_H
 
 #include <sys/types.h>
-#include "collect.h"
+#include "snapshot.h"
 
 struct loader;
 

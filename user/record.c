@@ -2,27 +2,17 @@
 /* `agentprof record`: attach to a process, sample until told to stop, write the outputs. */
 #include <argp.h>
 #include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
-#include <bpf/libbpf.h>
-#include "collect.h"
-#include "loader.h"
 #include "log.h"
 #include "outdir.h"
 #include "output.h"
-#include "preflight.h"
 #include "profile.h"
-#include "symbolize.h"
-#include "target.h"
+#include "session.h"
 #include "util.h"
-
-#define REFRESH_MS 1000	/* how often mappings are re-read, to follow dlopen */
 
 static struct env {
 	pid_t pid;
@@ -106,55 +96,6 @@ static const struct argp argp = {
 	       "Writes DIR/cpu.folded (flame graph input) and DIR/report.json, and prints a summary.",
 };
 
-enum stop_reason { STOP_DURATION, STOP_SIGNAL, STOP_TARGET_EXIT };
-
-/* Waits for the duration, a signal or the target's exit, re-reading mappings as it goes. */
-static enum stop_reason wait_for_stop(int sigfd, const struct target *t, struct syms_cache *syms,
-				      uint64_t deadline_ns)
-{
-	struct pollfd pfd[2] = { { .fd = sigfd, .events = POLLIN }, { .fd = t->pidfd, .events = POLLIN } };
-
-	for (;;) {
-		uint64_t now = now_ns(CLOCK_MONOTONIC);
-		int timeout = REFRESH_MS;
-
-		if (deadline_ns) {
-			if (now >= deadline_ns)
-				return STOP_DURATION;
-			if (deadline_ns - now < REFRESH_MS * 1000000ull)
-				timeout = (deadline_ns - now + 999999) / 1000000;
-		}
-		if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
-			return STOP_SIGNAL;
-		if (pfd[0].revents) {
-			struct signalfd_siginfo si;
-
-			if (read(sigfd, &si, sizeof(si)) == sizeof(si))
-				pr_info("%s: stopping\n", strsignal(si.ssi_signo));
-			return STOP_SIGNAL;
-		}
-		if (pfd[1].revents)
-			return STOP_TARGET_EXIT;
-		syms_cache__refresh(syms);	/* fails once the target is gone; the last maps stay */
-	}
-}
-
-/* Stop signals arrive on a descriptor, so the wait loop polls them with the target's pidfd. */
-static int stop_signals_fd(void)
-{
-	sigset_t set;
-	int fd;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -errno;
-	fd = signalfd(-1, &set, SFD_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
 struct output_job {
 	const struct output_ops *ops;
 	const struct profile *prof;
@@ -169,14 +110,13 @@ static int write_output(FILE *f, void *ctx)
 
 int cmd_record(int argc, char **argv)
 {
-	struct target target = { .pidfd = -1 };
 	struct outdir out = { .dirfd = -1 };
-	struct syms_cache *syms = NULL;
-	struct loader *loader = NULL;
+	struct snapshot snap = {};
+	struct session sess;
 	struct profile prof;
 	bool wrote = false;
-	int sigfd = -1, err;
-	uint64_t start_ns, end_ns;
+	uint64_t start_ns;
+	int err;
 
 	profile__init(&prof);
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
@@ -186,65 +126,30 @@ int cmd_record(int argc, char **argv)
 		snprintf(env.default_outdir, sizeof(env.default_outdir), "agentprof-%d", env.pid);
 		env.outdir = env.default_outdir;
 	}
-
-	err = preflight_btf() ?: preflight_caps() ?: target__open(&target, env.pid);
-	if (err)
-		goto cleanup;
-	/* on-CPU sampling needs no tracefs, but the tracepoint-based stages do; mount it once here */
-	if (ensure_tracefs())
-		pr_info("could not mount tracefs at /sys/kernel/tracing: %s\n", strerror(errno));
-	libbpf_set_print(libbpf_print_fn);
-
-	loader = loader__load(&(struct loader_opts){ env.pid, env.freq_hz, env.stack_entries });
-	if (!loader) {
-		err = -errno;
-		goto cleanup;
-	}
-	syms = syms_cache__new(env.pid);
-	if (!syms) {
-		err = -errno;
-		pr_warn("read /proc/%d/maps: %s\n", env.pid, strerror(-err));
-		goto cleanup;
-	}
-	sigfd = stop_signals_fd();
-	if (sigfd < 0) {
-		err = sigfd;
-		pr_warn("signalfd: %s\n", strerror(-err));
-		goto cleanup;
-	}
-	err = outdir__open(&out, env.outdir);
-	if (err)
-		goto cleanup;
-	err = loader__attach(loader);
+	err = session__open(&sess, &(struct session_opts){ env.pid, env.freq_hz, env.stack_entries }) ?:
+	      outdir__open(&out, env.outdir) ?: session__attach(&sess);
 	if (err)
 		goto cleanup;
 
 	prof.pid = env.pid;
-	memcpy(prof.comm, target.comm, sizeof(prof.comm));
+	memcpy(prof.comm, sess.target.comm, sizeof(prof.comm));
 	prof.freq_hz = env.freq_hz;
 	prof.start_unix_ns = now_ns(CLOCK_REALTIME);
 	start_ns = now_ns(CLOCK_MONOTONIC);
-	fprintf(stderr, "agentprof: recording %s (PID %d) at %ld Hz%s\n", target.comm, env.pid, env.freq_hz,
-		env.duration_s ? "" : "; Ctrl-C to stop");
-	prof.target_exited = wait_for_stop(sigfd, &target, syms,
-					   env.duration_s ? start_ns + env.duration_s * 1000000000ull : 0) ==
-			     STOP_TARGET_EXIT;
-	loader__detach(loader);
-	end_ns = now_ns(CLOCK_MONOTONIC);
-	prof.duration_ns = end_ns - start_ns;
-
-	struct kernel_maps maps = loader__maps(loader);
-
-	err = collect(&maps, end_ns, &prof);
+	fprintf(stderr, "agentprof: recording %s (PID %d) at %ld Hz%s\n", sess.target.comm, env.pid,
+		env.freq_hz, env.duration_s ? "" : "; Ctrl-C to stop");
+	prof.target_exited = session__wait(&sess, env.duration_s ? start_ns + env.duration_s * 1000000000ull : 0,
+					   -1) == STOP_TARGET_EXIT;
+	session__detach(&sess);
+	err = session__snapshot(&sess, &snap);
 	if (err) {
 		pr_warn("read BPF maps: %s\n", strerror(-err));
 		goto cleanup;
 	}
-	loader__free(loader);
-	loader = NULL;
-	err = profile__symbolize(&prof, syms);
+	prof.duration_ns = snap.at_ns - start_ns;
+	err = snapshot__diff(&snap, NULL, session__stacks_fd(&sess), &prof) ?: profile__symbolize(&prof, sess.syms);
 	if (err) {
-		pr_warn("symbolize: %s\n", strerror(-err));
+		pr_warn("build profile: %s\n", strerror(-err));
 		goto cleanup;
 	}
 
@@ -262,12 +167,9 @@ int cmd_record(int argc, char **argv)
 	}
 	print_summary(stdout, &prof, env.outdir);
 cleanup:
-	loader__free(loader);
 	outdir__close(&out, !wrote);
-	if (sigfd >= 0)
-		close(sigfd);
-	syms_cache__free(syms);
+	snapshot__free(&snap);
+	session__close(&sess);
 	profile__free(&prof);
-	target__close(&target);
 	return err ? 1 : 0;
 }

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* What `record` and `top` share: checks, the target, the BPF side, symbols, and the wait loop. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "loader.h"
+#include "log.h"
+#include "preflight.h"
+#include "session.h"
+#include "symbolize.h"
+#include "util.h"
+
+#define REFRESH_MS 1000	/* how often mappings are re-read, to follow dlopen */
+
+/* Stop signals arrive on a descriptor, so the wait loop polls them with the target's pidfd. */
+static int stop_signals_fd(void)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	fd = signalfd(-1, &set, SFD_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int session__open(struct session *s, const struct session_opts *opts)
+{
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->target.pidfd = -1;
+	s->sigfd = -1;
+	err = preflight_btf() ?: preflight_caps() ?: target__open(&s->target, opts->pid);
+	if (err)
+		return err;
+	/* the tracepoints here are BTF-typed and need no tracefs; classic ones will */
+	if (ensure_tracefs())
+		pr_info("could not mount tracefs at /sys/kernel/tracing: %s\n", strerror(errno));
+	libbpf_set_print(libbpf_print_fn);
+	s->loader = loader__load(&(struct loader_opts){ opts->pid, opts->freq_hz, opts->stack_entries });
+	if (!s->loader)
+		return -errno;
+	s->syms = syms_cache__new(opts->pid);
+	if (!s->syms) {
+		err = -errno;
+		pr_warn("read /proc/%d/maps: %s\n", opts->pid, strerror(-err));
+		return err;
+	}
+	s->sigfd = stop_signals_fd();
+	if (s->sigfd < 0) {
+		err = s->sigfd;
+		pr_warn("signalfd: %s\n", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int session__attach(struct session *s)
+{
+	return loader__attach(s->loader);
+}
+
+enum stop_reason session__wait(struct session *s, uint64_t deadline_ns, int input_fd)
+{
+	struct pollfd pfd[3] = {
+		{ .fd = s->sigfd, .events = POLLIN },
+		{ .fd = s->target.pidfd, .events = POLLIN },
+		{ .fd = input_fd, .events = POLLIN },	/* poll() skips a negative fd */
+	};
+
+	for (;;) {
+		uint64_t now = now_ns(CLOCK_MONOTONIC);
+		int timeout = REFRESH_MS;
+
+		if (deadline_ns) {
+			if (now >= deadline_ns)
+				return STOP_DEADLINE;
+			if (deadline_ns - now < REFRESH_MS * 1000000ull)
+				timeout = (deadline_ns - now + 999999) / 1000000;
+		}
+		if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
+			return STOP_SIGNAL;
+		if (pfd[0].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(s->sigfd, &si, sizeof(si)) == sizeof(si))
+				pr_info("%s: stopping\n", strsignal(si.ssi_signo));
+			return STOP_SIGNAL;
+		}
+		if (pfd[1].revents)
+			return STOP_TARGET_EXIT;
+		if (pfd[2].revents)
+			return STOP_INPUT;
+		syms_cache__refresh(s->syms);	/* fails once the target is gone; the last maps stay */
+	}
+}
+
+int session__snapshot(struct session *s, struct snapshot *snap)
+{
+	struct kernel_maps maps = loader__maps(s->loader);
+
+	return snapshot__read(&maps, s->target.pid, now_ns(CLOCK_MONOTONIC), snap);
+}
+
+void session__detach(struct session *s)
+{
+	if (s->loader)
+		loader__detach(s->loader);
+}
+
+int session__stacks_fd(const struct session *s)
+{
+	return loader__maps(s->loader).stacks_fd;
+}
+
+void session__close(struct session *s)
+{
+	loader__free(s->loader);
+	s->loader = NULL;
+	syms_cache__free(s->syms);
+	s->syms = NULL;
+	if (s->sigfd >= 0)
+		close(s->sigfd);
+	s->sigfd = -1;
+	target__close(&s->target);
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* What `record` and `top` share: checks, the target, the BPF side, symbols, and the wait loop. */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "snapshot.h"
+#include "target.h"
+
+struct loader;
+struct syms_cache;
+
+struct session {
+	struct target target;
+	struct loader *loader;
+	struct syms_cache *syms;
+	int sigfd;		/* SIGINT, SIGTERM, SIGHUP */
+};
+
+struct session_opts {
+	pid_t pid;
+	long freq_hz;
+	long stack_entries;
+};
+
+enum stop_reason { STOP_DEADLINE, STOP_SIGNAL, STOP_TARGET_EXIT, STOP_INPUT };
+
+/* Checks privileges and BTF, opens the target, loads the programs: 0 or -errno, said in one line. */
+int session__open(struct session *s, const struct session_opts *opts);
+/* Starts tracing and sampling. */
+int session__attach(struct session *s);
+/*
+ * Waits for deadline_ns (CLOCK_MONOTONIC; 0: none), a stop signal, the target's exit, or input
+ * on input_fd (-1: none), re-reading the target's mappings as it goes.
+ */
+enum stop_reason session__wait(struct session *s, uint64_t deadline_ns, int input_fd);
+/* A snapshot of everything recorded so far, at the current time. */
+int session__snapshot(struct session *s, struct snapshot *snap);
+/* Stops every program (the maps stay readable). */
+void session__detach(struct session *s);
+int session__stacks_fd(const struct session *s);
+void session__close(struct session *s);
+
+#endif /* SESSION_H */

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A snapshot of what the kernel aggregated, with every thread's open state closed at the moment
+ * it was taken, so that the difference of two snapshots is exactly what happened in between:
+ * `record` turns one snapshot into its profile, `top` the difference of two per interval.
+ */
+#ifndef SNAPSHOT_H
+#define SNAPSHOT_H
+
+#include <stdint.h>
+#include "profile.h"
+
+struct kernel_maps {
+	int samples_fd;		/* struct sample_key -> __u64 count */
+	int offcpu_fd;		/* struct offcpu_key -> struct offcpu_val */
+	int threads_fd;		/* __u32 tid -> struct thread_stats */
+	int stacks_fd;		/* BPF_MAP_TYPE_STACK_TRACE */
+	int counters_fd;	/* per-CPU __u64[NR_COUNTERS] */
+};
+
+struct snap_sample {
+	struct sample_key key;
+	uint64_t count;
+};
+
+struct snap_wait {
+	struct offcpu_key key;
+	struct offcpu_val val;
+};
+
+struct snap_thread {
+	uint32_t tid;
+	char comm[TASK_COMM_LEN];
+	uint64_t wall_ns;	/* first seen -> exit, or -> the snapshot */
+	uint64_t cpu_ns;
+	bool exited;
+};
+
+struct snapshot {
+	uint64_t at_ns;		/* CLOCK_MONOTONIC */
+	struct snap_sample *samples;	/* each array sorted by key */
+	struct snap_wait *waits;
+	struct snap_thread *threads;
+	size_t nsamples, nwaits, nthreads;
+	uint64_t counters[NR_COUNTERS];
+};
+
+/* Reads the maps of pid's recording at time now_ns (CLOCK_MONOTONIC). 0 or -errno. */
+int snapshot__read(const struct kernel_maps *maps, pid_t pid, uint64_t now_ns, struct snapshot *s);
+/*
+ * Adds to prof what happened between prev (NULL: since the start) and cur: samples, waits and
+ * per-thread time, with the stacks read from stacks_fd; then sums and classifies (profile__finish).
+ */
+int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, int stacks_fd, struct profile *prof);
+void snapshot__free(struct snapshot *s);
+
+#endif /* SNAPSHOT_H */
