@@ -4,6 +4,7 @@
 #define OUTPUT_H
 
 #include <stdio.h>
+#include <jansson.h>
 #include "profile.h"
 
 struct output_ops {
@@ -14,6 +15,9 @@ struct output_ops {
 extern const struct output_ops folded_cpu_output;	/* cpu.folded */
 extern const struct output_ops folded_offcpu_output;	/* offcpu.folded */
 extern const struct output_ops report_json_output;	/* report.json */
+
+/* report.json's object: `top --json` prints one per interval. NULL on -ENOMEM. */
+json_t *report_json(const struct profile *p);
 
 /* The human summary on stdout: totals, drops, where the time went, the hottest functions. */
 void print_summary(FILE *f, const struct profile *p, const char *outdir);

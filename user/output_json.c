@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include "output.h"
 #include "text.h"
+#include "verdict.h"
 
 #define TOP_FUNCTIONS 20
 
@@ -46,6 +47,14 @@ static json_t *breakdown_json(const uint64_t ns[NR_CATEGORIES])
 	return o;
 }
 
+static json_t *verdict_json(const struct profile *p, const struct thread_info *t)
+{
+	char buf[1024];
+
+	verdict(p, t, buf, sizeof(buf));
+	return jstr(buf);
+}
+
 static json_t *threads_json(const struct profile *p)
 {
 	json_t *a = json_array();
@@ -53,10 +62,11 @@ static json_t *threads_json(const struct profile *p)
 	for (size_t i = 0; i < p->nthreads; i++) {
 		const struct thread_info *t = &p->threads[i];
 
-		json_array_append_new(a, json_pack("{s:I, s:o, s:s, s:o, s:I, s:I, s:b}",
+		json_array_append_new(a, json_pack("{s:I, s:o, s:s, s:o, s:o, s:I, s:I, s:b}",
 						   "tid", (json_int_t)t->tid,
 						   "comm", jstr(t->comm),
 						   "class", category_name(t->class),
+						   "verdict", verdict_json(p, t),
 						   "breakdown_ns", breakdown_json(t->ns),
 						   "wall_ns", (json_int_t)t->wall_ns,
 						   "samples", (json_int_t)t->samples,
@@ -79,12 +89,9 @@ static json_t *functions_json(const struct profile *p)
 	return n < 0 ? NULL : a;
 }
 
-static int write_report(FILE *f, const struct profile *p)
+json_t *report_json(const struct profile *p)
 {
-	json_t *root;
-	int err;
-
-	root = json_pack("{s:I, s:o, s:I, s:I, s:i, s:I, s:b, s:s, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:I, s:o, s:I, s:I, s:i, s:I, s:b, s:s, s:o, s:o, s:o, s:o, s:o}",
 			 "pid", (json_int_t)p->pid,
 			 "comm", jstr(p->comm),
 			 "start_unix_ns", (json_int_t)p->start_unix_ns,
@@ -93,10 +100,18 @@ static int write_report(FILE *f, const struct profile *p)
 			 "samples", (json_int_t)p->oncpu.total,
 			 "target_exited", p->target_exited,
 			 "class", category_name(p->class),
+			 "verdict", verdict_json(p, NULL),
 			 "breakdown_ns", breakdown_json(p->ns),
 			 "drops", drops_json(p),
 			 "threads", threads_json(p),
 			 "top_functions", functions_json(p));
+}
+
+static int write_report(FILE *f, const struct profile *p)
+{
+	json_t *root = report_json(p);
+	int err;
+
 	if (!root)
 		return -ENOMEM;
 	err = json_dumpf(root, f, JSON_INDENT(2)) ? -EIO : 0;
