@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "record.h"
+#include "top.h"
 
 const char *argp_program_version = "agentprof 0.1";
 
@@ -14,7 +15,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "record", cmd_record, "record stacks of a running process into a directory" },
+	{ "record", cmd_record, "record where a running process spends its time, into a directory" },
+	{ "top", cmd_top, "watch a running process live: what holds each thread back" },
 };
 
 static int usage(FILE *f)

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* `agentprof top`: live intervals as JSON lines, the same classes as record, and a clean exit. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "harness.h"
+
+TestSuite(top, .timeout = 60);
+
+/* The JSON objects top printed, one per line. */
+static json_t *parse_lines(const char *out, size_t *n)
+{
+	json_t *all = json_array();
+	const char *line = out;
+
+	while (*line) {
+		const char *nl = strchrnul(line, '\n');
+		json_error_t jerr;
+		json_t *o = json_loadb(line, nl - line, 0, &jerr);
+
+		cr_assert(o, "line %zu is not JSON (%s): %.*s", json_array_size(all) + 1, jerr.text,
+			  (int)(nl - line), line);
+		json_array_append_new(all, o);
+		line = *nl ? nl + 1 : nl;
+	}
+	*n = json_array_size(all);
+	return all;
+}
+
+static const char *thread_class(json_t *report, const char *comm)
+{
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(json_object_get(report, "threads"), i, t)
+		if (!strcmp(json_string_value(json_object_get(t, "comm")), comm))
+			return json_string_value(json_object_get(t, "class"));
+	return "(missing)";
+}
+
+Test(top, three_json_intervals_with_every_class_right)
+{
+	char pidstr[16];
+	struct run r;
+	json_t *objs, *last;
+	size_t n;
+	pid_t pid;
+
+	require_root();
+	pid = start_workload((char *const[]){ WORKLOAD("waits"), "30", NULL });
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	run_cmd((char *const[]){ AGENTPROF, "top", "-p", pidstr, "--json", "-i", "2", "-n", "3", NULL }, &r);
+	stop_workload(pid);
+	cr_assert_eq(r.status, 0, "top failed: %s", r.err);
+	objs = parse_lines(r.out, &n);
+	cr_assert_eq(n, 3, "want exactly 3 objects, got %zu", n);
+	for (size_t i = 0; i < n; i++) {
+		double s = json_integer_value(json_object_get(json_array_get(objs, i), "duration_ns")) / 1e9;
+
+		cr_expect(s > 1.5 && s < 3.0, "interval %zu lasted %.2f s, want about 2", i, s);
+	}
+	last = json_array_get(objs, 2);
+	cr_expect_str_eq(thread_class(last, "spinner"), "cpu");
+	cr_expect_str_eq(thread_class(last, "mutex-wait"), "lock");
+	cr_expect_str_eq(thread_class(last, "net-client"), "net");
+	cr_expect_str_eq(thread_class(last, "disk"), "disk");
+	cr_expect_str_eq(thread_class(last, "sleeper"), "sleep");
+	cr_expect_str_eq(thread_class(last, "pool"), "idle");
+	cr_expect(strstr(json_string_value(json_object_get(json_array_get(json_object_get(last, "threads"), 0),
+							   "verdict")), "%"), "verdicts are filled in");
+	json_decref(objs);
+	run_free(&r);
+}
+
+Test(top, final_interval_when_the_target_exits)
+{
+	char pidstr[16];
+	struct run r;
+	json_t *objs;
+	size_t n;
+	pid_t pid;
+
+	require_root();
+	pid = start_workload((char *const[]){ WORKLOAD("hot8020"), "2.5", NULL });
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	run_cmd((char *const[]){ AGENTPROF, "top", "-p", pidstr, "--json", NULL }, &r);
+	stop_workload(pid);
+	cr_assert_eq(r.status, 0, "top failed: %s", r.err);
+	cr_assert(strstr(r.err, "exited"), "does not say the target exited: %s", r.err);
+	objs = parse_lines(r.out, &n);
+	cr_assert_geq(n, 2);
+	cr_assert(json_is_true(json_object_get(json_array_get(objs, n - 1), "target_exited")));
+	json_decref(objs);
+	run_free(&r);
+}
+
+Test(top, refuses_bad_input)
+{
+	struct run r;
+
+	run_cmd((char *const[]){ AGENTPROF, "top", "-p", "1", "-i", "0", NULL }, &r);
+	cr_assert_eq(r.status, 2);
+	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+	cr_assert(strstr(r.err, "interval must be an integer from 1"), "%s", r.err);
+	run_free(&r);
+}

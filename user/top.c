@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * `agentprof top`: stay attached and say, every interval, what holds each thread back. Each
+ * interval is the difference of two snapshots, classified by the same code as `record`.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include "log.h"
+#include "output.h"
+#include "session.h"
+#include "symbolize.h"
+#include "text.h"
+#include "util.h"
+#include "verdict.h"
+
+static struct env {
+	pid_t pid;
+	long interval_s;
+	long iterations;	/* 0: until stopped */
+	long freq_hz;
+	bool json;
+} env = {
+	.interval_s = 1,
+	.freq_hz = 99,
+};
+
+enum { OPT_JSON = 0x100 };
+
+static const struct argp_option options[] = {
+	{ "pid", 'p', "PID", 0, "Process to watch", 0 },
+	{ "interval", 'i', "SECONDS", 0, "Seconds per refresh (default 1)", 0 },
+	{ "iterations", 'n', "N", 0, "Stop after N refreshes (default: at q, Ctrl-C or the target's exit)", 0 },
+	{ "freq", 'F', "HZ", 0, "Samples per second per CPU (default 99)", 0 },
+	{ "json", OPT_JSON, NULL, 0, "One JSON object per interval (also when stdout is not a terminal)", 0 },
+	{ "verbose", 'v', NULL, 0, "More diagnostics", 0 },
+	{},
+};
+
+static error_t parse_number(const char *what, const char *arg, long min, long max, long *out)
+{
+	if (parse_long(arg, min, max, out) == 0)
+		return 0;
+	pr_warn("%s must be an integer from %ld to %ld, not '%s'\n", what, min, max, arg);
+	return EINVAL;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	long v = 0;
+	error_t err = 0;
+
+	(void)state;
+	switch (key) {
+	case 'p':
+		err = parse_number("PID", arg, 1, INT32_MAX, &v);
+		env.pid = v;
+		break;
+	case 'i':
+		err = parse_number("interval", arg, 1, 3600, &env.interval_s);
+		break;
+	case 'n':
+		err = parse_number("iterations", arg, 1, 1000000, &env.iterations);
+		break;
+	case 'F':
+		err = parse_number("frequency", arg, 1, 10000, &env.freq_hz);
+		break;
+	case OPT_JSON:
+		env.json = true;
+		break;
+	case 'v':
+		log_verbosity++;
+		break;
+	case ARGP_KEY_ARG:
+		pr_warn("unexpected argument '%s'\n", arg);
+		return EINVAL;
+	case ARGP_KEY_END:
+		if (!env.pid) {
+			pr_warn("which process? give -p PID\n");
+			return EINVAL;
+		}
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return err;
+}
+
+static const struct argp argp = {
+	.options = options,
+	.parser = parse_arg,
+	.doc = "Watch a running process: every interval, where each thread's time went and why.\v"
+	       "Keys on a terminal: q quits.",
+};
+
+struct screen {
+	bool tty;		/* full-screen frames; else JSON lines */
+	bool raw_input;		/* stdin switched to non-canonical mode for 'q' */
+	struct termios saved;
+	int rows, cols;
+};
+
+static void screen_open(struct screen *sc)
+{
+	struct winsize ws;
+	struct termios raw;
+
+	memset(sc, 0, sizeof(*sc));
+	sc->tty = !env.json && isatty(STDOUT_FILENO);
+	sc->rows = 24;
+	sc->cols = 80;
+	if (!sc->tty)
+		return;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
+		sc->rows = ws.ws_row;
+		sc->cols = ws.ws_col;
+	}
+	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &sc->saved) == 0) {
+		raw = sc->saved;
+		raw.c_lflag &= ~(ICANON | ECHO);
+		raw.c_cc[VMIN] = 0;
+		raw.c_cc[VTIME] = 0;
+		sc->raw_input = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+	}
+}
+
+static void screen_close(struct screen *sc)
+{
+	if (sc->raw_input)
+		tcsetattr(STDIN_FILENO, TCSANOW, &sc->saved);
+}
+
+static uint64_t busy_ns(const uint64_t ns[NR_CATEGORIES])
+{
+	uint64_t sum = 0;
+
+	for (int c = 0; c < NR_CATEGORIES; c++)
+		if (c != CAT_IDLE)
+			sum += ns[c];
+	return sum;
+}
+
+static int cmp_busy(const void *a, const void *b)
+{
+	const struct thread_info *x = *(const struct thread_info *const *)a;
+	const struct thread_info *y = *(const struct thread_info *const *)b;
+	uint64_t bx = busy_ns(x->ns), by = busy_ns(y->ns);
+
+	if (bx != by)
+		return (bx < by) - (bx > by);
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+static void print_row(const struct screen *sc, const char *label, const uint64_t ns[NR_CATEGORIES],
+		      enum category class, const char *verdict_text)
+{
+	char line[2048];
+	uint64_t total = 0;
+	int at;
+
+	for (int c = 0; c < NR_CATEGORIES; c++)
+		total += ns[c];
+	at = snprintf(line, sizeof(line), "%-22.22s %-5s", label, category_name(class));
+	for (int c = 0; c < NR_CATEGORIES && at < (int)sizeof(line); c++)
+		at += snprintf(line + at, sizeof(line) - at, " %5.1f", total ? 100.0 * ns[c] / total : 0.0);
+	if (at < (int)sizeof(line))
+		snprintf(line + at, sizeof(line) - at, "  %s", verdict_text);
+	printf("%.*s\n", sc->cols > 0 ? sc->cols : 80, line);
+}
+
+static void print_frame(const struct screen *sc, const struct profile *p, bool exited)
+{
+	const struct thread_info **order = calloc(p->nthreads ? p->nthreads : 1, sizeof(*order));
+	char name[64], label[96], text[1024];
+	int room = sc->rows - 6;
+
+	printf("\033[H\033[2J");
+	term_sanitize(p->comm, name, sizeof(name));
+	printf("agentprof top - %s (PID %d) - %zu threads - last %.1f s%s\n", name, p->pid, p->nthreads,
+	       p->duration_ns / 1e9, exited ? " - target exited" : " - q quits");
+	printf("%-22s %-5s", "", "class");
+	for (int c = 0; c < NR_CATEGORIES; c++)
+		printf(" %5s", category_name(c));
+	printf("  verdict\n");
+	verdict(p, NULL, text, sizeof(text));
+	term_sanitize(text, text, sizeof(text));
+	print_row(sc, "process", p->ns, p->class, text);
+	if (!order)
+		return;
+	for (size_t i = 0; i < p->nthreads; i++)
+		order[i] = &p->threads[i];
+	qsort(order, p->nthreads, sizeof(*order), cmp_busy);	/* rows by non-idle time */
+	for (size_t i = 0; i < p->nthreads && (int)i < room; i++) {
+		term_sanitize(order[i]->comm, name, sizeof(name));
+		snprintf(label, sizeof(label), "%u %s", order[i]->tid, name);
+		verdict(p, order[i], text, sizeof(text));
+		term_sanitize(text, text, sizeof(text));
+		print_row(sc, label, order[i]->ns, order[i]->class, text);
+	}
+	if ((int)p->nthreads > room && room > 0)
+		printf("... %zu more threads\n", p->nthreads - room);
+	fflush(stdout);
+	free(order);
+}
+
+static int print_json(const struct profile *p)
+{
+	json_t *o = report_json(p);
+	int err = 0;
+
+	if (!o)
+		return -ENOMEM;
+	if (json_dumpf(o, stdout, JSON_COMPACT) || putchar('\n') == EOF || fflush(stdout))
+		err = -EIO;
+	json_decref(o);
+	return err;
+}
+
+/* The interval between two snapshots, symbolized and classified, then shown. */
+static int show(struct session *sess, const struct screen *sc, const struct snapshot *cur,
+		const struct snapshot *prev, bool exited)
+{
+	struct profile p;
+	int err;
+
+	profile__init(&p);
+	p.pid = sess->target.pid;
+	memcpy(p.comm, sess->target.comm, sizeof(p.comm));
+	p.freq_hz = env.freq_hz;
+	p.duration_ns = cur->at_ns - prev->at_ns;
+	p.start_unix_ns = now_ns(CLOCK_REALTIME) - (now_ns(CLOCK_MONOTONIC) - prev->at_ns);
+	p.target_exited = exited;
+	err = snapshot__diff(cur, prev, session__stacks_fd(sess), &p) ?: profile__symbolize(&p, sess->syms);
+	if (!err) {
+		if (sc->tty)
+			print_frame(sc, &p, exited);
+		else
+			err = print_json(&p);
+	}
+	profile__free(&p);
+	return err;
+}
+
+/* Reads keys typed since the last look; true when one of them asks to quit. */
+static bool quit_key(void)
+{
+	char c;
+
+	while (read(STDIN_FILENO, &c, 1) == 1)
+		if (c == 'q' || c == 'Q')
+			return true;
+	return false;
+}
+
+int cmd_top(int argc, char **argv)
+{
+	struct snapshot prev = {}, cur = {};
+	struct session sess = { .sigfd = -1 };
+	struct screen sc = {};
+	enum stop_reason why;
+	long shown = 0;
+	int err;
+
+	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (err)
+		return 2;
+	err = session__open(&sess, &(struct session_opts){ env.pid, env.freq_hz, DEFAULT_STACK_ENTRIES }) ?:
+	      session__attach(&sess) ?: session__snapshot(&sess, &prev);
+	if (err)
+		goto cleanup;
+	screen_open(&sc);
+	while (!env.iterations || shown < env.iterations) {
+		why = session__wait(&sess, prev.at_ns + env.interval_s * 1000000000ull,
+				    sc.raw_input ? STDIN_FILENO : -1);
+		if (why == STOP_SIGNAL || (why == STOP_INPUT && quit_key()))
+			break;
+		if (why == STOP_INPUT)
+			continue;
+		err = session__snapshot(&sess, &cur) ?: show(&sess, &sc, &cur, &prev, why == STOP_TARGET_EXIT);
+		if (err) {
+			pr_warn("interval: %s\n", strerror(-err));
+			break;
+		}
+		snapshot__free(&prev);
+		prev = cur;
+		memset(&cur, 0, sizeof(cur));
+		shown++;
+		if (why == STOP_TARGET_EXIT) {
+			fprintf(stderr, "agentprof: target %d exited\n", env.pid);
+			break;
+		}
+	}
+cleanup:
+	screen_close(&sc);
+	snapshot__free(&prev);
+	snapshot__free(&cur);
+	session__close(&sess);
+	return err ? 1 : 0;
+}
