@@ -10,6 +10,7 @@
 #define DEFAULT_OFFCPU_ENTRIES	16384
 #define DEFAULT_THREAD_ENTRIES	8192
 #define SHORT_WAIT_MS		50	/* CPython waits for the GIL in 5 ms slices */
+#define STACK_REUSE_US		1000	/* same wait again within this: reuse the thread's last stacks */
 #define NO_STACK		(-2)	/* -ENOENT: no stack was taken (state seen before recording) */
 
 /*
@@ -94,6 +95,7 @@ struct thread_stats {
 	__u64 cpu_ns;
 	__u64 first_ns;		/* bpf_ktime_get_ns() when the thread was first seen */
 	__u64 last_ns;		/* when state last changed (for TS_DEAD: the exit) */
+	__u64 stack_ns;		/* when open's stacks were last taken */
 	__u32 state;		/* enum thread_state */
 	__u32 pad;
 	struct offcpu_key open;	/* the wait in progress, when not running */
@@ -103,7 +105,7 @@ struct thread_stats {
 _Static_assert(sizeof(struct sample_key) == 32, "ABI");
 _Static_assert(sizeof(struct wait_sig) == 8, "ABI");
 _Static_assert(sizeof(struct offcpu_key) == 48, "ABI");
-_Static_assert(sizeof(struct thread_stats) == 80, "ABI");
+_Static_assert(sizeof(struct thread_stats) == 88, "ABI");
 #endif
 
 #endif /* AGENTPROF_H */

@@ -59,10 +59,17 @@ static __always_inline void close_state(struct thread_stats *s, __u64 now)
 	s->last_ns = now;
 }
 
+static __always_inline bool same_wait(const struct wait_sig *a, const struct wait_sig *b)
+{
+	return a->syscall == b->syscall && a->fd_kind == b->fd_kind && a->futex_op == b->futex_op &&
+	       ((a->flags ^ b->flags) & ~WAIT_RUNQ) == 0;
+}
+
 static __always_inline void switch_out(void *ctx, bool preempt, struct task_struct *prev, __u64 now)
 {
 	__u32 tid = BPF_CORE_READ(prev, pid);
 	struct thread_stats *s = bpf_map_lookup_elem(&threads, &tid);
+	struct wait_sig w = {};
 	unsigned int state;
 
 	if (!s)
@@ -73,21 +80,31 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 		s->state = TS_DEAD;
 		return;
 	}
-	__builtin_memset(&s->open.wait, 0, sizeof(s->open.wait));
-	s->open.user_stack_id = stack_id(ctx, BPF_F_USER_STACK);
-	s->open.kern_stack_id = stack_id(ctx, 0);
-	s->open.waker_stack_id = NO_STACK;
-	s->open.waker_tid = 0;
-	bpf_get_current_comm(s->open.comm, sizeof(s->open.comm));
 	if (preempt || state == TASK_RUNNING) {
-		s->open.wait.syscall = -1;
-		s->open.wait.flags = WAIT_RUNQ;
+		w.syscall = -1;
+		w.flags = WAIT_RUNQ;
 		s->state = TS_RUNNABLE;
 	} else {
 		/* current is prev at sched_switch: its own registers and memory */
-		read_wait_sig(bpf_get_current_task_btf(), true, &s->open.wait);
+		read_wait_sig(bpf_get_current_task_btf(), true, &w);
 		s->state = TS_BLOCKED;
 	}
+	/*
+	 * Stacks cost most of this program (two unwinds). A thread that blocks again in the same
+	 * wait within STACK_REUSE_US (a request loop, a ping-pong) keeps the stacks it was last
+	 * seen with: its time stays exact per category, its stacks are sampled at most every
+	 * STACK_REUSE_US.
+	 */
+	if (!same_wait(&w, &s->open.wait) || now - s->stack_ns > STACK_REUSE_US * 1000ull ||
+	    s->open.user_stack_id == NO_STACK) {
+		s->open.user_stack_id = stack_id(ctx, BPF_F_USER_STACK);
+		s->open.kern_stack_id = stack_id(ctx, 0);
+		s->stack_ns = now;
+		bpf_get_current_comm(s->open.comm, sizeof(s->open.comm));
+	}
+	s->open.wait = w;
+	s->open.waker_stack_id = NO_STACK;
+	s->open.waker_tid = 0;
 }
 
 static __always_inline void switch_in(struct task_struct *next, __u64 now)
@@ -128,7 +145,10 @@ static __always_inline int on_wakeup(void *ctx, struct task_struct *p)
 		return 0;
 	now = bpf_ktime_get_ns();
 	waker = bpf_get_current_pid_tgid();
-	if (is_target(waker >> 32) && (__u32)waker != tid) {
+	/* who released a lock is worth a stack; who answered a socket is the kernel */
+	if (is_target(waker >> 32) && (__u32)waker != tid &&
+	    (s->open.wait.syscall == NR_futex || s->open.wait.syscall == NR_futex_waitv ||
+	     (s->open.wait.flags & WAIT_KLOCK))) {
 		s->open.waker_tid = (__u32)waker;
 		s->open.waker_stack_id = stack_id(ctx, BPF_F_USER_STACK);
 	}
