@@ -105,7 +105,7 @@ demo: all
 	@tools/demo/run.sh
 
 bench: all $(WORKLOADS)
-	@tools/bench/run.sh
+	@/usr/bin/python3 tools/bench/bench.py
 
 clean:
 	rm -rf $(OUT)

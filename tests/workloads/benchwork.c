@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Fixed amount of work for overhead benchmarks: `cpu N` (N million LCG steps on one thread),
+ * `switch N` (N round trips between two threads over pipes: two context switches each) or
+ * `switch1 N` (the same with both threads on CPU 0: every round trip is two switches on one CPU,
+ * with no idle-state or IPI latency in the measure, so a cost per switch shows undiluted).
+ * Prints its PID, waits DELAY seconds (argv[3], default 2) for a profiler to attach, does the
+ * work, then prints the elapsed nanoseconds of the work alone.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static long rounds;
+static int ping[2], pong[2];
+static volatile unsigned long sink;
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+static __attribute__((noinline)) void cpu_work(long millions)
+{
+	unsigned long x = 1;
+
+	for (long i = 0; i < millions * 1000000; i++)
+		x = x * 6364136223846793005ul + 1442695040888963407ul;
+	sink = x;
+}
+
+static void *echo(void *arg)
+{
+	char c;
+
+	(void)arg;
+	for (long i = 0; i < rounds; i++)
+		if (read(ping[0], &c, 1) != 1 || write(pong[1], &c, 1) != 1)
+			exit(1);
+	return NULL;
+}
+
+static __attribute__((noinline)) void switch_work(void)
+{
+	pthread_t t;
+	char c = 'x';
+
+	if (pipe(ping) || pipe(pong) || pthread_create(&t, NULL, echo, NULL))
+		exit(1);
+	for (long i = 0; i < rounds; i++)
+		if (write(ping[1], &c, 1) != 1 || read(pong[0], &c, 1) != 1)
+			exit(1);
+	pthread_join(t, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	long long start;
+
+	if (argc < 3 || (strcmp(argv[1], "cpu") && strcmp(argv[1], "switch") && strcmp(argv[1], "switch1"))) {
+		fprintf(stderr, "usage: benchwork cpu|switch|switch1 N [DELAY]\n");
+		return 2;
+	}
+	if (!strcmp(argv[1], "switch1")) {
+		cpu_set_t one;
+
+		CPU_ZERO(&one);
+		CPU_SET(0, &one);
+		if (sched_setaffinity(0, sizeof(one), &one))
+			return 1;
+	}
+	rounds = atol(argv[2]);
+	printf("%d\n", (int)getpid());
+	fflush(stdout);
+	usleep((useconds_t)((argc > 3 ? atof(argv[3]) : 2) * 1e6));
+	start = now_ns();
+	if (!strcmp(argv[1], "cpu"))
+		cpu_work(rounds);
+	else
+		switch_work();
+	printf("%lld\n", now_ns() - start);
+	return 0;
+}

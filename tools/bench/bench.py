@@ -1,0 +1,152 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""Overhead benchmarks: the target's own elapsed time with and without a profiler attached,
+A/B interleaved, the median of per-pair ratios; plus per-program BPF cost. Rewrites
+docs/BENCHMARKS.md. Timings never fail anything: this is `make bench`, not `make test`."""
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+AGENTPROF = os.path.join(ROOT, "build", "agentprof")
+WORK = os.path.join(ROOT, "build", "workloads", "benchwork")
+PAIRS = int(os.environ.get("BENCH_PAIRS", "5"))
+DELAY = 2.0  # seconds the workload waits before working, for the profiler to attach
+WORKLOADS = {
+    "CPU-bound (1 thread)": ["cpu", "1500"],
+    "context-switch heavy (pipe ping-pong, 2 CPUs)": ["switch", "60000"],
+    "context-switch heavy (pipe ping-pong, 1 CPU)": ["switch1", "600000"],
+}
+
+
+def profilers(tmp):
+    """name -> function(pid) returning a Popen of the profiler attached to pid."""
+    out = os.path.join(tmp, "out")
+    p = {
+        "agentprof record (99 Hz, on+off-CPU)": lambda pid: [AGENTPROF, "record", "-p", str(pid), "-o", out],
+        "agentprof record -F 999": lambda pid: [AGENTPROF, "record", "-p", str(pid), "-F", "999", "-o", out],
+    }
+    if shutil.which("perf"):
+        p["perf record -F 99 -g -p"] = lambda pid: ["perf", "record", "-q", "-F", "99", "-g", "-p", str(pid),
+                                                     "-o", os.path.join(tmp, "perf.data")]
+    if shutil.which("bpftrace"):
+        p["bpftrace profile:hz:99"] = lambda pid: ["bpftrace", "-q", "-e",
+                                                   "profile:hz:99 /pid == %d/ { @[ustack, kstack] = count(); }" % pid]
+    return p
+
+
+def run_once(args, profiler=None):
+    """Runs the workload (and a profiler attached to it); returns the work's elapsed ns."""
+    work = subprocess.Popen([WORK] + args + [str(DELAY)], stdout=subprocess.PIPE, text=True)
+    pid = int(work.stdout.readline())
+    prof = None
+    if profiler:
+        prof = subprocess.Popen(profiler(pid), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    elapsed = int(work.stdout.readline())
+    work.wait()
+    if prof:
+        prof.send_signal(signal.SIGINT)
+        try:
+            prof.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            prof.kill()
+    return elapsed
+
+
+def slowdowns(args, profiler):
+    ratios = []
+    for i in range(PAIRS):
+        # alternate which runs first, so that drift on a shared machine cancels out
+        if i % 2 == 0:
+            base, prof = run_once(args), run_once(args, profiler)
+        else:
+            prof, base = run_once(args, profiler), run_once(args)
+        ratios.append(prof / base)
+    return statistics.median(ratios), ratios
+
+
+OUR_PROGRAMS = {n[:15] for n in ("on_cpu_sample", "sched_switch_btf", "sched_wakeup_btf", "sched_wakeup_new_btf",
+                                  "contention_begin_btf", "contention_end_btf", "sched_switch_raw",
+                                  "sched_wakeup_raw", "sched_wakeup_new_raw", "contention_begin_raw",
+                                  "contention_end_raw")}
+
+
+def bpf_program_costs(tmp):
+    """run_time_ns / run_cnt of every agentprof program while it profiles the switch workload."""
+    with open("/proc/sys/kernel/bpf_stats_enabled") as f:
+        old = f.read().strip()
+    with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+        f.write("1")
+    first_id = max([p["id"] for p in json.loads(subprocess.check_output(["bpftool", "-j", "prog", "show"]))] + [0])
+    try:
+        work = subprocess.Popen([WORK, "switch", "60000", str(DELAY)], stdout=subprocess.PIPE, text=True)
+        pid = int(work.stdout.readline())
+        prof = subprocess.Popen([AGENTPROF, "record", "-p", str(pid), "-o", os.path.join(tmp, "costs")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        elapsed = int(work.stdout.readline())
+        progs = json.loads(subprocess.check_output(["bpftool", "-j", "prog", "show"]))
+        work.wait()
+        prof.send_signal(signal.SIGINT)
+        prof.wait(timeout=30)
+    finally:
+        with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+            f.write(old)
+    # BPF names are cut at 15 characters; only programs loaded after we started count
+    ours = [p for p in progs if p["id"] > first_id and p.get("name", "")[:15] in OUR_PROGRAMS]
+    rows = []
+    for p in sorted(ours, key=lambda p: p.get("name", "")):
+        cnt = p.get("run_cnt", 0)
+        rows.append((p.get("name", "?"), cnt, p.get("run_time_ns", 0) / cnt if cnt else 0.0))
+    return rows, elapsed
+
+
+def machine():
+    model = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return "%s, %d CPUs (%s), kernel %s" % (platform.node(), os.cpu_count(), model, platform.release())
+
+
+def main():
+    if os.geteuid() != 0:
+        sys.exit("bench: needs root (BPF, perf)")
+    lines = ["# Benchmarks", "",
+             "Written by `make bench` (tools/bench/bench.py) on %s, %s." % (machine(), time.strftime("%Y-%m-%d")),
+             "The machine is shared and noisy: only ratios measured in the same run are compared.", "",
+             "## Target slowdown", "",
+             "The workload's own elapsed time with the profiler attached over without, A/B interleaved, "
+             "median of %d pairs (all ratios in brackets)." % PAIRS, "",
+             "| workload | profiler | slowdown | ratios |", "| --- | --- | --- | --- |"]
+    with tempfile.TemporaryDirectory() as tmp:
+        for wname, args in WORKLOADS.items():
+            for pname, fn in profilers(tmp).items():
+                med, ratios = slowdowns(args, fn)
+                row = "| %s | %s | %+.1f%% | %s |" % (wname, pname, (med - 1) * 100,
+                                                     " ".join("%.3f" % r for r in ratios))
+                print(row, flush=True)
+                lines.append(row)
+        rows, elapsed = bpf_program_costs(tmp)
+    lines += ["", "## Per-program BPF cost", "",
+              "`run_time_ns / run_cnt` (kernel.bpf_stats_enabled) while recording the context-switch "
+              "workload (%.2f s of work)." % (elapsed / 1e9), "",
+              "| program | runs | ns per run |", "| --- | --- | --- |"]
+    for name, cnt, ns in rows:
+        lines.append("| %s | %d | %.0f |" % (name, cnt, ns))
+        print("%-28s %10d runs %8.0f ns/run" % (name, cnt, ns))
+    os.makedirs(os.path.join(ROOT, "docs"), exist_ok=True)
+    with open(os.path.join(ROOT, "docs", "BENCHMARKS.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("bench: wrote docs/BENCHMARKS.md")
+
+
+main()
