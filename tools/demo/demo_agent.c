@@ -7,7 +7,7 @@
  *   llm-client     network wait: blocks in recv() on that slow LLM, then plans briefly on CPU
  *   tool-runner    cpu: tool_tokenize() takes ~70% of each tool call, tool_rank_documents() ~30%
  *   cache-worker   lock contention: three threads per instance share one mutex and sleep holding it
- *   memory-writer  disk: 64 KiB writes to an unlinked temp file, fdatasync() after every fourth
+ *   memory-writer  disk: 64 KiB writes to an unlinked temp file, fdatasync() after each
  *   idle-worker    idle: parked on a condition variable that main signals every 2 s
  * Thread names and the noinline function names are what a profile should show.
  */
@@ -48,7 +48,6 @@
 #define REBUILD_NS		2000000ull
 #define CHUNK_SIZE		(64 * 1024)
 #define MAX_FILE_SIZE		(16 * 1024 * 1024)
-#define WRITE_PACE_MS		10		/* <= 6.4 MB/s, so a long demo does not wear the disk */
 
 struct worker {
 	pthread_t tid;
@@ -393,14 +392,14 @@ static void *cache_worker(void *arg)
 
 /* memory-writer: disk */
 
-static NOINLINE int store_memory(int fd, const char *chunk, unsigned long call, off_t *size)
+static NOINLINE int store_memory(int fd, const char *chunk, off_t *size)
 {
 	int err = write_all(fd, chunk, CHUNK_SIZE);
 
 	if (err)
 		return err;
 	*size += CHUNK_SIZE;
-	if (call % 4 == 3 && fdatasync(fd))
+	if (fdatasync(fd))
 		return -errno;
 	if (*size >= MAX_FILE_SIZE) {
 		if (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET) < 0)
@@ -417,11 +416,9 @@ static void *memory_writer(void *arg)
 	off_t size = 0;
 
 	memset(chunk, 'm', sizeof(chunk));
-	for (unsigned long call = 0; !atomic_load(&stop); call++) {
-		int err = store_memory(w->fd, chunk, call, &size);
+	while (!atomic_load(&stop)) {
+		int err = store_memory(w->fd, chunk, &size);
 
-		if (!err)
-			err = sleep_ms(WRITE_PACE_MS);
 		if (err)
 			return role_fail(w->name, "store_memory", err);
 	}
