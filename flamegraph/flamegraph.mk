@@ -4,6 +4,8 @@
 #   FLAMEGRAPH_LIB_OBJS     objects of $(OUT)/libflamegraph.a
 #   $(OUT)/flamegraph       the CLI
 #   $(OUT)/test-flamegraph  the flame graph unit tests alone (they are in $(OUT)/test-unit too)
+#   flamegraph-check        those, the model comparison and the browser test (SKIPs without chromium)
+# Include it below the `all:` rule: its first explicit target must not become the default goal.
 # Objects go to $(OUT)/flamegraph-lib/, not $(OUT)/flamegraph/: that path is the CLI binary.
 
 CPPFLAGS += -Iflamegraph
@@ -41,3 +43,9 @@ $(OUT)/flamegraph: $(FG_OBJDIR)/main.o $(OUT)/libflamegraph.a $(FLAMEGRAPH_USER_
 $(OUT)/test-flamegraph: $(FLAMEGRAPH_TEST_OBJS) $(OUT)/libflamegraph.a $(FLAMEGRAPH_USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -lcriterion -o $@
+
+.PHONY: flamegraph-check
+flamegraph-check: $(OUT)/flamegraph $(OUT)/test-flamegraph
+	$(OUT)/test-flamegraph
+	python3 flamegraph/tests/compare-model.py --flamegraph $(OUT)/flamegraph
+	python3 flamegraph/tests/browser-test.py --flamegraph $(OUT)/flamegraph

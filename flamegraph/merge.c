@@ -6,6 +6,8 @@
  * new ones for the rest; a frame's count is the time between its opening and closing (flow() in
  * flamegraph.pl). Consequence kept on purpose: "f" can appear twice under one parent when a
  * sibling such as "f.cold" or "f2" sorts between "f;..." lines (' ' < '.' < '2' < ';').
+ * Not kept: flamegraph.pl stores frames under "name;depth;end", so a zero-width frame ending with
+ * the same name, depth and time as an earlier one replaces it; here frames are never lost.
  */
 #include <errno.h>
 #include <stdlib.h>
