@@ -97,7 +97,7 @@ struct thread_stats {
 	__u64 last_ns;		/* when state last changed (for TS_DEAD: the exit) */
 	__u64 stack_ns;		/* when open's stacks were last taken */
 	__u32 state;		/* enum thread_state */
-	__u32 pad;
+	__u32 in_klock;		/* inside lock:contention_begin/end */
 	struct offcpu_key open;	/* the wait in progress, when not running */
 };
 

@@ -16,6 +16,13 @@
 #define TASK_RUNNING	0
 #define TASK_DEAD	0x80
 
+/*
+ * A task_struct field: a plain load through a tp_btf argument (a BTF pointer the verifier
+ * guards), bpf_probe_read_kernel through a raw_tp one (a plain number). btf is a constant at
+ * every call site, so each program keeps one branch.
+ */
+#define TASK_FIELD(btf, t, f) ((btf) ? (t)->f : BPF_CORE_READ(t, f))
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, __u32);
@@ -65,9 +72,9 @@ static __always_inline bool same_wait(const struct wait_sig *a, const struct wai
 	       ((a->flags ^ b->flags) & ~WAIT_RUNQ) == 0;
 }
 
-static __always_inline void switch_out(void *ctx, bool preempt, struct task_struct *prev, __u64 now)
+static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct task_struct *prev, __u64 now)
 {
-	__u32 tid = BPF_CORE_READ(prev, pid);
+	__u32 tid = TASK_FIELD(btf, prev, pid);
 	struct thread_stats *s = bpf_map_lookup_elem(&threads, &tid);
 	struct wait_sig w = {};
 	unsigned int state;
@@ -75,7 +82,7 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 	if (!s)
 		return;	/* not seeded yet: the iterator will see it */
 	close_state(s, now);
-	state = BPF_CORE_READ(prev, __state);
+	state = TASK_FIELD(btf, prev, __state);
 	if (state & TASK_DEAD) {
 		s->state = TS_DEAD;
 		return;
@@ -86,7 +93,7 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 		s->state = TS_RUNNABLE;
 	} else {
 		/* current is prev at sched_switch: its own registers and memory */
-		read_wait_sig(bpf_get_current_task_btf(), true, &w);
+		read_wait_sig(bpf_get_current_task_btf(), true, s->in_klock, &w);
 		s->state = TS_BLOCKED;
 	}
 	/*
@@ -107,9 +114,9 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 	s->open.waker_tid = 0;
 }
 
-static __always_inline void switch_in(struct task_struct *next, __u64 now)
+static __always_inline void switch_in(bool btf, struct task_struct *next, __u64 now)
 {
-	__u32 tid = BPF_CORE_READ(next, pid);
+	__u32 tid = TASK_FIELD(btf, next, pid);
 	struct thread_stats *s = bpf_map_lookup_elem(&threads, &tid);
 
 	if (!s)
@@ -118,28 +125,32 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 	s->state = TS_RUNNING;
 }
 
-static __always_inline int on_switch(void *ctx, bool preempt, struct task_struct *prev,
+static __always_inline int on_switch(void *ctx, bool btf, bool preempt, struct task_struct *prev,
 				     struct task_struct *next)
 {
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now;
+	bool out = is_target(TASK_FIELD(btf, prev, tgid)), in = is_target(TASK_FIELD(btf, next, tgid));
 
-	if (is_target(BPF_CORE_READ(prev, tgid)))
-		switch_out(ctx, preempt, prev, now);
-	if (is_target(BPF_CORE_READ(next, tgid)))
-		switch_in(next, now);
+	if (!out && !in)
+		return 0;
+	now = bpf_ktime_get_ns();
+	if (out)
+		switch_out(ctx, btf, preempt, prev, now);
+	if (in)
+		switch_in(btf, next, now);
 	return 0;
 }
 
 /* Blocked -> runnable. The waker is current: keep its stack when it is one of the target's threads. */
-static __always_inline int on_wakeup(void *ctx, struct task_struct *p)
+static __always_inline int on_wakeup(void *ctx, bool btf, struct task_struct *p)
 {
 	__u32 tid;
 	__u64 now, waker;
 	struct thread_stats *s;
 
-	if (!is_target(BPF_CORE_READ(p, tgid)))
+	if (!is_target(TASK_FIELD(btf, p, tgid)))
 		return 0;
-	tid = BPF_CORE_READ(p, pid);
+	tid = TASK_FIELD(btf, p, pid);
 	s = bpf_map_lookup_elem(&threads, &tid);
 	if (!s || s->state != TS_BLOCKED)
 		return 0;
@@ -183,11 +194,11 @@ static __always_inline void new_thread(struct task_struct *t, __u32 state, struc
 		count(CNT_THREAD_MAP_FULL);
 }
 
-static __always_inline int on_wakeup_new(struct task_struct *p)
+static __always_inline int on_wakeup_new(bool btf, struct task_struct *p)
 {
 	struct wait_sig w = { .syscall = -1, .flags = WAIT_RUNQ };
 
-	if (is_target(BPF_CORE_READ(p, tgid)))
+	if (is_target(TASK_FIELD(btf, p, tgid)))
 		new_thread(p, TS_RUNNABLE, &w, bpf_ktime_get_ns());
 	return 0;
 }
@@ -195,37 +206,37 @@ static __always_inline int on_wakeup_new(struct task_struct *p)
 SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	return on_switch(ctx, preempt, prev, next);
+	return on_switch(ctx, true, preempt, prev, next);
 }
 
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(sched_wakeup_btf, struct task_struct *p)
 {
-	return on_wakeup(ctx, p);
+	return on_wakeup(ctx, true, p);
 }
 
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(sched_wakeup_new_btf, struct task_struct *p)
 {
-	return on_wakeup_new(p);
+	return on_wakeup_new(true, p);
 }
 
 SEC("raw_tp/sched_switch")
 int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	return on_switch(ctx, preempt, prev, next);
+	return on_switch(ctx, false, preempt, prev, next);
 }
 
 SEC("raw_tp/sched_wakeup")
 int BPF_PROG(sched_wakeup_raw, struct task_struct *p)
 {
-	return on_wakeup(ctx, p);
+	return on_wakeup(ctx, false, p);
 }
 
 SEC("raw_tp/sched_wakeup_new")
 int BPF_PROG(sched_wakeup_new_raw, struct task_struct *p)
 {
-	return on_wakeup_new(p);
+	return on_wakeup_new(false, p);
 }
 
 /* Kernel lock contention (mutexes, rwsems...): a thread that blocks in between waits on a lock. */
@@ -233,14 +244,13 @@ static __always_inline int klock(bool begin)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = id;
-	__u8 one = 1;
+	struct thread_stats *s;
 
 	if (!is_target(id >> 32))
 		return 0;
-	if (begin)
-		bpf_map_update_elem(&in_klock, &tid, &one, BPF_ANY);
-	else
-		bpf_map_delete_elem(&in_klock, &tid);
+	s = bpf_map_lookup_elem(&threads, &tid);
+	if (s)
+		s->in_klock = begin;
 	return 0;
 }
 
@@ -286,7 +296,7 @@ int seed_threads(struct bpf_iter__task *ctx)
 		w.flags = WAIT_RUNQ;
 		new_thread(t, TS_RUNNABLE, &w, now);
 	} else {
-		read_wait_sig(t, false, &w);
+		read_wait_sig(t, false, false, &w);
 		new_thread(t, TS_BLOCKED, &w, now);
 	}
 	return 0;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * What a blocked thread waits for, read from the task itself (CO-RE): the syscall and arguments
- * in its saved registers, the kind of file behind its fd, in_iowait, kernel lock contention.
- * No syscall is traced for this: it is read once, when the thread blocks.
+ * in its saved registers, the kind of file behind its fd, in_iowait. No syscall is traced for
+ * this: it is read once, when the thread blocks. The task is a BTF pointer, so its fields are
+ * plain loads the verifier guards, not helper calls: this runs on every context switch.
  */
 #ifndef TASK_BPF_H
 #define TASK_BPF_H
@@ -32,14 +33,6 @@ enum {
 	NR_epoll_pwait2 = 441, NR_futex_waitv = 449,
 };
 
-/* Threads of the target inside lock:contention_begin/end (tid -> 1). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, __u32);
-	__type(value, __u8);
-	__uint(max_entries, DEFAULT_THREAD_ENTRIES);
-} in_klock SEC(".maps") __weak;
-
 static __always_inline enum fd_kind file_kind(struct file *f)
 {
 	struct socket *sock;
@@ -65,12 +58,12 @@ static __always_inline enum fd_kind file_kind(struct file *f)
 
 static __always_inline struct file *task_file(struct task_struct *t, long fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct fdtable *fdt = t->files->fdt;
 	struct file **fds, *f = NULL;
 
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0 || fd >= fdt->max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
+	fds = fdt->fd;	/* a pointer to pointers reads as a number: index it with a probe read */
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
 	return f;
 }
@@ -147,29 +140,30 @@ static __always_inline bool futex_timeout_short(long op, long uaddr_ts)
 }
 
 /*
- * Fills w from t's saved user registers. is_current: t's user memory is readable (poll sets).
- * While a syscall runs, its pt_regs->ax holds -ENOSYS; anything else means t blocked outside
- * one (a page fault, where orig_ax is an error code and not a syscall number).
+ * Fills w from t's saved user registers; t is a trusted BTF pointer (current, or the iterator's
+ * task). is_current: t's user memory is readable (poll sets, futex timeouts). in_klock: t is
+ * inside lock:contention_begin/end. While a syscall runs, its pt_regs->ax holds -ENOSYS;
+ * anything else means t blocked outside one (a page fault, where orig_ax is an error code).
  */
-static __always_inline void read_wait_sig(struct task_struct *t, bool is_current, struct wait_sig *w)
+static __always_inline void read_wait_sig(struct task_struct *t, bool is_current, bool in_klock,
+					  struct wait_sig *w)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
-	long nr = BPF_CORE_READ(regs, orig_ax), a1, a2, a4;
-	__u32 tid = BPF_CORE_READ(t, pid);
+	long nr = regs->orig_ax, a1, a2, a4;
 	struct file *f;
 
 	w->syscall = -1;
-	if (BPF_CORE_READ_BITFIELD_PROBED(t, in_iowait))
+	if (BPF_CORE_READ_BITFIELD(t, in_iowait))
 		w->flags |= WAIT_IOWAIT;
-	if (bpf_map_lookup_elem(&in_klock, &tid))
+	if (in_klock)
 		w->flags |= WAIT_KLOCK;
-	if (nr < 0 || nr > 1023 || BPF_CORE_READ(regs, ax) != -ENOSYS)
+	if (nr < 0 || nr > 1023 || regs->ax != -ENOSYS)
 		return;
 	w->syscall = nr;
 	w->flags |= WAIT_IN_SYSCALL;
-	a1 = BPF_CORE_READ(regs, di);
-	a2 = BPF_CORE_READ(regs, si);
-	a4 = BPF_CORE_READ(regs, r10);
+	a1 = regs->di;
+	a2 = regs->si;
+	a4 = regs->r10;
 	switch (nr) {
 	case NR_futex:
 		w->futex_op = a2 & FUTEX_CMD_MASK;

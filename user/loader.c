@@ -27,12 +27,14 @@ static bool btf_has(const struct btf *btf, const char *typedef_name)
 
 /*
  * tp_btf where the kernel's BTF describes the tracepoint, raw_tp otherwise; the lock contention
- * tracepoints (5.19+) are left out where the kernel has none.
+ * tracepoints (5.19+) are left out where the kernel has none. AGENTPROF_RAW_TP=1 forces the
+ * raw_tp twins, so that tests prove they load on a kernel that has both.
  */
 static void choose_programs(struct agentprof_bpf *skel)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
-	bool tp_btf = btf_has(btf, "btf_trace_sched_switch");
+	const char *force_raw = getenv("AGENTPROF_RAW_TP");
+	bool tp_btf = btf_has(btf, "btf_trace_sched_switch") && !(force_raw && !strcmp(force_raw, "1"));
 	bool klock = btf_has(btf, "btf_trace_contention_begin");
 	struct {
 		struct bpf_program *btf, *raw;
