@@ -36,11 +36,16 @@ INTEG_OBJS := $(patsubst %.c,$(OUT)/%.o,$(wildcard tests/integration/*.c))
 WORKLOADS := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(wildcard tests/workloads/*.c))
 DEPFILES  := $(shell find $(OUT) -name '*.d' 2>/dev/null)
 
-.PHONY: all deps test unit integration demo bench clean
-all: deps $(OUT)/agentprof $(OUT)/demo-agent
+.PHONY: all deps deps-test test unit integration browser demo bench clean
+all: deps $(OUT)/agentprof $(OUT)/demo-agent $(OUT)/flamegraph
 
 deps:
 	@tools/deps.sh
+
+deps-test:
+	@tools/deps.sh test
+
+include flamegraph/flamegraph.mk
 
 $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUT)/bpf
 	$(call msg,BPF,$@)
@@ -65,17 +70,19 @@ $(OUT)/libagentprof.a: $(USER_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(OUT)/agentprof: $(OUT)/user/main.o $(OUT)/libagentprof.a
+# record writes flame graphs (libflamegraph.a), which sanitize names with user/text.c: a group.
+AP_LIBS := -Wl,--start-group $(OUT)/libagentprof.a $(OUT)/libflamegraph.a -Wl,--end-group
+$(OUT)/agentprof: $(OUT)/user/main.o $(OUT)/libflamegraph.a $(OUT)/libagentprof.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $< $(AP_LIBS) $(LDLIBS) -o $@
 
-$(OUT)/test-unit: $(UNIT_OBJS) $(OUT)/libagentprof.a
+$(OUT)/test-unit: $(UNIT_OBJS) $(OUT)/libflamegraph.a $(OUT)/libagentprof.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcriterion -o $@
+	$(Q)$(CC) $(LDFLAGS) $(UNIT_OBJS) $(AP_LIBS) $(LDLIBS) -lcriterion -o $@
 
-$(OUT)/test-integration: $(INTEG_OBJS) $(OUT)/libagentprof.a
+$(OUT)/test-integration: $(INTEG_OBJS) $(OUT)/libflamegraph.a $(OUT)/libagentprof.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcriterion -o $@
+	$(Q)$(CC) $(LDFLAGS) $(INTEG_OBJS) $(AP_LIBS) $(LDLIBS) -lcriterion -o $@
 
 # Test workloads and the demo keep frame pointers so that FP unwinding sees their callers.
 WORKLOAD_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -pthread \
@@ -92,14 +99,18 @@ $(OUT)/demo-agent: tools/demo/demo_agent.c
 $(OUT)/bpf:
 	@mkdir -p $@
 
-unit: deps $(OUT)/test-unit
+unit: deps deps-test $(OUT)/test-unit
 	$(OUT)/test-unit
 
-integration: deps $(OUT)/agentprof $(OUT)/test-integration $(WORKLOADS)
+integration: deps deps-test $(OUT)/agentprof $(OUT)/test-integration $(WORKLOADS)
 	$(OUT)/test-integration --jobs 1 --verbose
 
-test: deps
-	@$(MAKE) --no-print-directory unit integration
+# The browser test drives the flame graph SVG in headless Chromium (skips without it).
+browser: deps deps-test $(OUT)/flamegraph
+	/usr/bin/python3 flamegraph/tests/browser-test.py --flamegraph $(OUT)/flamegraph
+
+test: deps deps-test
+	@$(MAKE) --no-print-directory unit integration browser
 
 demo: all
 	@tools/demo/run.sh

@@ -1,9 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# Installs the Debian packages agentprof builds and tests with: only those missing, quietly, idempotently.
+# Installs the Debian packages agentprof builds with (`deps.sh`) or tests with (`deps.sh test`):
+# only those missing, quietly, idempotently.
 set -eu
 pkgs="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev libjansson-dev
-      libiberty-dev libcriterion-dev binutils python3 util-linux"
+      libiberty-dev"
+# the tests: Criterion, strip/objcopy for the ELF fixtures, Debian's python3 (the GIL),
+# setpriv/unshare, xmllint and headless Chromium for the flame graph SVG
+[ "${1:-}" = test ] && pkgs="libcriterion-dev binutils python3 util-linux libxml2-utils chromium"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

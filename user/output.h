@@ -14,6 +14,8 @@ struct output_ops {
 
 extern const struct output_ops folded_cpu_output;	/* cpu.folded */
 extern const struct output_ops folded_offcpu_output;	/* offcpu.folded */
+extern const struct output_ops svg_cpu_output;		/* cpu.svg */
+extern const struct output_ops svg_offcpu_output;	/* offcpu.svg */
 extern const struct output_ops report_json_output;	/* report.json */
 
 /* report.json's object: `top --json` prints one per interval. NULL on -ENOMEM. */

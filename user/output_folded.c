@@ -6,45 +6,22 @@
  * ("comm;[lock];...") and weigh microseconds.
  */
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include "folded.h"
 #include "output.h"
+
+static int add(const char *const *frames, size_t n, uint64_t weight, void *ctx)
+{
+	return folded__add(ctx, frames, n, weight);
+}
 
 static int write_set(FILE *f, const struct sample_set *set, bool offcpu)
 {
 	struct folded *fd = folded__new();
-	const char **frames = NULL;
-	char category[32];
-	int err = -ENOMEM;
+	int err;
 
 	if (!fd)
 		return -ENOMEM;
-	for (size_t i = 0; i < set->n; i++) {
-		const struct sample *s = &set->v[i];
-		uint64_t weight = offcpu ? (s->count + 500) / 1000 : s->count;
-		const char **v = realloc(frames, (s->nframes + 2) * sizeof(*v));
-		size_t n = 0;
-
-		if (!v)
-			goto out;
-		frames = v;
-		if (!weight)
-			continue;	/* under half a microsecond */
-		frames[n++] = s->comm;
-		if (offcpu) {
-			snprintf(category, sizeof(category), "[%s]", category_name(s->category));
-			frames[n++] = category;
-		}
-		for (uint32_t j = 0; j < s->nframes; j++)
-			frames[n++] = s->frames[j];
-		err = folded__add(fd, frames, n, weight);
-		if (err)
-			goto out;
-	}
-	err = folded__write(fd, f);
-out:
-	free(frames);
+	err = profile__visit(set, offcpu, add, fd) ?: folded__write(fd, f);
 	folded__free(fd);
 	return err;
 }

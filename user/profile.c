@@ -207,6 +207,38 @@ const char *sample__leaf(const struct sample *s)
 	return s->nframes ? s->frames[s->nframes - 1] : "[unknown]";
 }
 
+int profile__visit(const struct sample_set *set, bool offcpu, stack_visit_fn fn, void *ctx)
+{
+	const char **frames = NULL;
+	char category[32];
+	int err = 0;
+
+	for (size_t i = 0; i < set->n && !err; i++) {
+		const struct sample *s = &set->v[i];
+		uint64_t weight = offcpu ? (s->count + 500) / 1000 : s->count;
+		const char **v = realloc(frames, (s->nframes + 2) * sizeof(*v));
+		size_t n = 0;
+
+		if (!v) {
+			err = -ENOMEM;
+			break;
+		}
+		frames = v;
+		if (!weight)
+			continue;
+		frames[n++] = s->comm;
+		if (offcpu) {
+			snprintf(category, sizeof(category), "[%s]", category_name(s->category));
+			frames[n++] = category;
+		}
+		for (uint32_t j = 0; j < s->nframes; j++)
+			frames[n++] = s->frames[j];
+		err = fn(frames, n, weight, ctx);
+	}
+	free(frames);
+	return err;
+}
+
 static int cmp_name_count(const void *a, const void *b)
 {
 	const struct name_count *x = a, *y = b;

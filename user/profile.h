@@ -75,6 +75,14 @@ int profile__symbolize(struct profile *p, struct syms_cache *syms);
 /* Name of a sample's leaf frame (the function on CPU), "[unknown]" when it has none. */
 const char *sample__leaf(const struct sample *s);
 
+/*
+ * Calls fn for every stack of set as a flame graph shows it: the thread name, for off-CPU the
+ * category ("[lock]"), then the frames root first; the weight is samples, or microseconds off
+ * CPU (stacks under half a microsecond are left out). Stops at fn's first error.
+ */
+typedef int (*stack_visit_fn)(const char *const *frames, size_t n, uint64_t weight, void *ctx);
+int profile__visit(const struct sample_set *set, bool offcpu, stack_visit_fn fn, void *ctx);
+
 /* Tallies, most first (ties by name): for summaries and reports. */
 struct name_count {
 	const char *name;	/* points into the profile */

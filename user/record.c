@@ -154,7 +154,8 @@ int cmd_record(int argc, char **argv)
 	}
 
 	static const struct output_ops *const outputs[] = {
-		&folded_cpu_output, &folded_offcpu_output, &report_json_output,
+		&folded_cpu_output, &folded_offcpu_output, &svg_cpu_output, &svg_offcpu_output,
+		&report_json_output,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(outputs); i++) {

@@ -63,5 +63,5 @@ void print_summary(FILE *f, const struct profile *p, const char *outdir)
 	}
 	if (n >= 0)
 		free(nc);
-	fprintf(f, "Wrote %s/{cpu.folded,offcpu.folded,report.json}\n", outdir);
+	fprintf(f, "Wrote %s/{cpu,offcpu}.{folded,svg} and %s/report.json\n", outdir, outdir);
 }

@@ -130,6 +130,24 @@ Test(offcpu, one_class_per_thread)
 	json_decref(report);
 }
 
+/* Kernels without BTF-typed tracepoints get the raw_tp twins: they must load and agree. */
+Test(offcpu, raw_tp_fallback_gives_the_same_classes)
+{
+	json_t *report;
+	pid_t pid;
+
+	require_root();
+	pid = start_workload((char *const[]){ WORKLOAD("waits"), "30", NULL });
+	setenv("AGENTPROF_RAW_TP", "1", 1);
+	report = record(pid, "3", NULL);
+	unsetenv("AGENTPROF_RAW_TP");
+	assert_threads(report, "mutex-wait", "lock");
+	assert_threads(report, "net-client", "net");
+	assert_threads(report, "sleeper", "sleep");
+	assert_threads(report, "pool", "idle");
+	json_decref(report);
+}
+
 Test(offcpu, pinned_threads_wait_for_the_cpu)
 {
 	json_t *report;

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include "harness.h"
 
-static char dir[64], out[128], path[192];
+static char dir[64], out[128], path[320];
 
 static void setup(void)
 {
@@ -79,6 +79,10 @@ Test(record, cpu_split_80_20)
 	snprintf(needle, sizeof(needle), "\"samples\": %lu,", total);
 	cr_assert(strstr(report, needle), "report and cpu.folded disagree: %s", report);
 	cr_assert(strstr(report, "\"stack_collision\": 0"));
+	/* the flame graphs are written beside the folded files, and are well-formed XML */
+	snprintf(path, sizeof(path), "xmllint --noout %s/cpu.svg %s/offcpu.svg", out, out);
+	if (access("/usr/bin/xmllint", X_OK) == 0)
+		cr_assert_eq(system(path), 0, "flame graphs are not well-formed");
 	cr_assert(strstr(r.out, "hot_eighty") || strstr(r.out, "spin"), "summary: %s", r.out);
 	free(folded);
 	free(report);
