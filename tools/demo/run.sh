@@ -12,7 +12,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 fifo=$(mktemp -u /tmp/agentprof-demo.XXXXXX)
 mkfifo "$fifo"
-build/demo-agent -d $((seconds + 5)) > "$fifo" &
+build/demo-agent -d $((seconds + 10)) > "$fifo" &
 agent=$!
 trap 'kill $agent 2>/dev/null || true; rm -f "$fifo"' EXIT INT TERM
 read -r _ _ pid < "$fifo"
@@ -22,12 +22,16 @@ echo "demo: running: build/agentprof record -p $pid -d $seconds -o $out"
 echo
 rm -rf "$out"
 build/agentprof record -p "$pid" -d "$seconds" -o "$out"
+echo
+echo "demo: now the live view for 3 seconds: build/agentprof top -p $pid (q quits)"
+sleep 2
+build/agentprof top -p "$pid" -i 1 -n 3
 cat <<MSG
 
-demo: results are in $out/:
-  $out/cpu.folded    on-CPU stacks, one line per stack: thread;caller;...;function count
-                     (root first; frames ending in _[k] are kernel code)
-  $out/report.json   samples, duration, drops, per-thread samples and the hottest functions
-  Try: sort -t' ' -k2 -nr $out/cpu.folded | head
-  A flame graph: flamegraph.pl $out/cpu.folded > cpu.svg (if you have FlameGraph on PATH)
+demo: the recording is in $out/:
+  $out/cpu.svg        flame graph of the on-CPU samples (open it in a browser: click to zoom, Ctrl-F)
+  $out/offcpu.svg     flame graph of the time off CPU, one colour per wait reason
+  $out/cpu.folded     the same stacks as text: thread;root;...;function samples (_[k]: kernel)
+  $out/offcpu.folded  thread;[reason];root;...;function microseconds
+  $out/report.json    per process and thread: wall time by category, class, verdict, drops
 MSG
