@@ -15,7 +15,7 @@ CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -fno-omit-frame-pointer -MMD -MP
 CPPFLAGS  += -I$(OUT) -Ibpf -Iuser -D_GNU_SOURCE
 LDLIBS    += -lbpf -lelf -lz -ljansson -l:libiberty.a
-BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
+BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 	      -Ivmlinux/$(ARCH) -Ibpf -I/usr/include/$(MULTIARCH)
 
 ifeq ($(V),1)
@@ -37,7 +37,7 @@ WORKLOADS := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(wildcard tests/
 DEPFILES  := $(shell find $(OUT) -name '*.d' 2>/dev/null)
 
 .PHONY: all deps deps-test test unit integration browser demo bench clean
-all: deps $(OUT)/agentprof $(OUT)/demo-agent $(OUT)/flamegraph
+all: deps $(OUT)/agentprof $(OUT)/demo-agent $(OUT)/flamegraph $(OUT)/libagentprof_span.so
 
 deps:
 	@tools/deps.sh
@@ -91,6 +91,19 @@ $(OUT)/workloads/%: tests/workloads/%.c
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< -o $@
+
+# The span SDK: its functions are USDT probes, nops until agentprof attaches.
+$(OUT)/libagentprof_span.so: sdk/agentprof_span.c sdk/agentprof_span.h
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden -Isdk $< -o $@
+
+# Workloads that mark spans link the SDK, found next to them at run time.
+SPAN_LINK := -Isdk -L$(OUT) -lagentprof_span -Wl,-rpath,'$$ORIGIN/..'
+$(OUT)/workloads/spans: tests/workloads/spans.c $(OUT)/libagentprof_span.so
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< $(SPAN_LINK) -o $@
 
 $(OUT)/demo-agent: tools/demo/demo_agent.c
 	$(call msg,CC,$@)

@@ -12,6 +12,10 @@
 #define SHORT_WAIT_MS		50	/* CPython waits for the GIL in 5 ms slices */
 #define STACK_REUSE_US		1000	/* same wait again within this: reuse the thread's last stacks */
 #define NO_STACK		(-2)	/* -ENOENT: no stack was taken (state seen before recording) */
+#define SPAN_NAME_LEN		64
+#define MAX_SPAN_DEPTH		8	/* nested spans tracked per thread */
+#define DEFAULT_SPAN_ENTRIES	16384	/* spans open at once, and span CPU counters */
+#define SPAN_RINGBUF_BYTES	(4 << 20)
 
 /*
  * In-kernel aggregation key of one on-CPU sample. A stack id < 0 is -errno from
@@ -23,6 +27,8 @@ struct sample_key {
 	__u32 tid;
 	__s32 user_stack_id;
 	__s32 kern_stack_id;
+	__u32 span;			/* the thread's active span (its sequence number), 0: none */
+	__u32 pad;
 	char comm[TASK_COMM_LEN];	/* the thread's name at sample time */
 };
 
@@ -35,6 +41,11 @@ enum counter {
 	CNT_SAMPLE_MAP_FULL,	/* the on-CPU aggregation map had no room for a new key */
 	CNT_OFFCPU_MAP_FULL,	/* the off-CPU aggregation map had no room: that wait time is lost */
 	CNT_THREAD_MAP_FULL,	/* a thread could not be tracked: its time is lost */
+	CNT_SPAN_EVENT_LOST,	/* span ring buffer full: a begin or end never reached userspace */
+	CNT_SPAN_TOO_DEEP,	/* more than MAX_SPAN_DEPTH nested spans: the inner ones not stamped */
+	CNT_SPAN_MAP_FULL,	/* too many spans open at once: one not tracked */
+	CNT_SPAN_UNKNOWN_END,	/* an end of a span begun before recording (not a loss) */
+	CNT_SPAN_BAD_ARGS,	/* a probe whose ids could not be read from the target's memory */
 	NR_COUNTERS,
 };
 
@@ -79,6 +90,8 @@ struct offcpu_key {
 	__s32 kern_stack_id;
 	__s32 waker_stack_id;	/* user stack of the thread of the target that woke it, else NO_STACK */
 	__u32 waker_tid;	/* 0 when woken by the kernel or another process */
+	__u32 span;		/* the thread's active span when it blocked, 0: none */
+	__u32 pad;
 	struct wait_sig wait;
 	char comm[TASK_COMM_LEN];
 };
@@ -99,13 +112,32 @@ struct thread_stats {
 	__u32 state;		/* enum thread_state */
 	__u32 in_klock;		/* inside lock:contention_begin/end */
 	struct offcpu_key open;	/* the wait in progress, when not running */
+	__u32 span_depth;	/* spans[0..span_depth) are open, the last one active */
+	__u32 spans[MAX_SPAN_DEPTH];
+	__u32 pad2;
+};
+
+enum span_event_type { SPAN_BEGIN = 1, SPAN_END };
+
+/* Span begin/end through the ring buffer; the span's time is counted in the kernel by seq. */
+struct span_event {
+	__u32 type;		/* enum span_event_type */
+	__u32 seq;		/* this recording's number for the span, never 0 */
+	__u32 tid;		/* the thread that began or ended it */
+	__u32 outer;		/* begin: the thread's active span when it began (0: none) */
+	__u64 ts;		/* bpf_ktime_get_ns() */
+	__u8 trace_id[16];
+	__u8 span_id[8];
+	__u8 parent_id[8];	/* all zero for a root span */
+	char name[SPAN_NAME_LEN];
 };
 
 #ifndef __bpf__
-_Static_assert(sizeof(struct sample_key) == 32, "ABI");
+_Static_assert(sizeof(struct sample_key) == 40, "ABI");
 _Static_assert(sizeof(struct wait_sig) == 8, "ABI");
-_Static_assert(sizeof(struct offcpu_key) == 48, "ABI");
-_Static_assert(sizeof(struct thread_stats) == 88, "ABI");
+_Static_assert(sizeof(struct offcpu_key) == 56, "ABI");
+_Static_assert(sizeof(struct thread_stats) == 136, "ABI");
+_Static_assert(sizeof(struct span_event) == 120, "ABI");
 #endif
 
 #endif /* AGENTPROF_H */

@@ -31,6 +31,22 @@ struct {
 	__uint(max_entries, NR_COUNTERS);
 } counters SEC(".maps") __weak;
 
+/* Per-thread state (offcpu.bpf.c drives it; spans and samples read the active span). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct thread_stats);
+	__uint(max_entries, DEFAULT_THREAD_ENTRIES);
+} threads SEC(".maps") __weak;
+
+/* CPU time of each span (by seq): its off-CPU time is in the off-CPU keys. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, DEFAULT_SPAN_ENTRIES);
+} span_cpu SEC(".maps") __weak;
+
 static __always_inline bool is_target(__u32 tgid)
 {
 	return tgid == targ_tgid;
@@ -59,6 +75,31 @@ static __always_inline __s32 stack_id(void *ctx, __u64 flags)
 	else
 		count(CNT_STACK_OTHER);
 	return id;
+}
+
+/* The active span of a thread: the innermost one open. */
+static __always_inline __u32 active_span(const struct thread_stats *s)
+{
+	__u32 d = s->span_depth;
+
+	return d > 0 && d <= MAX_SPAN_DEPTH ? s->spans[d - 1] : 0;
+}
+
+/* Adds ns of CPU time to a span (0: none). */
+static __always_inline void add_span_cpu(__u32 span, __u64 ns)
+{
+	__u64 *v, zero = 0;
+
+	if (!span || !ns)
+		return;
+	v = bpf_map_lookup_elem(&span_cpu, &span);
+	if (!v) {
+		bpf_map_update_elem(&span_cpu, &span, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&span_cpu, &span);
+		if (!v)
+			return;
+	}
+	__sync_fetch_and_add(v, ns);
 }
 
 #endif /* MAPS_BPF_H */

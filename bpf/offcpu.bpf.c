@@ -25,13 +25,6 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, __u32);
-	__type(value, struct thread_stats);
-	__uint(max_entries, DEFAULT_THREAD_ENTRIES);
-} threads SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, struct offcpu_key);
 	__type(value, struct offcpu_val);
 	__uint(max_entries, DEFAULT_OFFCPU_ENTRIES);
@@ -59,9 +52,10 @@ static __always_inline void add_offcpu(const struct offcpu_key *key, __u64 ns)
 /* Closes whatever the thread was doing until now. */
 static __always_inline void close_state(struct thread_stats *s, __u64 now)
 {
-	if (s->state == TS_RUNNING)
+	if (s->state == TS_RUNNING) {
 		s->cpu_ns += now - s->last_ns;
-	else if (s->state == TS_RUNNABLE || s->state == TS_BLOCKED)
+		add_span_cpu(active_span(s), now - s->last_ns);
+	} else if (s->state == TS_RUNNABLE || s->state == TS_BLOCKED)
 		add_offcpu(&s->open, now - s->last_ns);
 	s->last_ns = now;
 }
@@ -112,6 +106,7 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 	s->open.wait = w;
 	s->open.waker_stack_id = NO_STACK;
 	s->open.waker_tid = 0;
+	s->open.span = active_span(s);
 }
 
 static __always_inline void switch_in(bool btf, struct task_struct *next, __u64 now)

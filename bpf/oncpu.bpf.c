@@ -16,6 +16,7 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct sample_key key = {};
+	struct thread_stats *s;
 	__u64 one = 1, *val;
 
 	if (!is_target(pid_tgid >> 32))
@@ -23,6 +24,9 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 
 	key.pid = pid_tgid >> 32;
 	key.tid = (__u32)pid_tgid;
+	s = bpf_map_lookup_elem(&threads, &key.tid);
+	if (s)
+		key.span = active_span(s);	/* stamped here, at sample time: no joins later */
 	key.user_stack_id = stack_id(ctx, BPF_F_USER_STACK);
 	key.kern_stack_id = stack_id(ctx, 0);
 	bpf_get_current_comm(key.comm, sizeof(key.comm));

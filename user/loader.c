@@ -12,12 +12,23 @@
 #include "agentprof.skel.h"
 #include "loader.h"
 #include "log.h"
+#include "procmaps.h"
+#include "usdt.h"
+
+/* A file the span probes were attached to (or found to carry none): looked at once. */
+struct probed_file {
+	uint32_t dev_major, dev_minor;
+	uint64_t inode;
+	struct bpf_link *begin, *end;
+};
 
 struct loader {
 	struct loader_opts opts;
 	struct agentprof_bpf *skel;
 	struct bpf_link **perf_links;
 	int nperf;
+	struct probed_file *files;
+	size_t nfiles;
 };
 
 static bool btf_has(const struct btf *btf, const char *typedef_name)
@@ -163,8 +174,67 @@ int loader__attach(struct loader *l)
 	return attach_perf_events(l);
 }
 
+static bool probed(const struct loader *l, const struct map_entry *m)
+{
+	for (size_t i = 0; i < l->nfiles; i++)
+		if (l->files[i].inode == m->inode && l->files[i].dev_major == m->dev_major &&
+		    l->files[i].dev_minor == m->dev_minor)
+			return true;
+	return false;
+}
+
+int loader__attach_spans(struct loader *l, const char *root, const struct proc_maps *maps)
+{
+	int attached = 0;
+
+	for (size_t i = 0; i < maps->n; i++) {
+		const struct map_entry *m = &maps->v[i];
+		struct probed_file *f;
+		char path[4096];
+
+		if (!m->path[0] || m->path[0] == '[' || !m->inode || probed(l, m))
+			continue;
+		f = realloc(l->files, (l->nfiles + 1) * sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		l->files = f;
+		f = &l->files[l->nfiles++];
+		*f = (struct probed_file){ m->dev_major, m->dev_minor, m->inode, NULL, NULL };
+		if (!elf_has_usdt_provider(root, m->path, "agentprof"))
+			continue;
+		/* through the target's root: the file may exist only in its mount namespace */
+		snprintf(path, sizeof(path), "%s%s", root, m->path);
+		/*
+		 * Ends before begins, and (in loader__detach) begins off before ends: a uprobe takes a
+		 * while to arm here, and this way no span is seen beginning without its end being
+		 * watched; the other edge (an end with no begin) is a span the recording did not cover.
+		 */
+		f->end = bpf_program__attach_usdt(l->skel->progs.span_end, l->opts.pid, path, "agentprof",
+						  "span_end", NULL);
+		f->begin = f->end ? bpf_program__attach_usdt(l->skel->progs.span_begin, l->opts.pid, path,
+							      "agentprof", "span_begin", NULL) : NULL;
+		if (!f->begin || !f->end) {
+			int err = -errno;
+
+			pr_warn("attach span probes in %s: %s\n", m->path, strerror(-err));
+			return err;
+		}
+		pr_info("span probes attached in %s\n", m->path);
+		attached++;
+	}
+	return attached;
+}
+
 void loader__detach(struct loader *l)
 {
+	for (size_t i = 0; i < l->nfiles; i++) {
+		bpf_link__destroy(l->files[i].begin);
+		l->files[i].begin = NULL;
+	}
+	for (size_t i = 0; i < l->nfiles; i++) {
+		bpf_link__destroy(l->files[i].end);
+		l->files[i].end = NULL;
+	}
 	for (int i = 0; l->perf_links && i < l->nperf; i++)
 		bpf_link__destroy(l->perf_links[i]);	/* also closes the perf event fd */
 	free(l->perf_links);
@@ -182,6 +252,8 @@ struct kernel_maps loader__maps(const struct loader *l)
 		.threads_fd = bpf_map__fd(l->skel->maps.threads),
 		.stacks_fd = bpf_map__fd(l->skel->maps.stacks),
 		.counters_fd = bpf_map__fd(l->skel->maps.counters),
+		.span_cpu_fd = bpf_map__fd(l->skel->maps.span_cpu),
+		.span_events_fd = bpf_map__fd(l->skel->maps.span_events),
 	};
 }
 
@@ -191,5 +263,6 @@ void loader__free(struct loader *l)
 		return;
 	loader__detach(l);
 	agentprof_bpf__destroy(l->skel);
+	free(l->files);
 	free(l);
 }

@@ -18,6 +18,14 @@ struct loader_opts {
 struct loader *loader__load(const struct loader_opts *opts);
 /* Attaches scheduler tracing, seeds the existing threads, then starts sampling. 0 or -errno. */
 int loader__attach(struct loader *l);
+struct proc_maps;
+
+/*
+ * Attaches the span probes to every file of maps that carries agentprof's USDT probes and was
+ * not attached yet (call again after the target dlopens). root: the target's /proc/PID/root.
+ * Returns how many files were newly attached, or -errno.
+ */
+int loader__attach_spans(struct loader *l, const char *root, const struct proc_maps *maps);
 /* Stops every program; the maps stay readable. */
 void loader__detach(struct loader *l);
 struct kernel_maps loader__maps(const struct loader *l);

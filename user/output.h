@@ -17,9 +17,18 @@ extern const struct output_ops folded_offcpu_output;	/* offcpu.folded */
 extern const struct output_ops svg_cpu_output;		/* cpu.svg */
 extern const struct output_ops svg_offcpu_output;	/* offcpu.svg */
 extern const struct output_ops report_json_output;	/* report.json */
+extern const struct output_ops spans_jsonl_output;	/* spans.jsonl */
 
 /* report.json's object: `top --json` prints one per interval. NULL on -ENOMEM. */
 json_t *report_json(const struct profile *p);
+/* {"cpu": ns, "runq": ns, ...} */
+json_t *breakdown_json(const uint64_t ns[NR_CATEGORIES]);
+/* One line of spans.jsonl. */
+json_t *span_json(const struct profile *p, const struct span_info *s);
+/* report.json's "spans": per span name, count, percentiles, breakdown, class, top stacks. */
+json_t *span_names_json(const struct profile *p);
+/* report.json's "traces": per trace id, its spans' breakdown and class. */
+json_t *traces_json(const struct profile *p);
 
 /* The human summary on stdout: totals, drops, where the time went, the hottest functions. */
 void print_summary(FILE *f, const struct profile *p, const char *outdir);

@@ -14,26 +14,26 @@ static int add(const char *const *frames, size_t n, uint64_t weight, void *ctx)
 	return folded__add(ctx, frames, n, weight);
 }
 
-static int write_set(FILE *f, const struct sample_set *set, bool offcpu)
+static int write_set(FILE *f, const struct profile *p, const struct sample_set *set, bool offcpu)
 {
 	struct folded *fd = folded__new();
 	int err;
 
 	if (!fd)
 		return -ENOMEM;
-	err = profile__visit(set, offcpu, add, fd) ?: folded__write(fd, f);
+	err = profile__visit(p, set, offcpu, add, fd) ?: folded__write(fd, f);
 	folded__free(fd);
 	return err;
 }
 
 static int write_cpu(FILE *f, const struct profile *p)
 {
-	return write_set(f, &p->oncpu, false);
+	return write_set(f, p, &p->oncpu, false);
 }
 
 static int write_offcpu(FILE *f, const struct profile *p)
 {
-	return write_set(f, &p->offcpu, true);
+	return write_set(f, p, &p->offcpu, true);
 }
 
 const struct output_ops folded_cpu_output = { "cpu.folded", write_cpu };

@@ -16,8 +16,12 @@ static const char *const drop_names[NR_COUNTERS] = {
 	[CNT_SAMPLE_MAP_FULL] = "sample_map_full",
 	[CNT_OFFCPU_MAP_FULL] = "offcpu_map_full",
 	[CNT_THREAD_MAP_FULL] = "thread_map_full",
+	[CNT_SPAN_EVENT_LOST] = "span_event_lost",
+	[CNT_SPAN_TOO_DEEP] = "span_too_deep",
+	[CNT_SPAN_MAP_FULL] = "span_map_full",
+	[CNT_SPAN_BAD_ARGS] = "span_bad_args",
 };
-_Static_assert(NR_COUNTERS == 7, "name every counter above");
+_Static_assert(NR_COUNTERS == 12, "name every counter above (but the two that are no loss)");
 
 /* Every string from the target goes through here: jansson refuses invalid UTF-8. */
 static json_t *jstr(const char *s)
@@ -38,7 +42,7 @@ static json_t *drops_json(const struct profile *p)
 	return o;
 }
 
-static json_t *breakdown_json(const uint64_t ns[NR_CATEGORIES])
+json_t *breakdown_json(const uint64_t ns[NR_CATEGORIES])
 {
 	json_t *o = json_object();
 
@@ -91,17 +95,23 @@ static json_t *functions_json(const struct profile *p)
 
 json_t *report_json(const struct profile *p)
 {
-	return json_pack("{s:I, s:o, s:I, s:I, s:i, s:I, s:b, s:s, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:I, s:o, s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:b, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			 "pid", (json_int_t)p->pid,
 			 "comm", jstr(p->comm),
 			 "start_unix_ns", (json_int_t)p->start_unix_ns,
+			 /* CLOCK_MONOTONIC, the clock of spans.jsonl's start_ns and end_ns */
+			 "window_start_ns", (json_int_t)p->window_start_ns,
+			 "window_end_ns", (json_int_t)p->window_end_ns,
 			 "duration_ns", (json_int_t)p->duration_ns,
 			 "frequency_hz", (int)p->freq_hz,
 			 "samples", (json_int_t)p->oncpu.total,
+			 "span_ends_before_recording", (json_int_t)p->counters[CNT_SPAN_UNKNOWN_END],
 			 "target_exited", p->target_exited,
 			 "class", category_name(p->class),
 			 "verdict", verdict_json(p, NULL),
 			 "breakdown_ns", breakdown_json(p->ns),
+			 "spans", span_names_json(p),
+			 "traces", traces_json(p),
 			 "drops", drops_json(p),
 			 "threads", threads_json(p),
 			 "top_functions", functions_json(p));

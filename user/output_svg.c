@@ -31,7 +31,7 @@ static int write_set(FILE *f, const struct profile *p, bool offcpu)
 		 p->pid);
 	snprintf(subtitle, sizeof(subtitle), "%.2f s%s", p->duration_ns / 1e9,
 		 offcpu ? ", by wait reason, in microseconds" : "");
-	err = profile__visit(offcpu ? &p->offcpu : &p->oncpu, offcpu, add, fg) ?:
+	err = profile__visit(p, offcpu ? &p->offcpu : &p->oncpu, offcpu, add, fg) ?:
 	      flamegraph__write_svg(fg, &opts, f);
 	flamegraph__free(fg);
 	return err;

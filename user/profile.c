@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "profile.h"
+#include "spans.h"
 #include "symbolize.h"
 
 #define EFAULT_ 14
@@ -36,8 +37,23 @@ void profile__free(struct profile *p)
 	set__free(&p->oncpu);
 	set__free(&p->offcpu);
 	free(p->threads);
+	free(p->span_cpu);
+	free(p->spans);
 	p->threads = NULL;
-	p->nthreads = 0;
+	p->span_cpu = NULL;
+	p->spans = NULL;
+	p->nthreads = p->nspan_cpu = p->nspans = 0;
+}
+
+int profile__add_span_cpu(struct profile *p, uint32_t seq, uint64_t ns)
+{
+	struct span_cpu *v = realloc(p->span_cpu, (p->nspan_cpu + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	p->span_cpu = v;
+	v[p->nspan_cpu++] = (struct span_cpu){ seq, ns };
+	return 0;
 }
 
 static uint64_t *dup_ips(const uint64_t *ips, size_t n)
@@ -105,14 +121,86 @@ static int cmp_thread(const void *a, const void *b)
 	return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
-void profile__finish(struct profile *p)
+static int cmp_span_cpu(const void *a, const void *b)
+{
+	uint32_t x = ((const struct span_cpu *)a)->seq, y = ((const struct span_cpu *)b)->seq;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_span_info(const void *a, const void *b)
+{
+	uint32_t x = ((const struct span_info *)a)->rec->seq, y = ((const struct span_info *)b)->rec->seq;
+
+	return (x > y) - (x < y);
+}
+
+const struct span_info *profile__span(const struct profile *p, uint32_t seq)
+{
+	struct span_rec rec = { .seq = seq };
+	struct span_info key = { .rec = &rec };
+
+	return seq ? bsearch(&key, p->spans, p->nspans, sizeof(key), cmp_span_info) : NULL;
+}
+
+/* The spans of the table alive in the window, with their breakdowns. */
+static int finish_spans(struct profile *p, const struct span_table *table)
+{
+	uint64_t ws = p->window_start_ns, we = p->window_end_ns;
+
+	for (uint32_t seq = 1; seq <= table->max_seq; seq++) {
+		const struct span_rec *r = span_table__get(table, seq);
+		struct span_info *info, *v;
+		struct span_cpu key = { .seq = seq }, *cpu;
+		uint64_t from, to;
+
+		if (!r || !r->begun || r->start_ns >= we || (r->ended && r->end_ns <= ws))
+			continue;
+		v = realloc(p->spans, (p->nspans + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		p->spans = v;
+		info = &p->spans[p->nspans++];
+		memset(info, 0, sizeof(*info));
+		info->rec = r;
+		info->unfinished = !r->ended || r->end_ns > we;
+		/* the whole span: the kernel counted its time from its begin on */
+		from = r->start_ns;
+		to = info->unfinished ? we : r->end_ns;
+		info->wall_ns = to > from ? to - from : 0;
+		cpu = bsearch(&key, p->span_cpu, p->nspan_cpu, sizeof(key), cmp_span_cpu);
+		info->self_ns[CAT_CPU] = cpu ? cpu->ns : 0;
+	}
+	for (size_t i = 0; i < p->offcpu.n; i++) {
+		const struct sample *s = &p->offcpu.v[i];
+		struct span_info *info = (struct span_info *)profile__span(p, s->span);
+
+		if (info)
+			info->self_ns[s->category] += s->count;
+	}
+	/* nested spans began later: from the last, each adds its total to its outer span's */
+	for (size_t i = p->nspans; i-- > 0;) {
+		struct span_info *info = &p->spans[i];
+		struct span_info *outer = (struct span_info *)profile__span(p, info->rec->outer);
+
+		for (int c = 0; c < NR_CATEGORIES; c++)
+			info->ns[c] += info->self_ns[c];
+		if (outer)
+			for (int c = 0; c < NR_CATEGORIES; c++)
+				outer->ns[c] += info->ns[c];
+		info->class = classify_breakdown(info->ns, info->wall_ns);
+	}
+	return 0;
+}
+
+int profile__finish(struct profile *p, const struct span_table *spans)
 {
 	for (size_t i = 0; i < p->oncpu.n; i++) {
 		struct sample *s = &p->oncpu.v[i];
 		struct thread_info *t = profile__thread(p, s->tid);
 
 		if (!t)
-			continue;
+			return -ENOMEM;
 		t->samples += s->count;
 		if (!t->comm[0])
 			memcpy(t->comm, s->comm, sizeof(t->comm));
@@ -121,8 +209,9 @@ void profile__finish(struct profile *p)
 		struct sample *s = &p->offcpu.v[i];
 		struct thread_info *t = profile__thread(p, s->tid);
 
-		if (t)
-			t->ns[s->category] += s->count;
+		if (!t)
+			return -ENOMEM;
+		t->ns[s->category] += s->count;
 	}
 	qsort(p->threads, p->nthreads, sizeof(*p->threads), cmp_thread);
 	memset(p->ns, 0, sizeof(p->ns));
@@ -134,6 +223,7 @@ void profile__finish(struct profile *p)
 		t->class = classify_breakdown(t->ns, t->wall_ns);
 	}
 	p->class = classify_breakdown(p->ns, p->duration_ns);
+	return spans ? finish_spans(p, spans) : 0;
 }
 
 static int push_frame(struct sample *s, const char *name)
@@ -207,17 +297,40 @@ const char *sample__leaf(const struct sample *s)
 	return s->nframes ? s->frames[s->nframes - 1] : "[unknown]";
 }
 
-int profile__visit(const struct sample_set *set, bool offcpu, stack_visit_fn fn, void *ctx)
+/* The frames --group-by puts above a stack: e.g. "comm;[trace 4bf9...];[span llm.call]". */
+static size_t group_frames(const struct profile *p, const struct sample *s, const char **frames,
+			   char *trace, char *span, size_t len)
 {
+	const struct span_info *info = profile__span(p, s->span);
+	char hex[33];
+	size_t n = 0;
+
+	frames[n++] = p->group_by == GROUP_PROCESS ? p->comm : s->comm;
+	if (p->group_by == GROUP_TRACE) {
+		if (info)
+			hex_id(info->rec->trace_id, sizeof(info->rec->trace_id), hex);
+		snprintf(trace, len, info ? "[trace %s]" : "[no trace]", hex);
+		frames[n++] = trace;
+	}
+	if (p->group_by == GROUP_SPAN || (p->group_by == GROUP_TRACE && info)) {
+		snprintf(span, len, info ? "[span %s]" : "[no span]", info ? info->rec->name : "");
+		frames[n++] = span;
+	}
+	return n;
+}
+
+int profile__visit(const struct profile *p, const struct sample_set *set, bool offcpu, stack_visit_fn fn,
+		   void *ctx)
+{
+	char category[32], trace[64], span[SPAN_NAME_LEN + 16];
 	const char **frames = NULL;
-	char category[32];
 	int err = 0;
 
 	for (size_t i = 0; i < set->n && !err; i++) {
 		const struct sample *s = &set->v[i];
 		uint64_t weight = offcpu ? (s->count + 500) / 1000 : s->count;
-		const char **v = realloc(frames, (s->nframes + 2) * sizeof(*v));
-		size_t n = 0;
+		const char **v = realloc(frames, (s->nframes + 4) * sizeof(*v));
+		size_t n;
 
 		if (!v) {
 			err = -ENOMEM;
@@ -226,7 +339,7 @@ int profile__visit(const struct sample_set *set, bool offcpu, stack_visit_fn fn,
 		frames = v;
 		if (!weight)
 			continue;
-		frames[n++] = s->comm;
+		n = group_frames(p, s, frames, trace, span, sizeof(span));
 		if (offcpu) {
 			snprintf(category, sizeof(category), "[%s]", category_name(s->category));
 			frames[n++] = category;
@@ -280,7 +393,7 @@ uint64_t profile__drops(const struct profile *p)
 	uint64_t n = 0;
 
 	for (int c = 0; c < NR_COUNTERS; c++)
-		if (c != CNT_SAMPLES)
+		if (c != CNT_SAMPLES && c != CNT_SPAN_UNKNOWN_END)
 			n += p->counters[c];
 	return n;
 }

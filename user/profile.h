@@ -25,6 +25,7 @@ struct sample {
 	enum category category;		/* CAT_CPU for on-CPU samples */
 	struct wait_sig wait;		/* off-CPU: what it was blocked in */
 	uint32_t waker_tid;		/* off-CPU: the target's thread that woke it, or 0 */
+	uint32_t span;			/* the span active on the thread (its seq), or 0 */
 	char **frames;			/* after symbolize: root first, kernel frames suffixed "_[k]" */
 	uint32_t nframes;
 };
@@ -46,6 +47,24 @@ struct thread_info {
 	enum category class;
 };
 
+/* CPU time of one span (by seq), as the kernel counted it. */
+struct span_cpu {
+	uint32_t seq;
+	uint64_t ns;
+};
+
+/* Where one span's time went: its own time and that of the spans nested in it on its thread. */
+struct span_info {
+	const struct span_rec *rec;	/* points into the span table given to profile__finish */
+	uint64_t wall_ns;		/* its lifetime within the window */
+	uint64_t ns[NR_CATEGORIES];	/* inclusive of nested spans on the same thread */
+	uint64_t self_ns[NR_CATEGORIES];/* stamped with this span itself */
+	enum category class;
+	bool unfinished;		/* still open when the window closed */
+};
+
+enum group_by { GROUP_THREAD, GROUP_PROCESS, GROUP_SPAN, GROUP_TRACE };
+
 struct profile {
 	pid_t pid;
 	char comm[TASK_COMM_LEN];	/* process name */
@@ -59,6 +78,12 @@ struct profile {
 	size_t nthreads;
 	uint64_t ns[NR_CATEGORIES];	/* all threads together */
 	enum category class;
+	uint64_t window_start_ns, window_end_ns;	/* CLOCK_MONOTONIC; start 0: the beginning */
+	struct span_cpu *span_cpu;	/* sorted by seq */
+	size_t nspan_cpu;
+	struct span_info *spans;	/* after profile__finish: sorted by seq */
+	size_t nspans;
+	enum group_by group_by;		/* the root frames of flame graphs */
 };
 
 void profile__init(struct profile *p);
@@ -68,20 +93,32 @@ int profile__add(struct sample_set *set, const struct sample *s, const uint64_t 
 		 const uint64_t *kern, size_t nkern);
 /* The thread's entry, created on first use (NULL on -ENOMEM). */
 struct thread_info *profile__thread(struct profile *p, uint32_t tid);
-/* Sums samples and waits into per-thread and process breakdowns and classifies them. */
-void profile__finish(struct profile *p);
+struct span_table;
+
+/* Adds ns of a span's CPU time (seqs in increasing order). 0 or -ENOMEM. */
+int profile__add_span_cpu(struct profile *p, uint32_t seq, uint64_t ns);
+/*
+ * Sums samples and waits into per-thread, per-span (spans from the table alive in the window;
+ * NULL: none) and process breakdowns, and classifies them. 0 or -ENOMEM.
+ */
+int profile__finish(struct profile *p, const struct span_table *spans);
+/* The span's entry after profile__finish, or NULL. */
+const struct span_info *profile__span(const struct profile *p, uint32_t seq);
 /* Names every frame of every sample. 0 or -ENOMEM. */
 int profile__symbolize(struct profile *p, struct syms_cache *syms);
 /* Name of a sample's leaf frame (the function on CPU), "[unknown]" when it has none. */
 const char *sample__leaf(const struct sample *s);
 
 /*
- * Calls fn for every stack of set as a flame graph shows it: the thread name, for off-CPU the
- * category ("[lock]"), then the frames root first; the weight is samples, or microseconds off
- * CPU (stacks under half a microsecond are left out). Stops at fn's first error.
+ * Calls fn for every stack of set (one of p's) as a flame graph shows it: the frames of
+ * p->group_by (the thread name; the process name; or "[trace ID]" and "[span NAME]" after the
+ * thread), for off-CPU the category ("[lock]"), then the frames root first. The weight is
+ * samples, or microseconds off CPU (stacks under half a microsecond are left out). Stops at
+ * fn's first error.
  */
 typedef int (*stack_visit_fn)(const char *const *frames, size_t n, uint64_t weight, void *ctx);
-int profile__visit(const struct sample_set *set, bool offcpu, stack_visit_fn fn, void *ctx);
+int profile__visit(const struct profile *p, const struct sample_set *set, bool offcpu, stack_visit_fn fn,
+		   void *ctx);
 
 /* Tallies, most first (ties by name): for summaries and reports. */
 struct name_count {

@@ -21,12 +21,17 @@ static struct env {
 	long stack_entries;
 	const char *outdir;
 	char default_outdir[32];
+	enum group_by group_by;
 } env = {
 	.freq_hz = 99,
 	.stack_entries = DEFAULT_STACK_ENTRIES,
 };
 
-enum { OPT_STACK_STORAGE = 0x100 };
+enum { OPT_STACK_STORAGE = 0x100, OPT_GROUP_BY };
+
+static const char *const group_names[] = {
+	[GROUP_THREAD] = "thread", [GROUP_PROCESS] = "process", [GROUP_SPAN] = "span", [GROUP_TRACE] = "trace",
+};
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Process to profile (all its threads, present and future)", 0 },
@@ -34,6 +39,8 @@ static const struct argp_option options[] = {
 	{ "freq", 'F', "HZ", 0, "Samples per second per CPU (default 99)", 0 },
 	{ "output", 'o', "DIR", 0, "Output directory (default agentprof-PID), created 0700", 0 },
 	{ "stack-storage-size", OPT_STACK_STORAGE, "N", 0, "Distinct stacks kept in the kernel (default 16384)", 0 },
+	{ "group-by", OPT_GROUP_BY, "WHAT", 0,
+	  "Root frames of the flame graphs: thread (default), process, span or trace", 0 },
 	{ "verbose", 'v', NULL, 0, "More diagnostics; twice for libbpf's", 0 },
 	{},
 };
@@ -69,6 +76,16 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_STACK_STORAGE:
 		err = parse_number("stack storage size", arg, 16, 1 << 22, &env.stack_entries);
+		break;
+	case OPT_GROUP_BY:
+		err = EINVAL;
+		for (size_t i = 0; i < ARRAY_SIZE(group_names); i++)
+			if (!strcmp(arg, group_names[i])) {
+				env.group_by = i;
+				err = 0;
+			}
+		if (err)
+			pr_warn("--group-by takes thread, process, span or trace, not '%s'\n", arg);
 		break;
 	case 'v':
 		log_verbosity++;
@@ -134,6 +151,7 @@ int cmd_record(int argc, char **argv)
 	prof.pid = env.pid;
 	memcpy(prof.comm, sess.target.comm, sizeof(prof.comm));
 	prof.freq_hz = env.freq_hz;
+	prof.group_by = env.group_by;
 	prof.start_unix_ns = now_ns(CLOCK_REALTIME);
 	start_ns = now_ns(CLOCK_MONOTONIC);
 	fprintf(stderr, "agentprof: recording %s (PID %d) at %ld Hz%s\n", sess.target.comm, env.pid,
@@ -147,7 +165,9 @@ int cmd_record(int argc, char **argv)
 		goto cleanup;
 	}
 	prof.duration_ns = snap.at_ns - start_ns;
-	err = snapshot__diff(&snap, NULL, session__stacks_fd(&sess), &prof) ?: profile__symbolize(&prof, sess.syms);
+	err = snapshot__diff(&snap, NULL, session__stacks_fd(&sess), &prof);
+	prof.window_start_ns = start_ns;	/* every probe armed: spans from here on are whole */
+	err = err ?: profile__finish(&prof, &sess.spans) ?: profile__symbolize(&prof, sess.syms);
 	if (err) {
 		pr_warn("build profile: %s\n", strerror(-err));
 		goto cleanup;
@@ -155,7 +175,7 @@ int cmd_record(int argc, char **argv)
 
 	static const struct output_ops *const outputs[] = {
 		&folded_cpu_output, &folded_offcpu_output, &svg_cpu_output, &svg_offcpu_output,
-		&report_json_output,
+		&spans_jsonl_output, &report_json_output,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(outputs); i++) {

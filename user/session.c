@@ -34,6 +34,13 @@ static int stop_signals_fd(void)
 	return fd < 0 ? -errno : fd;
 }
 
+static int on_span_event(void *ctx, void *data, size_t size)
+{
+	if (size < sizeof(struct span_event))
+		return 0;
+	return span_table__add(ctx, data);
+}
+
 int session__open(struct session *s, const struct session_opts *opts)
 {
 	int err;
@@ -41,6 +48,7 @@ int session__open(struct session *s, const struct session_opts *opts)
 	memset(s, 0, sizeof(*s));
 	s->target.pidfd = -1;
 	s->sigfd = -1;
+	snprintf(s->root, sizeof(s->root), "/proc/%d/root", opts->pid);
 	err = preflight_btf() ?: preflight_caps() ?: target__open(&s->target, opts->pid);
 	if (err)
 		return err;
@@ -68,28 +76,55 @@ int session__open(struct session *s, const struct session_opts *opts)
 
 int session__attach(struct session *s)
 {
-	return loader__attach(s->loader);
+	struct kernel_maps maps = loader__maps(s->loader);
+	int err;
+
+	s->span_rb = ring_buffer__new(maps.span_events_fd, on_span_event, &s->spans, NULL);
+	if (!s->span_rb) {
+		err = -errno;
+		pr_warn("span ring buffer: %s\n", strerror(-err));
+		return err;
+	}
+	err = loader__attach(s->loader);
+	if (err)
+		return err;
+	err = loader__attach_spans(s->loader, s->root, syms_cache__maps(s->syms));
+	return err < 0 ? err : 0;
+}
+
+/* New mappings (a dlopen'ed span library among them): names, and span probes. */
+static void refresh(struct session *s)
+{
+	if (syms_cache__refresh(s->syms))
+		return;	/* the target is gone; the last maps stay */
+	loader__attach_spans(s->loader, s->root, syms_cache__maps(s->syms));
 }
 
 enum stop_reason session__wait(struct session *s, uint64_t deadline_ns, int input_fd)
 {
-	struct pollfd pfd[3] = {
+	struct pollfd pfd[4] = {
 		{ .fd = s->sigfd, .events = POLLIN },
 		{ .fd = s->target.pidfd, .events = POLLIN },
 		{ .fd = input_fd, .events = POLLIN },	/* poll() skips a negative fd */
+		{ .fd = s->span_rb ? ring_buffer__epoll_fd(s->span_rb) : -1, .events = POLLIN },
 	};
+	uint64_t next_refresh = now_ns(CLOCK_MONOTONIC) + REFRESH_MS * 1000000ull;
 
 	for (;;) {
-		uint64_t now = now_ns(CLOCK_MONOTONIC);
-		int timeout = REFRESH_MS;
+		uint64_t now = now_ns(CLOCK_MONOTONIC), until = next_refresh;
+		int timeout;
 
-		if (deadline_ns) {
-			if (now >= deadline_ns)
-				return STOP_DEADLINE;
-			if (deadline_ns - now < REFRESH_MS * 1000000ull)
-				timeout = (deadline_ns - now + 999999) / 1000000;
+		if (deadline_ns && now >= deadline_ns)
+			return STOP_DEADLINE;
+		if (now >= next_refresh) {
+			refresh(s);
+			next_refresh = now + REFRESH_MS * 1000000ull;
+			continue;
 		}
-		if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
+		if (deadline_ns && deadline_ns < until)
+			until = deadline_ns;
+		timeout = (until - now + 999999) / 1000000;
+		if (poll(pfd, 4, timeout) < 0 && errno != EINTR)
 			return STOP_SIGNAL;
 		if (pfd[0].revents) {
 			struct signalfd_siginfo si;
@@ -102,7 +137,8 @@ enum stop_reason session__wait(struct session *s, uint64_t deadline_ns, int inpu
 			return STOP_TARGET_EXIT;
 		if (pfd[2].revents)
 			return STOP_INPUT;
-		syms_cache__refresh(s->syms);	/* fails once the target is gone; the last maps stay */
+		if (pfd[3].revents)
+			ring_buffer__consume(s->span_rb);
 	}
 }
 
@@ -110,6 +146,8 @@ int session__snapshot(struct session *s, struct snapshot *snap)
 {
 	struct kernel_maps maps = loader__maps(s->loader);
 
+	if (s->span_rb)
+		ring_buffer__consume(s->span_rb);
 	return snapshot__read(&maps, s->target.pid, now_ns(CLOCK_MONOTONIC), snap);
 }
 
@@ -126,6 +164,9 @@ int session__stacks_fd(const struct session *s)
 
 void session__close(struct session *s)
 {
+	ring_buffer__free(s->span_rb);
+	s->span_rb = NULL;
+	span_table__free(&s->spans);
 	loader__free(s->loader);
 	s->loader = NULL;
 	syms_cache__free(s->syms);

@@ -6,9 +6,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "snapshot.h"
+#include "spans.h"
 #include "target.h"
 
 struct loader;
+struct ring_buffer;
 struct syms_cache;
 
 struct session {
@@ -16,6 +18,9 @@ struct session {
 	struct loader *loader;
 	struct syms_cache *syms;
 	int sigfd;		/* SIGINT, SIGTERM, SIGHUP */
+	char root[64];		/* /proc/PID/root */
+	struct ring_buffer *span_rb;
+	struct span_table spans;	/* every span begun or ended since attach */
 };
 
 struct session_opts {
@@ -28,14 +33,14 @@ enum stop_reason { STOP_DEADLINE, STOP_SIGNAL, STOP_TARGET_EXIT, STOP_INPUT };
 
 /* Checks privileges and BTF, opens the target, loads the programs: 0 or -errno, said in one line. */
 int session__open(struct session *s, const struct session_opts *opts);
-/* Starts tracing and sampling. */
+/* Starts tracing, sampling and span probes (in the files that carry them). */
 int session__attach(struct session *s);
 /*
  * Waits for deadline_ns (CLOCK_MONOTONIC; 0: none), a stop signal, the target's exit, or input
  * on input_fd (-1: none), re-reading the target's mappings as it goes.
  */
 enum stop_reason session__wait(struct session *s, uint64_t deadline_ns, int input_fd);
-/* A snapshot of everything recorded so far, at the current time. */
+/* A snapshot of everything recorded so far, at the current time (span events drained first). */
 int session__snapshot(struct session *s, struct snapshot *snap);
 /* Stops every program (the maps stay readable). */
 void session__detach(struct session *s);

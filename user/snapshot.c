@@ -38,6 +38,13 @@ static int cmp_wait(const void *a, const void *b)
 		      sizeof(struct offcpu_key));
 }
 
+static int cmp_span_cpu(const void *a, const void *b)
+{
+	uint32_t x = ((const struct span_cpu *)a)->seq, y = ((const struct span_cpu *)b)->seq;
+
+	return (x > y) - (x < y);
+}
+
 static int cmp_thread(const void *a, const void *b)
 {
 	uint32_t x = ((const struct snap_thread *)a)->tid, y = ((const struct snap_thread *)b)->tid;
@@ -141,6 +148,25 @@ static int read_threads(const struct kernel_maps *maps, struct snapshot *s, size
 	return 0;
 }
 
+static int read_span_cpu(int fd, struct snapshot *s)
+{
+	__u32 seq, next, *prev = NULL;
+	size_t cap = 0;
+	__u64 ns;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		seq = next;
+		prev = &seq;
+		if (bpf_map_lookup_elem(fd, &seq, &ns))
+			continue;
+		if (GROW(s->span_cpu, s->nspan_cpu, cap))
+			return -ENOMEM;
+		s->span_cpu[s->nspan_cpu++] = (struct span_cpu){ seq, ns };
+	}
+	qsort(s->span_cpu, s->nspan_cpu, sizeof(*s->span_cpu), cmp_span_cpu);
+	return 0;
+}
+
 static int read_counters(int fd, struct snapshot *s)
 {
 	int ncpus = libbpf_num_possible_cpus();
@@ -169,7 +195,8 @@ int snapshot__read(const struct kernel_maps *maps, pid_t pid, uint64_t now_ns, s
 	memset(s, 0, sizeof(*s));
 	s->at_ns = now_ns;
 	err = read_samples(maps, pid, s) ?: read_waits(maps, pid, s, &wait_cap) ?:
-	      read_threads(maps, s, &wait_cap) ?: read_counters(maps->counters_fd, s);
+	      read_threads(maps, s, &wait_cap) ?: read_span_cpu(maps->span_cpu_fd, s) ?:
+	      read_counters(maps->counters_fd, s);
 	if (err) {
 		snapshot__free(s);
 		return err;
@@ -183,6 +210,7 @@ void snapshot__free(struct snapshot *s)
 	free(s->samples);
 	free(s->waits);
 	free(s->threads);
+	free(s->span_cpu);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -218,7 +246,7 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, int 
 
 	for (size_t i = 0; i < cur->nsamples; i++) {
 		const struct snap_sample *c = &cur->samples[i], *p = NULL;
-		struct sample s = { .category = CAT_CPU, .tid = c->key.tid };
+		struct sample s = { .category = CAT_CPU, .tid = c->key.tid, .span = c->key.span };
 
 		if (prev)
 			p = bsearch(c, prev->samples, prev->nsamples, sizeof(*c), cmp_sample);
@@ -237,6 +265,7 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, int 
 			.category = classify_wait(&c->key.wait),
 			.wait = c->key.wait,
 			.waker_tid = c->key.waker_tid,
+			.span = c->key.span,
 		};
 
 		if (prev)
@@ -266,8 +295,19 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, int 
 		t->wall_ns = c->wall_ns - (p ? p->wall_ns : 0);
 		t->ns[CAT_CPU] = c->cpu_ns - (p ? p->cpu_ns : 0);
 	}
+	for (size_t i = 0; i < cur->nspan_cpu; i++) {
+		const struct span_cpu *c = &cur->span_cpu[i], *p = NULL;
+		uint64_t ns;
+
+		if (prev)
+			p = bsearch(c, prev->span_cpu, prev->nspan_cpu, sizeof(*c), cmp_span_cpu);
+		ns = c->ns - (p ? p->ns : 0);
+		if (ns && (err = profile__add_span_cpu(prof, c->seq, ns)))
+			return err;
+	}
 	for (int c = 0; c < NR_COUNTERS; c++)
 		prof->counters[c] = cur->counters[c] - (prev ? prev->counters[c] : 0);
-	profile__finish(prof);
+	prof->window_start_ns = prev ? prev->at_ns : 0;
+	prof->window_end_ns = cur->at_ns;
 	return 0;
 }

@@ -16,6 +16,8 @@ struct kernel_maps {
 	int threads_fd;		/* __u32 tid -> struct thread_stats */
 	int stacks_fd;		/* BPF_MAP_TYPE_STACK_TRACE */
 	int counters_fd;	/* per-CPU __u64[NR_COUNTERS] */
+	int span_cpu_fd;	/* __u32 span seq -> __u64 CPU ns */
+	int span_events_fd;	/* ring buffer of struct span_event */
 };
 
 struct snap_sample {
@@ -41,15 +43,17 @@ struct snapshot {
 	struct snap_sample *samples;	/* each array sorted by key */
 	struct snap_wait *waits;
 	struct snap_thread *threads;
-	size_t nsamples, nwaits, nthreads;
+	struct span_cpu *span_cpu;
+	size_t nsamples, nwaits, nthreads, nspan_cpu;
 	uint64_t counters[NR_COUNTERS];
 };
 
 /* Reads the maps of pid's recording at time now_ns (CLOCK_MONOTONIC). 0 or -errno. */
 int snapshot__read(const struct kernel_maps *maps, pid_t pid, uint64_t now_ns, struct snapshot *s);
 /*
- * Adds to prof what happened between prev (NULL: since the start) and cur: samples, waits and
- * per-thread time, with the stacks read from stacks_fd; then sums and classifies (profile__finish).
+ * Adds to prof what happened between prev (NULL: since the start) and cur: samples, waits,
+ * per-thread and per-span CPU time, with the stacks read from stacks_fd. profile__finish then
+ * sums and classifies.
  */
 int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, int stacks_fd, struct profile *prof);
 void snapshot__free(struct snapshot *s);

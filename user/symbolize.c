@@ -77,6 +77,11 @@ int syms_cache__refresh(struct syms_cache *c)
 	return 0;
 }
 
+const struct proc_maps *syms_cache__maps(const struct syms_cache *c)
+{
+	return &c->maps;
+}
+
 /* Opens through the target's root first (containers, deleted mounts), then the host path. */
 static struct elf_syms *open_file(struct syms_cache *c, const struct map_entry *m)
 {

@@ -15,6 +15,8 @@ struct syms_cache *syms_cache__new(pid_t pid);
 void syms_cache__free(struct syms_cache *c);
 /* Re-reads the target's mappings; keeps the last good ones when the target is gone. */
 int syms_cache__refresh(struct syms_cache *c);
+/* The target's executable mappings as last read. */
+const struct proc_maps *syms_cache__maps(const struct syms_cache *c);
 
 /*
  * Writes the frame name of a user address into buf: "func", "libfoo.so+0x1a2b" when the file

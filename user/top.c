@@ -236,7 +236,8 @@ static int show(struct session *sess, const struct screen *sc, const struct snap
 	p.duration_ns = cur->at_ns - prev->at_ns;
 	p.start_unix_ns = now_ns(CLOCK_REALTIME) - (now_ns(CLOCK_MONOTONIC) - prev->at_ns);
 	p.target_exited = exited;
-	err = snapshot__diff(cur, prev, session__stacks_fd(sess), &p) ?: profile__symbolize(&p, sess->syms);
+	err = snapshot__diff(cur, prev, session__stacks_fd(sess), &p) ?: profile__finish(&p, &sess->spans) ?:
+	      profile__symbolize(&p, sess->syms);
 	if (!err) {
 		if (sc->tty)
 			print_frame(sc, &p, exited);

@@ -51,7 +51,7 @@ static void setup(void)
 	add(&p.oncpu, 12, CAT_CPU, 99, none, 0, cpu_stack, 3);
 	p.threads[2].ns[CAT_CPU] = 1000;
 	p.threads[3].ns[CAT_IDLE] = 1000;
-	profile__finish(&p);
+	profile__finish(&p, NULL);
 }
 
 static void teardown(void)

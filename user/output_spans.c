@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * spans.jsonl (one line per span seen in the recording, with where its time went) and the span
+ * and trace summaries of report.json.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "output.h"
+#include "spans.h"
+#include "text.h"
+
+static json_t *id_json(const uint8_t *id, size_t n)
+{
+	char hex[2 * 16 + 1];
+	uint8_t any = 0;
+
+	for (size_t i = 0; i < n; i++)
+		any |= id[i];
+	if (!any)
+		return json_null();
+	hex_id(id, n, hex);
+	return json_string(hex);
+}
+
+json_t *span_json(const struct profile *p, const struct span_info *s)
+{
+	const struct span_rec *r = s->rec;
+	char name[SPAN_NAME_LEN * 3];
+
+	utf8_sanitize(r->name, name, sizeof(name));
+	return json_pack("{s:o, s:o, s:o, s:s, s:I, s:I, s:I, s:o, s:I, s:o, s:s, s:b}",
+			 "trace_id", id_json(r->trace_id, sizeof(r->trace_id)),
+			 "span_id", id_json(r->span_id, sizeof(r->span_id)),
+			 "parent_span_id", id_json(r->parent_id, sizeof(r->parent_id)),
+			 "name", name,
+			 "pid", (json_int_t)p->pid,
+			 "tid", (json_int_t)r->tid,
+			 "start_ns", (json_int_t)r->start_ns,
+			 "end_ns", s->unfinished ? json_null() : json_integer(r->end_ns),
+			 "duration_ns", (json_int_t)s->wall_ns,
+			 "breakdown_ns", breakdown_json(s->ns),
+			 "class", category_name(s->class),
+			 "unfinished", s->unfinished);
+}
+
+static int write_spans(FILE *f, const struct profile *p)
+{
+	for (size_t i = 0; i < p->nspans; i++) {
+		json_t *o = span_json(p, &p->spans[i]);
+		int err = 0;
+
+		if (!o)
+			return -ENOMEM;
+		if (json_dumpf(o, f, JSON_COMPACT) || fputc('\n', f) == EOF)
+			err = -EIO;
+		json_decref(o);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+const struct output_ops spans_jsonl_output = { "spans.jsonl", write_spans };
+
+#define TOP_STACKS 3	/* per category and span name */
+
+static int cmp_by_name(const void *a, const void *b)
+{
+	const struct span_info *x = *(const struct span_info *const *)a, *y = *(const struct span_info *const *)b;
+	int c = strcmp(x->rec->name, y->rec->name);
+
+	return c ? c : (x->rec->seq > y->rec->seq) - (x->rec->seq < y->rec->seq);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of sorted values. */
+static uint64_t percentile(const uint64_t *v, size_t n, unsigned int pct)
+{
+	size_t rank = (n * pct + 99) / 100;
+
+	return n ? v[rank ? rank - 1 : 0] : 0;
+}
+
+struct stack_weight {
+	const struct sample *s;
+	uint64_t weight;
+};
+
+static int cmp_weight(const void *a, const void *b)
+{
+	const struct stack_weight *x = a, *y = b;
+
+	return (x->weight < y->weight) - (x->weight > y->weight);
+}
+
+static json_t *stack_json(const struct sample *s, uint64_t weight)
+{
+	char frame[1024], *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	json_t *o;
+
+	if (!f)
+		return NULL;
+	for (uint32_t i = 0; i < s->nframes; i++) {
+		utf8_sanitize(s->frames[i], frame, sizeof(frame));
+		fprintf(f, "%s%s", i ? ";" : "", frame);
+	}
+	fclose(f);
+	o = json_pack("{s:s, s:I}", "stack", text ? text : "", "weight", (json_int_t)weight);
+	free(text);
+	return o;
+}
+
+/* The heaviest stacks of each category among the samples stamped with a span named name. */
+static json_t *top_stacks_json(const struct profile *p, const char *name)
+{
+	json_t *o = json_object();
+
+	for (int c = 0; c < NR_CATEGORIES; c++) {
+		const struct sample_set *set = c == CAT_CPU ? &p->oncpu : &p->offcpu;
+		struct stack_weight *v = calloc(set->n ? set->n : 1, sizeof(*v));
+		size_t n = 0;
+		json_t *a;
+
+		if (!v)
+			return o;
+		for (size_t i = 0; i < set->n; i++) {
+			const struct sample *s = &set->v[i];
+			const struct span_info *info = profile__span(p, s->span);
+
+			if (info && s->category == (enum category)c && !strcmp(info->rec->name, name))
+				v[n++] = (struct stack_weight){ s, s->count };
+		}
+		if (n) {
+			qsort(v, n, sizeof(*v), cmp_weight);
+			a = json_array();
+			for (size_t i = 0; i < n && i < TOP_STACKS; i++)
+				json_array_append_new(a, stack_json(v[i].s, v[i].weight));
+			json_object_set_new(o, category_name(c), a);
+		}
+		free(v);
+	}
+	return o;
+}
+
+/* One entry of report.json's "spans": every span of one name. */
+static json_t *span_name_json(const struct profile *p, const struct span_info *const *group, size_t n)
+{
+	uint64_t ns[NR_CATEGORIES] = { 0 }, wall = 0, *durations = calloc(n, sizeof(uint64_t));
+	size_t done = 0;
+	char name[SPAN_NAME_LEN * 3];
+	json_t *o;
+
+	if (!durations)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		for (int c = 0; c < NR_CATEGORIES; c++)
+			ns[c] += group[i]->ns[c];
+		wall += group[i]->wall_ns;
+		if (!group[i]->unfinished)
+			durations[done++] = group[i]->wall_ns;
+	}
+	qsort(durations, done, sizeof(*durations), cmp_u64);
+	utf8_sanitize(group[0]->rec->name, name, sizeof(name));
+	o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:s, s:o}",
+		      "name", name,
+		      "count", (json_int_t)done,
+		      "unfinished", (json_int_t)(n - done),
+		      "p50_ns", (json_int_t)percentile(durations, done, 50),
+		      "p95_ns", (json_int_t)percentile(durations, done, 95),
+		      "p99_ns", (json_int_t)percentile(durations, done, 99),
+		      "breakdown_ns", breakdown_json(ns),
+		      "class", category_name(classify_breakdown(ns, wall)),
+		      "top_stacks", top_stacks_json(p, group[0]->rec->name));
+	free(durations);
+	return o;
+}
+
+json_t *span_names_json(const struct profile *p)
+{
+	const struct span_info **order = calloc(p->nspans ? p->nspans : 1, sizeof(*order));
+	json_t *a = json_array();
+	size_t i, j;
+
+	if (!order)
+		return a;
+	for (i = 0; i < p->nspans; i++)
+		order[i] = &p->spans[i];
+	qsort(order, p->nspans, sizeof(*order), cmp_by_name);
+	for (i = 0; i < p->nspans; i = j) {
+		for (j = i; j < p->nspans && !strcmp(order[i]->rec->name, order[j]->rec->name); j++)
+			;
+		json_array_append_new(a, span_name_json(p, order + i, j - i));
+	}
+	free(order);
+	return a;
+}
+
+static int cmp_by_trace(const void *a, const void *b)
+{
+	const struct span_info *x = *(const struct span_info *const *)a, *y = *(const struct span_info *const *)b;
+	int c = memcmp(x->rec->trace_id, y->rec->trace_id, sizeof(x->rec->trace_id));
+
+	return c ? c : (x->rec->seq > y->rec->seq) - (x->rec->seq < y->rec->seq);
+}
+
+/* One entry of report.json's "traces": its spans' own time (nested spans are not counted twice). */
+static json_t *trace_json(const struct profile *p, const struct span_info *const *group, size_t n)
+{
+	uint64_t ns[NR_CATEGORIES] = { 0 }, first = UINT64_MAX, last = 0;
+	char hex[33];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct span_info *s = group[i];
+		uint64_t end = s->unfinished ? p->window_end_ns : s->rec->end_ns;
+
+		for (int c = 0; c < NR_CATEGORIES; c++)
+			ns[c] += s->self_ns[c];
+		if (s->rec->start_ns < first)
+			first = s->rec->start_ns;
+		if (end > last)
+			last = end;
+	}
+	hex_id(group[0]->rec->trace_id, sizeof(group[0]->rec->trace_id), hex);
+	return json_pack("{s:s, s:I, s:I, s:o, s:s}", "trace_id", hex, "span_count", (json_int_t)n,
+			 "duration_ns", (json_int_t)(last > first ? last - first : 0), "breakdown_ns",
+			 breakdown_json(ns), "class",
+			 category_name(classify_breakdown(ns, last > first ? last - first : 0)));
+}
+
+json_t *traces_json(const struct profile *p)
+{
+	const struct span_info **order = calloc(p->nspans ? p->nspans : 1, sizeof(*order));
+	json_t *a = json_array();
+	size_t i, j;
+
+	if (!order)
+		return a;
+	for (i = 0; i < p->nspans; i++)
+		order[i] = &p->spans[i];
+	qsort(order, p->nspans, sizeof(*order), cmp_by_trace);
+	for (i = 0; i < p->nspans; i = j) {
+		for (j = i; j < p->nspans && !memcmp(order[i]->rec->trace_id, order[j]->rec->trace_id, 16); j++)
+			;
+		json_array_append_new(a, trace_json(p, order + i, j - i));
+	}
+	free(order);
+	return a;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Spans as their begin and end events arrive from the kernel, indexed by sequence number. */
+#ifndef SPANS_H
+#define SPANS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "agentprof.h"
+
+struct span_rec {
+	uint32_t seq;
+	uint32_t tid;			/* the thread it began on */
+	uint32_t outer;			/* the span active on that thread when it began, 0: none */
+	uint32_t end_tid;		/* the thread that ended it */
+	uint64_t start_ns, end_ns;	/* CLOCK_MONOTONIC */
+	uint8_t trace_id[16], span_id[8], parent_id[8];
+	char name[SPAN_NAME_LEN];	/* NUL-terminated */
+	bool begun, ended;		/* an event may be lost (counted in the kernel) */
+};
+
+struct span_table {
+	struct span_rec *v;		/* v[seq - 1] */
+	size_t cap;
+	uint32_t max_seq;
+};
+
+/* Records one event; events of unknown type or seq 0 are ignored. 0 or -ENOMEM. */
+int span_table__add(struct span_table *t, const struct span_event *e);
+/* The span, or NULL when no event of it arrived. */
+const struct span_rec *span_table__get(const struct span_table *t, uint32_t seq);
+void span_table__free(struct span_table *t);
+/* Lowercase hex of n bytes into buf (2n + 1 bytes). */
+void hex_id(const uint8_t *id, size_t n, char *buf);
+
+#endif /* SPANS_H */
