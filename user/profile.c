@@ -163,7 +163,7 @@ static int finish_spans(struct profile *p, const struct span_table *table)
 		info = &p->spans[p->nspans++];
 		memset(info, 0, sizeof(*info));
 		info->rec = r;
-		info->unfinished = !r->ended || r->end_ns > we;
+		info->unfinished = !r->ended;	/* one ended past the window was still seen whole */
 		/* the whole span: the kernel counted its time from its begin on */
 		from = r->start_ns;
 		to = info->unfinished ? we : r->end_ns;
@@ -178,14 +178,17 @@ static int finish_spans(struct profile *p, const struct span_table *table)
 		if (info)
 			info->self_ns[s->category] += s->count;
 	}
-	/* nested spans began later: from the last, each adds its total to its outer span's */
+	/*
+	 * Nested spans began later: from the last, each adds its total to its outer span's, when it
+	 * ended within it (an outer span ended by another thread does not own what followed).
+	 */
 	for (size_t i = p->nspans; i-- > 0;) {
 		struct span_info *info = &p->spans[i];
 		struct span_info *outer = (struct span_info *)profile__span(p, info->rec->outer);
 
 		for (int c = 0; c < NR_CATEGORIES; c++)
 			info->ns[c] += info->self_ns[c];
-		if (outer)
+		if (outer && (outer->unfinished || (!info->unfinished && info->rec->end_ns <= outer->rec->end_ns)))
 			for (int c = 0; c < NR_CATEGORIES; c++)
 				outer->ns[c] += info->ns[c];
 		info->class = classify_breakdown(info->ns, info->wall_ns);

@@ -132,7 +132,7 @@ int cmd_record(int argc, char **argv)
 	struct session sess;
 	struct profile prof;
 	bool wrote = false;
-	uint64_t start_ns;
+	uint64_t start_ns, stop_ns;
 	int err;
 
 	profile__init(&prof);
@@ -158,15 +158,18 @@ int cmd_record(int argc, char **argv)
 		env.freq_hz, env.duration_s ? "" : "; Ctrl-C to stop");
 	prof.target_exited = session__wait(&sess, env.duration_s ? start_ns + env.duration_s * 1000000000ull : 0,
 					   -1) == STOP_TARGET_EXIT;
-	session__detach(&sess);
+	stop_ns = now_ns(CLOCK_MONOTONIC);
+	session__detach(&sess);	/* uprobes take a while to disarm: the window ends before */
 	err = session__snapshot(&sess, &snap);
 	if (err) {
 		pr_warn("read BPF maps: %s\n", strerror(-err));
 		goto cleanup;
 	}
-	prof.duration_ns = snap.at_ns - start_ns;
+	prof.duration_ns = stop_ns - start_ns;
 	err = snapshot__diff(&snap, NULL, session__stacks_fd(&sess), &prof);
-	prof.window_start_ns = start_ns;	/* every probe armed: spans from here on are whole */
+	/* every probe armed from start to stop: a span that begins and ends in between is whole */
+	prof.window_start_ns = start_ns;
+	prof.window_end_ns = stop_ns;
 	err = err ?: profile__finish(&prof, &sess.spans) ?: profile__symbolize(&prof, sess.syms);
 	if (err) {
 		pr_warn("build profile: %s\n", strerror(-err));

@@ -2,8 +2,11 @@
 /*
  * Test workload for spans: an "agent" thread serves requests, each a root span "request" of a new
  * trace with three children: "tool" burns ~15 ms of CPU, "llm" waits ~30 ms on a slow server
- * thread over loopback, "lock" waits for a mutex a holder thread keeps ~10 ms at a time.
- * Prints its PID; runs argv[1] seconds (default 30); on exit prints how many spans it ended.
+ * thread over loopback, "lock" waits for a mutex a holder thread keeps ~10 ms at a time; then it
+ * begins a "handoff" span that a "finisher" thread ends. A "stuck" thread has "long" spans of
+ * 2 s back to back, so one is always open when a recording stops.
+ * Prints its PID; runs argv[1] seconds (default 30). With argv[2], writes there one line per
+ * span the agent ended: "span_id_hex start_ns end_ns" (CLOCK_MONOTONIC).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -22,6 +25,8 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int listen_fd;
 static volatile unsigned long sink;
 static unsigned long spans_ended;
+static FILE *log_file;
+static int handoff[2];	/* agent -> finisher: the ids of a span to end */
 
 static void sleep_ms(long ms)
 {
@@ -47,11 +52,21 @@ static void new_id(unsigned char *id, size_t n)
 
 struct span {
 	unsigned char span_id[8];
+	long long start_ns;
 };
+
+static long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
 
 static void begin(const unsigned char *trace, struct span *s, const struct span *parent, const char *name)
 {
 	new_id(s->span_id, sizeof(s->span_id));
+	s->start_ns = mono_ns();
 	agentprof_span_begin(trace, s->span_id, parent ? parent->span_id : NULL, name);
 }
 
@@ -59,6 +74,11 @@ static void end(const unsigned char *trace, struct span *s)
 {
 	agentprof_span_end(trace, s->span_id);
 	spans_ended++;
+	if (log_file) {
+		for (int i = 0; i < 8; i++)
+			fprintf(log_file, "%02x", s->span_id[i]);
+		fprintf(log_file, " %lld %lld\n", s->start_ns, mono_ns());
+	}
 }
 
 static __attribute__((noinline)) void tool_work(void)
@@ -113,6 +133,10 @@ static void *agent(void *arg)
 		lock_wait();
 		end(trace, &child);
 		end(trace, &req);
+		/* a span another thread ends */
+		begin(trace, &child, NULL, "handoff");
+		if (write(handoff[1], trace, 16) != 16 || write(handoff[1], child.span_id, 8) != 8)
+			exit(1);
 	}
 	close(fd);
 	return NULL;
@@ -133,6 +157,31 @@ static void *llm_server(void *arg)
 	return NULL;
 }
 
+static void *finisher(void *arg)
+{
+	unsigned char ids[24];
+
+	(void)arg;
+	while (read(handoff[0], ids, 16) == 16 && read(handoff[0], ids + 16, 8) == 8)
+		agentprof_span_end(ids, ids + 16);
+	return NULL;
+}
+
+static void *stuck(void *arg)
+{
+	unsigned char trace[16];
+	struct span s;
+
+	(void)arg;
+	while (!stop) {
+		new_id(trace, sizeof(trace));
+		begin(trace, &s, NULL, "long");
+		sleep_ms(2000);
+		agentprof_span_end(trace, s.span_id);
+	}
+	return NULL;
+}
+
 static void *holder(void *arg)
 {
 	(void)arg;
@@ -149,8 +198,12 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	double seconds = argc > 1 ? atof(argv[1]) : 30;
-	pthread_t a, s, h;
+	pthread_t a, s, h, f, k;
 
+	if (argc > 2 && !(log_file = fopen(argv[2], "w")))
+		return 1;
+	if (pipe(handoff))
+		return 1;
 	listen_fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (listen_fd < 0 || bind(listen_fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(listen_fd, 1))
 		return 1;
@@ -158,6 +211,10 @@ int main(int argc, char **argv)
 	pthread_setname_np(s, "llm-server");
 	pthread_create(&h, NULL, holder, NULL);
 	pthread_setname_np(h, "holder");
+	pthread_create(&f, NULL, finisher, NULL);
+	pthread_setname_np(f, "finisher");
+	pthread_create(&k, NULL, stuck, NULL);
+	pthread_setname_np(k, "stuck");
 	pthread_create(&a, NULL, agent, NULL);
 	pthread_setname_np(a, "agent");
 	printf("%d\n", (int)getpid());
@@ -165,6 +222,8 @@ int main(int argc, char **argv)
 	sleep_ms((long)(seconds * 1000));
 	stop = 1;
 	pthread_join(a, NULL);
+	if (log_file)
+		fclose(log_file);
 	printf("%lu spans\n", spans_ended);
 	return 0;
 }

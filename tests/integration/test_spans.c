@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Spans: SDK probes in C and Python agents, stamped in the kernel, in spans.jsonl and report.json. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "harness.h"
+
+#define PYTHON "/usr/bin/python3"
+
+static char dir[64], out[128], path[256];
+
+static void setup(void)
+{
+	make_tmpdir(dir, sizeof(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+}
+
+static void teardown(void)
+{
+	remove_tree(dir);
+}
+
+TestSuite(spans, .init = setup, .fini = teardown, .timeout = 60);
+
+static void record(pid_t pid, const char *seconds)
+{
+	char pidstr[16];
+	struct run r;
+
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	run_cmd((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", (char *)seconds, "-o", out, NULL }, &r);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	run_free(&r);
+}
+
+static json_t *load(const char *name)
+{
+	json_error_t jerr;
+	json_t *o;
+
+	snprintf(path, sizeof(path), "%s/%s", out, name);
+	o = json_load_file(path, 0, &jerr);
+	cr_assert(o, "%s: %s", name, jerr.text);
+	return o;
+}
+
+/* spans.jsonl as a JSON array. */
+static json_t *load_spans(void)
+{
+	json_t *all = json_array();
+	char *text, *line, *save = NULL;
+
+	snprintf(path, sizeof(path), "%s/spans.jsonl", out);
+	text = slurp(path);
+	cr_assert(text, "no spans.jsonl");
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_error_t jerr;
+		json_t *o = json_loads(line, 0, &jerr);
+
+		cr_assert(o, "spans.jsonl: %s: %s", jerr.text, line);
+		json_array_append_new(all, o);
+	}
+	free(text);
+	return all;
+}
+
+static json_t *span_name(json_t *report, const char *name)
+{
+	json_t *s;
+	size_t i;
+
+	json_array_foreach(json_object_get(report, "spans"), i, s)
+		if (!strcmp(json_string_value(json_object_get(s, "name")), name))
+			return s;
+	cr_assert_fail("no span named %s in report.json", name);
+	return NULL;
+}
+
+static const char *class_of(json_t *o)
+{
+	return json_string_value(json_object_get(o, "class"));
+}
+
+static uint64_t sum_breakdown(json_t *o)
+{
+	const char *key;
+	json_t *v;
+	uint64_t sum = 0;
+
+	json_object_foreach(json_object_get(o, "breakdown_ns"), key, v)
+		sum += json_integer_value(v);
+	return sum;
+}
+
+Test(spans, c_agent_span_classes_ids_and_breakdowns)
+{
+	json_t *report, *spans, *s;
+	uint64_t ws, we, expected = 0, found = 0;
+	char log[128], *text, *line, *save = NULL;
+	pid_t pid;
+	size_t i;
+
+	require_root();
+	snprintf(log, sizeof(log), "%s/ended.log", dir);
+	pid = start_workload((char *const[]){ WORKLOAD("spans"), "6", log, NULL });
+	record(pid, "3");
+	report = load("report.json");
+	spans = load_spans();
+
+	cr_expect_str_eq(class_of(span_name(report, "tool")), "cpu");
+	cr_expect_str_eq(class_of(span_name(report, "llm")), "net");
+	cr_expect_str_eq(class_of(span_name(report, "lock")), "lock");
+	cr_assert_gt(json_integer_value(json_object_get(span_name(report, "long"), "unfinished")), 0,
+		     "a span whose end never came is reported, as unfinished");
+	cr_assert_gt(json_integer_value(json_object_get(span_name(report, "handoff"), "count")), 0,
+		     "spans ended on another thread are reported");
+	cr_assert_gt(json_array_size(json_object_get(report, "traces")), 10);
+
+	/* each finished span of the agent's requests: its breakdown sums to its duration within 5% */
+	json_array_foreach(spans, i, s) {
+		const char *name = json_string_value(json_object_get(s, "name"));
+		uint64_t dur = json_integer_value(json_object_get(s, "duration_ns"));
+
+		cr_assert_eq(strlen(json_string_value(json_object_get(s, "trace_id"))), 32);
+		if (json_is_true(json_object_get(s, "unfinished")) || !strcmp(name, "handoff") || !strcmp(name, "long"))
+			continue;
+		cr_expect(sum_breakdown(s) >= dur * 0.95 && sum_breakdown(s) <= dur * 1.05,
+			  "%s: breakdown %lu of %lu ns", name, sum_breakdown(s), dur);
+	}
+
+	/* >= 95% of the spans the agent completed inside the window are in spans.jsonl */
+	waitpid(pid, NULL, 0);
+	ws = json_integer_value(json_object_get(report, "window_start_ns"));
+	we = json_integer_value(json_object_get(report, "window_end_ns"));
+	text = slurp(log);
+	cr_assert(text);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char id[17];
+		unsigned long long start, end;
+
+		cr_assert_eq(sscanf(line, "%16s %llu %llu", id, &start, &end), 3);
+		if (start < ws || end > we)
+			continue;
+		expected++;
+		json_array_foreach(spans, i, s)
+			if (!strcmp(json_string_value(json_object_get(s, "span_id")), id)) {
+				found++;
+				break;
+			}
+	}
+	cr_log_info("%lu of %lu spans completed in the window are in spans.jsonl", found, expected);
+	cr_assert_gt(expected, 50);
+	cr_assert_geq(found, expected * 0.95, "%lu of %lu spans", found, expected);
+	free(text);
+	json_decref(spans);
+	json_decref(report);
+}
+
+Test(spans, python_sdk_spans)
+{
+	json_t *report;
+	pid_t pid;
+
+	require_root();
+	if (access(PYTHON, X_OK))
+		cr_skip_test("needs %s", PYTHON);
+	pid = start_workload((char *const[]){ PYTHON, "tests/workloads/pyspans.py", "30", NULL });
+	record(pid, "3");
+	stop_workload(pid);
+	report = load("report.json");
+	cr_expect_str_eq(class_of(span_name(report, "cpu")), "cpu");
+	cr_expect_str_eq(class_of(span_name(report, "sleep")), "sleep");
+	json_decref(report);
+}
+
+Test(spans, group_by_trace_roots_the_flame_graphs)
+{
+	char pidstr[16], *folded;
+	struct run r;
+	pid_t pid;
+
+	require_root();
+	pid = start_workload((char *const[]){ WORKLOAD("spans"), "30", NULL });
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	run_cmd((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", "2", "--group-by", "trace", "-o", out,
+				 NULL }, &r);
+	stop_workload(pid);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	snprintf(path, sizeof(path), "%s/cpu.folded", out);
+	folded = slurp(path);
+	cr_assert(folded);
+	cr_assert_gt(folded_sum(folded, "agent;[trace "), 0, "%s", folded);
+	cr_assert_gt(folded_sum(folded, "];[span tool];"), 0, "%s", folded);
+	free(folded);
+	run_free(&r);
+}
