@@ -22,6 +22,7 @@ static void sample__free(struct sample *s)
 	for (uint32_t i = 0; i < s->nframes; i++)
 		free(s->frames[i]);
 	free(s->frames);
+	free(s->origins);
 }
 
 static void set__free(struct sample_set *set)
@@ -43,6 +44,13 @@ void profile__free(struct profile *p)
 	p->span_cpu = NULL;
 	p->spans = NULL;
 	p->nthreads = p->nspan_cpu = p->nspans = 0;
+	for (size_t i = 0; i < p->nmappings; i++) {
+		free(p->mappings[i].path);
+		free(p->mappings[i].build_id);
+	}
+	free(p->mappings);
+	p->mappings = NULL;
+	p->nmappings = 0;
 }
 
 int profile__add_span_cpu(struct profile *p, uint32_t seq, uint64_t ns)
@@ -83,6 +91,7 @@ int profile__add(struct sample_set *set, const struct sample *tmpl, const uint64
 	*s = *tmpl;
 	s->comm[sizeof(s->comm) - 1] = '\0';
 	s->frames = NULL;
+	s->origins = NULL;
 	s->nframes = 0;
 	s->user = dup_ips(user, nuser);
 	s->kern = dup_ips(kern, nkern);
@@ -229,14 +238,45 @@ int profile__finish(struct profile *p, const struct span_table *spans)
 	return spans ? finish_spans(p, spans) : 0;
 }
 
-static int push_frame(struct sample *s, const char *name)
+static int push_frame(struct sample *s, const char *name, struct frame_origin origin)
 {
 	char *f = strdup(name);
 
 	if (!f)
 		return -ENOMEM;
+	s->origins[s->nframes] = origin;
 	s->frames[s->nframes++] = f;
 	return 0;
+}
+
+/* The index of the profile's mapping that holds a user address, added on first use; -1: none. */
+static int32_t mapping_of(struct profile *p, struct syms_cache *syms, uint64_t addr, int *err)
+{
+	struct profile_mapping *m;
+	struct user_mapping um;
+
+	if (syms_cache__mapping(syms, addr, &um))
+		return -1;
+	for (size_t i = 0; i < p->nmappings; i++) {
+		m = &p->mappings[i];
+		if (m->start == um.start && m->end == um.end && m->offset == um.offset && !strcmp(m->path, um.path))
+			return i;
+	}
+	m = realloc(p->mappings, (p->nmappings + 1) * sizeof(*m));
+	if (!m) {
+		*err = -ENOMEM;
+		return -1;
+	}
+	p->mappings = m;
+	m = &p->mappings[p->nmappings];
+	*m = (struct profile_mapping){ um.start, um.end, um.offset, strdup(um.path), strdup(um.build_id) };
+	if (!m->path || !m->build_id) {
+		free(m->path);
+		free(m->build_id);
+		*err = -ENOMEM;
+		return -1;
+	}
+	return p->nmappings++;
 }
 
 /*
@@ -255,27 +295,39 @@ static uint32_t kernel_leaf_skip(const struct sample *s, struct syms_cache *syms
 	return 0;
 }
 
-static int symbolize_sample(struct sample *s, struct syms_cache *syms)
+/* The address a frame is named by: a return address (every frame but the leaf) names its call. */
+static uint64_t call_site(uint64_t addr, bool is_return)
+{
+	return is_return && addr ? addr - 1 : addr;
+}
+
+static int symbolize_sample(struct profile *p, struct sample *s, struct syms_cache *syms)
 {
 	uint32_t skip = kernel_leaf_skip(s, syms);
 	/* a failed user stack (other than "none": -EFAULT) keeps its place as one marker frame */
 	bool lost = s->user_err && s->user_err != -EFAULT_;
+	struct frame_origin marker = { 0, -1, false };
+	int err = 0;
 	char name[1024];
 
 	s->frames = calloc(s->nuser + s->nkern + 1, sizeof(*s->frames));
-	if (!s->frames)
+	s->origins = calloc(s->nuser + s->nkern + 1, sizeof(*s->origins));
+	if (!s->frames || !s->origins)
 		return -ENOMEM;
-	if (lost && push_frame(s, s->user_err == NO_STACK ? "[since before recording]" : "[stack lost]"))
+	if (lost && push_frame(s, s->user_err == NO_STACK ? "[since before recording]" : "[stack lost]", marker))
 		return -ENOMEM;
 	for (uint32_t i = s->nuser; i-- > 0;) {
+		uint64_t addr = call_site(s->user[i], i > 0);
+		int32_t mapping = mapping_of(p, syms, addr, &err);
+
 		syms_cache__user(syms, s->user[i], i > 0, name, sizeof(name));
-		if (push_frame(s, name))
+		if (err || push_frame(s, name, (struct frame_origin){ addr, mapping, false }))
 			return -ENOMEM;
 	}
 	for (uint32_t i = s->nkern; i-- > skip;) {
 		syms_cache__kernel(syms, s->kern[i], i > 0, name, sizeof(name) - 4);
 		strcat(name, "_[k]");
-		if (push_frame(s, name))
+		if (push_frame(s, name, (struct frame_origin){ call_site(s->kern[i], i > 0), -1, true }))
 			return -ENOMEM;
 	}
 	return 0;
@@ -287,7 +339,7 @@ int profile__symbolize(struct profile *p, struct syms_cache *syms)
 
 	for (size_t k = 0; k < 2; k++)
 		for (size_t i = 0; i < sets[k]->n; i++) {
-			int err = symbolize_sample(&sets[k]->v[i], syms);
+			int err = symbolize_sample(p, &sets[k]->v[i], syms);
 
 			if (err)
 				return err;

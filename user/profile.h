@@ -13,6 +13,21 @@
 
 struct syms_cache;
 
+/* Where a symbolized frame came from, for the formats that keep addresses (pprof). */
+struct frame_origin {
+	uint64_t addr;		/* the leaf's address or a call site (return address - 1); 0: a marker */
+	int32_t mapping;	/* index in profile.mappings; -1: none (kernel, marker, unmapped code) */
+	bool kernel;
+};
+
+/* A file of the target that user frames point into. */
+struct profile_mapping {
+	uint64_t start, end;	/* [start, end) in the target */
+	uint64_t offset;	/* file offset of start */
+	char *path;
+	char *build_id;		/* lowercase hex, "" when unknown */
+};
+
 /* One distinct stack of one thread: on-CPU samples, or time off CPU in one kind of wait. */
 struct sample {
 	uint32_t tid;
@@ -27,6 +42,7 @@ struct sample {
 	uint32_t waker_tid;		/* off-CPU: the target's thread that woke it, or 0 */
 	uint32_t span;			/* the span active on the thread (its seq), or 0 */
 	char **frames;			/* after symbolize: root first, kernel frames suffixed "_[k]" */
+	struct frame_origin *origins;	/* after symbolize: one per frame; NULL when built by hand */
 	uint32_t nframes;
 };
 
@@ -84,6 +100,8 @@ struct profile {
 	struct span_info *spans;	/* after profile__finish: sorted by seq */
 	size_t nspans;
 	enum group_by group_by;		/* the root frames of flame graphs */
+	struct profile_mapping *mappings;	/* after symbolize: the files frames point into */
+	size_t nmappings;
 };
 
 void profile__init(struct profile *p);
@@ -104,7 +122,7 @@ int profile__add_span_cpu(struct profile *p, uint32_t seq, uint64_t ns);
 int profile__finish(struct profile *p, const struct span_table *spans);
 /* The span's entry after profile__finish, or NULL. */
 const struct span_info *profile__span(const struct profile *p, uint32_t seq);
-/* Names every frame of every sample. 0 or -ENOMEM. */
+/* Names every frame of every sample and notes where it came from. 0 or -ENOMEM. */
 int profile__symbolize(struct profile *p, struct syms_cache *syms);
 /* Name of a sample's leaf frame (the function on CPU), "[unknown]" when it has none. */
 const char *sample__leaf(const struct sample *s);

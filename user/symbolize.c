@@ -157,6 +157,23 @@ void syms_cache__user(struct syms_cache *c, uint64_t addr, bool is_return, char 
 		snprintf(buf, len, "%s+0x%llx", base_name(m->path), (unsigned long long)vaddr);
 }
 
+int syms_cache__mapping(struct syms_cache *c, uint64_t addr, struct user_mapping *out)
+{
+	const struct map_entry *m = proc_maps__find(&c->maps, addr);
+	struct elf_entry *e;
+
+	if (!m || !m->path[0])
+		return -ENOENT;
+	*out = (struct user_mapping){ m->start, m->end, m->offset, m->path, "" };
+	if (m->path[0] == '[')
+		return 0;
+	/* the ELF is already open when the address was named: this only looks it up */
+	e = elf_for(c, m);
+	if (e && e->syms)
+		out->build_id = elf_syms__build_id(e->syms);
+	return 0;
+}
+
 void syms_cache__kernel(struct syms_cache *c, uint64_t addr, bool is_return, char *buf, size_t len)
 {
 	const char *name = NULL;

@@ -27,4 +27,15 @@ void syms_cache__user(struct syms_cache *c, uint64_t addr, bool is_return, char 
 /* Same for a kernel address, from /proc/kallsyms (loaded on first use). */
 void syms_cache__kernel(struct syms_cache *c, uint64_t addr, bool is_return, char *buf, size_t len);
 
+/* The file mapping that holds a user address, as pprof describes it. */
+struct user_mapping {
+	uint64_t start, end;	/* [start, end) in the target */
+	uint64_t offset;	/* file offset of start */
+	const char *path;	/* valid until the next refresh */
+	const char *build_id;	/* lowercase hex, "" when unknown; valid as long as the cache */
+};
+
+/* 0, or -ENOENT when no file-backed mapping holds addr ([vdso] counts as one, without a build-id). */
+int syms_cache__mapping(struct syms_cache *c, uint64_t addr, struct user_mapping *out);
+
 #endif /* SYMBOLIZE_H */
