@@ -18,6 +18,8 @@ extern const struct output_ops svg_cpu_output;		/* cpu.svg */
 extern const struct output_ops svg_offcpu_output;	/* offcpu.svg */
 extern const struct output_ops report_json_output;	/* report.json */
 extern const struct output_ops spans_jsonl_output;	/* spans.jsonl */
+extern const struct output_ops pprof_cpu_output;	/* cpu.pb.gz */
+extern const struct output_ops pprof_offcpu_output;	/* offcpu.pb.gz */
 
 /* report.json's object: `top --json` prints one per interval. NULL on -ENOMEM. */
 json_t *report_json(const struct profile *p);
