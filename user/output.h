@@ -20,6 +20,8 @@ extern const struct output_ops report_json_output;	/* report.json */
 extern const struct output_ops spans_jsonl_output;	/* spans.jsonl */
 extern const struct output_ops pprof_cpu_output;	/* cpu.pb.gz */
 extern const struct output_ops pprof_offcpu_output;	/* offcpu.pb.gz */
+extern const struct output_ops speedscope_cpu_output;	/* cpu.speedscope.json */
+extern const struct output_ops speedscope_offcpu_output;	/* offcpu.speedscope.json */
 
 /* report.json's object: `top --json` prints one per interval. NULL on -ENOMEM. */
 json_t *report_json(const struct profile *p);

@@ -179,6 +179,7 @@ int cmd_record(int argc, char **argv)
 	static const struct output_ops *const outputs[] = {
 		&folded_cpu_output, &folded_offcpu_output, &svg_cpu_output, &svg_offcpu_output,
 		&spans_jsonl_output, &report_json_output, &pprof_cpu_output, &pprof_offcpu_output,
+		&speedscope_cpu_output, &speedscope_offcpu_output,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(outputs); i++) {
