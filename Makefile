@@ -14,7 +14,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -fno-omit-frame-pointer -MMD -MP
 CPPFLAGS  += -I$(OUT) -Ibpf -Iuser -D_GNU_SOURCE
-LDLIBS    += -lbpf -lelf -lz -ljansson -l:libiberty.a
+LDLIBS    += -lbpf -lelf -lz -ljansson -lmicrohttpd -l:libiberty.a
 BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 	      -Ivmlinux/$(ARCH) -Ibpf -I/usr/include/$(MULTIARCH)
 

@@ -23,6 +23,9 @@ extern const struct output_ops pprof_offcpu_output;	/* offcpu.pb.gz */
 extern const struct output_ops speedscope_cpu_output;	/* cpu.speedscope.json */
 extern const struct output_ops speedscope_offcpu_output;	/* offcpu.speedscope.json */
 
+/* The name of a drop counter as report.json and the metrics give it; NULL for those that are no loss. */
+const char *drop_name(enum counter c);
+
 /* report.json's object: `top --json` prints one per interval. NULL on -ENOMEM. */
 json_t *report_json(const struct profile *p);
 /* {"cpu": ns, "runq": ns, ...} */

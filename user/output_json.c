@@ -23,6 +23,11 @@ static const char *const drop_names[NR_COUNTERS] = {
 };
 _Static_assert(NR_COUNTERS == 12, "name every counter above (but the two that are no loss)");
 
+const char *drop_name(enum counter c)
+{
+	return (unsigned int)c < NR_COUNTERS ? drop_names[c] : NULL;
+}
+
 /* Every string from the target goes through here: jansson refuses invalid UTF-8. */
 static json_t *jstr(const char *s)
 {

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "log.h"
+#include "metrics_server.h"
 #include "output.h"
 #include "session.h"
 #include "symbolize.h"
@@ -26,12 +27,13 @@ static struct env {
 	long iterations;	/* 0: until stopped */
 	long freq_hz;
 	bool json;
+	const char *listen;	/* serve Prometheus metrics here */
 } env = {
 	.interval_s = 1,
 	.freq_hz = 99,
 };
 
-enum { OPT_JSON = 0x100 };
+enum { OPT_JSON = 0x100, OPT_LISTEN };
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Process to watch", 0 },
@@ -39,6 +41,8 @@ static const struct argp_option options[] = {
 	{ "iterations", 'n', "N", 0, "Stop after N refreshes (default: at q, Ctrl-C or the target's exit)", 0 },
 	{ "freq", 'F', "HZ", 0, "Samples per second per CPU (default 99)", 0 },
 	{ "json", OPT_JSON, NULL, 0, "One JSON object per interval (also when stdout is not a terminal)", 0 },
+	{ "listen", OPT_LISTEN, "ADDR:PORT", 0,
+	  "Serve Prometheus metrics at http://ADDR:PORT/metrics (PORT alone: 127.0.0.1)", 0 },
 	{ "verbose", 'v', NULL, 0, "More diagnostics", 0 },
 	{},
 };
@@ -73,6 +77,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_JSON:
 		env.json = true;
+		break;
+	case OPT_LISTEN:
+		if (parse_listen(arg, &(struct sockaddr_storage){}, &(socklen_t){ 0 })) {
+			pr_warn("listen address must be HOST:PORT, [IPV6]:PORT or PORT, not '%s'\n", arg);
+			return EINVAL;
+		}
+		env.listen = arg;
 		break;
 	case 'v':
 		log_verbosity++;
@@ -223,8 +234,8 @@ static int print_json(const struct profile *p)
 }
 
 /* The interval between two snapshots, symbolized and classified, then shown. */
-static int show(struct session *sess, const struct screen *sc, const struct snapshot *cur,
-		const struct snapshot *prev, bool exited)
+static int show(struct session *sess, const struct screen *sc, struct metrics_server *metrics,
+		const struct snapshot *cur, const struct snapshot *prev, bool exited)
 {
 	struct profile p;
 	int err;
@@ -238,6 +249,8 @@ static int show(struct session *sess, const struct screen *sc, const struct snap
 	p.target_exited = exited;
 	err = snapshot__diff(cur, prev, session__stacks_fd(sess), &p) ?: profile__finish(&p, &sess->spans) ?:
 	      profile__symbolize(&p, sess->syms);
+	if (!err && metrics)
+		err = metrics_server__add(metrics, &p);
 	if (!err) {
 		if (sc->tty)
 			print_frame(sc, &p, exited);
@@ -263,6 +276,7 @@ int cmd_top(int argc, char **argv)
 {
 	struct snapshot prev = {}, cur = {};
 	struct session sess = { .sigfd = -1 };
+	struct metrics_server *metrics = NULL;
 	struct screen sc = {};
 	enum stop_reason why;
 	long shown = 0;
@@ -271,8 +285,18 @@ int cmd_top(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return 2;
-	err = session__open(&sess, &(struct session_opts){ env.pid, env.freq_hz, DEFAULT_STACK_ENTRIES }) ?:
-	      session__attach(&sess) ?: session__snapshot(&sess, &prev);
+	err = session__open(&sess, &(struct session_opts){ env.pid, env.freq_hz, DEFAULT_STACK_ENTRIES });
+	if (err)
+		goto cleanup;
+	/* after session__open: the server's thread inherits the blocked stop signals */
+	if (env.listen) {
+		metrics = metrics_server__start(env.listen, env.pid, sess.target.comm);
+		if (!metrics) {
+			err = -errno;
+			goto cleanup;
+		}
+	}
+	err = session__attach(&sess) ?: session__snapshot(&sess, &prev);
 	if (err)
 		goto cleanup;
 	screen_open(&sc);
@@ -283,7 +307,8 @@ int cmd_top(int argc, char **argv)
 			break;
 		if (why == STOP_INPUT)
 			continue;
-		err = session__snapshot(&sess, &cur) ?: show(&sess, &sc, &cur, &prev, why == STOP_TARGET_EXIT);
+		err = session__snapshot(&sess, &cur) ?:
+		      show(&sess, &sc, metrics, &cur, &prev, why == STOP_TARGET_EXIT);
 		if (err) {
 			pr_warn("interval: %s\n", strerror(-err));
 			break;
@@ -298,6 +323,7 @@ int cmd_top(int argc, char **argv)
 		}
 	}
 cleanup:
+	metrics_server__stop(metrics);
 	screen_close(&sc);
 	snapshot__free(&prev);
 	snapshot__free(&cur);

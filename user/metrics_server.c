@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * `top --listen`: serves the metrics at /metrics over HTTP while top runs. libmicrohttpd answers
+ * from its own thread; top replaces the page after each interval, under a lock.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <microhttpd.h>
+#include "log.h"
+#include "metrics.h"
+#include "metrics_server.h"
+#include "util.h"
+
+#define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define MAX_CONNECTIONS 16
+#define CONNECTION_TIMEOUT_S 10	/* a client that stalls is dropped */
+
+struct metrics_server {
+	struct MHD_Daemon *daemon;
+	struct metrics *metrics;
+	pthread_mutex_t lock;	/* guards page */
+	char *page;
+	size_t len;
+};
+
+int parse_listen(const char *s, struct sockaddr_storage *addr, socklen_t *len)
+{
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)addr;
+	struct sockaddr_in *in = (struct sockaddr_in *)addr;
+	char host[INET6_ADDRSTRLEN] = "";
+	const char *port = s, *end;
+	bool v6 = false;
+	long num;
+
+	if (s[0] == '[') {
+		end = strchr(s, ']');
+		if (!end || end[1] != ':' || (size_t)(end - s - 1) >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, s + 1, end - s - 1);
+		host[end - s - 1] = '\0';
+		port = end + 2;
+		v6 = true;
+	} else if ((end = strrchr(s, ':'))) {
+		/* an IPv6 address needs its brackets, or its last group would read as the port */
+		if (memchr(s, ':', end - s) || (size_t)(end - s) >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, s, end - s);
+		host[end - s] = '\0';
+		port = end + 1;
+	}
+	if (parse_long(port, 0, 65535, &num))
+		return -EINVAL;
+	if (!host[0] || !strcmp(host, "localhost"))
+		strcpy(host, "127.0.0.1");
+	memset(addr, 0, sizeof(*addr));
+	if (v6) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(num);
+		*len = sizeof(*in6);
+		return inet_pton(AF_INET6, host, &in6->sin6_addr) == 1 ? 0 : -EINVAL;
+	}
+	in->sin_family = AF_INET;
+	in->sin_port = htons(num);
+	*len = sizeof(*in);
+	return inet_pton(AF_INET, host, &in->sin_addr) == 1 ? 0 : -EINVAL;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status, const char *text, size_t len)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)text, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE);
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+			      const char *version, const char *upload_data, size_t *upload_size, void **req_cls)
+{
+	static const char not_found[] = "agentprof serves /metrics only\n";
+	static const char not_allowed[] = "GET or HEAD only\n";
+	static int first_call;
+	struct metrics_server *s = cls;
+	enum MHD_Result ret;
+
+	(void)version, (void)upload_data;
+	/* the first call brings the headers only; answer on the next one */
+	if (!*req_cls) {
+		*req_cls = &first_call;
+		return MHD_YES;
+	}
+	if (*upload_size)
+		return MHD_NO;	/* a request body was never asked for */
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, not_allowed, sizeof(not_allowed) - 1);
+	if (strcmp(url, "/metrics"))
+		return reply(conn, MHD_HTTP_NOT_FOUND, not_found, sizeof(not_found) - 1);
+	pthread_mutex_lock(&s->lock);
+	ret = reply(conn, MHD_HTTP_OK, s->page, s->len);
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+/* Renders the metrics and serves them from now on. */
+static int publish(struct metrics_server *s)
+{
+	char *page = NULL, *old;
+	size_t len = 0;
+	FILE *f = open_memstream(&page, &len);
+	int err;
+
+	if (!f)
+		return -ENOMEM;
+	err = metrics__write(s->metrics, f);
+	if (fclose(f) && !err)
+		err = -ENOMEM;
+	if (err) {
+		free(page);
+		return err;
+	}
+	pthread_mutex_lock(&s->lock);
+	old = s->page;
+	s->page = page;
+	s->len = len;
+	pthread_mutex_unlock(&s->lock);
+	free(old);
+	return 0;
+}
+
+/* A listening socket made here, so that a refusal (address in use...) can be said as it is. */
+static int listen_on(const char *where, const struct sockaddr_storage *addr, socklen_t len)
+{
+	int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, err;
+
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (const struct sockaddr *)addr, len) || listen(fd, MAX_CONNECTIONS)) {
+		err = -errno;
+		pr_warn("listen on %s: %s\n", where, strerror(-err));
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* "http://127.0.0.1:9464/metrics", with the port the kernel chose for port 0. */
+static void say_where(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[INET6_ADDRSTRLEN] = "?";
+	int port = 0;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		return;
+	if (ss.ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof(host));
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		fprintf(stderr, "agentprof: metrics at http://[%s]:%d/metrics\n", host, port);
+	} else {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		fprintf(stderr, "agentprof: metrics at http://%s:%d/metrics\n", host, port);
+	}
+}
+
+struct metrics_server *metrics_server__start(const char *where, pid_t pid, const char *comm)
+{
+	struct metrics_server *s = calloc(1, sizeof(*s));
+	struct sockaddr_storage addr;
+	socklen_t len;
+	int fd, err;
+
+	if (!s)
+		return NULL;
+	pthread_mutex_init(&s->lock, NULL);
+	s->metrics = metrics__new(pid, comm);
+	err = s->metrics ? publish(s) : -ENOMEM;
+	if (err)
+		goto fail;
+	if (parse_listen(where, &addr, &len)) {
+		pr_warn("listen address must be HOST:PORT, [IPV6]:PORT or PORT, not '%s'\n", where);
+		err = -EINVAL;
+		goto fail;
+	}
+	fd = listen_on(where, &addr, len);
+	if (fd < 0) {
+		err = fd;
+		goto fail;
+	}
+	/* the daemon owns fd from here, and closes it when stopped */
+	s->daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, handle, s,
+				     MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
+				     (unsigned int)MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+				     (unsigned int)CONNECTION_TIMEOUT_S, MHD_OPTION_END);
+	if (!s->daemon) {
+		err = -EIO;
+		pr_warn("serve metrics on %s: libmicrohttpd did not start\n", where);
+		close(fd);
+		goto fail;
+	}
+	say_where(fd);
+	return s;
+fail:
+	metrics_server__stop(s);
+	errno = -err;
+	return NULL;
+}
+
+int metrics_server__add(struct metrics_server *s, const struct profile *interval)
+{
+	return metrics__add(s->metrics, interval) ?: publish(s);
+}
+
+void metrics_server__stop(struct metrics_server *s)
+{
+	if (!s)
+		return;
+	if (s->daemon)
+		MHD_stop_daemon(s->daemon);
+	metrics__free(s->metrics);
+	free(s->page);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
