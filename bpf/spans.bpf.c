@@ -1,156 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/*
- * Spans from the SDK's USDT probes (provider "agentprof"): a stack of open spans per thread, so
- * that samples and waits are stamped with the active span in the kernel, CPU time counted per
- * span, and begin/end events sent through a ring buffer. Two probe hits per span.
- */
+/* Spans from the SDK's USDT probes (provider "agentprof"): two probe hits per span. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/usdt.bpf.h>
-#include "maps.bpf.h"
+#include "spans.bpf.h"
 
-struct span_ref {
-	__u8 trace_id[16];
-	__u8 span_id[8];
-};
-
-struct span_owner {
-	__u32 seq;
-	__u32 tid;	/* the thread whose stack holds it */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, SPAN_RINGBUF_BYTES);
-} span_events SEC(".maps");
-
-/* Open spans by id, so that an end (from any thread) finds the span and its thread. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, struct span_ref);
-	__type(value, struct span_owner);
-	__uint(max_entries, DEFAULT_SPAN_ENTRIES);
-} open_spans SEC(".maps");
-
-__u32 next_span_seq = 0;
-
-/* The running thread's CPU time up to now belongs to the span active until now. */
-static __always_inline void close_running(struct thread_stats *s, __u64 now)
+static __always_inline bool read_ref(const void *trace_id, const void *span_id, struct span_ref *ref)
 {
-	if (s->state != TS_RUNNING || now < s->last_ns)
-		return;
-	s->cpu_ns += now - s->last_ns;
-	add_span_cpu(active_span(s), now - s->last_ns);
-	s->last_ns = now;
-}
-
-static __always_inline void emit(__u32 type, __u32 seq, __u32 tid, __u32 outer, __u64 now,
-				 const struct span_ref *ref, const void *parent, const char *name)
-{
-	struct span_event *e = bpf_ringbuf_reserve(&span_events, sizeof(*e), 0);
-
-	if (!e) {
-		count(CNT_SPAN_EVENT_LOST);
-		return;
+	if (bpf_probe_read_user(ref->trace_id, sizeof(ref->trace_id), trace_id) ||
+	    bpf_probe_read_user(ref->span_id, sizeof(ref->span_id), span_id)) {
+		count(CNT_SPAN_BAD_ARGS);
+		return false;
 	}
-	e->type = type;
-	e->seq = seq;
-	e->tid = tid;
-	e->outer = outer;
-	e->ts = now;
-	__builtin_memcpy(e->trace_id, ref->trace_id, sizeof(e->trace_id));
-	__builtin_memcpy(e->span_id, ref->span_id, sizeof(e->span_id));
-	__builtin_memset(e->parent_id, 0, sizeof(e->parent_id));
-	e->name[0] = '\0';
-	if (parent)
-		bpf_probe_read_user(e->parent_id, sizeof(e->parent_id), parent);
-	if (name)
-		bpf_probe_read_user_str(e->name, sizeof(e->name), name);
-	bpf_ringbuf_submit(e, 0);
+	return true;
 }
 
 SEC("usdt")
 int BPF_USDT(span_begin, void *trace_id, void *span_id, void *parent, const char *name)
 {
-	__u64 id = bpf_get_current_pid_tgid(), now;
-	struct span_owner owner = { .tid = (__u32)id };
+	__u64 id = bpf_get_current_pid_tgid();
 	struct span_ref ref;
-	struct thread_stats *s;
-	__u32 outer = 0;
+	__u8 parent_id[8];
+	char copy[SPAN_NAME_LEN];
 
-	if (!is_target(id >> 32))
+	if (!is_target(id >> 32) || !read_ref(trace_id, span_id, &ref))
 		return 0;
-	if (bpf_probe_read_user(ref.trace_id, sizeof(ref.trace_id), trace_id) ||
-	    bpf_probe_read_user(ref.span_id, sizeof(ref.span_id), span_id)) {
-		count(CNT_SPAN_BAD_ARGS);
-		return 0;
-	}
-	owner.seq = __sync_fetch_and_add(&next_span_seq, 1) + 1;
-	if (bpf_map_update_elem(&open_spans, &ref, &owner, BPF_ANY)) {
-		count(CNT_SPAN_MAP_FULL);
-		return 0;
-	}
-	now = bpf_ktime_get_ns();
-	s = bpf_map_lookup_elem(&threads, &owner.tid);
-	if (s) {
-		close_running(s, now);
-		outer = active_span(s);
-		if (s->span_depth < MAX_SPAN_DEPTH)
-			s->spans[s->span_depth++ & (MAX_SPAN_DEPTH - 1)] = owner.seq;
-		else
-			count(CNT_SPAN_TOO_DEEP);
-	}
-	emit(SPAN_BEGIN, owner.seq, owner.tid, outer, now, &ref, parent, name);
+	if (!parent || bpf_probe_read_user(parent_id, sizeof(parent_id), parent))
+		__builtin_memset(parent_id, 0, sizeof(parent_id));
+	if (!name || bpf_probe_read_user_str(copy, sizeof(copy), name) < 0)
+		copy[0] = '\0';
+	span_open((__u32)id, &ref, parent_id, copy);
 	return 0;
-}
-
-/* Takes seq out of the thread's stack wherever it is: spans may end out of order. */
-static __always_inline void unstack(struct thread_stats *s, __u32 seq)
-{
-	bool found = false;
-
-	for (__u32 i = 0; i < MAX_SPAN_DEPTH; i++) {
-		if (i >= s->span_depth)
-			break;
-		if (s->spans[i] == seq)
-			found = true;
-		if (found && i + 1 < MAX_SPAN_DEPTH)
-			s->spans[i] = s->spans[i + 1];
-	}
-	if (found && s->span_depth > 0)
-		s->span_depth--;
 }
 
 SEC("usdt")
 int BPF_USDT(span_end, void *trace_id, void *span_id)
 {
-	__u64 id = bpf_get_current_pid_tgid(), now;
-	struct span_owner *o, owner;
+	__u64 id = bpf_get_current_pid_tgid();
 	struct span_ref ref;
-	struct thread_stats *s;
 
-	if (!is_target(id >> 32))
-		return 0;
-	if (bpf_probe_read_user(ref.trace_id, sizeof(ref.trace_id), trace_id) ||
-	    bpf_probe_read_user(ref.span_id, sizeof(ref.span_id), span_id)) {
-		count(CNT_SPAN_BAD_ARGS);
-		return 0;
-	}
-	o = bpf_map_lookup_elem(&open_spans, &ref);
-	if (!o) {
-		count(CNT_SPAN_UNKNOWN_END);
-		return 0;
-	}
-	owner = *o;
-	bpf_map_delete_elem(&open_spans, &ref);
-	now = bpf_ktime_get_ns();
-	s = bpf_map_lookup_elem(&threads, &owner.tid);
-	if (s) {
-		if (owner.tid == (__u32)id)
-			close_running(s, now);	/* ended elsewhere: the owner is not running here */
-		unstack(s, owner.seq);
-	}
-	emit(SPAN_END, owner.seq, (__u32)id, 0, now, &ref, NULL, NULL);
+	if (is_target(id >> 32) && read_ref(trace_id, span_id, &ref))
+		span_close((__u32)id, &ref);
 	return 0;
 }
 

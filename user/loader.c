@@ -64,6 +64,11 @@ static void choose_programs(struct agentprof_bpf *skel)
 	}
 	if (!klock)
 		pr_info("no lock:contention tracepoints: kernel lock waits count by syscall only\n");
+	/* traceparent capture reads syscall registers through BTF: tp_btf only */
+	bpf_program__set_autoload(skel->progs.http_sys_enter, tp_btf);
+	bpf_program__set_autoload(skel->progs.http_sys_exit, tp_btf);
+	if (!tp_btf)
+		pr_info("no BTF-typed tracepoints: no traceparent capture from HTTP\n");
 	btf__free(btf);
 }
 

@@ -198,3 +198,73 @@ Test(spans, group_by_trace_roots_the_flame_graphs)
 	free(folded);
 	run_free(&r);
 }
+
+/* Starts argv in the background with its output discarded. */
+static pid_t spawn(char *const argv[])
+{
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		freopen("/dev/null", "w", stdout);
+		freopen("/dev/null", "w", stderr);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* An unmodified Python http.server: traces come from the traceparent headers it receives. */
+Test(spans, traceparent_from_plain_http)
+{
+	char port_file[128], pidstr[16], *port, *line, *save = NULL;
+	json_t *report, *t;
+	struct run client;
+	pid_t server, rec;
+	size_t i, right = 0, requests = 0;
+	int status;
+
+	require_root();
+	if (access(PYTHON, X_OK))
+		cr_skip_test("needs %s", PYTHON);
+	snprintf(port_file, sizeof(port_file), "%s/port", dir);
+	server = start_workload((char *const[]){ PYTHON, "tests/workloads/pyhttp.py", port_file, NULL });
+	port = slurp(port_file);
+	cr_assert(port && *port, "no port");
+	snprintf(pidstr, sizeof(pidstr), "%d", server);
+	rec = spawn((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", "5", "-o", out, NULL });
+	sleep(2);	/* attached by then */
+	run_cmd((char *const[]){ PYTHON, "tests/workloads/pyhttp.py", "client", port, "8", NULL }, &client);
+	cr_assert_eq(client.status, 0, "client: %s", client.err);
+	waitpid(rec, &status, 0);
+	stop_workload(server);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "record failed");
+	report = load("report.json");
+	for (line = strtok_r(client.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char path[16], trace[33];
+
+		cr_assert_eq(sscanf(line, "%15s %32s", path, trace), 2);
+		if (!strcmp(path, "bad")) {
+			json_array_foreach(json_object_get(report, "traces"), i, t)
+				cr_expect_str_neq(json_string_value(json_object_get(t, "trace_id")), trace,
+						  "a malformed traceparent made a trace");
+			continue;
+		}
+		requests++;
+		json_array_foreach(json_object_get(report, "traces"), i, t)
+			if (!strcmp(json_string_value(json_object_get(t, "trace_id")), trace)) {
+				const char *want = strcmp(path, "/cpu") ? "net" : "cpu";
+
+				cr_expect_str_eq(class_of(t), want, "trace %s of %s", trace, path);
+				right += !strcmp(class_of(t), want);
+				break;
+			}
+	}
+	cr_assert_eq(requests, 16);
+	cr_assert_eq(right, requests, "%zu of %zu traces listed with the right class", right, requests);
+	cr_expect_str_eq(class_of(span_name(report, "http GET /cpu")), "cpu");
+	cr_expect_str_eq(class_of(span_name(report, "http GET /backend")), "net");
+	free(port);
+	run_free(&client);
+	json_decref(report);
+}

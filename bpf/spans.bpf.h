@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Opening and closing spans, shared by the SDK's USDT probes (spans.bpf.c) and the traceparent
+ * capture from HTTP (http.bpf.c): a stack of open spans per thread, so that samples and waits are
+ * stamped with the active span, CPU time counted per span, begin/end events in a ring buffer.
+ */
+#ifndef SPANS_BPF_H
+#define SPANS_BPF_H
+
+#include "maps.bpf.h"
+
+struct span_ref {
+	__u8 trace_id[16];
+	__u8 span_id[8];
+};
+
+struct span_owner {
+	__u32 seq;
+	__u32 tid;	/* the thread whose stack holds it */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, SPAN_RINGBUF_BYTES);
+} span_events SEC(".maps") __weak;
+
+/* Open spans by id, so that an end (from any thread) finds the span and its thread. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct span_ref);
+	__type(value, struct span_owner);
+	__uint(max_entries, DEFAULT_SPAN_ENTRIES);
+} open_spans SEC(".maps") __weak;
+
+__u32 next_span_seq __weak = 0;
+
+/* The running thread's CPU time up to now belongs to the span active until now. */
+static __always_inline void close_running(struct thread_stats *s, __u64 now)
+{
+	if (s->state != TS_RUNNING || now < s->last_ns)
+		return;
+	s->cpu_ns += now - s->last_ns;
+	add_span_cpu(active_span(s), now - s->last_ns);
+	s->last_ns = now;
+}
+
+/* parent (8 bytes) and name (SPAN_NAME_LEN, NUL-terminated) are in BPF memory; parent may be NULL. */
+static __always_inline void emit(__u32 type, __u32 seq, __u32 tid, __u32 outer, __u64 now,
+				 const struct span_ref *ref, const __u8 *parent, const char *name)
+{
+	struct span_event *e = bpf_ringbuf_reserve(&span_events, sizeof(*e), 0);
+
+	if (!e) {
+		count(CNT_SPAN_EVENT_LOST);
+		return;
+	}
+	e->type = type;
+	e->seq = seq;
+	e->tid = tid;
+	e->outer = outer;
+	e->ts = now;
+	__builtin_memcpy(e->trace_id, ref->trace_id, sizeof(e->trace_id));
+	__builtin_memcpy(e->span_id, ref->span_id, sizeof(e->span_id));
+	__builtin_memset(e->parent_id, 0, sizeof(e->parent_id));
+	e->name[0] = '\0';
+	if (parent)
+		__builtin_memcpy(e->parent_id, parent, sizeof(e->parent_id));
+	if (name)
+		bpf_probe_read_kernel_str(e->name, sizeof(e->name), name);
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* Begins a span on thread tid (the current one): it becomes the thread's active span. */
+static __always_inline void span_open(__u32 tid, const struct span_ref *ref, const __u8 *parent,
+				      const char *name)
+{
+	struct span_owner owner = { .tid = tid };
+	struct thread_stats *s;
+	__u64 now;
+	__u32 outer = 0;
+
+	owner.seq = __sync_fetch_and_add(&next_span_seq, 1) + 1;
+	if (bpf_map_update_elem(&open_spans, ref, &owner, BPF_ANY)) {
+		count(CNT_SPAN_MAP_FULL);
+		return;
+	}
+	now = bpf_ktime_get_ns();
+	s = bpf_map_lookup_elem(&threads, &tid);
+	if (s) {
+		close_running(s, now);
+		outer = active_span(s);
+		if (s->span_depth < MAX_SPAN_DEPTH)
+			s->spans[s->span_depth++ & (MAX_SPAN_DEPTH - 1)] = owner.seq;
+		else
+			count(CNT_SPAN_TOO_DEEP);
+	}
+	emit(SPAN_BEGIN, owner.seq, tid, outer, now, ref, parent, name);
+}
+
+/* Takes seq out of the thread's stack wherever it is: spans may end out of order. */
+static __always_inline void unstack(struct thread_stats *s, __u32 seq)
+{
+	bool found = false;
+
+	for (__u32 i = 0; i < MAX_SPAN_DEPTH; i++) {
+		if (i >= s->span_depth)
+			break;
+		if (s->spans[i] == seq)
+			found = true;
+		if (found && i + 1 < MAX_SPAN_DEPTH)
+			s->spans[i] = s->spans[i + 1];
+	}
+	if (found && s->span_depth > 0)
+		s->span_depth--;
+}
+
+/* Ends a span, from any thread (tid: the current one). */
+static __always_inline void span_close(__u32 tid, const struct span_ref *ref)
+{
+	struct span_owner *o = bpf_map_lookup_elem(&open_spans, ref), owner;
+	struct thread_stats *s;
+	__u64 now;
+
+	if (!o) {
+		count(CNT_SPAN_UNKNOWN_END);
+		return;
+	}
+	owner = *o;
+	bpf_map_delete_elem(&open_spans, ref);
+	now = bpf_ktime_get_ns();
+	s = bpf_map_lookup_elem(&threads, &owner.tid);
+	if (s) {
+		if (owner.tid == tid)
+			close_running(s, now);	/* ended elsewhere: the owner is not running here */
+		unstack(s, owner.seq);
+	}
+	emit(SPAN_END, owner.seq, tid, 0, now, ref, NULL, NULL);
+}
+
+#endif /* SPANS_BPF_H */
