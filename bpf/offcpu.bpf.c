@@ -98,10 +98,14 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 	 */
 	if (!same_wait(&w, &s->open.wait) || now - s->stack_ns > STACK_REUSE_US * 1000ull ||
 	    s->open.user_stack_id == NO_STACK) {
+		char comm[TASK_COMM_LEN];
+
 		s->open.user_stack_id = stack_id(ctx, BPF_F_USER_STACK);
 		s->open.kern_stack_id = stack_id(ctx, 0);
 		s->stack_ns = now;
-		bpf_get_current_comm(s->open.comm, sizeof(s->open.comm));
+		/* two plain stores: a reader of the map never sees the helper's zero-fill half done */
+		bpf_get_current_comm(comm, sizeof(comm));
+		__builtin_memcpy(s->open.comm, comm, sizeof(comm));
 	}
 	s->open.wait = w;
 	s->open.waker_stack_id = NO_STACK;

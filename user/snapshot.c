@@ -123,7 +123,7 @@ static int read_threads(const struct kernel_maps *maps, struct snapshot *s, size
 
 		tid = next;
 		prev = &tid;
-		if (bpf_map_lookup_elem(maps->threads_fd, &tid, &st) || st.last_ns > s->at_ns)
+		if (bpf_map_lookup_elem(maps->threads_fd, &tid, &st))
 			continue;
 		if (GROW(s->threads, s->nthreads, cap))
 			return -ENOMEM;
@@ -133,13 +133,17 @@ static int read_threads(const struct kernel_maps *maps, struct snapshot *s, size
 		memcpy(t->comm, st.open.comm, sizeof(t->comm));
 		t->comm[sizeof(t->comm) - 1] = '\0';
 		t->exited = st.state == TS_DEAD;
-		end = t->exited ? st.last_ns : s->at_ns;
+		/*
+		 * Close the state the thread is in at the snapshot's time; one that changed state
+		 * since (the maps are read while programs run) is accounted up to that change.
+		 */
+		end = t->exited || st.last_ns > s->at_ns ? st.last_ns : s->at_ns;
 		t->wall_ns = end > st.first_ns ? end - st.first_ns : 0;
 		t->cpu_ns = st.cpu_ns;
 		if (st.state == TS_RUNNING) {
-			t->cpu_ns += s->at_ns - st.last_ns;
+			t->cpu_ns += end - st.last_ns;
 		} else if (st.state != TS_DEAD) {
-			err = close_wait(s, nsorted, wait_cap, &st.open, s->at_ns - st.last_ns);
+			err = close_wait(s, nsorted, wait_cap, &st.open, end - st.last_ns);
 			if (err)
 				return err;
 		}

@@ -17,6 +17,7 @@
 #include "output.h"
 #include "session.h"
 #include "symbolize.h"
+#include "spans.h"
 #include "text.h"
 #include "util.h"
 #include "verdict.h"
@@ -185,6 +186,95 @@ static void print_row(const struct screen *sc, const char *label, const uint64_t
 	printf("%.*s\n", sc->cols > 0 ? sc->cols : 80, line);
 }
 
+#define SPAN_ROWS	5
+#define TRACE_ROWS	3
+
+struct name_row {
+	const char *name;
+	uint64_t ns[NR_CATEGORIES];
+	uint64_t wall;
+	size_t count;
+};
+
+static int cmp_row_busy(const void *a, const void *b)
+{
+	uint64_t x = busy_ns(((const struct name_row *)a)->ns), y = busy_ns(((const struct name_row *)b)->ns);
+
+	if (x != y)
+		return (x < y) - (x > y);
+	return strcmp(((const struct name_row *)a)->name, ((const struct name_row *)b)->name);
+}
+
+/* Span names active in the interval, busiest first: up to SPAN_ROWS rows. Returns rows printed. */
+static int print_spans(const struct screen *sc, const struct profile *p)
+{
+	struct name_row *rows = calloc(p->nspans ? p->nspans : 1, sizeof(*rows));
+	char label[256], name[SPAN_NAME_LEN * 3], text[1024];
+	size_t n = 0;
+	int printed = 0;
+
+	if (!rows)
+		return 0;
+	for (size_t i = 0; i < p->nspans; i++) {
+		const struct span_info *info = &p->spans[i];
+		size_t j;
+
+		for (j = 0; j < n && strcmp(rows[j].name, info->rec->name); j++)
+			;
+		if (j == n)
+			rows[n++].name = info->rec->name;
+		for (int c = 0; c < NR_CATEGORIES; c++)
+			rows[j].ns[c] += info->ns[c];
+		rows[j].wall += info->wall_ns;
+		rows[j].count++;
+	}
+	qsort(rows, n, sizeof(*rows), cmp_row_busy);
+	for (size_t i = 0; i < n && i < SPAN_ROWS; i++) {
+		enum category class = classify_breakdown(rows[i].ns, rows[i].wall);
+
+		term_sanitize(rows[i].name, name, sizeof(name));
+		snprintf(label, sizeof(label), "span %s (%zu)", name, rows[i].count);
+		verdict_spans(p, rows[i].name, rows[i].ns, class, text, sizeof(text));
+		term_sanitize(text, text, sizeof(text));
+		print_row(sc, label, rows[i].ns, class, text);
+		printed++;
+	}
+	free(rows);
+	return printed;
+}
+
+static int cmp_span_wall(const void *a, const void *b)
+{
+	uint64_t x = (*(const struct span_info *const *)a)->wall_ns, y = (*(const struct span_info *const *)b)->wall_ns;
+
+	return (x < y) - (x > y);
+}
+
+/* The slowest root spans (no outer span on their thread) of the interval, with their trace. */
+static int print_slowest_traces(const struct screen *sc, const struct profile *p)
+{
+	const struct span_info **roots = calloc(p->nspans ? p->nspans : 1, sizeof(*roots));
+	char label[96], name[SPAN_NAME_LEN * 3], hex[33];
+	size_t n = 0;
+	int printed = 0;
+
+	if (!roots)
+		return 0;
+	for (size_t i = 0; i < p->nspans; i++)
+		if (!profile__span(p, p->spans[i].rec->outer))
+			roots[n++] = &p->spans[i];
+	qsort(roots, n, sizeof(*roots), cmp_span_wall);
+	for (size_t i = 0; i < n && i < TRACE_ROWS; i++) {
+		hex_id(roots[i]->rec->trace_id, sizeof(roots[i]->rec->trace_id), hex);
+		term_sanitize(roots[i]->rec->name, name, sizeof(name));
+		snprintf(label, sizeof(label), "trace %.8s %.0fms", hex, roots[i]->wall_ns / 1e6);
+		print_row(sc, label, roots[i]->ns, roots[i]->class, name);
+		printed++;
+	}
+	free(roots);
+	return printed;
+}
+
 static void print_frame(const struct screen *sc, const struct profile *p, bool exited)
 {
 	const struct thread_info **order = calloc(p->nthreads ? p->nthreads : 1, sizeof(*order));
@@ -202,6 +292,8 @@ static void print_frame(const struct screen *sc, const struct profile *p, bool e
 	verdict(p, NULL, text, sizeof(text));
 	term_sanitize(text, text, sizeof(text));
 	print_row(sc, "process", p->ns, p->class, text);
+	room -= print_spans(sc, p);
+	room -= print_slowest_traces(sc, p);
 	if (!order)
 		return;
 	for (size_t i = 0; i < p->nthreads; i++)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include "spans.h"
 #include "verdict.h"
 
 #define VERDICT_FRAMES 3	/* user frames shown, leaf first */
@@ -57,8 +58,29 @@ static void describe_wait(const struct sample *s, char *buf, size_t len)
 		snprintf(buf, len, "syscall %d%s ", s->wait.syscall, fd);
 }
 
-/* The heaviest stack of category c for thread tid (0: any thread). */
-static const struct sample *top_sample(const struct profile *p, enum category c, uint32_t tid)
+/* Which samples speak for the entity. */
+struct entity {
+	uint32_t tid;			/* a thread, or 0 */
+	const char *span_name;		/* spans of this name, or NULL */
+};
+
+static bool belongs(const struct profile *p, const struct entity *e, const struct sample *s)
+{
+	const struct span_info *info;
+
+	if (e->tid)
+		return s->tid == e->tid;
+	if (!e->span_name)
+		return true;
+	/* a span's time includes its nested spans': so do its stacks */
+	for (info = profile__span(p, s->span); info; info = profile__span(p, info->rec->outer))
+		if (!strcmp(info->rec->name, e->span_name))
+			return true;
+	return false;
+}
+
+/* The heaviest stack of category c among the entity's samples. */
+static const struct sample *top_sample(const struct profile *p, enum category c, const struct entity *e)
 {
 	const struct sample_set *set = c == CAT_CPU ? &p->oncpu : &p->offcpu;
 	const struct sample *best = NULL;
@@ -66,7 +88,7 @@ static const struct sample *top_sample(const struct profile *p, enum category c,
 	for (size_t i = 0; i < set->n; i++) {
 		const struct sample *s = &set->v[i];
 
-		if (s->category != c || (tid && s->tid != tid))
+		if (s->category != c || !belongs(p, e, s))
 			continue;
 		if (!best || s->count > best->count)
 			best = s;
@@ -100,10 +122,9 @@ static size_t describe_stack(const struct sample *s, char *buf, size_t len)
 	return at < len ? at : len;
 }
 
-void verdict(const struct profile *p, const struct thread_info *t, char *buf, size_t len)
+static void say(const struct profile *p, const uint64_t ns[NR_CATEGORIES], enum category c,
+		const struct entity *e, char *buf, size_t len)
 {
-	const uint64_t *ns = t ? t->ns : p->ns;
-	enum category c = t ? t->class : p->class;
 	const struct sample *s;
 	uint64_t total = 0;
 	char what[64];
@@ -112,7 +133,7 @@ void verdict(const struct profile *p, const struct thread_info *t, char *buf, si
 	for (int i = 0; i < NR_CATEGORIES; i++)
 		total += ns[i];
 	at = snprintf(buf, len, "%s %.0f%%", labels[c], total ? 100.0 * ns[c] / total : 0.0);
-	s = c == CAT_IDLE ? NULL : top_sample(p, c, t ? t->tid : 0);
+	s = c == CAT_IDLE ? NULL : top_sample(p, c, e);
 	if (!s || at >= len)
 		return;
 	describe_wait(s, what, sizeof(what));
@@ -127,4 +148,19 @@ void verdict(const struct profile *p, const struct thread_info *t, char *buf, si
 		else
 			snprintf(buf + at, len - at, " (released by thread %u)", s->waker_tid);
 	}
+}
+
+void verdict(const struct profile *p, const struct thread_info *t, char *buf, size_t len)
+{
+	struct entity e = { .tid = t ? t->tid : 0 };
+
+	say(p, t ? t->ns : p->ns, t ? t->class : p->class, &e, buf, len);
+}
+
+void verdict_spans(const struct profile *p, const char *name, const uint64_t ns[NR_CATEGORIES],
+		   enum category class, char *buf, size_t len)
+{
+	struct entity e = { .span_name = name };
+
+	say(p, ns, class, &e, buf, len);
 }

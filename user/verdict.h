@@ -11,5 +11,8 @@
  * cache-worker)". t NULL: the whole process. Needs a symbolized profile.
  */
 void verdict(const struct profile *p, const struct thread_info *t, char *buf, size_t len);
+/* The same for the spans named name, whose summed breakdown is ns. */
+void verdict_spans(const struct profile *p, const char *name, const uint64_t ns[NR_CATEGORIES],
+		   enum category class, char *buf, size_t len);
 
 #endif /* VERDICT_H */
