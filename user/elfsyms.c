@@ -347,7 +347,8 @@ struct elf_syms *elf_syms__open(const char *root, const char *path, const char *
 	/* names stopped moving: turn offsets into pointers, sort, drop exact duplicates */
 	for (size_t i = 0; i < s->n; i++)
 		s->syms[i].name = s->names + (uintptr_t)s->syms[i].name;
-	qsort(s->syms, s->n, sizeof(*s->syms), cmp_sym);
+	if (s->n)	/* no symbols: syms is NULL, which qsort must not get even for 0 items */
+		qsort(s->syms, s->n, sizeof(*s->syms), cmp_sym);
 	size_t j = 0;
 
 	for (size_t i = 0; i < s->n; i++) {

@@ -88,7 +88,8 @@ int folded__write(struct folded *f, FILE *out)
 {
 	size_t i, j;
 
-	qsort(f->v, f->n, sizeof(*f->v), cmp_line);
+	if (f->n)	/* nothing added: v is NULL, which qsort must not get even for 0 items */
+		qsort(f->v, f->n, sizeof(*f->v), cmp_line);
 	for (i = 0; i < f->n; i = j) {
 		uint64_t count = 0;
 
