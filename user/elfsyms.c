@@ -16,6 +16,7 @@
 #include "elfsyms.h"
 
 #define MAX_SYMBOLS	(4u << 20)	/* more than any real binary; bounds memory on a hostile one */
+#define MAX_SYMTAB_BYTES ((uint64_t)MAX_SYMBOLS * sizeof(Elf64_Sym))
 #define MAX_BUILD_ID	64
 
 struct sym {
@@ -81,10 +82,17 @@ static int add_name(struct elf_syms *s, const char *name, size_t namelen, size_t
 	return 0;
 }
 
-/* Section data, decompressed when SHF_COMPRESSED (debug files often are). */
+/*
+ * Section data, decompressed when SHF_COMPRESSED (debug files often are). libelf allocates the
+ * size the compression header claims, up to 1032 times the section's: a small hostile file would
+ * make us allocate and fill gigabytes, so claims past any real symbol table are refused.
+ */
 static Elf_Data *section_data(Elf_Scn *scn, GElf_Shdr *sh)
 {
-	if ((sh->sh_flags & SHF_COMPRESSED) && elf_compress(scn, 0, 0) < 0)
+	GElf_Chdr ch;
+
+	if ((sh->sh_flags & SHF_COMPRESSED) &&
+	    (!gelf_getchdr(scn, &ch) || ch.ch_size > MAX_SYMTAB_BYTES || elf_compress(scn, 0, 0) < 0))
 		return NULL;
 	if (!gelf_getshdr(scn, sh))
 		return NULL;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "elfsyms.h"
 #include "helpers.h"
 #include "procmaps.h"
@@ -434,4 +435,86 @@ Test(elfsyms_hostile, corrupted_section_headers)
 	free(copy);
 	free(data);
 	free(path);
+}
+
+/*
+ * Replaces the .symtab of the ELF at path by a zlib stream (SHF_COMPRESSED) of its contents
+ * followed by pad zero bytes: the decompressed size a hostile file can claim for a few kB.
+ */
+static void compress_symtab(const char *path, size_t pad)
+{
+	static const unsigned char zeroes[1 << 16];
+	unsigned char *data, *out = NULL;
+	size_t len, cap = 1 << 20, at, left = pad;
+	Elf64_Ehdr *eh;
+	Elf64_Shdr *sh = NULL;
+	Elf64_Chdr ch = { .ch_type = ELFCOMPRESS_ZLIB, .ch_addralign = 8 };
+	z_stream z = { 0 };
+	FILE *f;
+
+	data = slurp(path, &len);
+	eh = (Elf64_Ehdr *)data;
+	for (size_t i = 0; i < eh->e_shnum; i++)
+		if (((Elf64_Shdr *)(data + eh->e_shoff))[i].sh_type == SHT_SYMTAB)
+			sh = (Elf64_Shdr *)(data + eh->e_shoff) + i;
+	cr_assert_not_null(sh);
+	ch.ch_size = sh->sh_size + pad;
+	cr_assert_eq(deflateInit(&z, Z_BEST_SPEED), Z_OK);
+	out = malloc(cap);
+	cr_assert_not_null(out);
+	z.next_in = data + sh->sh_offset;
+	z.avail_in = sh->sh_size;
+	for (int flush = Z_NO_FLUSH, ret = Z_OK; ret != Z_STREAM_END;) {
+		if (!z.avail_in && left) {
+			z.next_in = (unsigned char *)zeroes;
+			z.avail_in = left < sizeof(zeroes) ? left : sizeof(zeroes);
+			left -= z.avail_in;
+		}
+		if (!z.avail_in && !left)
+			flush = Z_FINISH;
+		if (z.total_out == cap) {
+			out = realloc(out, cap *= 2);
+			cr_assert_not_null(out);
+		}
+		z.next_out = out + z.total_out;
+		z.avail_out = cap - z.total_out;
+		ret = deflate(&z, flush);
+		cr_assert(ret == Z_OK || ret == Z_STREAM_END || ret == Z_BUF_ERROR);
+	}
+	at = (len + 7) & ~(size_t)7;
+	sh->sh_offset = at;
+	sh->sh_size = sizeof(ch) + z.total_out;
+	sh->sh_flags |= SHF_COMPRESSED;
+	f = fopen(path, "we");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(data, 1, len, f), len);
+	cr_assert_eq(fwrite(zeroes, 1, at - len, f), at - len);
+	cr_assert_eq(fwrite(&ch, sizeof(ch), 1, f), 1);
+	cr_assert_eq(fwrite(out, 1, z.total_out, f), z.total_out);
+	cr_assert_eq(fclose(f), 0);
+	deflateEnd(&z);
+	free(out);
+	free(data);
+}
+
+Test(elfsyms, compressed_symtab_is_read)
+{
+	uint64_t off;
+
+	compress_symtab(lib, 0);
+	load_fixture();
+	open_syms(lib);
+	cr_assert_str_eq(name_of(local_addr, &off), LOCAL_FN);
+}
+
+/* 100 MiB of symbol table in 450 kB: refused before libelf allocates it (up to 1000x the file). */
+Test(elfsyms_hostile, compressed_symtab_claiming_more_than_any_real_one_is_skipped)
+{
+	uint64_t off;
+
+	compress_symtab(lib, 100 << 20);
+	load_fixture();
+	open_syms(lib);
+	cr_assert_null(name_of(local_addr, &off), "the static name came from the 100 MiB table");
+	cr_assert_str_eq(name_of(global_addr, &off), GLOBAL_FN);
 }
