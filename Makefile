@@ -99,15 +99,15 @@ $(OUT)/libagentprof_span.so: sdk/agentprof_span.c sdk/agentprof_span.h
 	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden -Isdk $< -o $@
 
 # Workloads that mark spans link the SDK, found next to them at run time.
-SPAN_LINK := -Isdk -L$(OUT) -lagentprof_span -Wl,-rpath,'$$ORIGIN/..'
+SPAN_LINK := -Isdk -L$(OUT) -lagentprof_span -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,'$$ORIGIN/..'
 $(OUT)/workloads/spans: tests/workloads/spans.c $(OUT)/libagentprof_span.so
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< $(SPAN_LINK) -o $@
 
-$(OUT)/demo-agent: tools/demo/demo_agent.c
+$(OUT)/demo-agent: tools/demo/demo_agent.c $(OUT)/libagentprof_span.so
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< -o $@
+	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< $(SPAN_LINK) -o $@
 
 $(OUT)/bpf:
 	@mkdir -p $@

@@ -2,6 +2,7 @@
 /* The human summary on stdout after a recording: totals, drops, where the time went, hot functions. */
 #include <stdlib.h>
 #include "output.h"
+#include "spans.h"
 #include "text.h"
 
 #define SUMMARY_TOP	10
@@ -15,6 +16,34 @@ static void print_breakdown(FILE *f, const uint64_t ns[NR_CATEGORIES])
 		total += ns[c];
 	for (int c = 0; c < NR_CATEGORIES; c++)
 		fprintf(f, " %5.1f", total ? 100.0 * ns[c] / total : 0.0);
+}
+
+/* Per span name, from report.json's own aggregation (one definition of count, p50, class). */
+static void print_spans(FILE *f, const struct profile *p)
+{
+	json_t *spans = span_names_json(p), *s;
+	char name[SPAN_NAME_LEN * 3], label[SPAN_NAME_LEN * 3 + 64];
+	size_t i;
+
+	if (!spans || !json_array_size(spans)) {
+		json_decref(spans);
+		return;
+	}
+	fprintf(f, "Spans (inclusive of nested spans), %%:\n");
+	json_array_foreach(spans, i, s) {
+		uint64_t ns[NR_CATEGORIES];
+
+		for (int c = 0; c < NR_CATEGORIES; c++)
+			ns[c] = json_integer_value(json_object_get(json_object_get(s, "breakdown_ns"), category_name(c)));
+		term_sanitize(json_string_value(json_object_get(s, "name")), name, sizeof(name));
+		snprintf(label, sizeof(label), "%s x%lld p50 %.1fms", name,
+			 json_integer_value(json_object_get(s, "count")),
+			 json_integer_value(json_object_get(s, "p50_ns")) / 1e6);
+		fprintf(f, "  %-30.30s %-6s", label, json_string_value(json_object_get(s, "class")));
+		print_breakdown(f, ns);
+		fputc('\n', f);
+	}
+	json_decref(spans);
 }
 
 static void print_threads(FILE *f, const struct profile *p)
@@ -52,6 +81,7 @@ void print_summary(FILE *f, const struct profile *p, const char *outdir)
 		name, p->pid, p->duration_ns / 1e9, p->freq_hz, (unsigned long long)p->oncpu.total,
 		(unsigned long long)profile__drops(p), p->target_exited ? " (target exited)" : "");
 	print_threads(f, p);
+	print_spans(f, p);
 	n = profile__leaf_counts(&p->oncpu, &nc);
 	if (n > 0 && p->oncpu.total) {
 		fprintf(f, "Top functions on CPU (self):\n");
@@ -63,5 +93,5 @@ void print_summary(FILE *f, const struct profile *p, const char *outdir)
 	}
 	if (n >= 0)
 		free(nc);
-	fprintf(f, "Wrote %s/{cpu,offcpu}.{folded,svg} and %s/report.json\n", outdir, outdir);
+	fprintf(f, "Wrote the results to %s/: cpu.svg and offcpu.svg to start with, report.json for all\n", outdir);
 }

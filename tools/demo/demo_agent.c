@@ -9,7 +9,8 @@
  *   cache-worker   lock contention: three threads per instance share one mutex and sleep holding it
  *   memory-writer  disk: 64 KiB writes to an unlinked temp file, fdatasync() after each
  *   idle-worker    idle: parked on a condition variable that main signals every 2 s
- * Thread names and the noinline function names are what a profile should show.
+ * Thread names and the noinline function names are what a profile should show; tool calls, LLM
+ * calls and cache lookups are spans (sdk/agentprof_span.h), so time is also shown per span.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -29,6 +30,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include "agentprof_span.h"
 
 /* noclone too, or GCC specialises them into names like tool_tokenize.constprop.0 */
 #ifdef __clang__
@@ -198,6 +200,27 @@ static NOINLINE void tool_rank_documents(uint32_t *seed, uint64_t budget_ns)
 	sink = best;
 }
 
+/* Spans: each tool call, LLM call and cache lookup is a root span of its own trace. */
+struct span {
+	unsigned char trace_id[16], span_id[8];
+};
+
+static void span_begin(struct span *s, uint32_t *seed, const char *name)
+{
+	for (size_t i = 0; i < sizeof(s->trace_id); i++)
+		s->trace_id[i] = next_rand(seed);
+	for (size_t i = 0; i < sizeof(s->span_id); i++)
+		s->span_id[i] = next_rand(seed);
+	s->trace_id[0] |= 1;	/* W3C: never all zero */
+	s->span_id[0] |= 1;
+	agentprof_span_begin(s->trace_id, s->span_id, NULL, name);
+}
+
+static void span_end(const struct span *s)
+{
+	agentprof_span_end(s->trace_id, s->span_id);
+}
+
 static void *tool_runner(void *arg)
 {
 	static const char *const words[] = { "the", "agent", "calls", "a", "tool", "and", "reads",
@@ -210,8 +233,12 @@ static void *tool_runner(void *arg)
 		len += snprintf(text + len, sizeof(text) - len, "%s ",
 				words[next_rand(&w->seed) % ARRAY_SIZE(words)]);
 	while (!atomic_load(&stop)) {
+		struct span s;
+
+		span_begin(&s, &w->seed, "tool.call");
 		tool_tokenize(text, len, TOKENIZE_NS);
 		tool_rank_documents(&w->seed, RANK_NS);
+		span_end(&s);
 	}
 	return NULL;
 }
@@ -340,8 +367,12 @@ static void *llm_client(void *arg)
 	char reply[1024];
 
 	while (!atomic_load(&stop)) {
-		int err = llm_call(reply, sizeof(reply));
+		struct span s;
+		int err;
 
+		span_begin(&s, &w->seed, "llm.call");
+		err = llm_call(reply, sizeof(reply));
+		span_end(&s);
 		if (err)
 			return role_fail(w->name, "llm_call", err);
 		plan_next_step(reply, PLAN_NS);
@@ -382,8 +413,12 @@ static void *cache_worker(void *arg)
 	struct worker *w = arg;
 
 	for (unsigned long call = 0; !atomic_load(&stop); call++) {
-		int err = cache_get(next_rand(&w->seed), call);
+		struct span s;
+		int err;
 
+		span_begin(&s, &w->seed, "cache.get");
+		err = cache_get(next_rand(&w->seed), call);
+		span_end(&s);
 		if (err)
 			return role_fail(w->name, "cache_get", err);
 	}

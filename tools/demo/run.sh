@@ -26,12 +26,27 @@ echo
 echo "demo: now the live view for 3 seconds: build/agentprof top -p $pid (q quits)"
 sleep 2
 build/agentprof top -p "$pid" -i 1 -n 3
+echo
+echo "demo: and a Python agent marking spans with sdk/python/agentprof_span.py (tools/demo/agent.py):"
+python3=/usr/bin/python3
+[ -x "$python3" ] || python3=python3
+fifo2=$(mktemp -u /tmp/agentprof-demo.XXXXXX)
+mkfifo "$fifo2"
+"$python3" tools/demo/agent.py 12 > "$fifo2" &
+pyagent=$!
+trap 'kill $agent $pyagent 2>/dev/null || true; rm -f "$fifo" "$fifo2"' EXIT INT TERM
+read -r pypid < "$fifo2"
+echo "demo: running: build/agentprof record -p $pypid -d 5 -o $out-python"
+rm -rf "$out-python"
+build/agentprof record -p "$pypid" -d 5 -o "$out-python"
 cat <<MSG
 
-demo: the recording is in $out/:
+demo: the recordings are in $out/ and $out-python/:
   $out/cpu.svg        flame graph of the on-CPU samples (open it in a browser: click to zoom, Ctrl-F)
   $out/offcpu.svg     flame graph of the time off CPU, one colour per wait reason
   $out/cpu.folded     the same stacks as text: thread;root;...;function samples (_[k]: kernel)
   $out/offcpu.folded  thread;[reason];root;...;function microseconds
-  $out/report.json    per process and thread: wall time by category, class, verdict, drops
+  $out/report.json    per process, thread, span name and trace: wall time by category, class, verdict
+  $out/spans.jsonl    one line per span: trace id, span id, duration, breakdown, class
+  $out/cpu.pb.gz      pprof (go tool pprof, Pyroscope, Parca); *.speedscope.json for speedscope
 MSG
