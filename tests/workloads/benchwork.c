@@ -3,7 +3,8 @@
  * Fixed amount of work for overhead benchmarks: `cpu N` (N million LCG steps on one thread),
  * `switch N` (N round trips between two threads over pipes: two context switches each) or
  * `switch1 N` (the same with both threads on CPU 0: every round trip is two switches on one CPU,
- * with no idle-state or IPI latency in the measure, so a cost per switch shows undiluted).
+ * with no idle-state or IPI latency in the measure, so a cost per switch shows undiluted), or
+ * `spans N` (N spans through the SDK, each around ~50 us of CPU: about 10k spans a second).
  * Prints its PID, waits DELAY seconds (argv[3], default 2) for a profiler to attach, does the
  * work, then prints the elapsed nanoseconds of the work alone.
  */
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "agentprof_span.h"
 
 static long rounds;
 static int ping[2], pong[2];
@@ -27,13 +29,18 @@ static long long now_ns(void)
 	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
-static __attribute__((noinline)) void cpu_work(long millions)
+static __attribute__((noinline)) void cpu_work_units(long thousands)
 {
-	unsigned long x = 1;
+	unsigned long x = sink | 1;
 
-	for (long i = 0; i < millions * 1000000; i++)
+	for (long i = 0; i < thousands * 1000; i++)
 		x = x * 6364136223846793005ul + 1442695040888963407ul;
 	sink = x;
+}
+
+static __attribute__((noinline)) void cpu_work(long millions)
+{
+	cpu_work_units(millions * 1000);
 }
 
 static void *echo(void *arg)
@@ -60,12 +67,26 @@ static __attribute__((noinline)) void switch_work(void)
 	pthread_join(t, NULL);
 }
 
+static __attribute__((noinline)) void span_work(void)
+{
+	unsigned char trace[16] = { 1 }, span[8] = { 1 };
+
+	for (long i = 0; i < rounds; i++) {
+		memcpy(span, &i, sizeof(i));
+		span[7] = 1;
+		agentprof_span_begin(trace, span, NULL, "work");
+		cpu_work_units(50);
+		agentprof_span_end(trace, span);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	long long start;
 
-	if (argc < 3 || (strcmp(argv[1], "cpu") && strcmp(argv[1], "switch") && strcmp(argv[1], "switch1"))) {
-		fprintf(stderr, "usage: benchwork cpu|switch|switch1 N [DELAY]\n");
+	if (argc < 3 || (strcmp(argv[1], "cpu") && strcmp(argv[1], "switch") && strcmp(argv[1], "switch1") &&
+			 strcmp(argv[1], "spans"))) {
+		fprintf(stderr, "usage: benchwork cpu|switch|switch1|spans N [DELAY]\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "switch1")) {
@@ -83,6 +104,8 @@ int main(int argc, char **argv)
 	start = now_ns();
 	if (!strcmp(argv[1], "cpu"))
 		cpu_work(rounds);
+	else if (!strcmp(argv[1], "spans"))
+		span_work();
 	else
 		switch_work();
 	printf("%lld\n", now_ns() - start);
