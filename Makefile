@@ -46,6 +46,7 @@ deps-test:
 	@tools/deps.sh test
 
 include flamegraph/flamegraph.mk
+include tests/fuzz/fuzz.mk
 
 $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUT)/bpf
 	$(call msg,BPF,$@)
@@ -124,7 +125,7 @@ browser: deps deps-test $(OUT)/flamegraph
 	/usr/bin/python3 flamegraph/tests/browser-test.py --flamegraph $(OUT)/flamegraph
 
 test: deps deps-test
-	@$(MAKE) --no-print-directory unit integration browser
+	@$(MAKE) --no-print-directory unit integration browser fuzz-smoke
 
 demo: all
 	@tools/demo/run.sh
