@@ -67,7 +67,9 @@ static __always_inline void emit(__u32 type, __u32 seq, __u32 tid, __u32 outer, 
 		__builtin_memcpy(e->parent_id, parent, sizeof(e->parent_id));
 	if (name)
 		bpf_probe_read_kernel_str(e->name, sizeof(e->name), name);
-	bpf_ringbuf_submit(e, 0);
+	/* userspace drains the buffer every second: wake it only when the buffer fills up */
+	bpf_ringbuf_submit(e, bpf_ringbuf_query(&span_events, BPF_RB_AVAIL_DATA) > SPAN_RINGBUF_BYTES / 2 ?
+				 BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
 /* Begins a span on thread tid (the current one): it becomes the thread's active span. */

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "preflight.h"
 #include "session.h"
+#include "stackcache.h"
 #include "symbolize.h"
 #include "util.h"
 
@@ -49,6 +50,7 @@ int session__open(struct session *s, const struct session_opts *opts)
 	s->target.pidfd = -1;
 	s->sigfd = -1;
 	snprintf(s->root, sizeof(s->root), "/proc/%d/root", opts->pid);
+	s->stack_entries = opts->stack_entries;
 	err = preflight_btf() ?: preflight_caps() ?: target__open(&s->target, opts->pid);
 	if (err)
 		return err;
@@ -79,6 +81,9 @@ int session__attach(struct session *s)
 	struct kernel_maps maps = loader__maps(s->loader);
 	int err;
 
+	s->stacks = stack_cache__new(maps.stacks_fd, s->stack_entries);
+	if (!s->stacks)
+		return -ENOMEM;
 	s->span_rb = ring_buffer__new(maps.span_events_fd, on_span_event, &s->spans, NULL);
 	if (!s->span_rb) {
 		err = -errno;
@@ -117,6 +122,8 @@ enum stop_reason session__wait(struct session *s, uint64_t deadline_ns, int inpu
 		if (deadline_ns && now >= deadline_ns)
 			return STOP_DEADLINE;
 		if (now >= next_refresh) {
+			if (s->span_rb)
+				ring_buffer__consume(s->span_rb);	/* span events do not wake us */
 			refresh(s);
 			next_refresh = now + REFRESH_MS * 1000000ull;
 			continue;
@@ -157,13 +164,15 @@ void session__detach(struct session *s)
 		loader__detach(s->loader);
 }
 
-int session__stacks_fd(const struct session *s)
+struct stack_cache *session__stacks(const struct session *s)
 {
-	return loader__maps(s->loader).stacks_fd;
+	return s->stacks;
 }
 
 void session__close(struct session *s)
 {
+	stack_cache__free(s->stacks);
+	s->stacks = NULL;
 	ring_buffer__free(s->span_rb);
 	s->span_rb = NULL;
 	span_table__free(&s->spans);

@@ -11,6 +11,7 @@
 
 struct loader;
 struct ring_buffer;
+struct stack_cache;
 struct syms_cache;
 
 struct session {
@@ -19,8 +20,10 @@ struct session {
 	struct syms_cache *syms;
 	int sigfd;		/* SIGINT, SIGTERM, SIGHUP */
 	char root[64];		/* /proc/PID/root */
+	long stack_entries;
 	struct ring_buffer *span_rb;
 	struct span_table spans;	/* every span begun or ended since attach */
+	struct stack_cache *stacks;
 };
 
 struct session_opts {
@@ -44,7 +47,8 @@ enum stop_reason session__wait(struct session *s, uint64_t deadline_ns, int inpu
 int session__snapshot(struct session *s, struct snapshot *snap);
 /* Stops every program (the maps stay readable). */
 void session__detach(struct session *s);
-int session__stacks_fd(const struct session *s);
+/* The kernel's stacks, read once each. */
+struct stack_cache *session__stacks(const struct session *s);
 void session__close(struct session *s);
 
 #endif /* SESSION_H */

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "snapshot.h"
+#include "stackcache.h"
 
 #define GROW(arr, n, cap)                                                          \
 	({                                                                         \
@@ -52,39 +53,103 @@ static int cmp_thread(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int read_samples(const struct kernel_maps *maps, pid_t pid, struct snapshot *s)
-{
-	struct sample_key key, next, *prev = NULL;
-	size_t cap = 0;
-	uint64_t count;
+#define BATCH 1024	/* entries per bpf syscall: top reads every map every second */
 
-	while (bpf_map_get_next_key(maps->samples_fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(maps->samples_fd, &key, &count) || key.pid != (__u32)pid)
-			continue;
-		if (GROW(s->samples, s->nsamples, cap))
-			return -ENOMEM;
-		s->samples[s->nsamples++] = (struct snap_sample){ key, count };
+typedef int (*entry_fn)(const void *key, const void *value, void *ctx);
+
+/* Where the kernel has no batch lookups for the map: one entry, two syscalls, at a time. */
+static int for_each_slow(int fd, size_t key_size, char *key, char *value, entry_fn fn, void *ctx)
+{
+	char *next = malloc(key_size);
+	void *prev = NULL;
+	int err = 0;
+
+	if (!next)
+		return -ENOMEM;
+	while (!err && bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, key_size);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, value) == 0)
+			err = fn(key, value, ctx);
 	}
-	qsort(s->samples, s->nsamples, sizeof(*s->samples), cmp_sample);
+	free(next);
+	return err;
+}
+
+/* Calls fn for every entry of a hash map (entries may change meanwhile: the programs run). */
+static int map_for_each(int fd, size_t key_size, size_t value_size, entry_fn fn, void *ctx)
+{
+	char *keys = malloc(BATCH * key_size), *values = malloc(BATCH * value_size);
+	__u64 in = 0, out = 0;
+	bool first = true;
+	int err = 0;
+
+	if (!keys || !values) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		__u32 n = BATCH;
+		int ret = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, values, &n, NULL);
+
+		if (ret < 0 && ret != -ENOENT) {
+			if (first)	/* no batch operations here: the slow way */
+				err = for_each_slow(fd, key_size, keys, values, fn, ctx);
+			else
+				err = ret;
+			break;
+		}
+		for (__u32 i = 0; i < n && !err; i++)
+			err = fn(keys + i * key_size, values + i * value_size, ctx);
+		if (err || ret == -ENOENT)	/* -ENOENT: that was the last batch */
+			break;
+		in = out;
+		first = false;
+	}
+out:
+	free(keys);
+	free(values);
+	return err;
+}
+
+struct reader {
+	struct snapshot *s;
+	pid_t pid;
+	size_t cap, wait_cap, nsorted;
+};
+
+static int add_sample(const void *key, const void *value, void *ctx)
+{
+	const struct sample_key *k = key;
+	struct reader *r = ctx;
+
+	if (k->pid != (__u32)r->pid)
+		return 0;
+	if (GROW(r->s->samples, r->s->nsamples, r->cap))
+		return -ENOMEM;
+	r->s->samples[r->s->nsamples++] = (struct snap_sample){ *k, *(const __u64 *)value };
 	return 0;
 }
 
-static int read_waits(const struct kernel_maps *maps, pid_t pid, struct snapshot *s, size_t *cap)
+static int read_samples(const struct kernel_maps *maps, pid_t pid, struct snapshot *s)
 {
-	struct offcpu_key key, next, *prev = NULL;
-	struct offcpu_val val;
+	struct reader r = { .s = s, .pid = pid };
+	int err = map_for_each(maps->samples_fd, sizeof(struct sample_key), sizeof(__u64), add_sample, &r);
 
-	while (bpf_map_get_next_key(maps->offcpu_fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(maps->offcpu_fd, &key, &val) || key.pid != (__u32)pid)
-			continue;
-		if (GROW(s->waits, s->nwaits, *cap))
-			return -ENOMEM;
-		s->waits[s->nwaits++] = (struct snap_wait){ key, val };
-	}
+	qsort(s->samples, s->nsamples, sizeof(*s->samples), cmp_sample);
+	return err;
+}
+
+static int add_wait(const void *key, const void *value, void *ctx)
+{
+	const struct offcpu_key *k = key;
+	struct reader *r = ctx;
+
+	if (k->pid != (__u32)r->pid)
+		return 0;
+	if (GROW(r->s->waits, r->s->nwaits, r->wait_cap))
+		return -ENOMEM;
+	r->s->waits[r->s->nwaits++] = (struct snap_wait){ *k, *(const struct offcpu_val *)value };
 	return 0;
 }
 
@@ -109,66 +174,68 @@ static int close_wait(struct snapshot *s, size_t nsorted, size_t *cap, const str
 	return 0;
 }
 
-static int read_threads(const struct kernel_maps *maps, struct snapshot *s, size_t *wait_cap)
+static int add_thread(const void *key, const void *value, void *ctx)
 {
-	__u32 tid, next, *prev = NULL;
-	size_t cap = 0, nsorted = s->nwaits;
-	struct thread_stats st;
-	int err;
+	const struct thread_stats *st = value;
+	struct reader *r = ctx;
+	struct snapshot *s = r->s;
+	struct snap_thread *t;
+	uint64_t end;
 
+	if (GROW(s->threads, s->nthreads, r->cap))
+		return -ENOMEM;
+	t = &s->threads[s->nthreads++];
+	memset(t, 0, sizeof(*t));
+	t->tid = *(const __u32 *)key;
+	memcpy(t->comm, st->open.comm, sizeof(t->comm));
+	t->comm[sizeof(t->comm) - 1] = '\0';
+	t->exited = st->state == TS_DEAD;
+	/*
+	 * Close the state the thread is in at the snapshot's time; one that changed state since (the
+	 * maps are read while programs run) is accounted up to that change.
+	 */
+	end = t->exited || st->last_ns > s->at_ns ? st->last_ns : s->at_ns;
+	t->wall_ns = end > st->first_ns ? end - st->first_ns : 0;
+	t->cpu_ns = st->cpu_ns;
+	if (st->state == TS_RUNNING)
+		t->cpu_ns += end - st->last_ns;
+	else if (st->state != TS_DEAD)
+		return close_wait(s, r->nsorted, &r->wait_cap, &st->open, end - st->last_ns);
+	return 0;
+}
+
+static int read_waits_and_threads(const struct kernel_maps *maps, pid_t pid, struct snapshot *s)
+{
+	struct reader r = { .s = s, .pid = pid };
+	int err = map_for_each(maps->offcpu_fd, sizeof(struct offcpu_key), sizeof(struct offcpu_val), add_wait, &r);
+
+	if (err)
+		return err;
 	qsort(s->waits, s->nwaits, sizeof(*s->waits), cmp_wait);
-	while (bpf_map_get_next_key(maps->threads_fd, prev, &next) == 0) {
-		struct snap_thread *t;
-		uint64_t end;
-
-		tid = next;
-		prev = &tid;
-		if (bpf_map_lookup_elem(maps->threads_fd, &tid, &st))
-			continue;
-		if (GROW(s->threads, s->nthreads, cap))
-			return -ENOMEM;
-		t = &s->threads[s->nthreads++];
-		memset(t, 0, sizeof(*t));
-		t->tid = tid;
-		memcpy(t->comm, st.open.comm, sizeof(t->comm));
-		t->comm[sizeof(t->comm) - 1] = '\0';
-		t->exited = st.state == TS_DEAD;
-		/*
-		 * Close the state the thread is in at the snapshot's time; one that changed state
-		 * since (the maps are read while programs run) is accounted up to that change.
-		 */
-		end = t->exited || st.last_ns > s->at_ns ? st.last_ns : s->at_ns;
-		t->wall_ns = end > st.first_ns ? end - st.first_ns : 0;
-		t->cpu_ns = st.cpu_ns;
-		if (st.state == TS_RUNNING) {
-			t->cpu_ns += end - st.last_ns;
-		} else if (st.state != TS_DEAD) {
-			err = close_wait(s, nsorted, wait_cap, &st.open, end - st.last_ns);
-			if (err)
-				return err;
-		}
-	}
+	r.nsorted = s->nwaits;
+	err = map_for_each(maps->threads_fd, sizeof(__u32), sizeof(struct thread_stats), add_thread, &r);
 	qsort(s->threads, s->nthreads, sizeof(*s->threads), cmp_thread);
+	qsort(s->waits, s->nwaits, sizeof(*s->waits), cmp_wait);	/* with the appended ones */
+	return err;
+}
+
+static int add_span_cpu(const void *key, const void *value, void *ctx)
+{
+	struct reader *r = ctx;
+
+	if (GROW(r->s->span_cpu, r->s->nspan_cpu, r->cap))
+		return -ENOMEM;
+	r->s->span_cpu[r->s->nspan_cpu++] = (struct span_cpu){ *(const __u32 *)key, *(const __u64 *)value };
 	return 0;
 }
 
 static int read_span_cpu(int fd, struct snapshot *s)
 {
-	__u32 seq, next, *prev = NULL;
-	size_t cap = 0;
-	__u64 ns;
+	struct reader r = { .s = s };
+	int err = map_for_each(fd, sizeof(__u32), sizeof(__u64), add_span_cpu, &r);
 
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		seq = next;
-		prev = &seq;
-		if (bpf_map_lookup_elem(fd, &seq, &ns))
-			continue;
-		if (GROW(s->span_cpu, s->nspan_cpu, cap))
-			return -ENOMEM;
-		s->span_cpu[s->nspan_cpu++] = (struct span_cpu){ seq, ns };
-	}
 	qsort(s->span_cpu, s->nspan_cpu, sizeof(*s->span_cpu), cmp_span_cpu);
-	return 0;
+	return err;
 }
 
 static int read_counters(int fd, struct snapshot *s)
@@ -193,20 +260,15 @@ static int read_counters(int fd, struct snapshot *s)
 
 int snapshot__read(const struct kernel_maps *maps, pid_t pid, uint64_t now_ns, struct snapshot *s)
 {
-	size_t wait_cap = 0;
 	int err;
 
 	memset(s, 0, sizeof(*s));
 	s->at_ns = now_ns;
-	err = read_samples(maps, pid, s) ?: read_waits(maps, pid, s, &wait_cap) ?:
-	      read_threads(maps, s, &wait_cap) ?: read_span_cpu(maps->span_cpu_fd, s) ?:
-	      read_counters(maps->counters_fd, s);
-	if (err) {
+	err = read_samples(maps, pid, s) ?: read_waits_and_threads(maps, pid, s) ?:
+	      read_span_cpu(maps->span_cpu_fd, s) ?: read_counters(maps->counters_fd, s);
+	if (err)
 		snapshot__free(s);
-		return err;
-	}
-	qsort(s->waits, s->nwaits, sizeof(*s->waits), cmp_wait);
-	return 0;
+	return err;
 }
 
 void snapshot__free(struct snapshot *s)
@@ -218,33 +280,19 @@ void snapshot__free(struct snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
-struct stacks {
-	uint64_t user[MAX_STACK_DEPTH], kern[MAX_STACK_DEPTH];
-};
-
-/* Reads stack id into ips (leaf first); returns the depth, 0 when the id is an error or gone. */
-static size_t read_stack(int fd, __s32 id, uint64_t *ips)
+static int add(struct sample_set *set, struct stack_cache *stacks, struct sample *s, __s32 user_id,
+	       __s32 kern_id)
 {
-	size_t n = 0;
-
-	if (id < 0 || bpf_map_lookup_elem(fd, &id, ips))
-		return 0;
-	while (n < MAX_STACK_DEPTH && ips[n])
-		n++;
-	return n;
-}
-
-static int add(struct sample_set *set, int stacks_fd, struct sample *s, __s32 user_id, __s32 kern_id)
-{
-	static struct stacks st;
+	const uint64_t *user = NULL, *kern = NULL;
+	size_t nuser = stack_cache__get(stacks, user_id, &user), nkern = stack_cache__get(stacks, kern_id, &kern);
 
 	s->user_err = user_id < 0 ? user_id : 0;
 	s->kern_err = kern_id < 0 ? kern_id : 0;
-	return profile__add(set, s, st.user, read_stack(stacks_fd, user_id, st.user), st.kern,
-			    read_stack(stacks_fd, kern_id, st.kern));
+	return profile__add(set, s, user, nuser, kern, nkern);
 }
 
-int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, int stacks_fd, struct profile *prof)
+int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, struct stack_cache *stacks,
+		   struct profile *prof)
 {
 	int err;
 
@@ -258,7 +306,7 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, int 
 		if (!s.count)
 			continue;
 		memcpy(s.comm, c->key.comm, sizeof(s.comm));
-		err = add(&prof->oncpu, stacks_fd, &s, c->key.user_stack_id, c->key.kern_stack_id);
+		err = add(&prof->oncpu, stacks, &s, c->key.user_stack_id, c->key.kern_stack_id);
 		if (err)
 			return err;
 	}
@@ -279,7 +327,7 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, int 
 		if (!s.count)
 			continue;
 		memcpy(s.comm, c->key.comm, sizeof(s.comm));
-		err = add(&prof->offcpu, stacks_fd, &s, c->key.user_stack_id, c->key.kern_stack_id);
+		err = add(&prof->offcpu, stacks, &s, c->key.user_stack_id, c->key.kern_stack_id);
 		if (err)
 			return err;
 	}

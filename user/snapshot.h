@@ -52,10 +52,12 @@ struct snapshot {
 int snapshot__read(const struct kernel_maps *maps, pid_t pid, uint64_t now_ns, struct snapshot *s);
 /*
  * Adds to prof what happened between prev (NULL: since the start) and cur: samples, waits,
- * per-thread and per-span CPU time, with the stacks read from stacks_fd. profile__finish then
+ * per-thread and per-span CPU time, with their stacks from the cache. profile__finish then
  * sums and classifies.
  */
-int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, int stacks_fd, struct profile *prof);
+struct stack_cache;
+int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, struct stack_cache *stacks,
+		   struct profile *prof);
 void snapshot__free(struct snapshot *s);
 
 #endif /* SNAPSHOT_H */

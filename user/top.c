@@ -339,7 +339,7 @@ static int show(struct session *sess, const struct screen *sc, struct metrics_se
 	p.duration_ns = cur->at_ns - prev->at_ns;
 	p.start_unix_ns = now_ns(CLOCK_REALTIME) - (now_ns(CLOCK_MONOTONIC) - prev->at_ns);
 	p.target_exited = exited;
-	err = snapshot__diff(cur, prev, session__stacks_fd(sess), &p) ?: profile__finish(&p, &sess->spans) ?:
+	err = snapshot__diff(cur, prev, session__stacks(sess), &p) ?: profile__finish(&p, &sess->spans) ?:
 	      profile__symbolize(&p, sess->syms);
 	if (!err && metrics)
 		err = metrics_server__add(metrics, &p);

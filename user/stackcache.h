@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Stacks of the kernel's stack map, read once per id: ids stay valid, top reads them every second. */
+#ifndef STACKCACHE_H
+#define STACKCACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct stack_cache;
+
+/* fd: a BPF_MAP_TYPE_STACK_TRACE map of entries ids. NULL on -ENOMEM. */
+struct stack_cache *stack_cache__new(int fd, uint32_t entries);
+void stack_cache__free(struct stack_cache *c);
+/* The addresses of stack id, leaf first, and how many; 0 for an error id (< 0) or a missing stack. */
+size_t stack_cache__get(struct stack_cache *c, int32_t id, const uint64_t **ips);
+
+#endif /* STACKCACHE_H */
