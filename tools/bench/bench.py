@@ -110,6 +110,37 @@ def bpf_program_costs(tmp, args):
     return rows, elapsed
 
 
+DEMO = os.path.join(ROOT, "build", "demo-agent")
+
+
+def own_cost(command, seconds=10):
+    """CPU% of one core and peak RSS of agentprof itself on the demo agent (-t 3: 23 threads)."""
+    agent = subprocess.Popen([DEMO, "-t", "3", "-d", str(seconds + 15)], stdout=subprocess.PIPE, text=True)
+    pid = agent.stdout.readline().split()[-1]
+    threads = len(os.listdir("/proc/%s/task" % pid))
+    args = {"record": [AGENTPROF, "record", "-p", pid, "-d", str(seconds), "-o", tempfile.mkdtemp()],
+            "top": [AGENTPROF, "top", "-p", pid, "-i", "1", "-n", str(seconds), "--json"]}[command]
+    start = time.monotonic()
+    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(3)  # past loading and attaching: the steady state is what runs beside an agent
+    t0, c0 = time.monotonic(), ticks(p.pid)
+    time.sleep(seconds - 5)
+    t1, c1 = time.monotonic(), ticks(p.pid)
+    _, status, usage = os.wait4(p.pid, 0)
+    elapsed = time.monotonic() - start
+    agent.kill()
+    agent.wait()
+    total = (usage.ru_utime + usage.ru_stime) / elapsed * 100
+    steady = (c1 - c0) / os.sysconf("SC_CLK_TCK") / (t1 - t0) * 100
+    return threads, steady, total, usage.ru_maxrss / 1024
+
+
+def ticks(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
 def machine():
     model = "?"
     with open("/proc/cpuinfo") as f:
@@ -159,6 +190,17 @@ def main():
     if span_cost is not None:
         lines += ["Cost per span, from the span workload's slowdown: %.1f us (uprobes cost ~10 us a hit "
                   "in this VM, ~0.3 us on bare metal)." % (span_cost / 1e3), ""]
+    lines += ["## The profiler's own cost", "",
+              "CPU of agentprof in % of one core: steady state (from 3 s in, after loading and attaching) "
+              "and over its whole 10 s run; peak RSS. On the demo agent (`-t 3`).", "",
+              "| command | target threads | CPU steady | CPU whole run | peak RSS, MB |",
+              "| --- | --- | --- | --- | --- |"]
+    for command in ("record", "top"):
+        threads, steady, total, rss = own_cost(command)
+        lines.append("| %s | %d | %.2f%% | %.2f%% | %.1f |" % (command, threads, steady, total, rss))
+        print("%s on %d threads: %.2f%% steady, %.2f%% whole, %.1f MB" % (command, threads, steady, total, rss),
+              flush=True)
+    lines.append("")
     os.makedirs(os.path.join(ROOT, "docs"), exist_ok=True)
     with open(os.path.join(ROOT, "docs", "BENCHMARKS.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
