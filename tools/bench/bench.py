@@ -201,6 +201,11 @@ def main():
         print("%s on %d threads: %.2f%% steady, %.2f%% whole, %.1f MB" % (command, threads, steady, total, rss),
               flush=True)
     lines.append("")
+    # flame graphs: flamegraph/bench/run.sh times a generated 200k-stack file (and flamegraph.pl on PATH)
+    lines += ["## Flame graphs", "", "`flamegraph/bench/run.sh`:", "", "```"]
+    fg = subprocess.run(["sh", os.path.join(ROOT, "flamegraph", "bench", "run.sh")], capture_output=True, text=True)
+    print(fg.stdout, end="", flush=True)
+    lines += fg.stdout.rstrip("\n").split("\n") + ["```", ""]
     os.makedirs(os.path.join(ROOT, "docs"), exist_ok=True)
     with open(os.path.join(ROOT, "docs", "BENCHMARKS.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
