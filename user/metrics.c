@@ -147,7 +147,8 @@ static void by_category(FILE *f, const char *metric, const char *label, const st
 
 	if (!v)
 		return;
-	memcpy(v, set->v, set->n * sizeof(*v));
+	if (set->n)	/* set->v is NULL before the first series: memcpy must not get it */
+		memcpy(v, set->v, set->n * sizeof(*v));
 	qsort(v, set->n, sizeof(*v), cmp_series);
 	for (size_t i = 0; i < set->n; i++)
 		for (int c = 0; c < NR_CATEGORIES; c++) {

@@ -177,7 +177,8 @@ static int finish_spans(struct profile *p, const struct span_table *table)
 		from = r->start_ns;
 		to = info->unfinished ? we : r->end_ns;
 		info->wall_ns = to > from ? to - from : 0;
-		cpu = bsearch(&key, p->span_cpu, p->nspan_cpu, sizeof(key), cmp_span_cpu);
+		/* span_cpu is NULL when no span ran on a CPU: bsearch must not get it */
+		cpu = p->nspan_cpu ? bsearch(&key, p->span_cpu, p->nspan_cpu, sizeof(key), cmp_span_cpu) : NULL;
 		info->self_ns[CAT_CPU] = cpu ? cpu->ns : 0;
 	}
 	for (size_t i = 0; i < p->offcpu.n; i++) {
