@@ -136,7 +136,8 @@ static int read_samples(const struct kernel_maps *maps, pid_t pid, struct snapsh
 	struct reader r = { .s = s, .pid = pid };
 	int err = map_for_each(maps->samples_fd, sizeof(struct sample_key), sizeof(__u64), add_sample, &r);
 
-	qsort(s->samples, s->nsamples, sizeof(*s->samples), cmp_sample);
+	if (s->nsamples)	/* empty arrays are NULL, and qsort and bsearch take none */
+		qsort(s->samples, s->nsamples, sizeof(*s->samples), cmp_sample);
 	return err;
 }
 
@@ -162,7 +163,7 @@ static int close_wait(struct snapshot *s, size_t nsorted, size_t *cap, const str
 {
 	struct snap_wait probe = { .key = *key }, *w;
 
-	w = bsearch(&probe, s->waits, nsorted, sizeof(probe), cmp_wait);
+	w = nsorted ? bsearch(&probe, s->waits, nsorted, sizeof(probe), cmp_wait) : NULL;
 	if (w) {
 		w->val.ns += ns;
 		return 0;
@@ -211,11 +212,14 @@ static int read_waits_and_threads(const struct kernel_maps *maps, pid_t pid, str
 
 	if (err)
 		return err;
-	qsort(s->waits, s->nwaits, sizeof(*s->waits), cmp_wait);
+	if (s->nwaits)
+		qsort(s->waits, s->nwaits, sizeof(*s->waits), cmp_wait);
 	r.nsorted = s->nwaits;
 	err = map_for_each(maps->threads_fd, sizeof(__u32), sizeof(struct thread_stats), add_thread, &r);
-	qsort(s->threads, s->nthreads, sizeof(*s->threads), cmp_thread);
-	qsort(s->waits, s->nwaits, sizeof(*s->waits), cmp_wait);	/* with the appended ones */
+	if (s->nthreads)
+		qsort(s->threads, s->nthreads, sizeof(*s->threads), cmp_thread);
+	if (s->nwaits)	/* with the appended ones */
+		qsort(s->waits, s->nwaits, sizeof(*s->waits), cmp_wait);
 	return err;
 }
 
@@ -234,7 +238,8 @@ static int read_span_cpu(int fd, struct snapshot *s)
 	struct reader r = { .s = s };
 	int err = map_for_each(fd, sizeof(__u32), sizeof(__u64), add_span_cpu, &r);
 
-	qsort(s->span_cpu, s->nspan_cpu, sizeof(*s->span_cpu), cmp_span_cpu);
+	if (s->nspan_cpu)
+		qsort(s->span_cpu, s->nspan_cpu, sizeof(*s->span_cpu), cmp_span_cpu);
 	return err;
 }
 
@@ -300,7 +305,7 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, stru
 		const struct snap_sample *c = &cur->samples[i], *p = NULL;
 		struct sample s = { .category = CAT_CPU, .tid = c->key.tid, .span = c->key.span };
 
-		if (prev)
+		if (prev && prev->nsamples)
 			p = bsearch(c, prev->samples, prev->nsamples, sizeof(*c), cmp_sample);
 		s.count = c->count - (p ? p->count : 0);
 		if (!s.count)
@@ -320,7 +325,7 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, stru
 			.span = c->key.span,
 		};
 
-		if (prev)
+		if (prev && prev->nwaits)
 			p = bsearch(c, prev->waits, prev->nwaits, sizeof(*c), cmp_wait);
 		s.count = c->val.ns - (p ? p->val.ns : 0);
 		s.intervals = c->val.count - (p ? p->val.count : 0);
@@ -335,7 +340,7 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, stru
 		const struct snap_thread *c = &cur->threads[i], *p = NULL;
 		struct thread_info *t;
 
-		if (prev)
+		if (prev && prev->nthreads)
 			p = bsearch(c, prev->threads, prev->nthreads, sizeof(*c), cmp_thread);
 		if (p && p->exited)
 			continue;	/* gone before this interval */
@@ -351,7 +356,7 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, stru
 		const struct span_cpu *c = &cur->span_cpu[i], *p = NULL;
 		uint64_t ns;
 
-		if (prev)
+		if (prev && prev->nspan_cpu)
 			p = bsearch(c, prev->span_cpu, prev->nspan_cpu, sizeof(*c), cmp_span_cpu);
 		ns = c->ns - (p ? p->ns : 0);
 		if (ns && (err = profile__add_span_cpu(prof, c->seq, ns)))
