@@ -46,6 +46,7 @@ enum counter {
 	CNT_SPAN_MAP_FULL,	/* too many spans open at once: one not tracked */
 	CNT_SPAN_UNKNOWN_END,	/* an end of a span begun before recording (not a loss) */
 	CNT_SPAN_BAD_ARGS,	/* a probe whose ids could not be read from the target's memory */
+	CNT_SPAN_CPU_FULL,	/* the span CPU map was full: that span's CPU time is lost */
 	NR_COUNTERS,
 };
 

@@ -132,7 +132,11 @@ static __always_inline bool parse_traceparent(struct peek *p, struct span_ref *r
 		return false;
 	if (hex_digit(p->buf[at]) < 0 || hex_digit(p->buf[at + 1]) < 0 ||
 	    (p->buf[at] == 'f' && p->buf[at + 1] == 'f') || p->buf[at + 2] != '-' || p->buf[at + 35] != '-' ||
-	    p->buf[at + 52] != '-')
+	    p->buf[at + 52] != '-' || hex_digit(p->buf[at + 53]) < 0 || hex_digit(p->buf[at + 54]) < 0)
+		return false;
+	/* version 00 ends after the flags; later versions may carry more fields after a '-' */
+	if (p->buf[at] == '0' && p->buf[at + 1] == '0' && at + TP_VALUE < p->len &&
+	    p->buf[(at + TP_VALUE) & (HTTP_PEEK - 1)] != '\r' && p->buf[(at + TP_VALUE) & (HTTP_PEEK - 1)] != '\n')
 		return false;
 	for (int i = 0; i < 16; i++) {
 		int hi = hex_digit(p->buf[at + 3 + 2 * i]), lo = hex_digit(p->buf[at + 4 + 2 * i]);
@@ -244,15 +248,25 @@ int BPF_PROG(http_sys_exit, struct pt_regs *regs, long ret)
 	if (p->tp_at < 0 || !parse_traceparent(p, &ref, parent))
 		return 0;
 	span_name(p, method);
+	/* a new request on the same socket: the last one's span ends here if its response was missed */
+	open = bpf_map_lookup_elem(&http_spans, &key);
+	if (open) {
+		struct span_ref old = open->ref;
+
+		bpf_map_delete_elem(&http_spans, &key);
+		span_close(key.tid, &old);
+	}
 	if (inbound) {
 		/* the caller's span is the parent; this server span gets its own id */
 		*(__u32 *)&ref.span_id[0] = bpf_get_prandom_u32() | 1;
 		*(__u32 *)&ref.span_id[4] = bpf_get_prandom_u32();
-		span_open(key.tid, &ref, parent, p->name);
+		if (!span_open(key.tid, &ref, parent, p->name))
+			return 0;
 	} else {
-		/* the header's parent id is this client span's own id */
+		/* the header's parent id is this client span's own id, unless the SDK has it open */
 		__builtin_memcpy(ref.span_id, parent, sizeof(ref.span_id));
-		span_open(key.tid, &ref, NULL, p->name);
+		if (!span_open(key.tid, &ref, NULL, p->name))
+			return 0;
 	}
 	val.ref = ref;
 	val.server = inbound;

@@ -77,6 +77,33 @@ static __always_inline __s32 stack_id(void *ctx, __u64 flags)
 	return id;
 }
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct offcpu_key);
+	__type(value, struct offcpu_val);
+	__uint(max_entries, DEFAULT_OFFCPU_ENTRIES);
+} offcpu SEC(".maps") __weak;
+
+/* Adds ns of off-CPU time (one more interval) to key. */
+static __always_inline void add_offcpu(const struct offcpu_key *key, __u64 ns)
+{
+	struct offcpu_val *v = bpf_map_lookup_elem(&offcpu, key), zero = {};
+
+	if (!v) {
+		long err = bpf_map_update_elem(&offcpu, key, &zero, BPF_NOEXIST);
+
+		if (err && err != -EEXIST) {
+			count(CNT_OFFCPU_MAP_FULL);
+			return;
+		}
+		v = bpf_map_lookup_elem(&offcpu, key);
+		if (!v)
+			return;
+	}
+	__sync_fetch_and_add(&v->ns, ns);
+	__sync_fetch_and_add(&v->count, 1);
+}
+
 /* The active span of a thread: the innermost one open. */
 static __always_inline __u32 active_span(const struct thread_stats *s)
 {
@@ -96,8 +123,10 @@ static __always_inline void add_span_cpu(__u32 span, __u64 ns)
 	if (!v) {
 		bpf_map_update_elem(&span_cpu, &span, &zero, BPF_NOEXIST);
 		v = bpf_map_lookup_elem(&span_cpu, &span);
-		if (!v)
+		if (!v) {
+			count(CNT_SPAN_CPU_FULL);
 			return;
+		}
 	}
 	__sync_fetch_and_add(v, ns);
 }

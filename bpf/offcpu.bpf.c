@@ -23,35 +23,11 @@
  */
 #define TASK_FIELD(btf, t, f) ((btf) ? (t)->f : BPF_CORE_READ(t, f))
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, struct offcpu_key);
-	__type(value, struct offcpu_val);
-	__uint(max_entries, DEFAULT_OFFCPU_ENTRIES);
-} offcpu SEC(".maps");
-
-static __always_inline void add_offcpu(const struct offcpu_key *key, __u64 ns)
-{
-	struct offcpu_val *v = bpf_map_lookup_elem(&offcpu, key), zero = {};
-
-	if (!v) {
-		long err = bpf_map_update_elem(&offcpu, key, &zero, BPF_NOEXIST);
-
-		if (err && err != -EEXIST) {
-			count(CNT_OFFCPU_MAP_FULL);
-			return;
-		}
-		v = bpf_map_lookup_elem(&offcpu, key);
-		if (!v)
-			return;
-	}
-	__sync_fetch_and_add(&v->ns, ns);
-	__sync_fetch_and_add(&v->count, 1);
-}
-
 /* Closes whatever the thread was doing until now. */
 static __always_inline void close_state(struct thread_stats *s, __u64 now)
 {
+	if (now < s->last_ns)
+		return;	/* seeded by the iterator after this event read the clock */
 	if (s->state == TS_RUNNING) {
 		s->cpu_ns += now - s->last_ns;
 		add_span_cpu(active_span(s), now - s->last_ns);
@@ -141,10 +117,34 @@ static __always_inline int on_switch(void *ctx, bool btf, bool preempt, struct t
 }
 
 /* Blocked -> runnable. The waker is current: keep its stack when it is one of the target's threads. */
+/*
+ * sched_waking runs in the waker's context (sched_wakeup may run later, on the wakee's CPU, with
+ * anything as current): the thread of the target that releases a lock, with its stack.
+ */
+static __always_inline int on_waking(void *ctx, bool btf, struct task_struct *p)
+{
+	__u64 waker = bpf_get_current_pid_tgid();
+	struct thread_stats *s;
+	__u32 tid;
+
+	if (!is_target(TASK_FIELD(btf, p, tgid)) || !is_target(waker >> 32))
+		return 0;
+	tid = TASK_FIELD(btf, p, pid);
+	s = bpf_map_lookup_elem(&threads, &tid);
+	/* who released a lock is worth a stack; who answered a socket is the kernel */
+	if (!s || s->state != TS_BLOCKED || (__u32)waker == tid ||
+	    (s->open.wait.syscall != NR_futex && s->open.wait.syscall != NR_futex_waitv &&
+	     !(s->open.wait.flags & WAIT_KLOCK)))
+		return 0;
+	s->open.waker_tid = (__u32)waker;
+	s->open.waker_stack_id = stack_id(ctx, BPF_F_USER_STACK);
+	return 0;
+}
+
 static __always_inline int on_wakeup(void *ctx, bool btf, struct task_struct *p)
 {
 	__u32 tid;
-	__u64 now, waker;
+	__u64 now;
 	struct thread_stats *s;
 
 	if (!is_target(TASK_FIELD(btf, p, tgid)))
@@ -154,14 +154,6 @@ static __always_inline int on_wakeup(void *ctx, bool btf, struct task_struct *p)
 	if (!s || s->state != TS_BLOCKED)
 		return 0;
 	now = bpf_ktime_get_ns();
-	waker = bpf_get_current_pid_tgid();
-	/* who released a lock is worth a stack; who answered a socket is the kernel */
-	if (is_target(waker >> 32) && (__u32)waker != tid &&
-	    (s->open.wait.syscall == NR_futex || s->open.wait.syscall == NR_futex_waitv ||
-	     (s->open.wait.flags & WAIT_KLOCK))) {
-		s->open.waker_tid = (__u32)waker;
-		s->open.waker_stack_id = stack_id(ctx, BPF_F_USER_STACK);
-	}
 	close_state(s, now);
 	s->open.waker_tid = 0;
 	s->open.waker_stack_id = NO_STACK;
@@ -170,7 +162,8 @@ static __always_inline int on_wakeup(void *ctx, bool btf, struct task_struct *p)
 	return 0;
 }
 
-static __always_inline void new_thread(struct task_struct *t, __u32 state, struct wait_sig *w, __u64 now)
+static __always_inline void new_thread(struct task_struct *t, __u32 state, struct wait_sig *w, __u64 now,
+				       bool seeded)
 {
 	struct thread_stats s = {
 		.first_ns = now,
@@ -187,9 +180,11 @@ static __always_inline void new_thread(struct task_struct *t, __u32 state, struc
 
 	if (w)
 		s.open.wait = *w;
-	s.open.wait.flags |= WAIT_SEEDED;
+	if (seeded)
+		s.open.wait.flags |= WAIT_SEEDED;
 	bpf_probe_read_kernel_str(s.open.comm, sizeof(s.open.comm), &t->comm);
-	if (bpf_map_update_elem(&threads, &s.open.tid, &s, BPF_NOEXIST) == -E2BIG)
+	/* a new thread may reuse the tid of one that died in this recording: it starts afresh */
+	if (bpf_map_update_elem(&threads, &s.open.tid, &s, seeded ? BPF_NOEXIST : BPF_ANY) == -E2BIG)
 		count(CNT_THREAD_MAP_FULL);
 }
 
@@ -198,7 +193,7 @@ static __always_inline int on_wakeup_new(bool btf, struct task_struct *p)
 	struct wait_sig w = { .syscall = -1, .flags = WAIT_RUNQ };
 
 	if (is_target(TASK_FIELD(btf, p, tgid)))
-		new_thread(p, TS_RUNNABLE, &w, bpf_ktime_get_ns());
+		new_thread(p, TS_RUNNABLE, &w, bpf_ktime_get_ns(), false);
 	return 0;
 }
 
@@ -212,6 +207,12 @@ SEC("tp_btf/sched_wakeup")
 int BPF_PROG(sched_wakeup_btf, struct task_struct *p)
 {
 	return on_wakeup(ctx, true, p);
+}
+
+SEC("tp_btf/sched_waking")
+int BPF_PROG(sched_waking_btf, struct task_struct *p)
+{
+	return on_waking(ctx, true, p);
 }
 
 SEC("tp_btf/sched_wakeup_new")
@@ -230,6 +231,12 @@ SEC("raw_tp/sched_wakeup")
 int BPF_PROG(sched_wakeup_raw, struct task_struct *p)
 {
 	return on_wakeup(ctx, false, p);
+}
+
+SEC("raw_tp/sched_waking")
+int BPF_PROG(sched_waking_raw, struct task_struct *p)
+{
+	return on_waking(ctx, false, p);
 }
 
 SEC("raw_tp/sched_wakeup_new")
@@ -288,15 +295,21 @@ int seed_threads(struct bpf_iter__task *ctx)
 	if (!t || !is_target(t->tgid) || t->pid == 0)
 		return 0;
 	now = bpf_ktime_get_ns();
-	if (t->on_cpu) {
-		new_thread(t, TS_RUNNING, NULL, now);
-	} else if (t->__state == TASK_RUNNING) {
+	/*
+	 * __state first: on_cpu stays set until a switch completes, after sched_switch has seen the
+	 * thread leave. A group leader that called pthread_exit is a zombie the iterator still visits.
+	 */
+	if ((t->__state & TASK_DEAD) || t->exit_state) {
+		new_thread(t, TS_DEAD, NULL, now, true);
+	} else if (t->__state != TASK_RUNNING) {
+		read_wait_sig(t, false, false, &w);
+		new_thread(t, TS_BLOCKED, &w, now, true);
+	} else if (t->on_cpu) {
+		new_thread(t, TS_RUNNING, NULL, now, true);
+	} else {
 		w.syscall = -1;
 		w.flags = WAIT_RUNQ;
-		new_thread(t, TS_RUNNABLE, &w, now);
-	} else {
-		read_wait_sig(t, false, false, &w);
-		new_thread(t, TS_BLOCKED, &w, now);
+		new_thread(t, TS_RUNNABLE, &w, now, true);
 	}
 	return 0;
 }

@@ -72,19 +72,25 @@ static __always_inline void emit(__u32 type, __u32 seq, __u32 tid, __u32 outer, 
 				 BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
-/* Begins a span on thread tid (the current one): it becomes the thread's active span. */
-static __always_inline void span_open(__u32 tid, const struct span_ref *ref, const __u8 *parent,
+/*
+ * Begins a span on thread tid (the current one): it becomes the thread's active span. False when
+ * a span with these ids is already open (an SDK span whose id an outbound request carries).
+ */
+static __always_inline bool span_open(__u32 tid, const struct span_ref *ref, const __u8 *parent,
 				      const char *name)
 {
 	struct span_owner owner = { .tid = tid };
 	struct thread_stats *s;
 	__u64 now;
 	__u32 outer = 0;
+	long err;
 
 	owner.seq = __sync_fetch_and_add(&next_span_seq, 1) + 1;
-	if (bpf_map_update_elem(&open_spans, ref, &owner, BPF_ANY)) {
-		count(CNT_SPAN_MAP_FULL);
-		return;
+	err = bpf_map_update_elem(&open_spans, ref, &owner, BPF_NOEXIST);
+	if (err) {
+		if (err != -EEXIST)
+			count(CNT_SPAN_MAP_FULL);
+		return false;
 	}
 	now = bpf_ktime_get_ns();
 	s = bpf_map_lookup_elem(&threads, &tid);
@@ -97,6 +103,7 @@ static __always_inline void span_open(__u32 tid, const struct span_ref *ref, con
 			count(CNT_SPAN_TOO_DEEP);
 	}
 	emit(SPAN_BEGIN, owner.seq, tid, outer, now, ref, parent, name);
+	return true;
 }
 
 /* Takes seq out of the thread's stack wherever it is: spans may end out of order. */
@@ -128,13 +135,22 @@ static __always_inline void span_close(__u32 tid, const struct span_ref *ref)
 		return;
 	}
 	owner = *o;
-	bpf_map_delete_elem(&open_spans, ref);
+	if (bpf_map_delete_elem(&open_spans, ref))
+		return;	/* another thread ended it at the same moment */
 	now = bpf_ktime_get_ns();
 	s = bpf_map_lookup_elem(&threads, &owner.tid);
 	if (s) {
-		if (owner.tid == tid)
-			close_running(s, now);	/* ended elsewhere: the owner is not running here */
+		if (owner.tid == tid) {
+			close_running(s, now);
+		} else if (s->state != TS_RUNNING && s->state != TS_DEAD && s->open.span == owner.seq &&
+			   now >= s->last_ns) {
+			/* ended by another thread while its own waits: what follows is no longer the span's */
+			add_offcpu(&s->open, now - s->last_ns);
+			s->last_ns = now;
+		}
 		unstack(s, owner.seq);
+		if (s->open.span == owner.seq)
+			s->open.span = active_span(s);
 	}
 	emit(SPAN_END, owner.seq, tid, 0, now, ref, NULL, NULL);
 }

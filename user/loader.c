@@ -54,6 +54,7 @@ static void choose_programs(struct agentprof_bpf *skel)
 		{ skel->progs.sched_switch_btf, skel->progs.sched_switch_raw, true },
 		{ skel->progs.sched_wakeup_btf, skel->progs.sched_wakeup_raw, true },
 		{ skel->progs.sched_wakeup_new_btf, skel->progs.sched_wakeup_new_raw, true },
+		{ skel->progs.sched_waking_btf, skel->progs.sched_waking_raw, true },
 		{ skel->progs.contention_begin_btf, skel->progs.contention_begin_raw, klock },
 		{ skel->progs.contention_end_btf, skel->progs.contention_end_raw, klock },
 	};

@@ -173,8 +173,8 @@ static int finish_spans(struct profile *p, const struct span_table *table)
 		memset(info, 0, sizeof(*info));
 		info->rec = r;
 		info->unfinished = !r->ended;	/* one ended past the window was still seen whole */
-		/* the whole span: the kernel counted its time from its begin on */
-		from = r->start_ns;
+		/* record: the whole span, counted from its begin on; top: its part of the interval */
+		from = p->clip_spans && r->start_ns < ws ? ws : r->start_ns;
 		to = info->unfinished ? we : r->end_ns;
 		info->wall_ns = to > from ? to - from : 0;
 		/* span_cpu is NULL when no span ran on a CPU: bsearch must not get it */
@@ -355,7 +355,7 @@ const char *sample__leaf(const struct sample *s)
 
 /* The frames --group-by puts above a stack: e.g. "comm;[trace 4bf9...];[span llm.call]". */
 static size_t group_frames(const struct profile *p, const struct sample *s, const char **frames,
-			   char *trace, char *span, size_t len)
+			   char *trace, size_t trace_len, char *span, size_t span_len)
 {
 	const struct span_info *info = profile__span(p, s->span);
 	char hex[33];
@@ -365,11 +365,11 @@ static size_t group_frames(const struct profile *p, const struct sample *s, cons
 	if (p->group_by == GROUP_TRACE) {
 		if (info)
 			hex_id(info->rec->trace_id, sizeof(info->rec->trace_id), hex);
-		snprintf(trace, len, info ? "[trace %s]" : "[no trace]", hex);
+		snprintf(trace, trace_len, info ? "[trace %s]" : "[no trace]", hex);
 		frames[n++] = trace;
 	}
 	if (p->group_by == GROUP_SPAN || (p->group_by == GROUP_TRACE && info)) {
-		snprintf(span, len, info ? "[span %s]" : "[no span]", info ? info->rec->name : "");
+		snprintf(span, span_len, info ? "[span %s]" : "[no span]", info ? info->rec->name : "");
 		frames[n++] = span;
 	}
 	return n;
@@ -395,7 +395,7 @@ int profile__visit(const struct profile *p, const struct sample_set *set, bool o
 		frames = v;
 		if (!weight)
 			continue;
-		n = group_frames(p, s, frames, trace, span, sizeof(span));
+		n = group_frames(p, s, frames, trace, sizeof(trace), span, sizeof(span));
 		if (offcpu) {
 			snprintf(category, sizeof(category), "[%s]", category_name(s->category));
 			frames[n++] = category;

@@ -102,6 +102,7 @@ struct profile {
 	enum group_by group_by;		/* the root frames of flame graphs */
 	struct profile_mapping *mappings;	/* after symbolize: the files frames point into */
 	size_t nmappings;
+	bool clip_spans;		/* an interval (top): span walls only within the window */
 };
 
 void profile__init(struct profile *p);

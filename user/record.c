@@ -160,7 +160,8 @@ int cmd_record(int argc, char **argv)
 					   -1) == STOP_TARGET_EXIT;
 	stop_ns = now_ns(CLOCK_MONOTONIC);
 	session__detach(&sess);	/* uprobes take a while to disarm: the window ends before */
-	err = session__snapshot(&sess, &snap);
+	/* states frozen by the detach are closed when stopping began, not when the detach ended */
+	err = session__snapshot(&sess, stop_ns, &snap);
 	if (err) {
 		pr_warn("read BPF maps: %s\n", strerror(-err));
 		goto cleanup;

@@ -149,13 +149,13 @@ enum stop_reason session__wait(struct session *s, uint64_t deadline_ns, int inpu
 	}
 }
 
-int session__snapshot(struct session *s, struct snapshot *snap)
+int session__snapshot(struct session *s, uint64_t at_ns, struct snapshot *snap)
 {
 	struct kernel_maps maps = loader__maps(s->loader);
 
 	if (s->span_rb)
 		ring_buffer__consume(s->span_rb);
-	return snapshot__read(&maps, s->target.pid, now_ns(CLOCK_MONOTONIC), snap);
+	return snapshot__read(&maps, s->target.pid, at_ns ?: now_ns(CLOCK_MONOTONIC), snap);
 }
 
 void session__detach(struct session *s)

@@ -43,8 +43,11 @@ int session__attach(struct session *s);
  * on input_fd (-1: none), re-reading the target's mappings as it goes.
  */
 enum stop_reason session__wait(struct session *s, uint64_t deadline_ns, int input_fd);
-/* A snapshot of everything recorded so far, at the current time (span events drained first). */
-int session__snapshot(struct session *s, struct snapshot *snap);
+/*
+ * A snapshot of everything recorded so far, open states closed at at_ns (CLOCK_MONOTONIC; 0: now),
+ * span events drained first.
+ */
+int session__snapshot(struct session *s, uint64_t at_ns, struct snapshot *snap);
 /* Stops every program (the maps stay readable). */
 void session__detach(struct session *s);
 /* The kernel's stacks, read once each. */

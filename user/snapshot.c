@@ -115,7 +115,7 @@ out:
 struct reader {
 	struct snapshot *s;
 	pid_t pid;
-	size_t cap, wait_cap, nsorted;
+	size_t cap, wait_cap, nsorted, span_cap, nspan_sorted;
 };
 
 static int add_sample(const void *key, const void *value, void *ctx)
@@ -175,6 +175,25 @@ static int close_wait(struct snapshot *s, size_t nsorted, size_t *cap, const str
 	return 0;
 }
 
+/* The running thread's open CPU time belongs to its active span too (span_cpu sorted by seq). */
+static int add_running_span_cpu(struct snapshot *s, struct reader *r, const struct thread_stats *st, uint64_t ns)
+{
+	struct span_cpu key = { 0 }, *found;
+
+	if (!st->span_depth || st->span_depth > MAX_SPAN_DEPTH || !ns)
+		return 0;
+	key.seq = st->spans[st->span_depth - 1];
+	found = r->nspan_sorted ? bsearch(&key, s->span_cpu, r->nspan_sorted, sizeof(key), cmp_span_cpu) : NULL;
+	if (found) {
+		found->ns += ns;
+		return 0;
+	}
+	if (GROW(s->span_cpu, s->nspan_cpu, r->span_cap))
+		return -ENOMEM;
+	s->span_cpu[s->nspan_cpu++] = (struct span_cpu){ key.seq, ns };
+	return 0;
+}
+
 static int add_thread(const void *key, const void *value, void *ctx)
 {
 	const struct thread_stats *st = value;
@@ -198,16 +217,17 @@ static int add_thread(const void *key, const void *value, void *ctx)
 	end = t->exited || st->last_ns > s->at_ns ? st->last_ns : s->at_ns;
 	t->wall_ns = end > st->first_ns ? end - st->first_ns : 0;
 	t->cpu_ns = st->cpu_ns;
-	if (st->state == TS_RUNNING)
+	if (st->state == TS_RUNNING) {
 		t->cpu_ns += end - st->last_ns;
-	else if (st->state != TS_DEAD)
+		return add_running_span_cpu(s, r, st, end - st->last_ns);
+	} else if (st->state != TS_DEAD)
 		return close_wait(s, r->nsorted, &r->wait_cap, &st->open, end - st->last_ns);
 	return 0;
 }
 
 static int read_waits_and_threads(const struct kernel_maps *maps, pid_t pid, struct snapshot *s)
 {
-	struct reader r = { .s = s, .pid = pid };
+	struct reader r = { .s = s, .pid = pid, .span_cap = s->nspan_cpu, .nspan_sorted = s->nspan_cpu };
 	int err = map_for_each(maps->offcpu_fd, sizeof(struct offcpu_key), sizeof(struct offcpu_val), add_wait, &r);
 
 	if (err)
@@ -220,6 +240,8 @@ static int read_waits_and_threads(const struct kernel_maps *maps, pid_t pid, str
 		qsort(s->threads, s->nthreads, sizeof(*s->threads), cmp_thread);
 	if (s->nwaits)	/* with the appended ones */
 		qsort(s->waits, s->nwaits, sizeof(*s->waits), cmp_wait);
+	if (s->nspan_cpu)
+		qsort(s->span_cpu, s->nspan_cpu, sizeof(*s->span_cpu), cmp_span_cpu);
 	return err;
 }
 
@@ -269,8 +291,8 @@ int snapshot__read(const struct kernel_maps *maps, pid_t pid, uint64_t now_ns, s
 
 	memset(s, 0, sizeof(*s));
 	s->at_ns = now_ns;
-	err = read_samples(maps, pid, s) ?: read_waits_and_threads(maps, pid, s) ?:
-	      read_span_cpu(maps->span_cpu_fd, s) ?: read_counters(maps->counters_fd, s);
+	err = read_samples(maps, pid, s) ?: read_span_cpu(maps->span_cpu_fd, s) ?:
+	      read_waits_and_threads(maps, pid, s) ?: read_counters(maps->counters_fd, s);
 	if (err)
 		snapshot__free(s);
 	return err;
@@ -296,6 +318,15 @@ static int add(struct sample_set *set, struct stack_cache *stacks, struct sample
 	return profile__add(set, s, user, nuser, kern, nkern);
 }
 
+/*
+ * cur - prev, never below zero: a map entry read while the kernel updates it, or a wait whose
+ * key gained its waker after an earlier snapshot counted part of it, must not wrap around.
+ */
+static uint64_t delta(uint64_t cur, uint64_t prev)
+{
+	return cur > prev ? cur - prev : 0;
+}
+
 int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, struct stack_cache *stacks,
 		   struct profile *prof)
 {
@@ -307,7 +338,7 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, stru
 
 		if (prev && prev->nsamples)
 			p = bsearch(c, prev->samples, prev->nsamples, sizeof(*c), cmp_sample);
-		s.count = c->count - (p ? p->count : 0);
+		s.count = delta(c->count, p ? p->count : 0);
 		if (!s.count)
 			continue;
 		memcpy(s.comm, c->key.comm, sizeof(s.comm));
@@ -327,8 +358,8 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, stru
 
 		if (prev && prev->nwaits)
 			p = bsearch(c, prev->waits, prev->nwaits, sizeof(*c), cmp_wait);
-		s.count = c->val.ns - (p ? p->val.ns : 0);
-		s.intervals = c->val.count - (p ? p->val.count : 0);
+		s.count = delta(c->val.ns, p ? p->val.ns : 0);
+		s.intervals = delta(c->val.count, p ? p->val.count : 0);
 		if (!s.count)
 			continue;
 		memcpy(s.comm, c->key.comm, sizeof(s.comm));
@@ -349,8 +380,8 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, stru
 			return -ENOMEM;
 		memcpy(t->comm, c->comm, sizeof(t->comm));
 		t->exited = c->exited;
-		t->wall_ns = c->wall_ns - (p ? p->wall_ns : 0);
-		t->ns[CAT_CPU] = c->cpu_ns - (p ? p->cpu_ns : 0);
+		t->wall_ns = delta(c->wall_ns, p ? p->wall_ns : 0);
+		t->ns[CAT_CPU] = delta(c->cpu_ns, p ? p->cpu_ns : 0);
 	}
 	for (size_t i = 0; i < cur->nspan_cpu; i++) {
 		const struct span_cpu *c = &cur->span_cpu[i], *p = NULL;
@@ -358,12 +389,12 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, stru
 
 		if (prev && prev->nspan_cpu)
 			p = bsearch(c, prev->span_cpu, prev->nspan_cpu, sizeof(*c), cmp_span_cpu);
-		ns = c->ns - (p ? p->ns : 0);
+		ns = delta(c->ns, p ? p->ns : 0);
 		if (ns && (err = profile__add_span_cpu(prof, c->seq, ns)))
 			return err;
 	}
 	for (int c = 0; c < NR_COUNTERS; c++)
-		prof->counters[c] = cur->counters[c] - (prev ? prev->counters[c] : 0);
+		prof->counters[c] = delta(cur->counters[c], prev ? prev->counters[c] : 0);
 	prof->window_start_ns = prev ? prev->at_ns : 0;
 	prof->window_end_ns = cur->at_ns;
 	return 0;

@@ -27,6 +27,9 @@ struct stack_cache *stack_cache__new(int fd, uint32_t entries)
 
 	if (!c)
 		return NULL;
+	/* the kernel rounds the map up to a power of two, and ids run up to that */
+	while (entries & (entries - 1))
+		entries += entries & -entries;
 	c->v = calloc(entries, sizeof(*c->v));
 	if (!c->v) {
 		free(c);

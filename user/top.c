@@ -339,6 +339,7 @@ static int show(struct session *sess, const struct screen *sc, struct metrics_se
 	p.duration_ns = cur->at_ns - prev->at_ns;
 	p.start_unix_ns = now_ns(CLOCK_REALTIME) - (now_ns(CLOCK_MONOTONIC) - prev->at_ns);
 	p.target_exited = exited;
+	p.clip_spans = true;
 	err = snapshot__diff(cur, prev, session__stacks(sess), &p) ?: profile__finish(&p, &sess->spans) ?:
 	      profile__symbolize(&p, sess->syms);
 	if (!err && metrics)
@@ -388,7 +389,7 @@ int cmd_top(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	err = session__attach(&sess) ?: session__snapshot(&sess, &prev);
+	err = session__attach(&sess) ?: session__snapshot(&sess, 0, &prev);
 	if (err)
 		goto cleanup;
 	screen_open(&sc);
@@ -399,7 +400,7 @@ int cmd_top(int argc, char **argv)
 			break;
 		if (why == STOP_INPUT)
 			continue;
-		err = session__snapshot(&sess, &cur) ?:
+		err = session__snapshot(&sess, 0, &cur) ?:
 		      show(&sess, &sc, metrics, &cur, &prev, why == STOP_TARGET_EXIT);
 		if (err) {
 			pr_warn("interval: %s\n", strerror(-err));
