@@ -15,6 +15,14 @@ CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -fno-omit-frame-pointer -MMD -MP
 CPPFLAGS  += -I$(OUT) -Ibpf -Iuser -D_GNU_SOURCE
 LDLIBS    += -lbpf -lelf -lz -ljansson -lmicrohttpd -l:libiberty.a
+# make SANITIZE=1 test: ASan and UBSan in everything, built in build-san so no object mixes with build/'s
+ifeq ($(SANITIZE),1)
+OUT       := build-san
+CFLAGS    += -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDFLAGS   += -fsanitize=address,undefined
+CPPFLAGS  += -DOUT_DIR='"$(OUT)"'
+export AGENTPROF_SPAN_LIB := $(CURDIR)/$(OUT)/libagentprof_span.so
+endif
 BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 	      -Ivmlinux/$(ARCH) -Ibpf -I/usr/include/$(MULTIARCH)
 

@@ -7,8 +7,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define AGENTPROF "build/agentprof"
-#define WORKLOAD(name) "build/workloads/" name
+/* the build's output directory: build/, or build-san/ under make SANITIZE=1 */
+#ifndef OUT_DIR
+#define OUT_DIR "build"
+#endif
+#define AGENTPROF OUT_DIR "/agentprof"
+#define WORKLOAD(name) OUT_DIR "/workloads/" name
 
 struct run {
 	int status;		/* exit code, or 128 + signal */
