@@ -76,6 +76,9 @@ int BPF_PROG(http_sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	if (id != NR_read && id != NR_write && id != NR_recvfrom && id != NR_sendto)
 		return 0;
+	/* sockets only: reads and writes of files and pipes cost no map update */
+	if (file_kind(task_file(bpf_get_current_task_btf(), regs->di)) != FD_SOCKET)
+		return 0;
 	tid = (__u32)pid_tgid;
 	c.fd = regs->di;
 	c.buf = regs->si;
@@ -214,12 +217,15 @@ int BPF_PROG(http_sys_exit, struct pt_regs *regs, long ret)
 
 	if (!is_target(pid_tgid >> 32))
 		return 0;
+	if (regs->orig_ax != NR_read && regs->orig_ax != NR_write && regs->orig_ax != NR_recvfrom &&
+	    regs->orig_ax != NR_sendto)
+		return 0;
 	cp = bpf_map_lookup_elem(&io_calls, &key.tid);
 	if (!cp)
 		return 0;
 	c = *cp;
 	bpf_map_delete_elem(&io_calls, &key.tid);
-	if (ret < 5 || file_kind(task_file(bpf_get_current_task_btf(), c.fd)) != FD_SOCKET)
+	if (ret < 5)
 		return 0;
 	p = bpf_map_lookup_elem(&peeks, &zero);
 	if (!p)

@@ -158,6 +158,13 @@ int session__snapshot(struct session *s, uint64_t at_ns, struct snapshot *snap)
 	return snapshot__read(&maps, s->target.pid, at_ns ?: now_ns(CLOCK_MONOTONIC), snap);
 }
 
+int session__forget_spans(struct session *s, struct snapshot *snap)
+{
+	struct kernel_maps maps = loader__maps(s->loader);
+
+	return snapshot__forget_spans(snap, &maps, &s->spans);
+}
+
 void session__detach(struct session *s)
 {
 	if (s->loader)

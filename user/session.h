@@ -48,6 +48,8 @@ enum stop_reason session__wait(struct session *s, uint64_t deadline_ns, int inpu
  * span events drained first.
  */
 int session__snapshot(struct session *s, uint64_t at_ns, struct snapshot *snap);
+/* After an interval: drops what belongs to ended spans from the maps and from snap. */
+int session__forget_spans(struct session *s, struct snapshot *snap);
 /* Stops every program (the maps stay readable). */
 void session__detach(struct session *s);
 /* The kernel's stacks, read once each. */

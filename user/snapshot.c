@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "snapshot.h"
+#include "spans.h"
 #include "stackcache.h"
 
 #define GROW(arr, n, cap)                                                          \
@@ -397,5 +398,68 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, stru
 		prof->counters[c] = delta(cur->counters[c], prev ? prev->counters[c] : 0);
 	prof->window_start_ns = prev ? prev->at_ns : 0;
 	prof->window_end_ns = cur->at_ns;
+	return 0;
+}
+
+/* A span that ended by the snapshot's time: its entries will not change any more. */
+static bool span_done(const struct span_table *t, uint32_t seq, uint64_t at_ns)
+{
+	const struct span_rec *r = span_table__get(t, seq);
+
+	return seq && r && r->ended && r->end_ns <= at_ns;
+}
+
+/* Deletes keys[0..n) from the map, in one call where the kernel can. */
+static void delete_keys(int fd, const void *keys, size_t key_size, __u32 n)
+{
+	__u32 count = n;
+
+	if (!n || bpf_map_delete_batch(fd, keys, &count, NULL) == 0)
+		return;
+	for (__u32 i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, (const char *)keys + i * key_size);
+}
+
+#define FORGET(arr, n, fd, type, span_of)                                                \
+	({                                                                              \
+		type *keys = malloc(((n) ? (n) : 1) * sizeof(type));                    \
+		size_t kept = 0;                                                        \
+		__u32 gone = 0;                                                         \
+		if (!keys)                                                              \
+			return -ENOMEM;                                                 \
+		for (size_t i = 0; i < (n); i++) {                                      \
+			if (span_done(spans, span_of((arr)[i]), s->at_ns))              \
+				keys[gone++] = (arr)[i].key;                            \
+			else                                                            \
+				(arr)[kept++] = (arr)[i];                               \
+		}                                                                       \
+		delete_keys((fd), keys, sizeof(type), gone);                            \
+		free(keys);                                                             \
+		(n) = kept;                                                             \
+	})
+
+#define SAMPLE_SPAN(e) ((e).key.span)
+#define SPAN_CPU_SEQ(e) ((e).seq)
+
+int snapshot__forget_spans(struct snapshot *s, const struct kernel_maps *maps, const struct span_table *spans)
+{
+	__u32 *seqs;
+	size_t kept = 0;
+	__u32 gone = 0;
+
+	FORGET(s->samples, s->nsamples, maps->samples_fd, struct sample_key, SAMPLE_SPAN);
+	FORGET(s->waits, s->nwaits, maps->offcpu_fd, struct offcpu_key, SAMPLE_SPAN);
+	seqs = malloc((s->nspan_cpu ? s->nspan_cpu : 1) * sizeof(*seqs));
+	if (!seqs)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nspan_cpu; i++) {
+		if (span_done(spans, s->span_cpu[i].seq, s->at_ns))
+			seqs[gone++] = s->span_cpu[i].seq;
+		else
+			s->span_cpu[kept++] = s->span_cpu[i];
+	}
+	delete_keys(maps->span_cpu_fd, seqs, sizeof(*seqs), gone);
+	free(seqs);
+	s->nspan_cpu = kept;
 	return 0;
 }

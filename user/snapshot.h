@@ -58,6 +58,12 @@ int snapshot__read(const struct kernel_maps *maps, pid_t pid, uint64_t now_ns, s
 struct stack_cache;
 int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, struct stack_cache *stacks,
 		   struct profile *prof);
+/*
+ * Deletes from the kernel's maps, and from s, what belongs to spans ended by s's time: it will not
+ * change again, and a long `top` would otherwise read ever larger maps every interval.
+ */
+struct span_table;
+int snapshot__forget_spans(struct snapshot *s, const struct kernel_maps *maps, const struct span_table *spans);
 void snapshot__free(struct snapshot *s);
 
 #endif /* SNAPSHOT_H */

@@ -401,7 +401,8 @@ int cmd_top(int argc, char **argv)
 		if (why == STOP_INPUT)
 			continue;
 		err = session__snapshot(&sess, 0, &cur) ?:
-		      show(&sess, &sc, metrics, &cur, &prev, why == STOP_TARGET_EXIT);
+		      show(&sess, &sc, metrics, &cur, &prev, why == STOP_TARGET_EXIT) ?:
+		      session__forget_spans(&sess, &cur);
 		if (err) {
 			pr_warn("interval: %s\n", strerror(-err));
 			break;

@@ -22,7 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DISK_BLOCK 4096
+#define DISK_BLOCK (512 << 10)	/* large reads: the device's time, not the request's CPU, dominates */
+#define DISK_BLOCKS 64
 
 static volatile int stop;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -128,21 +129,22 @@ static __attribute__((noinline)) void *disk(void *arg)
 	if (fd < 0)
 		die("mkstemp");
 	unlink(path);
-	if (posix_memalign(&buf, DISK_BLOCK, DISK_BLOCK))
+	if (posix_memalign(&buf, 4096, DISK_BLOCK))
 		die("posix_memalign");
 	memset(buf, 'x', DISK_BLOCK);
-	for (int i = 0; i < 256; i++)
+	for (int i = 0; i < DISK_BLOCKS; i++)
 		if (write(fd, buf, DISK_BLOCK) != DISK_BLOCK)
 			die("write");
 	fdatasync(fd);
 	/* O_DIRECT from here on: every read goes to the device, not the page cache */
 	if (fcntl(fd, F_SETFL, O_DIRECT))
 		die("O_DIRECT");
+	/* random O_DIRECT reads: each waits for the device (a sequential one could be read ahead) */
 	while (!stop) {
 		for (int i = 0; i < 16 && !stop; i++)
-			if (pread(fd, buf, DISK_BLOCK, (off_t)(rand() % 256) * DISK_BLOCK) < 0)
+			if (pread(fd, buf, DISK_BLOCK, (off_t)(rand() % DISK_BLOCKS) * DISK_BLOCK) < 0)
 				die("pread");
-		if (pwrite(fd, buf, DISK_BLOCK, (off_t)(rand() % 256) * DISK_BLOCK) != DISK_BLOCK)
+		if (pwrite(fd, buf, 4096, (off_t)(rand() % DISK_BLOCKS) * DISK_BLOCK) != 4096)
 			die("pwrite");
 		fdatasync(fd);
 	}

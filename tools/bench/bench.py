@@ -77,7 +77,8 @@ def slowdowns(args, profiler):
 OUR_PROGRAMS = {n[:15] for n in ("on_cpu_sample", "sched_switch_btf", "sched_wakeup_btf", "sched_wakeup_new_btf",
                                   "contention_begin_btf", "contention_end_btf", "sched_switch_raw",
                                   "sched_wakeup_raw", "sched_wakeup_new_raw", "contention_begin_raw",
-                                  "contention_end_raw", "span_begin", "span_end", "http_sys_enter",
+                                  "contention_end_raw", "sched_waking_btf", "sched_waking_raw", "span_begin",
+                                  "span_end", "http_sys_enter",
                                   "http_sys_exit")}
 
 
