@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "cli.h"
 #include "log.h"
 #include "outdir.h"
 #include "output.h"
@@ -15,15 +16,14 @@
 #include "util.h"
 
 static struct env {
-	pid_t pid;
+	struct common_args common;
 	long duration_s;	/* 0: until a signal or the target exits */
-	long freq_hz;
 	long stack_entries;
 	const char *outdir;
 	char default_outdir[32];
 	enum group_by group_by;
 } env = {
-	.freq_hz = 99,
+	.common.freq_hz = 99,
 	.stack_entries = DEFAULT_STACK_ENTRIES,
 };
 
@@ -34,42 +34,23 @@ static const char *const group_names[] = {
 };
 
 static const struct argp_option options[] = {
-	{ "pid", 'p', "PID", 0, "Process to profile (all its threads, present and future)", 0 },
+	COMMON_OPTIONS("Process to profile (all its threads, present and future)"),
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (default: at Ctrl-C or when the target exits)", 0 },
-	{ "freq", 'F', "HZ", 0, "Samples per second per CPU (default 99)", 0 },
 	{ "output", 'o', "DIR", 0, "Output directory (default agentprof-PID), created 0700", 0 },
 	{ "stack-storage-size", OPT_STACK_STORAGE, "N", 0, "Distinct stacks kept in the kernel (default 16384)", 0 },
 	{ "group-by", OPT_GROUP_BY, "WHAT", 0,
 	  "Root frames of the flame graphs: thread (default), process, span or trace", 0 },
-	{ "verbose", 'v', NULL, 0, "More diagnostics; twice for libbpf's", 0 },
 	{},
 };
-
-/* Usage errors are one line each (argp_error would add a second); the caller exits 2. */
-static error_t parse_number(const char *what, const char *arg, long min, long max, long *out)
-{
-	if (parse_long(arg, min, max, out) == 0)
-		return 0;
-	pr_warn("%s must be an integer from %ld to %ld, not '%s'\n", what, min, max, arg);
-	return EINVAL;
-}
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	error_t err = 0;
-	long v;
 
 	(void)state;
 	switch (key) {
-	case 'p':
-		err = parse_number("PID", arg, 1, INT32_MAX, &v);
-		env.pid = v;
-		break;
 	case 'd':
 		err = parse_number("duration", arg, 1, 7 * 24 * 3600, &env.duration_s);
-		break;
-	case 'F':
-		err = parse_number("frequency", arg, 1, 10000, &env.freq_hz);
 		break;
 	case 'o':
 		env.outdir = arg;
@@ -87,20 +68,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (err)
 			pr_warn("--group-by takes thread, process, span or trace, not '%s'\n", arg);
 		break;
-	case 'v':
-		log_verbosity++;
-		break;
-	case ARGP_KEY_ARG:
-		pr_warn("unexpected argument '%s'\n", arg);
-		return EINVAL;
-	case ARGP_KEY_END:
-		if (!env.pid) {
-			pr_warn("which process? give -p PID\n");
-			return EINVAL;
-		}
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return parse_common_arg(key, arg, &env.common);
 	}
 	return err;
 }
@@ -109,8 +78,11 @@ static const struct argp argp = {
 	.options = options,
 	.parser = parse_arg,
 	.args_doc = "",
-	.doc = "Record on-CPU stacks of a running process.\v"
-	       "Writes DIR/cpu.folded (flame graph input) and DIR/report.json, and prints a summary.",
+	.doc = "Record where a running process spends its time: on CPU, and off CPU by wait reason, "
+	       "per thread, span and trace.\v"
+	       "Writes into DIR: cpu.svg and offcpu.svg (flame graphs), cpu.folded and offcpu.folded, "
+	       "spans.jsonl, report.json, cpu.pb.gz and offcpu.pb.gz (pprof), *.speedscope.json; and "
+	       "prints a summary.",
 };
 
 struct output_job {
@@ -140,22 +112,22 @@ int cmd_record(int argc, char **argv)
 	if (err)
 		return 2;
 	if (!env.outdir) {
-		snprintf(env.default_outdir, sizeof(env.default_outdir), "agentprof-%d", env.pid);
+		snprintf(env.default_outdir, sizeof(env.default_outdir), "agentprof-%d", env.common.pid);
 		env.outdir = env.default_outdir;
 	}
-	err = session__open(&sess, &(struct session_opts){ env.pid, env.freq_hz, env.stack_entries }) ?:
+	err = session__open(&sess, &(struct session_opts){ env.common.pid, env.common.freq_hz, env.stack_entries }) ?:
 	      outdir__open(&out, env.outdir) ?: session__attach(&sess);
 	if (err)
 		goto cleanup;
 
-	prof.pid = env.pid;
+	prof.pid = env.common.pid;
 	memcpy(prof.comm, sess.target.comm, sizeof(prof.comm));
-	prof.freq_hz = env.freq_hz;
+	prof.freq_hz = env.common.freq_hz;
 	prof.group_by = env.group_by;
 	prof.start_unix_ns = now_ns(CLOCK_REALTIME);
 	start_ns = now_ns(CLOCK_MONOTONIC);
-	fprintf(stderr, "agentprof: recording %s (PID %d) at %ld Hz%s\n", sess.target.comm, env.pid,
-		env.freq_hz, env.duration_s ? "" : "; Ctrl-C to stop");
+	fprintf(stderr, "agentprof: recording %s (PID %d) at %ld Hz%s\n", sess.target.comm, env.common.pid,
+		env.common.freq_hz, env.duration_s ? "" : "; Ctrl-C to stop");
 	prof.target_exited = session__wait(&sess, env.duration_s ? start_ns + env.duration_s * 1000000000ull : 0,
 					   -1) == STOP_TARGET_EXIT;
 	stop_ns = now_ns(CLOCK_MONOTONIC);

@@ -12,6 +12,7 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include "cli.h"
 #include "log.h"
 #include "metrics_server.h"
 #include "output.h"
@@ -23,58 +24,39 @@
 #include "verdict.h"
 
 static struct env {
-	pid_t pid;
+	struct common_args common;
 	long interval_s;
 	long iterations;	/* 0: until stopped */
-	long freq_hz;
 	bool json;
 	const char *listen;	/* serve Prometheus metrics here */
 } env = {
 	.interval_s = 1,
-	.freq_hz = 99,
+	.common.freq_hz = 99,
 };
 
 enum { OPT_JSON = 0x100, OPT_LISTEN };
 
 static const struct argp_option options[] = {
-	{ "pid", 'p', "PID", 0, "Process to watch", 0 },
+	COMMON_OPTIONS("Process to watch"),
 	{ "interval", 'i', "SECONDS", 0, "Seconds per refresh (default 1)", 0 },
 	{ "iterations", 'n', "N", 0, "Stop after N refreshes (default: at q, Ctrl-C or the target's exit)", 0 },
-	{ "freq", 'F', "HZ", 0, "Samples per second per CPU (default 99)", 0 },
 	{ "json", OPT_JSON, NULL, 0, "One JSON object per interval (also when stdout is not a terminal)", 0 },
 	{ "listen", OPT_LISTEN, "ADDR:PORT", 0,
 	  "Serve Prometheus metrics at http://ADDR:PORT/metrics (PORT alone: 127.0.0.1)", 0 },
-	{ "verbose", 'v', NULL, 0, "More diagnostics", 0 },
 	{},
 };
 
-static error_t parse_number(const char *what, const char *arg, long min, long max, long *out)
-{
-	if (parse_long(arg, min, max, out) == 0)
-		return 0;
-	pr_warn("%s must be an integer from %ld to %ld, not '%s'\n", what, min, max, arg);
-	return EINVAL;
-}
-
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	long v = 0;
 	error_t err = 0;
 
 	(void)state;
 	switch (key) {
-	case 'p':
-		err = parse_number("PID", arg, 1, INT32_MAX, &v);
-		env.pid = v;
-		break;
 	case 'i':
 		err = parse_number("interval", arg, 1, 3600, &env.interval_s);
 		break;
 	case 'n':
 		err = parse_number("iterations", arg, 1, 1000000, &env.iterations);
-		break;
-	case 'F':
-		err = parse_number("frequency", arg, 1, 10000, &env.freq_hz);
 		break;
 	case OPT_JSON:
 		env.json = true;
@@ -86,20 +68,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		}
 		env.listen = arg;
 		break;
-	case 'v':
-		log_verbosity++;
-		break;
-	case ARGP_KEY_ARG:
-		pr_warn("unexpected argument '%s'\n", arg);
-		return EINVAL;
-	case ARGP_KEY_END:
-		if (!env.pid) {
-			pr_warn("which process? give -p PID\n");
-			return EINVAL;
-		}
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return parse_common_arg(key, arg, &env.common);
 	}
 	return err;
 }
@@ -335,7 +305,7 @@ static int show(struct session *sess, const struct screen *sc, struct metrics_se
 	profile__init(&p);
 	p.pid = sess->target.pid;
 	memcpy(p.comm, sess->target.comm, sizeof(p.comm));
-	p.freq_hz = env.freq_hz;
+	p.freq_hz = env.common.freq_hz;
 	p.duration_ns = cur->at_ns - prev->at_ns;
 	p.start_unix_ns = now_ns(CLOCK_REALTIME) - (now_ns(CLOCK_MONOTONIC) - prev->at_ns);
 	p.target_exited = exited;
@@ -378,12 +348,12 @@ int cmd_top(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return 2;
-	err = session__open(&sess, &(struct session_opts){ env.pid, env.freq_hz, DEFAULT_STACK_ENTRIES });
+	err = session__open(&sess, &(struct session_opts){ env.common.pid, env.common.freq_hz, DEFAULT_STACK_ENTRIES });
 	if (err)
 		goto cleanup;
 	/* after session__open: the server's thread inherits the blocked stop signals */
 	if (env.listen) {
-		metrics = metrics_server__start(env.listen, env.pid, sess.target.comm);
+		metrics = metrics_server__start(env.listen, env.common.pid, sess.target.comm);
 		if (!metrics) {
 			err = -errno;
 			goto cleanup;
@@ -412,7 +382,7 @@ int cmd_top(int argc, char **argv)
 		memset(&cur, 0, sizeof(cur));
 		shown++;
 		if (why == STOP_TARGET_EXIT) {
-			fprintf(stderr, "agentprof: target %d exited\n", env.pid);
+			fprintf(stderr, "agentprof: target %d exited\n", env.common.pid);
 			break;
 		}
 	}

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* What every command's options share: the target, the sampling rate, verbosity, one-line errors. */
+#include <errno.h>
+#include <stdint.h>
+#include "cli.h"
+#include "log.h"
+#include "util.h"
+
+error_t parse_number(const char *what, const char *arg, long min, long max, long *out)
+{
+	if (parse_long(arg, min, max, out) == 0)
+		return 0;
+	pr_warn("%s must be an integer from %ld to %ld, not '%s'\n", what, min, max, arg);
+	return EINVAL;
+}
+
+error_t parse_common_arg(int key, char *arg, struct common_args *c)
+{
+	error_t err;
+	long v;
+
+	switch (key) {
+	case 'p':
+		err = parse_number("PID", arg, 1, INT32_MAX, &v);
+		c->pid = err ? 0 : v;
+		return err;
+	case 'F':
+		return parse_number("frequency", arg, 1, 10000, &c->freq_hz);
+	case 'v':
+		log_verbosity++;
+		return 0;
+	case ARGP_KEY_ARG:
+		pr_warn("unexpected argument '%s'\n", arg);
+		return EINVAL;
+	case ARGP_KEY_END:
+		if (!c->pid) {
+			pr_warn("which process? give -p PID\n");
+			return EINVAL;
+		}
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
