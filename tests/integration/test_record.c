@@ -225,3 +225,37 @@ Test(record, refuses_without_btf)
 	assert_refused(&r, "no kernel BTF");
 	run_free(&r);
 }
+
+/* Ctrl-C: record stops, writes everything, exits 0, and leaves no BPF program behind. */
+Test(record, sigint_detaches_and_writes_everything)
+{
+	char pidstr[16], *report, *progs;
+	struct run r;
+	pid_t pid, rec;
+	int status;
+
+	require_root();
+	pid = start_workload((char *const[]){ WORKLOAD("hot8020"), "30", NULL });
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	rec = fork();
+	cr_assert_geq(rec, 0);
+	if (rec == 0) {
+		freopen("/dev/null", "w", stdout);
+		freopen("/dev/null", "w", stderr);
+		execl(AGENTPROF, AGENTPROF, "record", "-p", pidstr, "-o", out, (char *)NULL);
+		_exit(127);
+	}
+	sleep(2);
+	kill(rec, SIGINT);
+	cr_assert_eq(waitpid(rec, &status, 0), rec);
+	stop_workload(pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	report = output("report.json");
+	cr_assert(report && strstr(report, "\"samples\""), "no report after Ctrl-C");
+	free(report);
+	run_cmd((char *const[]){ "bpftool", "prog", "show", NULL }, &r);
+	progs = r.out;
+	cr_assert(!strstr(progs, "on_cpu_sample") && !strstr(progs, "sched_switch_bt"),
+		  "programs left behind:\n%s", progs);
+	run_free(&r);
+}
