@@ -115,7 +115,7 @@ struct thread_stats {
 	struct offcpu_key open;	/* the wait in progress, when not running */
 	__u32 span_depth;	/* spans[0..span_depth) are open, the last one active */
 	__u32 spans[MAX_SPAN_DEPTH];
-	__u32 pad2;
+	__u32 ended_elsewhere;	/* a span of this stack another thread ended: the owner unstacks it */
 };
 
 enum span_event_type { SPAN_BEGIN = 1, SPAN_END };

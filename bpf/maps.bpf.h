@@ -104,6 +104,38 @@ static __always_inline void add_offcpu(const struct offcpu_key *key, __u64 ns)
 	__sync_fetch_and_add(&v->count, 1);
 }
 
+/* Takes seq out of the thread's stack wherever it is: spans may end out of order. */
+static __always_inline void unstack(struct thread_stats *s, __u32 seq)
+{
+	bool found = false;
+
+	for (__u32 i = 0; i < MAX_SPAN_DEPTH; i++) {
+		if (i >= s->span_depth)
+			break;
+		if (s->spans[i] == seq)
+			found = true;
+		if (found && i + 1 < MAX_SPAN_DEPTH)
+			s->spans[i] = s->spans[i + 1];
+	}
+	if (found && s->span_depth > 0)
+		s->span_depth--;
+}
+
+/*
+ * Only the owner thread edits its span stack (from its own probes and switches), so two CPUs never
+ * shift it at once: a span another thread ended waits in ended_elsewhere until the owner runs this.
+ */
+static __always_inline void apply_ended_elsewhere(struct thread_stats *s)
+{
+	__u32 seq;
+
+	if (!s->ended_elsewhere)
+		return;
+	seq = __sync_lock_test_and_set(&s->ended_elsewhere, 0);
+	if (seq)
+		unstack(s, seq);
+}
+
 /* The active span of a thread: the innermost one open. */
 static __always_inline __u32 active_span(const struct thread_stats *s)
 {

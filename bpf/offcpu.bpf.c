@@ -86,6 +86,7 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 	s->open.wait = w;
 	s->open.waker_stack_id = NO_STACK;
 	s->open.waker_tid = 0;
+	apply_ended_elsewhere(s);
 	s->open.span = active_span(s);
 }
 

@@ -34,14 +34,21 @@ struct {
 
 __u32 next_span_seq __weak = 0;
 
-/* The running thread's CPU time up to now belongs to the span active until now. */
-static __always_inline void close_running(struct thread_stats *s, __u64 now)
+/*
+ * The running thread's CPU time up to now belongs to the span active until now. A uprobe's program
+ * can be preempted: when sched_switch ran in between (last_ns is past now), the span's edge is when
+ * the thread ran again. Returns the time to stamp the edge with.
+ */
+static __always_inline __u64 close_running(struct thread_stats *s, __u64 now)
 {
-	if (s->state != TS_RUNNING || now < s->last_ns)
-		return;
+	if (now < s->last_ns)
+		return s->last_ns;
+	if (s->state != TS_RUNNING)
+		return now;
 	s->cpu_ns += now - s->last_ns;
 	add_span_cpu(active_span(s), now - s->last_ns);
 	s->last_ns = now;
+	return now;
 }
 
 /* parent (8 bytes) and name (SPAN_NAME_LEN, NUL-terminated) are in BPF memory; parent may be NULL. */
@@ -95,7 +102,8 @@ static __always_inline bool span_open(__u32 tid, const struct span_ref *ref, con
 	now = bpf_ktime_get_ns();
 	s = bpf_map_lookup_elem(&threads, &tid);
 	if (s) {
-		close_running(s, now);
+		now = close_running(s, now);
+		apply_ended_elsewhere(s);
 		outer = active_span(s);
 		if (s->span_depth < MAX_SPAN_DEPTH)
 			s->spans[s->span_depth++ & (MAX_SPAN_DEPTH - 1)] = owner.seq;
@@ -104,23 +112,6 @@ static __always_inline bool span_open(__u32 tid, const struct span_ref *ref, con
 	}
 	emit(SPAN_BEGIN, owner.seq, tid, outer, now, ref, parent, name);
 	return true;
-}
-
-/* Takes seq out of the thread's stack wherever it is: spans may end out of order. */
-static __always_inline void unstack(struct thread_stats *s, __u32 seq)
-{
-	bool found = false;
-
-	for (__u32 i = 0; i < MAX_SPAN_DEPTH; i++) {
-		if (i >= s->span_depth)
-			break;
-		if (s->spans[i] == seq)
-			found = true;
-		if (found && i + 1 < MAX_SPAN_DEPTH)
-			s->spans[i] = s->spans[i + 1];
-	}
-	if (found && s->span_depth > 0)
-		s->span_depth--;
 }
 
 /* Ends a span, from any thread (tid: the current one). */
@@ -139,18 +130,13 @@ static __always_inline void span_close(__u32 tid, const struct span_ref *ref)
 		return;	/* another thread ended it at the same moment */
 	now = bpf_ktime_get_ns();
 	s = bpf_map_lookup_elem(&threads, &owner.tid);
-	if (s) {
-		if (owner.tid == tid) {
-			close_running(s, now);
-		} else if (s->state != TS_RUNNING && s->state != TS_DEAD && s->open.span == owner.seq &&
-			   now >= s->last_ns) {
-			/* ended by another thread while its own waits: what follows is no longer the span's */
-			add_offcpu(&s->open, now - s->last_ns);
-			s->last_ns = now;
-		}
+	if (s && owner.tid == tid) {
+		now = close_running(s, now);
+		apply_ended_elsewhere(s);
 		unstack(s, owner.seq);
-		if (s->open.span == owner.seq)
-			s->open.span = active_span(s);
+	} else if (s && __sync_val_compare_and_swap(&s->ended_elsewhere, 0, owner.seq)) {
+		/* one already waits for the owner: rare enough to edit the stack from here */
+		unstack(s, owner.seq);
 	}
 	emit(SPAN_END, owner.seq, tid, 0, now, ref, NULL, NULL);
 }
