@@ -115,9 +115,9 @@ $(OUT)/workloads/spans $(OUT)/workloads/benchwork: $(OUT)/workloads/%: tests/wor
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< $(SPAN_LINK) -o $@
 
-$(OUT)/demo-agent: tools/demo/demo_agent.c $(OUT)/libagentprof_span.so
+$(OUT)/demo-agent: tools/demo/demo_agent.c user/util.c $(OUT)/libagentprof_span.so
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< $(SPAN_LINK) -o $@
+	$(Q)$(CC) $(WORKLOAD_CFLAGS) -Iuser tools/demo/demo_agent.c user/util.c $(SPAN_LINK) -o $@
 
 $(OUT)/bpf:
 	@mkdir -p $@

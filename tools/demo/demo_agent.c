@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "agentprof_span.h"
+#include "util.h"	/* parse_long: the project's one strict number parser */
 
 /* noclone too, or GCC specialises them into names like tool_tokenize.constprop.0 */
 #ifdef __clang__
@@ -70,24 +71,6 @@ static pthread_cond_t idle_cond = PTHREAD_COND_INITIALIZER;
 static unsigned int idle_jobs;		/* guarded by idle_lock; a count, so no wake-up is lost */
 /* Per thread, so the stores that keep the work from being optimised away are not a data race. */
 static __thread volatile uint64_t sink;
-
-/* Same contract as parse_long() in user/util.c, copied so that this file builds on its own. */
-static int parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	if (!s || !*s || *s == ' ' || *s == '\t' || *s == '\n')
-		return -EINVAL;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*end)
-		return -EINVAL;
-	if (errno == ERANGE || v < min || v > max)
-		return -ERANGE;
-	*out = v;
-	return 0;
-}
 
 /*
  * Budgets CPU work; each loop does microseconds of work per call so the clock's syscall stays a
