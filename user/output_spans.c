@@ -186,7 +186,16 @@ static json_t *span_name_json(const struct profile *p, const struct span_info *c
 	return o;
 }
 
-json_t *span_names_json(const struct profile *p)
+static bool same_name(const struct span_info *a, const struct span_info *b)
+{
+	return !strcmp(a->rec->name, b->rec->name);
+}
+
+typedef json_t *(*group_json_fn)(const struct profile *p, const struct span_info *const *group, size_t n);
+
+/* An array of fn's objects, one per group of spans that cmp sorts together and same joins. */
+static json_t *grouped_json(const struct profile *p, int (*cmp)(const void *, const void *),
+			    bool (*same)(const struct span_info *, const struct span_info *), group_json_fn fn)
 {
 	const struct span_info **order = calloc(p->nspans ? p->nspans : 1, sizeof(*order));
 	json_t *a = json_array();
@@ -196,14 +205,19 @@ json_t *span_names_json(const struct profile *p)
 		return a;
 	for (i = 0; i < p->nspans; i++)
 		order[i] = &p->spans[i];
-	qsort(order, p->nspans, sizeof(*order), cmp_by_name);
+	qsort(order, p->nspans, sizeof(*order), cmp);
 	for (i = 0; i < p->nspans; i = j) {
-		for (j = i; j < p->nspans && !strcmp(order[i]->rec->name, order[j]->rec->name); j++)
+		for (j = i; j < p->nspans && same(order[i], order[j]); j++)
 			;
-		json_array_append_new(a, span_name_json(p, order + i, j - i));
+		json_array_append_new(a, fn(p, order + i, j - i));
 	}
 	free(order);
 	return a;
+}
+
+json_t *span_names_json(const struct profile *p)
+{
+	return grouped_json(p, cmp_by_name, same_name, span_name_json);
 }
 
 static int cmp_by_trace(const void *a, const void *b)
@@ -238,22 +252,12 @@ static json_t *trace_json(const struct profile *p, const struct span_info *const
 			 category_name(classify_breakdown(ns, last > first ? last - first : 0)));
 }
 
+static bool same_trace(const struct span_info *a, const struct span_info *b)
+{
+	return !memcmp(a->rec->trace_id, b->rec->trace_id, sizeof(a->rec->trace_id));
+}
+
 json_t *traces_json(const struct profile *p)
 {
-	const struct span_info **order = calloc(p->nspans ? p->nspans : 1, sizeof(*order));
-	json_t *a = json_array();
-	size_t i, j;
-
-	if (!order)
-		return a;
-	for (i = 0; i < p->nspans; i++)
-		order[i] = &p->spans[i];
-	qsort(order, p->nspans, sizeof(*order), cmp_by_trace);
-	for (i = 0; i < p->nspans; i = j) {
-		for (j = i; j < p->nspans && !memcmp(order[i]->rec->trace_id, order[j]->rec->trace_id, 16); j++)
-			;
-		json_array_append_new(a, trace_json(p, order + i, j - i));
-	}
-	free(order);
-	return a;
+	return grouped_json(p, cmp_by_trace, same_trace, trace_json);
 }
