@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "elffile.h"
 #include "elfsyms.h"
 
 #define MAX_SYMBOLS	(4u << 20)	/* more than any real binary; bounds memory on a hostile one */
@@ -39,25 +40,6 @@ struct elf_syms {
 	size_t nsegs;
 	char build_id[2 * MAX_BUILD_ID + 1];
 };
-
-static int open_elf(const char *root, const char *path, int *fd, Elf **elf)
-{
-	char full[PATH_MAX];
-
-	if (snprintf(full, sizeof(full), "%s%s", root, path) >= (int)sizeof(full))
-		return -ENAMETOOLONG;
-	*fd = open(full, O_RDONLY | O_CLOEXEC);
-	if (*fd < 0)
-		return -errno;
-	*elf = elf_begin(*fd, ELF_C_READ_MMAP, NULL);
-	if (!*elf || elf_kind(*elf) != ELF_K_ELF) {
-		if (*elf)
-			elf_end(*elf);
-		close(*fd);
-		return -ENOEXEC;
-	}
-	return 0;
-}
 
 static int add_name(struct elf_syms *s, const char *name, size_t namelen, size_t *at)
 {
@@ -202,33 +184,20 @@ static void load_segments(struct elf_syms *s, Elf *elf)
 	}
 }
 
+static bool take_build_id(const unsigned char *desc, size_t len, void *ctx)
+{
+	char *hex = ctx;
+
+	if (!len || len > MAX_BUILD_ID)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		sprintf(hex + 2 * i, "%02x", desc[i]);
+	return true;
+}
+
 static void load_build_id(struct elf_syms *s, Elf *elf)
 {
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-
-	while ((scn = elf_nextscn(elf, scn))) {
-		size_t off = 0, name_off, desc_off;
-		Elf_Data *data;
-		GElf_Nhdr nh;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		data = elf_getdata(scn, NULL);
-		if (!data)
-			continue;
-		while ((off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-			const unsigned char *desc = (const unsigned char *)data->d_buf + desc_off;
-
-			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
-			    memcmp((char *)data->d_buf + name_off, "GNU", 4) ||
-			    !nh.n_descsz || nh.n_descsz > MAX_BUILD_ID)
-				continue;
-			for (size_t i = 0; i < nh.n_descsz; i++)
-				sprintf(s->build_id + 2 * i, "%02x", desc[i]);
-			return;
-		}
-	}
+	elf_file_notes(elf, NT_GNU_BUILD_ID, "GNU", take_build_id, s->build_id);
 }
 
 static const char *debuglink(Elf *elf)
@@ -297,12 +266,11 @@ static void load_debug_file(struct elf_syms *s, const char *root, const char *pa
 		Elf *elf;
 		int fd;
 
-		if (!strcmp(cand[i], path) || open_elf(root, cand[i], &fd, &elf))
+		if (!strcmp(cand[i], path) || elf_file_open(root, cand[i], &fd, &elf))
 			continue;
 		int found = load_symbols(s, elf, 0);
 
-		elf_end(elf);
-		close(fd);
+		elf_file_close(fd, elf);
 		if (found > 0)
 			return;
 	}
@@ -326,16 +294,12 @@ struct elf_syms *elf_syms__open(const char *root, const char *path, const char *
 	int fd, err, found;
 	Elf *elf;
 
-	if (elf_version(EV_CURRENT) == EV_NONE) {
-		errno = ENOSYS;
-		return NULL;
-	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	err = open_elf(root, path, &fd, &elf);
+	err = elf_file_open(root, path, &fd, &elf);
 	if (err)
 		goto fail;
 	load_segments(s, elf);
@@ -345,8 +309,7 @@ struct elf_syms *elf_syms__open(const char *root, const char *path, const char *
 		load_debug_file(s, root, path, debug_root, debuglink(elf));
 	if (found >= 0)
 		found = load_symbols(s, elf, 1);
-	elf_end(elf);
-	close(fd);
+	elf_file_close(fd, elf);
 	if (found < 0) {
 		err = found;
 		goto fail;

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Opening a target's ELF file (through its root) and walking its notes: shared by symbols and USDT. */
+#ifndef ELFFILE_H
+#define ELFFILE_H
+
+#include <gelf.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Opens root + path as an ELF file: 0, or -errno (-ENOEXEC when it is not ELF). */
+int elf_file_open(const char *root, const char *path, int *fd, Elf **elf);
+void elf_file_close(int fd, Elf *elf);
+
+/* Called with a note's descriptor (len bytes, within its section); true stops the walk. */
+typedef bool (*elf_note_fn)(const unsigned char *desc, size_t len, void *ctx);
+/* Calls fn for each note of type and owner name (e.g. NT_GNU_BUILD_ID, "GNU"); true if fn stopped. */
+bool elf_file_notes(Elf *elf, unsigned int type, const char *owner, elf_note_fn fn, void *ctx);
+
+#endif /* ELFFILE_H */
