@@ -14,7 +14,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -fno-omit-frame-pointer -MMD -MP
 CPPFLAGS  += -I$(OUT) -Ibpf -Iuser -D_GNU_SOURCE
-LDLIBS    += -lbpf -lelf -lz -ljansson -lmicrohttpd -l:libiberty.a
+LDLIBS    += -lbpf -ldw -lelf -lz -ljansson -lmicrohttpd -l:libiberty.a
 # make SANITIZE=1 test: ASan and UBSan in everything, built in build-san so no object mixes with build/'s
 ifeq ($(SANITIZE),1)
 OUT       := build-san
@@ -100,6 +100,13 @@ $(OUT)/workloads/%: tests/workloads/%.c
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< -o $@
+
+# The one built the way Debian builds its libraries: only DWARF unwinding sees its callers.
+$(OUT)/workloads/nofp_qsort: tests/workloads/nofp_qsort.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(filter-out -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer,$(WORKLOAD_CFLAGS)) \
+		-fomit-frame-pointer $< -o $@
 
 # The span SDK: its functions are USDT probes, nops until agentprof attaches.
 $(OUT)/libagentprof_span.so: sdk/agentprof_span.c sdk/agentprof_span.h

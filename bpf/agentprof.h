@@ -16,6 +16,8 @@
 #define MAX_SPAN_DEPTH		8	/* nested spans tracked per thread */
 #define DEFAULT_SPAN_ENTRIES	16384	/* spans open at once, and span CPU counters */
 #define SPAN_RINGBUF_BYTES	(4 << 20)
+#define USER_STACK_PAGES	4	/* user stack copied per sample for DWARF unwinding: 12-16 KiB */
+#define USER_STACK_BYTES	(USER_STACK_PAGES * 4096)
 
 /*
  * In-kernel aggregation key of one on-CPU sample. A stack id < 0 is -errno from
@@ -47,6 +49,7 @@ enum counter {
 	CNT_SPAN_UNKNOWN_END,	/* an end of a span begun before recording (not a loss) */
 	CNT_SPAN_BAD_ARGS,	/* a probe whose ids could not be read from the target's memory */
 	CNT_SPAN_CPU_FULL,	/* the span CPU map was full: that span's CPU time is lost */
+	CNT_USER_STACK_LOST,	/* no room in the user stack ring buffer: frame-pointer stack kept */
 	NR_COUNTERS,
 };
 
@@ -133,12 +136,27 @@ struct span_event {
 	char name[SPAN_NAME_LEN];
 };
 
+/*
+ * An on-CPU sample whose user stack userspace unwinds (DWARF CFI, with libdw): the registers
+ * unwinding starts from and a copy of the stack's top pages. Counted once unwound, under key
+ * with user_stack_id set to the unwound stack's id.
+ */
+struct user_stack_event {
+	struct sample_key key;
+	__u64 ip, sp, bp, bx, r12, r13, r14, r15;	/* user registers (callee-saved: CFI may use them) */
+	__u64 base;		/* user address of data[0]: sp rounded down to its page */
+	__u32 size;		/* bytes of data read (pages up to the first unmapped one) */
+	__u32 pad;
+	__u8 data[USER_STACK_BYTES];
+};
+
 #ifndef __bpf__
 _Static_assert(sizeof(struct sample_key) == 40, "ABI");
 _Static_assert(sizeof(struct wait_sig) == 8, "ABI");
 _Static_assert(sizeof(struct offcpu_key) == 56, "ABI");
 _Static_assert(sizeof(struct thread_stats) == 136, "ABI");
 _Static_assert(sizeof(struct span_event) == 120, "ABI");
+_Static_assert(sizeof(struct user_stack_event) == 40 + 80 + USER_STACK_BYTES, "ABI");
 #endif
 
 #endif /* AGENTPROF_H */

@@ -4,7 +4,7 @@
 # only those missing, quietly, idempotently.
 set -eu
 pkgs="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev libjansson-dev
-      libiberty-dev systemtap-sdt-dev libmicrohttpd-dev"
+      libiberty-dev systemtap-sdt-dev libmicrohttpd-dev libdw-dev"
 # the tests: Criterion, strip/objcopy for the ELF fixtures, Debian's python3 (the GIL),
 # setpriv/unshare, xmllint and headless Chromium for the flame graph SVG, clang's libFuzzer runtime,
 # jsonschema for speedscope files. Optional, large, and skipped with a reason when missing:

@@ -2,6 +2,7 @@
 /* What every command's options share: the target, the sampling rate, verbosity, one-line errors. */
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 #include "cli.h"
 #include "log.h"
 #include "util.h"
@@ -28,6 +29,13 @@ error_t parse_common_arg(int key, char *arg, struct common_args *c)
 		return parse_number("frequency", arg, 1, 10000, &c->freq_hz);
 	case 'v':
 		log_verbosity++;
+		return 0;
+	case OPT_UNWIND:
+		if (strcmp(arg, "dwarf") && strcmp(arg, "fp")) {
+			pr_warn("--unwind must be dwarf or fp, not '%s'\n", arg);
+			return EINVAL;
+		}
+		c->fp_user_stacks = !strcmp(arg, "fp");
 		return 0;
 	case ARGP_KEY_ARG:
 		pr_warn("unexpected argument '%s'\n", arg);

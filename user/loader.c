@@ -73,6 +73,21 @@ static void choose_programs(struct agentprof_bpf *skel)
 	btf__free(btf);
 }
 
+/*
+ * Room for a quarter of a second of samples with their stack copies (userspace drains it ten
+ * times a second), and never less than 4 MiB.
+ */
+static __u32 user_stack_ring_bytes(long freq_hz)
+{
+	long ncpus = libbpf_num_possible_cpus();
+	__u64 want = (__u64)freq_hz * (ncpus > 0 ? ncpus : 1) * sizeof(struct user_stack_event) / 4;
+	__u32 bytes = 4 << 20;
+
+	while (bytes < want && bytes < (1u << 30))
+		bytes <<= 1;
+	return bytes;
+}
+
 struct loader *loader__load(const struct loader_opts *opts)
 {
 	struct loader *l = calloc(1, sizeof(*l));
@@ -89,6 +104,8 @@ struct loader *loader__load(const struct loader_opts *opts)
 	}
 	l->skel->rodata->targ_tgid = opts->pid;
 	bpf_map__set_max_entries(l->skel->maps.stacks, opts->stack_entries);
+	l->skel->rodata->dwarf_user_stacks = !opts->fp_user_stacks;
+	bpf_map__set_max_entries(l->skel->maps.user_stacks, user_stack_ring_bytes(opts->freq_hz));
 	choose_programs(l->skel);
 	err = agentprof_bpf__load(l->skel);
 	if (err) {
@@ -260,6 +277,7 @@ struct kernel_maps loader__maps(const struct loader *l)
 		.counters_fd = bpf_map__fd(l->skel->maps.counters),
 		.span_cpu_fd = bpf_map__fd(l->skel->maps.span_cpu),
 		.span_events_fd = bpf_map__fd(l->skel->maps.span_events),
+		.user_stacks_fd = bpf_map__fd(l->skel->maps.user_stacks),
 	};
 }
 

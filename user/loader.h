@@ -3,6 +3,7 @@
 #ifndef LOADER_H
 #define LOADER_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 #include "snapshot.h"
 
@@ -12,6 +13,7 @@ struct loader_opts {
 	pid_t pid;
 	long freq_hz;
 	long stack_entries;
+	bool fp_user_stacks;	/* walk user stacks by frame pointers in the kernel, not DWARF here */
 };
 
 /* Opens and loads the programs for opts->pid. NULL and errno, after saying what failed. */

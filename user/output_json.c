@@ -21,8 +21,9 @@ static const char *const drop_names[NR_COUNTERS] = {
 	[CNT_SPAN_MAP_FULL] = "span_map_full",
 	[CNT_SPAN_BAD_ARGS] = "span_bad_args",
 	[CNT_SPAN_CPU_FULL] = "span_cpu_map_full",
+	[CNT_USER_STACK_LOST] = "user_stack_copy_lost",
 };
-_Static_assert(NR_COUNTERS == 13, "name every counter above (but the two that are no loss)");
+_Static_assert(NR_COUNTERS == 14, "name every counter above (but the two that are no loss)");
 
 const char *drop_name(enum counter c)
 {

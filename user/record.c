@@ -115,7 +115,8 @@ int cmd_record(int argc, char **argv)
 		snprintf(env.default_outdir, sizeof(env.default_outdir), "agentprof-%d", env.common.pid);
 		env.outdir = env.default_outdir;
 	}
-	err = session__open(&sess, &(struct session_opts){ env.common.pid, env.common.freq_hz, env.stack_entries }) ?:
+	err = session__open(&sess, &(struct session_opts){ env.common.pid, env.common.freq_hz, env.stack_entries,
+							    env.common.fp_user_stacks }) ?:
 	      outdir__open(&out, env.outdir) ?: session__attach(&sess);
 	if (err)
 		goto cleanup;

@@ -8,6 +8,7 @@
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
 #include "log.h"
@@ -15,9 +16,11 @@
 #include "session.h"
 #include "stackcache.h"
 #include "symbolize.h"
+#include "unwind.h"
 #include "util.h"
 
 #define REFRESH_MS 1000	/* how often mappings are re-read, to follow dlopen */
+#define DRAIN_MS 100	/* how often sampled user stacks are unwound (the sampler does not wake us) */
 
 /* Stop signals arrive on a descriptor, so the wait loop polls them with the target's pidfd. */
 static int stop_signals_fd(void)
@@ -42,6 +45,42 @@ static int on_span_event(void *ctx, void *data, size_t size)
 	return span_table__add(ctx, data);
 }
 
+/* Counts a sample under its unwound stack, in the map the sampler counts the others in. */
+static void count_sample(struct session *s, const struct sample_key *key)
+{
+	__u64 n = 0;
+
+	bpf_map_lookup_elem(s->samples_fd, key, &n);	/* only this process writes these keys */
+	n++;
+	if (bpf_map_update_elem(s->samples_fd, key, &n, BPF_ANY))
+		s->sample_map_full++;
+}
+
+static int on_user_stack(void *ctx, void *data, size_t size)
+{
+	const struct user_stack_event *e = data;
+	struct session *s = ctx;
+	uint64_t ips[MAX_STACK_DEPTH];
+	struct sample_key key;
+	size_t n;
+
+	if (size < sizeof(*e))
+		return 0;
+	n = unwinder__unwind(s->unwinder, e, ips, MAX_STACK_DEPTH);
+	key = e->key;
+	key.user_stack_id = stack_cache__intern(s->stacks, ips, n);
+	count_sample(s, &key);
+	return 0;
+}
+
+static void drain(struct session *s)
+{
+	if (s->span_rb)
+		ring_buffer__consume(s->span_rb);
+	if (s->user_rb)
+		ring_buffer__consume(s->user_rb);
+}
+
 int session__open(struct session *s, const struct session_opts *opts)
 {
 	int err;
@@ -58,7 +97,8 @@ int session__open(struct session *s, const struct session_opts *opts)
 	if (ensure_tracefs())
 		pr_info("could not mount tracefs at /sys/kernel/tracing: %s\n", strerror(errno));
 	libbpf_set_print(libbpf_print_fn);
-	s->loader = loader__load(&(struct loader_opts){ opts->pid, opts->freq_hz, opts->stack_entries });
+	s->loader = loader__load(&(struct loader_opts){ opts->pid, opts->freq_hz, opts->stack_entries,
+							opts->fp_user_stacks });
 	if (!s->loader)
 		return -errno;
 	s->syms = syms_cache__new(opts->pid);
@@ -90,6 +130,14 @@ int session__attach(struct session *s)
 		pr_warn("span ring buffer: %s\n", strerror(-err));
 		return err;
 	}
+	s->samples_fd = maps.samples_fd;
+	s->unwinder = unwinder__new();
+	s->user_rb = s->unwinder ? ring_buffer__new(maps.user_stacks_fd, on_user_stack, s, NULL) : NULL;
+	if (!s->user_rb) {
+		err = s->unwinder ? -errno : -ENOMEM;
+		pr_warn("user stack ring buffer: %s\n", strerror(-err));
+		return err;
+	}
 	err = loader__attach(s->loader);
 	if (err)
 		return err;
@@ -114,6 +162,7 @@ enum stop_reason session__wait(struct session *s, uint64_t deadline_ns, int inpu
 		{ .fd = s->span_rb ? ring_buffer__epoll_fd(s->span_rb) : -1, .events = POLLIN },
 	};
 	uint64_t next_refresh = now_ns(CLOCK_MONOTONIC) + REFRESH_MS * 1000000ull;
+	uint64_t next_drain = now_ns(CLOCK_MONOTONIC) + DRAIN_MS * 1000000ull;
 
 	for (;;) {
 		uint64_t now = now_ns(CLOCK_MONOTONIC), until = next_refresh;
@@ -121,13 +170,17 @@ enum stop_reason session__wait(struct session *s, uint64_t deadline_ns, int inpu
 
 		if (deadline_ns && now >= deadline_ns)
 			return STOP_DEADLINE;
+		if (now >= next_drain) {
+			drain(s);	/* span events and user stacks do not wake us */
+			next_drain = now + DRAIN_MS * 1000000ull;
+		}
 		if (now >= next_refresh) {
-			if (s->span_rb)
-				ring_buffer__consume(s->span_rb);	/* span events do not wake us */
 			refresh(s);
 			next_refresh = now + REFRESH_MS * 1000000ull;
 			continue;
 		}
+		if (next_drain < until)
+			until = next_drain;
 		if (deadline_ns && deadline_ns < until)
 			until = deadline_ns;
 		timeout = (until - now + 999999) / 1000000;
@@ -152,10 +205,13 @@ enum stop_reason session__wait(struct session *s, uint64_t deadline_ns, int inpu
 int session__snapshot(struct session *s, uint64_t at_ns, struct snapshot *snap)
 {
 	struct kernel_maps maps = loader__maps(s->loader);
+	int err;
 
-	if (s->span_rb)
-		ring_buffer__consume(s->span_rb);
-	return snapshot__read(&maps, s->target.pid, at_ns ?: now_ns(CLOCK_MONOTONIC), snap);
+	drain(s);
+	err = snapshot__read(&maps, s->target.pid, at_ns ?: now_ns(CLOCK_MONOTONIC), snap);
+	if (!err)
+		snap->counters[CNT_SAMPLE_MAP_FULL] += s->sample_map_full;
+	return err;
 }
 
 int session__forget_spans(struct session *s, struct snapshot *snap)
@@ -195,6 +251,10 @@ void session__close(struct session *s)
 	s->stacks = NULL;
 	ring_buffer__free(s->span_rb);
 	s->span_rb = NULL;
+	ring_buffer__free(s->user_rb);
+	s->user_rb = NULL;
+	unwinder__free(s->unwinder);
+	s->unwinder = NULL;
 	span_table__free(&s->spans);
 	loader__free(s->loader);
 	s->loader = NULL;

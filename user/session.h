@@ -13,6 +13,7 @@ struct loader;
 struct ring_buffer;
 struct stack_cache;
 struct syms_cache;
+struct unwinder;
 
 struct session {
 	struct target target;
@@ -24,12 +25,17 @@ struct session {
 	struct ring_buffer *span_rb;
 	struct span_table spans;	/* every span begun or ended since attach */
 	struct stack_cache *stacks;
+	struct ring_buffer *user_rb;	/* samples whose user stacks are unwound here */
+	struct unwinder *unwinder;
+	int samples_fd;
+	uint64_t sample_map_full;	/* samples unwound here that the full sample map refused */
 };
 
 struct session_opts {
 	pid_t pid;
 	long freq_hz;
 	long stack_entries;
+	bool fp_user_stacks;
 };
 
 enum stop_reason { STOP_DEADLINE, STOP_SIGNAL, STOP_TARGET_EXIT, STOP_INPUT };

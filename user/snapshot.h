@@ -18,6 +18,7 @@ struct kernel_maps {
 	int counters_fd;	/* per-CPU __u64[NR_COUNTERS] */
 	int span_cpu_fd;	/* __u32 span seq -> __u64 CPU ns */
 	int span_events_fd;	/* ring buffer of struct span_event */
+	int user_stacks_fd;	/* ring buffer of struct user_stack_event */
 };
 
 struct snap_sample {

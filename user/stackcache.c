@@ -2,12 +2,15 @@
 /*
  * Stacks of the kernel's stack map, read once per id. Without BPF_F_REUSE_STACKID the kernel
  * never replaces a stored stack, so an id means the same stack for the whole recording.
+ * Stacks unwound in userspace are numbered after the map's ids, and never change either.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <linux/types.h>
 #include "agentprof.h"
+#include "intern.h"
 #include "stackcache.h"
 
 struct entry {
@@ -19,6 +22,7 @@ struct stack_cache {
 	int fd;
 	uint32_t entries;
 	struct entry *v;
+	struct intern unwound;	/* ips arrays; id - entries is the intern number */
 };
 
 struct stack_cache *stack_cache__new(int fd, uint32_t entries)
@@ -47,6 +51,7 @@ void stack_cache__free(struct stack_cache *c)
 	for (uint32_t i = 0; i < c->entries; i++)
 		free(c->v[i].ips);
 	free(c->v);
+	intern__free(&c->unwound);
 	free(c);
 }
 
@@ -56,8 +61,16 @@ size_t stack_cache__get(struct stack_cache *c, int32_t id, const uint64_t **ips)
 	struct entry *e;
 	uint32_t n = 0;
 
-	if (id < 0 || (uint32_t)id >= c->entries)
+	if (id < 0)
 		return 0;
+	if ((uint32_t)id >= c->entries) {
+		uint32_t i = id - c->entries;
+
+		if (i >= c->unwound.n)
+			return 0;
+		*ips = (const uint64_t *)c->unwound.keys[i];
+		return c->unwound.lens[i] / sizeof(uint64_t);
+	}
 	e = &c->v[id];
 	if (!e->ips) {
 		if (bpf_map_lookup_elem(c->fd, &id, buf))
@@ -72,4 +85,15 @@ size_t stack_cache__get(struct stack_cache *c, int32_t id, const uint64_t **ips)
 	}
 	*ips = e->ips;
 	return e->n;
+}
+
+int32_t stack_cache__intern(struct stack_cache *c, const uint64_t *ips, size_t n)
+{
+	int64_t i = intern__id(&c->unwound, ips, n * sizeof(*ips));
+
+	if (i < 0)
+		return i;
+	if (i > INT32_MAX - (int64_t)c->entries)
+		return -E2BIG;
+	return c->entries + i;
 }

@@ -11,6 +11,11 @@ struct stack_cache;
 /* fd: a BPF_MAP_TYPE_STACK_TRACE map of entries ids. NULL on -ENOMEM. */
 struct stack_cache *stack_cache__new(int fd, uint32_t entries);
 void stack_cache__free(struct stack_cache *c);
+/*
+ * The id of a stack unwound in userspace (leaf first), numbered after the map's ids so both kinds
+ * share the keys' stack id fields; the same stack always gets the same id. -ENOMEM, -E2BIG.
+ */
+int32_t stack_cache__intern(struct stack_cache *c, const uint64_t *ips, size_t n);
 /* The addresses of stack id, leaf first, and how many; 0 for an error id (< 0) or a missing stack. */
 size_t stack_cache__get(struct stack_cache *c, int32_t id, const uint64_t **ips);
 

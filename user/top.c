@@ -348,7 +348,8 @@ int cmd_top(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return 2;
-	err = session__open(&sess, &(struct session_opts){ env.common.pid, env.common.freq_hz, DEFAULT_STACK_ENTRIES });
+	err = session__open(&sess, &(struct session_opts){ env.common.pid, env.common.freq_hz, DEFAULT_STACK_ENTRIES,
+							    env.common.fp_user_stacks });
 	if (err)
 		goto cleanup;
 	/* after session__open: the server's thread inherits the blocked stop signals */

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* DWARF unwinding of sampled user stacks, from the registers and stack pages the sampler copied. */
+#ifndef UNWIND_H
+#define UNWIND_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "agentprof.h"
+
+struct unwinder;
+
+/* NULL on -ENOMEM. */
+struct unwinder *unwinder__new(void);
+void unwinder__free(struct unwinder *u);
+/*
+ * The user stack of sample e, leaf first (the sampled ip, then return addresses), into ips[0..max):
+ * how many frames. At least the ip; fewer frames than the thread really had when the copied pages
+ * end first, or a file has no call frame information for a pc.
+ */
+size_t unwinder__unwind(struct unwinder *u, const struct user_stack_event *e, uint64_t *ips, size_t max);
+
+#endif /* UNWIND_H */
