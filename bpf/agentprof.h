@@ -18,6 +18,7 @@
 #define SPAN_RINGBUF_BYTES	(4 << 20)
 #define USER_STACK_PAGES	4	/* user stack copied per sample for DWARF unwinding: 12-16 KiB */
 #define USER_STACK_BYTES	(USER_STACK_PAGES * 4096)
+#define MAX_URETPROBES		4	/* pending uretprobe returns restored per sampled stack */
 
 /*
  * In-kernel aggregation key of one on-CPU sample. A stack id < 0 is -errno from
@@ -146,7 +147,13 @@ struct user_stack_event {
 	__u64 ip, sp, bp, bx, r12, r13, r14, r15;	/* user registers (callee-saved: CFI may use them) */
 	__u64 base;		/* user address of data[0]: sp rounded down to its page */
 	__u32 size;		/* bytes of data read (pages up to the first unmapped one) */
-	__u32 pad;
+	__u32 nuret;
+	/*
+	 * A function under a uretprobe (anyone's: ours use none) returns to the kernel's trampoline:
+	 * the stack slot at uret_slot[i] really holds uret_addr[i]. Innermost first.
+	 */
+	__u64 uret_slot[MAX_URETPROBES];
+	__u64 uret_addr[MAX_URETPROBES];
 	__u8 data[USER_STACK_BYTES];
 };
 
@@ -156,7 +163,7 @@ _Static_assert(sizeof(struct wait_sig) == 8, "ABI");
 _Static_assert(sizeof(struct offcpu_key) == 56, "ABI");
 _Static_assert(sizeof(struct thread_stats) == 136, "ABI");
 _Static_assert(sizeof(struct span_event) == 120, "ABI");
-_Static_assert(sizeof(struct user_stack_event) == 40 + 80 + USER_STACK_BYTES, "ABI");
+_Static_assert(sizeof(struct user_stack_event) == 40 + 80 + 16 * MAX_URETPROBES + USER_STACK_BYTES, "ABI");
 #endif
 
 #endif /* AGENTPROF_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* On-CPU sampling: a cpu-clock perf_event on every CPU, counted in the kernel per (thread, stacks). */
 #include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include "maps.bpf.h"
 
@@ -29,7 +30,9 @@ const volatile bool dwarf_user_stacks = false;
  */
 static __always_inline bool send_user_stack(const struct sample_key *key)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct return_instance *ri = NULL;
 	struct user_stack_event *e;
 
 	e = bpf_ringbuf_reserve(&user_stacks, sizeof(*e), 0);
@@ -52,6 +55,16 @@ static __always_inline bool send_user_stack(const struct sample_key *key)
 		if (bpf_probe_read_user(e->data + i * 4096, 4096, (void *)(e->base + i * 4096)))
 			break;
 		e->size += 4096;
+	}
+	/* the return addresses uretprobes replaced on this stack, from the kernel's own list */
+	if (task->utask)
+		ri = BPF_CORE_READ(task, utask, return_instances);
+	e->nuret = 0;
+	for (int i = 0; i < MAX_URETPROBES && ri; i++) {
+		e->uret_slot[i] = BPF_CORE_READ(ri, stack);
+		e->uret_addr[i] = BPF_CORE_READ(ri, orig_ret_vaddr);
+		e->nuret = i + 1;
+		ri = BPF_CORE_READ(ri, next);
 	}
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return true;

@@ -91,7 +91,10 @@ static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
 	return true;
 }
 
-/* Memory is what the sampler copied, and nothing else: the target may have moved on since. */
+/*
+ * Memory is what the sampler copied, and nothing else: the target may have moved on since. Return
+ * addresses a uretprobe replaced with its trampoline read as what they were.
+ */
 static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
 {
 	const struct user_stack_event *e = ((struct proc *)arg)->e;
@@ -100,6 +103,9 @@ static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *a
 	if (addr < e->base || e->size < sizeof(*result) || addr - e->base > e->size - sizeof(*result))
 		return false;
 	memcpy(result, e->data + (addr - e->base), sizeof(*result));
+	for (uint32_t i = 0; i < e->nuret && i < MAX_URETPROBES; i++)
+		if (e->uret_slot[i] == addr)
+			*result = e->uret_addr[i];
 	return true;
 }
 

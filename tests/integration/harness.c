@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -181,4 +182,44 @@ uint64_t cpu_ticks(pid_t pid)
 	cr_assert(p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2);
 	free(stat);
 	return ut + st;
+}
+
+uint64_t elf_func_offset(const char *path, const char *func)
+{
+	uint64_t off = 0, vaddr = 0;
+	Elf_Scn *scn = NULL;
+	size_t nphdr;
+	int fd;
+	Elf *elf;
+
+	elf_version(EV_CURRENT);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	elf = fd < 0 ? NULL : elf_begin(fd, ELF_C_READ, NULL);
+	while (elf && !vaddr && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !(data = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 0; sh.sh_entsize && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			const char *name;
+
+			if (gelf_getsym(data, i, &sym) && (name = elf_strptr(elf, sh.sh_link, sym.st_name)) &&
+			    !strcmp(name, func))
+				vaddr = sym.st_value;
+		}
+	}
+	for (size_t i = 0; vaddr && !elf_getphdrnum(elf, &nphdr) && i < nphdr; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_LOAD && vaddr >= ph.p_vaddr &&
+		    vaddr < ph.p_vaddr + ph.p_filesz)
+			off = vaddr - ph.p_vaddr + ph.p_offset;
+	}
+	if (elf)
+		elf_end(elf);
+	if (fd >= 0)
+		close(fd);
+	return off;
 }

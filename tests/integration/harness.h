@@ -40,4 +40,7 @@ int count_lines(const char *s);
 /* utime + stime of a process, in clock ticks. */
 uint64_t cpu_ticks(pid_t pid);
 
+/* The file offset of function func of an ELF file (what uprobes take), 0 when not found. */
+uint64_t elf_func_offset(const char *path, const char *func);
+
 #endif /* HARNESS_H */

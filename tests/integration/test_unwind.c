@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Stacks through code without frame pointers: DWARF unwinding of sampled user stacks. */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +75,7 @@ Test(unwind, qsort_callback_without_frame_pointers)
 	pid = start_workload((char *const[]){ WORKLOAD("nofp_qsort"), "30", NULL });
 	folded = record_folded(pid, "3", "dwarf");
 	all = leaf_sum(folded, "compare_keys", "");
-	through = leaf_sum(folded, "compare_keys", ";main;qsort");
+	through = leaf_sum(folded, "compare_keys", ";main;sort_round;qsort");
 	cr_log_info("dwarf: %lu of %lu samples in compare_keys unwind through qsort to main", through, all);
 	cr_assert_gt(all, 50, "too few samples in the callback:\n%s", folded);
 	cr_assert_geq(through, 0.9 * all, "%lu of %lu unwound to main:\n%s", through, all, folded);
@@ -82,11 +84,69 @@ Test(unwind, qsort_callback_without_frame_pointers)
 	/* the same by frame pointers: this workload really has none to follow */
 	folded = record_folded(pid, "2", "fp");
 	all = leaf_sum(folded, "compare_keys", "");
-	through = leaf_sum(folded, "compare_keys", ";main;qsort");
+	through = leaf_sum(folded, "compare_keys", ";main;sort_round;qsort");
 	cr_log_info("fp: %lu of %lu samples in compare_keys unwind through qsort to main", through, all);
 	cr_assert_leq(through, 0.1 * all, "frame pointers unwound it:\n%s", folded);
 	free(folded);
 	stop_workload(pid);
+}
+
+#define TRACEFS "/sys/kernel/tracing"
+#define URETPROBE "agentprof_test/sort_round_ret"
+
+/* Writes s to a tracefs file in one write (stdio's "a" seeks, which tracefs refuses). */
+static bool tracefs_write(const char *file, const char *s)
+{
+	char p[128];
+	bool ok;
+	int fd;
+
+	snprintf(p, sizeof(p), TRACEFS "/%s", file);
+	fd = open(p, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	return !close(fd) && ok;
+}
+
+static void remove_uretprobe(void)
+{
+	tracefs_write("events/" URETPROBE "/enable", "0");
+	tracefs_write("uprobe_events", "-:" URETPROBE "\n");
+}
+
+/*
+ * Someone else's uretprobe on sort_round (here one made through tracefs) makes it return to the
+ * kernel's trampoline: the stack holds the trampoline's address where main's was, and the unwinder
+ * must read the real one from the kernel's list.
+ */
+Test(unwind, restores_return_addresses_under_uretprobes, .fini = remove_uretprobe)
+{
+	char bin[4096], probe[4200];
+	uint64_t off, all, through;
+	char *folded;
+	pid_t pid;
+
+	require_root();
+	cr_assert(realpath(WORKLOAD("nofp_qsort"), bin));
+	off = elf_func_offset(bin, "sort_round");
+	cr_assert_neq(off, 0, "no sort_round in %s", bin);
+	if (access(TRACEFS "/uprobe_events", F_OK))
+		system("mount -t tracefs tracefs " TRACEFS);
+	snprintf(probe, sizeof(probe), "r:" URETPROBE " %s:0x%lx\n", bin, off);
+	cr_assert(tracefs_write("uprobe_events", probe), "cannot add a uretprobe in " TRACEFS ": %s: %s", strerror(errno), probe);
+	cr_assert(tracefs_write("events/" URETPROBE "/enable", "1"));
+
+	pid = start_workload((char *const[]){ WORKLOAD("nofp_qsort"), "30", NULL });
+	folded = record_folded(pid, "3", "dwarf");
+	stop_workload(pid);
+	all = leaf_sum(folded, "compare_keys", "");
+	through = leaf_sum(folded, "compare_keys", ";main;sort_round;qsort");
+	cr_log_info("under a uretprobe: %lu of %lu samples unwind through sort_round to main", through, all);
+	cr_assert_gt(all, 50);
+	cr_assert_geq(through, 0.9 * all, "%lu of %lu unwound:\n%s", through, all, folded);
+	free(folded);
+	remove_tree(dir);	/* .fini replaces the suite's teardown */
 }
 
 Test(unwind, through_debian_python)

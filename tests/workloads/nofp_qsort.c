@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Built with -fomit-frame-pointer: the hot path runs inside glibc's qsort (no frame pointers
- * either), in the comparison callback, so only DWARF unwinding sees compare_keys <- qsort <- main.
+ * either), in the comparison callback, so only DWARF unwinding sees compare_keys <- qsort <-
+ * sort_round <- main.
  * Prints its PID, runs for argv[1] seconds (default 30) or until killed.
  */
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #define N 200000
 
 static unsigned int keys[N];
+static volatile unsigned int first;
 
 /* noinline, and some work per call: most samples land here, called back by qsort */
 static __attribute__((noinline)) int compare_keys(const void *a, const void *b)
@@ -31,6 +33,14 @@ static __attribute__((noinline)) void shuffle(unsigned int seed)
 		keys[i] = seed = seed * 1103515245u + 12345u;
 }
 
+/* One sort: a function that returns once a round, for a test to put a uretprobe on. */
+__attribute__((noinline)) void sort_round(unsigned int round)
+{
+	shuffle(round);
+	qsort(keys, N, sizeof(keys[0]), compare_keys);
+	first = keys[0];	/* a call, not a tail jump that would take sort_round off the stack */
+}
+
 int main(int argc, char **argv)
 {
 	double seconds = argc > 1 ? atof(argv[1]) : 30;
@@ -41,9 +51,8 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	do {
-		shuffle(++round);
-		qsort(keys, N, sizeof(keys[0]), compare_keys);
+		sort_round(++round);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 	} while (now.tv_sec - start.tv_sec + (now.tv_nsec - start.tv_nsec) / 1e9 < seconds);
-	return keys[0] == 42;
+	return first == 42;
 }
