@@ -64,9 +64,13 @@ static int on_user_stack(void *ctx, void *data, size_t size)
 	struct sample_key key;
 	size_t n;
 
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+
 	if (size < sizeof(*e))
 		return 0;
 	n = unwinder__unwind(s->unwinder, e, ips, MAX_STACK_DEPTH);
+	s->unwind_ns += now_ns(CLOCK_MONOTONIC) - t0;
+	s->unwound++;
 	key = e->key;
 	key.user_stack_id = stack_cache__intern(s->stacks, ips, n);
 	count_sample(s, &key);
@@ -247,6 +251,8 @@ struct stack_cache *session__stacks(const struct session *s)
 
 void session__close(struct session *s)
 {
+	if (s->unwound)
+		pr_info("unwound %lu user stacks, %.1f us each\n", s->unwound, s->unwind_ns / 1e3 / s->unwound);
 	stack_cache__free(s->stacks);
 	s->stacks = NULL;
 	ring_buffer__free(s->span_rb);
