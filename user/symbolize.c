@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Turns a target's addresses into frame names: /proc/PID/maps finds the file, an ELF cache keyed
- * by the file's identity (device, inode) reads each binary once, /proc/kallsyms serves the kernel.
+ * by the file's identity (device, inode) reads each binary once, /proc/kallsyms serves the kernel,
+ * and the target's perf map names JIT-compiled code in anonymous memory.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "elfsyms.h"
 #include "ksyms.h"
 #include "log.h"
+#include "perfmap.h"
 #include "procmaps.h"
 #include "symbolize.h"
 
@@ -31,7 +33,36 @@ struct syms_cache {
 	size_t nelfs, cap;
 	struct ksyms *ksyms;
 	int ksyms_failed;
+	char perf_path[96];	/* the perf map, inside the target's root and named by its own PID */
+	struct perf_map *perf;
+	bool perf_read;		/* since the last refresh: a JIT appends to it as it goes */
 };
+
+/* The target's PID in its own PID namespace (the last NSpid), which names its perf map. */
+static pid_t ns_pid(pid_t pid)
+{
+	char path[64], line[256];
+	pid_t ns = pid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return pid;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + 6, *end;
+		long v;
+
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		while ((v = strtol(p, &end, 10)) > 0 && end != p) {
+			ns = v;
+			p = end;
+		}
+	}
+	fclose(f);
+	return ns;
+}
 
 struct syms_cache *syms_cache__new(pid_t pid)
 {
@@ -42,6 +73,7 @@ struct syms_cache *syms_cache__new(pid_t pid)
 		return NULL;
 	c->pid = pid;
 	snprintf(c->root, sizeof(c->root), "/proc/%d/root", pid);
+	snprintf(c->perf_path, sizeof(c->perf_path), "%s/tmp/perf-%d.map", c->root, ns_pid(pid));
 	err = proc_maps__read(pid, &c->maps);
 	if (err) {
 		free(c);
@@ -62,6 +94,7 @@ void syms_cache__free(struct syms_cache *c)
 	free(c->elfs);
 	proc_maps__free(&c->maps);
 	ksyms__free(c->ksyms);
+	perf_map__free(c->perf);
 	free(c);
 }
 
@@ -74,6 +107,7 @@ int syms_cache__refresh(struct syms_cache *c)
 		return err;
 	proc_maps__free(&c->maps);
 	c->maps = maps;
+	c->perf_read = false;
 	return 0;
 }
 
@@ -129,6 +163,17 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/* JIT-compiled code: named by the target's perf map, read again after each refresh. */
+static const char *jit_name(struct syms_cache *c, uint64_t addr)
+{
+	if (!c->perf_read) {
+		perf_map__free(c->perf);
+		c->perf = perf_map__load(c->perf_path);
+		c->perf_read = true;
+	}
+	return c->perf ? perf_map__lookup(c->perf, addr) : NULL;
+}
+
 void syms_cache__user(struct syms_cache *c, uint64_t addr, bool is_return, char *buf, size_t len)
 {
 	uint64_t lookup = is_return && addr ? addr - 1 : addr, offset, vaddr, off;
@@ -137,7 +182,8 @@ void syms_cache__user(struct syms_cache *c, uint64_t addr, bool is_return, char 
 	const char *name;
 
 	if (!m || !m->path[0]) {
-		snprintf(buf, len, "[unknown]");
+		name = m ? jit_name(c, lookup) : NULL;
+		snprintf(buf, len, "%s", name ? name : "[unknown]");
 		return;
 	}
 	if (m->path[0] == '[') {	/* [vdso], [vsyscall]: no file to read */

@@ -363,6 +363,21 @@ def ksyms_seeds():
         write("ksyms", name, data)
 
 
+def perfmap_seeds():
+    seeds = {
+        "node": b"7f0000001000 40 LazyCompile:~handler /srv/app.js:12\n"
+                b"7f0000000000 100 Builtin:ArgumentsAdaptorTrampoline\n",
+        "overlap": b"1000 100 old\n1000 100 new\n1080 10 inner\n",
+        "bad-ranges": b"ffffffffffffff00 200 wraps\n1ffffffffffffffff 10 big\n2000 0 empty\n"
+                      b"zz 10 bad\n1000\n1000 10\n1000 10 \n",
+        "long-name": b"1000 10 " + b"n" * 2000 + b"\n2000 10 short\n",
+        "no-newline": b"1000 10 last",
+        "nul-in-line": b"1000 10 a\0b\n2000 10 c\n",
+    }
+    for name, data in seeds.items():
+        write("perfmap", name, data)
+
+
 def flamegraph_seeds():
     # 4 option bytes: palette, flags (1 inverted, 2 reverse, 4 hash, 8 negate, 16 minwidth,
     # 32 percent, 64 diff, 128 labels), width, minwidth
@@ -390,6 +405,7 @@ def main():
     text_seeds()
     procmaps_seeds()
     ksyms_seeds()
+    perfmap_seeds()
     flamegraph_seeds()
     total = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(CORPUS) for f in fs)
     print("corpus: %d bytes" % total, file=sys.stderr)

@@ -179,3 +179,55 @@ Test(unwind, through_debian_python)
 	cr_assert_gt(folded_sum(folded, ";_PyEval_EvalFrameDefault"), 0.5 * all, "%s", folded);
 	free(folded);
 }
+
+/* Code in anonymous memory is named by the target's perf map, its latest entry for an address. */
+Test(unwind, names_jit_code_from_perf_map)
+{
+	uint64_t all, jit;
+	char *folded;
+	pid_t pid;
+
+	require_root();
+	pid = start_workload((char *const[]){ WORKLOAD("jit"), "30", NULL });
+	char map[64];
+
+	folded = record_folded(pid, "2", "dwarf");
+	stop_workload(pid);
+	snprintf(map, sizeof(map), "/tmp/perf-%d.map", pid);
+	unlink(map);
+	all = folded_sum(folded, "");
+	jit = folded_sum(folded, "jitted_spin [jit]");
+	cr_log_info("%lu of %lu samples in the JIT-compiled code, named", jit, all);
+	cr_assert_geq(jit, 0.8 * all, "%lu of %lu:\n%s", jit, all, folded);
+	cr_assert_eq(folded_sum(folded, "stale_entry"), 0, "an overwritten entry named the code");
+	free(folded);
+}
+
+/* Node's JIT with --perf-basic-prof: JavaScript functions named, stacks unwound through V8. */
+Test(unwind, names_node_functions)
+{
+	static const char busy[] =
+		"console.log(process.pid);\n"
+		"function hotLoop(n) { let s = 0; for (let i = 0; i < n; i++) s += i * i % 7; return s; }\n"
+		"for (;;) hotLoop(1e7);\n";
+	uint64_t all, named, rooted;
+	char *folded, map[64];
+	pid_t pid;
+
+	require_root();
+	if (access("/usr/bin/node", X_OK))
+		cr_skip_test("node is not installed");
+	pid = start_workload((char *const[]){ "/usr/bin/node", "--perf-basic-prof", "-e", (char *)busy, NULL });
+	sleep(1);	/* hotLoop gets optimized, and named again */
+	folded = record_folded(pid, "2", "dwarf");
+	stop_workload(pid);
+	snprintf(map, sizeof(map), "/tmp/perf-%d.map", pid);
+	unlink(map);
+	all = folded_sum(folded, "");
+	named = folded_sum(folded, "hotLoop ");
+	rooted = folded_sum(folded, ";node::Start;");
+	cr_log_info("node: %lu of %lu samples in hotLoop, %lu unwound to node::Start", named, all, rooted);
+	cr_assert_geq(named, 0.8 * all, "%s", folded);
+	cr_assert_geq(rooted, 0.8 * all, "%s", folded);
+	free(folded);
+}
