@@ -101,8 +101,8 @@ $(OUT)/workloads/%: tests/workloads/%.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< -o $@
 
-# The one built the way Debian builds its libraries: only DWARF unwinding sees its callers.
-$(OUT)/workloads/nofp_qsort: tests/workloads/nofp_qsort.c
+# Those built the way Debian builds its libraries: only DWARF unwinding sees their callers.
+$(OUT)/workloads/nofp_%: tests/workloads/nofp_%.c
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(filter-out -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer,$(WORKLOAD_CFLAGS)) \

@@ -181,6 +181,10 @@ void syms_cache__user(struct syms_cache *c, uint64_t addr, bool is_return, char 
 	struct elf_entry *e;
 	const char *name;
 
+	if (addr == TRUNCATED_FRAME) {
+		snprintf(buf, len, "[truncated]");
+		return;
+	}
 	if (!m || !m->path[0]) {
 		name = m ? jit_name(c, lookup) : NULL;
 		snprintf(buf, len, "%s", name ? name : "[unknown]");

@@ -10,6 +10,9 @@
 
 struct syms_cache;
 
+/* Not a user address: the root-side end of a user stack cut short, named [truncated]. */
+#define TRUNCATED_FRAME 0xfffffffffffffffeull
+
 /* NULL and errno on failure. Reads /proc/PID/maps once; call refresh to follow dlopen. */
 struct syms_cache *syms_cache__new(pid_t pid);
 void syms_cache__free(struct syms_cache *c);

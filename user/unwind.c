@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <elfutils/libdwfl.h>
 #include "log.h"
+#include "symbolize.h"
 #include "unwind.h"
 #include "util.h"
 
@@ -34,6 +35,7 @@ struct proc {
 	const struct user_stack_event *e;	/* the sample being unwound */
 	uint64_t *ips;
 	size_t n, max;
+	bool past_copy;		/* unwinding wanted memory the sampler did not copy */
 };
 
 struct unwinder {
@@ -97,11 +99,14 @@ static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
  */
 static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
 {
-	const struct user_stack_event *e = ((struct proc *)arg)->e;
+	struct proc *p = arg;
+	const struct user_stack_event *e = p->e;
 
 	(void)dwfl;
-	if (addr < e->base || e->size < sizeof(*result) || addr - e->base > e->size - sizeof(*result))
+	if (addr < e->base || e->size < sizeof(*result) || addr - e->base > e->size - sizeof(*result)) {
+		p->past_copy = true;
 		return false;
+	}
 	memcpy(result, e->data + (addr - e->base), sizeof(*result));
 	for (uint32_t i = 0; i < e->nuret && i < MAX_URETPROBES; i++)
 		if (e->uret_slot[i] == addr)
@@ -216,10 +221,26 @@ static size_t unwind(struct proc *p, const struct user_stack_event *e, uint64_t 
 	p->ips = ips;
 	p->n = 0;
 	p->max = max;
+	p->past_copy = false;
 	current = p;
 	/* it fails where unwinding stops early, which is where a stack ends too: keep what it found */
 	dwfl_getthread_frames(p->dwfl, e->key.tid, on_frame, p);
 	return p->n;
+}
+
+/*
+ * Marks a stack that goes on beyond what was unwound (deeper than the copied pages, or than max
+ * frames) with a last, root-side frame the symbolizer names [truncated]. The outermost frames
+ * (_start, clone3) end by their CFI, without reading memory.
+ */
+static size_t mark_truncated(const struct proc *p, uint64_t *ips, size_t n, size_t max)
+{
+	if (n && (p->past_copy || n == max)) {
+		if (n == max)
+			n--;
+		ips[n++] = TRUNCATED_FRAME;
+	}
+	return n;
 }
 
 size_t unwinder__unwind(struct unwinder *u, const struct user_stack_event *e, uint64_t *ips, size_t max)
@@ -241,7 +262,7 @@ size_t unwinder__unwind(struct unwinder *u, const struct user_stack_event *e, ui
 		n = unwind(p, e, ips, max);
 	if (!n)
 		ips[n++] = e->ip;
-	return n;
+	return mark_truncated(p, ips, n, max);
 }
 
 struct unwinder *unwinder__new(void)

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/types.h>
 #include "agentprof.h"
 
 struct unwinder;
@@ -14,8 +15,8 @@ struct unwinder *unwinder__new(void);
 void unwinder__free(struct unwinder *u);
 /*
  * The user stack of sample e, leaf first (the sampled ip, then return addresses), into ips[0..max):
- * how many frames. At least the ip; fewer frames than the thread really had when the copied pages
- * end first, or a file has no call frame information for a pc.
+ * how many frames. At least the ip. A stack deeper than the copied pages or than max ends with
+ * TRUNCATED_FRAME; one stops early without it where a file has no call frame information for a pc.
  */
 size_t unwinder__unwind(struct unwinder *u, const struct user_stack_event *e, uint64_t *ips, size_t max);
 

@@ -91,6 +91,25 @@ Test(unwind, qsort_callback_without_frame_pointers)
 	stop_workload(pid);
 }
 
+/* Deeper than the copied stack pages: cut short, and said so at the root side, never a crash. */
+Test(unwind, marks_stacks_deeper_than_the_copy)
+{
+	uint64_t all, cut;
+	char *folded;
+	pid_t pid;
+
+	require_root();
+	pid = start_workload((char *const[]){ WORKLOAD("nofp_deep"), NULL });
+	folded = record_folded(pid, "2", "dwarf");
+	stop_workload(pid);
+	all = folded_sum(folded, "");
+	cut = folded_sum(folded, "nofp_deep;[truncated];down;down;down;down;down;down;down;down;down;down;");
+	cr_log_info("%lu of %lu samples marked [truncated] at the root, ten or more frames deep", cut, all);
+	cr_assert_gt(all, 50);
+	cr_assert_geq(cut, 0.9 * all, "%s", folded);
+	free(folded);
+}
+
 #define TRACEFS "/sys/kernel/tracing"
 #define URETPROBE "agentprof_test/sort_round_ret"
 
