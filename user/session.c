@@ -71,6 +71,7 @@ static int on_user_stack(void *ctx, void *data, size_t size)
 	n = unwinder__unwind(s->unwinder, e, ips, MAX_STACK_DEPTH);
 	s->unwind_ns += now_ns(CLOCK_MONOTONIC) - t0;
 	s->unwound++;
+	s->unwound_bytes += e->size;
 	key = e->key;
 	key.user_stack_id = stack_cache__intern(s->stacks, ips, n);
 	count_sample(s, &key);
@@ -252,7 +253,8 @@ struct stack_cache *session__stacks(const struct session *s)
 void session__close(struct session *s)
 {
 	if (s->unwound)
-		pr_info("unwound %lu user stacks, %.1f us each\n", s->unwound, s->unwind_ns / 1e3 / s->unwound);
+		pr_info("unwound %lu user stacks: %.1f KiB copied and %.1f us each\n", s->unwound,
+			s->unwound_bytes / 1024.0 / s->unwound, s->unwind_ns / 1e3 / s->unwound);
 	stack_cache__free(s->stacks);
 	s->stacks = NULL;
 	ring_buffer__free(s->span_rb);

@@ -29,7 +29,7 @@ struct session {
 	struct unwinder *unwinder;
 	int samples_fd;
 	uint64_t sample_map_full;	/* samples unwound here that the full sample map refused */
-	uint64_t unwound, unwind_ns;	/* for -v */
+	uint64_t unwound, unwound_bytes, unwind_ns;	/* for -v */
 };
 
 struct session_opts {
