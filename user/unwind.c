@@ -165,6 +165,8 @@ static int proc_init(struct proc *p, pid_t pid)
 	int err;
 
 	p->pid = pid;
+	p->reported_ns = now_ns(CLOCK_MONOTONIC);
+	current = p;
 	p->dwfl = dwfl_begin(&dwfl_callbacks);
 	if (!p->dwfl)
 		return -ENOMEM;
@@ -188,14 +190,13 @@ static struct proc *proc_of(struct unwinder *u, pid_t pid)
 	if (!p) {
 		if (u->n < MAX_PROCS) {
 			p = &u->procs[u->n++];
-		} else {
+		} else {	/* the least recently used, or a free slot (used 0) */
 			p = &u->procs[0];
 			for (size_t i = 1; i < u->n; i++)
 				if (u->procs[i].used < p->used)
 					p = &u->procs[i];
 			proc_free(p);
 		}
-		current = p;
 		proc_init(p, pid);
 	}
 	p->used = ++u->clock;
@@ -251,6 +252,8 @@ size_t unwinder__unwind(struct unwinder *u, const struct user_stack_event *e, ui
 	if (!max)
 		return 0;
 	p = proc_of(u, e->key.pid);
+	if (!p->dwfl && now_ns(CLOCK_MONOTONIC) - p->reported_ns >= REPORT_NS)
+		proc_init(p, p->pid);	/* it failed before: the process may have been starting */
 	if (!p->dwfl) {
 		ips[0] = e->ip;
 		return 1;
@@ -263,6 +266,16 @@ size_t unwinder__unwind(struct unwinder *u, const struct user_stack_event *e, ui
 	if (!n)
 		ips[n++] = e->ip;
 	return mark_truncated(p, ips, n, max);
+}
+
+void unwinder__forget(struct unwinder *u, pid_t pid)
+{
+	for (size_t i = 0; i < u->n; i++)
+		if (u->procs[i].pid == pid) {
+			proc_free(&u->procs[i]);
+			u->procs[i].pid = 0;	/* a free slot: each Dwfl holds its slot's address */
+			u->procs[i].used = 0;
+		}
 }
 
 struct unwinder *unwinder__new(void)

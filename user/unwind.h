@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <linux/types.h>
 #include "agentprof.h"
 
@@ -13,6 +14,8 @@ struct unwinder;
 /* NULL on -ENOMEM. */
 struct unwinder *unwinder__new(void);
 void unwinder__free(struct unwinder *u);
+/* Drops what is known of pid's files: after it exec'ed, or when the PID was reused. */
+void unwinder__forget(struct unwinder *u, pid_t pid);
 /*
  * The user stack of sample e, leaf first (the sampled ip, then return addresses), into ips[0..max):
  * how many frames. At least the ip. A stack deeper than the copied pages or than max ends with

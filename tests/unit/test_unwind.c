@@ -131,3 +131,13 @@ Test(unwind, process_gone)
 	cr_assert_eq(unwinder__unwind(u, e, ips, 8), 1);
 	cr_assert_eq(ips[0], e->ip);
 }
+
+Test(unwind, forgets_a_process)
+{
+	uint64_t ips[MAX_STACK_DEPTH], ret = sample_self();
+
+	cr_assert_geq(unwinder__unwind(u, e, ips, MAX_STACK_DEPTH), 3);
+	unwinder__forget(u, e->key.pid);
+	cr_assert_geq(unwinder__unwind(u, e, ips, MAX_STACK_DEPTH), 3, "set up again after forget");
+	cr_assert_eq(ips[1], ret);
+}
