@@ -19,6 +19,12 @@
 #define USER_STACK_PAGES	4	/* user stack copied per sample for DWARF unwinding: 12-16 KiB */
 #define USER_STACK_BYTES	(USER_STACK_PAGES * 4096)
 #define MAX_URETPROBES		4	/* pending uretprobe returns restored per sampled stack */
+/*
+ * Stack ids: the kernel's stack map numbers its stacks from 0, userspace numbers the stacks it
+ * unwinds after those, and off-CPU user stacks waiting to be unwound are tokens from here on.
+ */
+#define USER_STACK_TOKEN_BASE	(1 << 30)
+#define MAX_CODE_RANGES		8	/* the target's executable mappings, merged into so many ranges */
 
 /*
  * In-kernel aggregation key of one on-CPU sample. A stack id < 0 is -errno from
@@ -138,9 +144,10 @@ struct span_event {
 };
 
 /*
- * An on-CPU sample whose user stack userspace unwinds (DWARF CFI, with libdw): the registers
- * unwinding starts from and a copy of the stack's top pages. Counted once unwound, under key
- * with user_stack_id set to the unwound stack's id.
+ * A user stack for userspace to unwind (DWARF CFI, with libdw): the registers unwinding starts
+ * from and a copy of the stack's top pages. An on-CPU sample (key.user_stack_id NO_STACK) is
+ * counted once unwound, under key with user_stack_id set to the unwound stack's id; an off-CPU
+ * wait's stack (key.user_stack_id a token) is what its token stands for in the off-CPU keys.
  */
 struct user_stack_event {
 	struct sample_key key;
@@ -155,6 +162,14 @@ struct user_stack_event {
 	__u64 uret_slot[MAX_URETPROBES];
 	__u64 uret_addr[MAX_URETPROBES];
 	__u8 data[USER_STACK_BYTES];
+};
+
+/* Where the target's code is: addresses [start, start + len); unused ranges have len 0. */
+struct code_ranges {
+	struct {
+		__u64 start;
+		__u64 len;
+	} r[MAX_CODE_RANGES];
 };
 
 #ifndef __bpf__

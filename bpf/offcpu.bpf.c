@@ -12,6 +12,7 @@
 #include <bpf/bpf_tracing.h>
 #include "maps.bpf.h"
 #include "task.bpf.h"
+#include "ustack.bpf.h"
 
 #define TASK_RUNNING	0
 #define TASK_DEAD	0x80
@@ -76,7 +77,11 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 	    s->open.user_stack_id == NO_STACK) {
 		char comm[TASK_COMM_LEN];
 
-		s->open.user_stack_id = stack_id(ctx, BPF_F_USER_STACK);
+		/* a preempted thread's place changes at every preemption: it keeps to frame pointers */
+		s->open.user_stack_id = dwarf_user_stacks && s->state == TS_BLOCKED ?
+					wait_user_stack(s->open.pid, tid, now) : -1;
+		if (s->open.user_stack_id < 0)
+			s->open.user_stack_id = stack_id(ctx, BPF_F_USER_STACK);
 		s->open.kern_stack_id = stack_id(ctx, 0);
 		s->stack_ns = now;
 		/* two plain stores: a reader of the map never sees the helper's zero-fill half done */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* On-CPU sampling: a cpu-clock perf_event on every CPU, counted in the kernel per (thread, stacks). */
 #include "vmlinux.h"
-#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include "maps.bpf.h"
+#include "ustack.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -11,64 +11,6 @@ struct {
 	__type(value, __u64);
 	__uint(max_entries, DEFAULT_SAMPLE_ENTRIES);
 } samples SEC(".maps");
-
-/* Samples whose user stack userspace unwinds; the loader sizes it to the sampling rate. */
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20);
-} user_stacks SEC(".maps");
-
-/* Set by the loader: user stacks are copied for DWARF unwinding instead of walked by frame pointers. */
-const volatile bool dwarf_user_stacks = false;
-
-/*
- * Sends the sample with the thread's user registers and the top pages of its stack, for userspace
- * to unwind without frame pointers. The registers are those saved on entry to the kernel, which
- * for a sample taken in user mode are the interrupted ones. Pages are read one at a time from sp's
- * page up: the first unmapped one (the stack's end) ends the copy. No wakeup: userspace drains
- * the buffer on a timer, since a wakeup per sample costs more than the copy.
- */
-static __always_inline bool send_user_stack(const struct sample_key *key)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	struct return_instance *ri = NULL;
-	struct user_stack_event *e;
-
-	e = bpf_ringbuf_reserve(&user_stacks, sizeof(*e), 0);
-	if (!e) {
-		count(CNT_USER_STACK_LOST);
-		return false;
-	}
-	e->key = *key;
-	e->ip = regs->ip;
-	e->sp = regs->sp;
-	e->bp = regs->bp;
-	e->bx = regs->bx;
-	e->r12 = regs->r12;
-	e->r13 = regs->r13;
-	e->r14 = regs->r14;
-	e->r15 = regs->r15;
-	e->base = e->sp & ~4095ull;
-	e->size = 0;
-	for (int i = 0; i < USER_STACK_PAGES; i++) {
-		if (bpf_probe_read_user(e->data + i * 4096, 4096, (void *)(e->base + i * 4096)))
-			break;
-		e->size += 4096;
-	}
-	/* the return addresses uretprobes replaced on this stack, from the kernel's own list */
-	if (task->utask)
-		ri = BPF_CORE_READ(task, utask, return_instances);
-	e->nuret = 0;
-	for (int i = 0; i < MAX_URETPROBES && ri; i++) {
-		e->uret_slot[i] = BPF_CORE_READ(ri, stack);
-		e->uret_addr[i] = BPF_CORE_READ(ri, orig_ret_vaddr);
-		e->nuret = i + 1;
-		ri = BPF_CORE_READ(ri, next);
-	}
-	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
-	return true;
-}
 
 SEC("perf_event")
 int on_cpu_sample(struct bpf_perf_event_data *ctx)

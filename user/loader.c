@@ -248,6 +248,32 @@ int loader__attach_spans(struct loader *l, const char *root, const struct proc_m
 	return attached;
 }
 
+int loader__set_code_ranges(struct loader *l, const struct proc_maps *maps)
+{
+	struct { __u64 start, len; } r[MAX_CODE_RANGES + 1] = {};
+	struct code_ranges c = {};
+	size_t n = 0;
+	__u32 zero = 0;
+
+	/* in address order; past MAX_CODE_RANGES, the two ranges closest together become one */
+	for (size_t i = 0; i < maps->n; i++) {
+		size_t best = 0;
+
+		r[n].start = maps->v[i].start;
+		r[n++].len = maps->v[i].end - maps->v[i].start;
+		if (n <= MAX_CODE_RANGES)
+			continue;
+		for (size_t j = 1; j + 1 < n; j++)
+			if (r[j + 1].start - (r[j].start + r[j].len) < r[best + 1].start - (r[best].start + r[best].len))
+				best = j;
+		r[best].len = r[best + 1].start + r[best + 1].len - r[best].start;
+		memmove(&r[best + 1], &r[best + 2], (n - best - 2) * sizeof(*r));
+		n--;
+	}
+	memcpy(c.r, r, sizeof(c.r));
+	return bpf_map_update_elem(bpf_map__fd(l->skel->maps.code_ranges), &zero, &c, BPF_ANY) ? -errno : 0;
+}
+
 void loader__detach(struct loader *l)
 {
 	for (size_t i = 0; i < l->nfiles; i++) {

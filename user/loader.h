@@ -28,6 +28,11 @@ struct proc_maps;
  * Returns how many files were newly attached, or -errno.
  */
 int loader__attach_spans(struct loader *l, const char *root, const struct proc_maps *maps);
+/*
+ * Tells the kernel side where the target's code is (maps: its executable mappings), merged into
+ * MAX_CODE_RANGES ranges: off-CPU stacks are told apart by the return addresses they hold.
+ */
+int loader__set_code_ranges(struct loader *l, const struct proc_maps *maps);
 /* Stops every program; the maps stay readable. */
 void loader__detach(struct loader *l);
 struct kernel_maps loader__maps(const struct loader *l);

@@ -73,6 +73,10 @@ static int on_user_stack(void *ctx, void *data, size_t size)
 	s->unwound++;
 	s->unwound_bytes += e->size;
 	key = e->key;
+	if (key.user_stack_id >= USER_STACK_TOKEN_BASE) {	/* an off-CPU wait's stack */
+		stack_cache__set_token(s->stacks, key.user_stack_id, stack_cache__intern(s->stacks, ips, n));
+		return 0;
+	}
 	key.user_stack_id = stack_cache__intern(s->stacks, ips, n);
 	count_sample(s, &key);
 	return 0;
@@ -143,7 +147,7 @@ int session__attach(struct session *s)
 		pr_warn("user stack ring buffer: %s\n", strerror(-err));
 		return err;
 	}
-	err = loader__attach(s->loader);
+	err = loader__set_code_ranges(s->loader, syms_cache__maps(s->syms)) ?: loader__attach(s->loader);
 	if (err)
 		return err;
 	err = loader__attach_spans(s->loader, s->root, syms_cache__maps(s->syms));
@@ -155,6 +159,7 @@ static void refresh(struct session *s)
 {
 	if (syms_cache__refresh(s->syms))
 		return;	/* the target is gone; the last maps stay */
+	loader__set_code_ranges(s->loader, syms_cache__maps(s->syms));
 	loader__attach_spans(s->loader, s->root, syms_cache__maps(s->syms));
 }
 

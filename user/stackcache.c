@@ -23,6 +23,8 @@ struct stack_cache {
 	uint32_t entries;
 	struct entry *v;
 	struct intern unwound;	/* ips arrays; id - entries is the intern number */
+	int32_t *tokens;	/* token - USER_STACK_TOKEN_BASE -> unwound id, 0: not known (yet) */
+	size_t ntokens;
 };
 
 struct stack_cache *stack_cache__new(int fd, uint32_t entries)
@@ -52,6 +54,7 @@ void stack_cache__free(struct stack_cache *c)
 		free(c->v[i].ips);
 	free(c->v);
 	intern__free(&c->unwound);
+	free(c->tokens);
 	free(c);
 }
 
@@ -61,6 +64,13 @@ size_t stack_cache__get(struct stack_cache *c, int32_t id, const uint64_t **ips)
 	struct entry *e;
 	uint32_t n = 0;
 
+	if (id >= USER_STACK_TOKEN_BASE) {
+		size_t t = id - USER_STACK_TOKEN_BASE;
+
+		if (t >= c->ntokens || !c->tokens[t])
+			return 0;
+		id = c->tokens[t];
+	}
 	if (id < 0)
 		return 0;
 	if ((uint32_t)id >= c->entries) {
@@ -93,7 +103,30 @@ int32_t stack_cache__intern(struct stack_cache *c, const uint64_t *ips, size_t n
 
 	if (i < 0)
 		return i;
-	if (i > INT32_MAX - (int64_t)c->entries)
+	if (i >= USER_STACK_TOKEN_BASE - (int64_t)c->entries)
 		return -E2BIG;
 	return c->entries + i;
+}
+
+int stack_cache__set_token(struct stack_cache *c, int32_t token, int32_t id)
+{
+	size_t t = (size_t)token - USER_STACK_TOKEN_BASE;
+
+	if (token < USER_STACK_TOKEN_BASE || id < 0 || id >= USER_STACK_TOKEN_BASE)
+		return -EINVAL;
+	if (t >= c->ntokens) {
+		size_t n = c->ntokens ? c->ntokens : 1024;
+		int32_t *v;
+
+		while (n <= t)
+			n *= 2;
+		v = realloc(c->tokens, n * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		memset(v + c->ntokens, 0, (n - c->ntokens) * sizeof(*v));
+		c->tokens = v;
+		c->ntokens = n;
+	}
+	c->tokens[t] = id;
+	return 0;
 }

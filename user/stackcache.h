@@ -16,6 +16,11 @@ void stack_cache__free(struct stack_cache *c);
  * share the keys' stack id fields; the same stack always gets the same id. -ENOMEM, -E2BIG.
  */
 int32_t stack_cache__intern(struct stack_cache *c, const uint64_t *ips, size_t n);
+/*
+ * What an off-CPU token (>= USER_STACK_TOKEN_BASE, from the kernel) stands for: a stack unwound
+ * here (an id from stack_cache__intern), or a stack map id. -EINVAL, -ENOMEM.
+ */
+int stack_cache__set_token(struct stack_cache *c, int32_t token, int32_t id);
 /* The addresses of stack id, leaf first, and how many; 0 for an error id (< 0) or a missing stack. */
 size_t stack_cache__get(struct stack_cache *c, int32_t id, const uint64_t **ips);
 
