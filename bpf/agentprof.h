@@ -56,7 +56,8 @@ enum counter {
 	CNT_SPAN_UNKNOWN_END,	/* an end of a span begun before recording (not a loss) */
 	CNT_SPAN_BAD_ARGS,	/* a probe whose ids could not be read from the target's memory */
 	CNT_SPAN_CPU_FULL,	/* the span CPU map was full: that span's CPU time is lost */
-	CNT_USER_STACK_LOST,	/* no room in the user stack ring buffer: frame-pointer stack kept */
+	CNT_USER_STACK_LOST,	/* user stack not copied to unwind (ring buffer full, or too many new
+				   places to block in): its frame-pointer stack kept */
 	NR_COUNTERS,
 };
 
