@@ -72,7 +72,7 @@ int BPF_PROG(http_sys_enter, struct pt_regs *regs, long id)
 	struct io_call c;
 	__u32 tid;
 
-	if (!is_target(pid_tgid >> 32))
+	if (!is_target(pid_tgid >> 32, NULL))
 		return 0;
 	if (id != NR_read && id != NR_write && id != NR_recvfrom && id != NR_sendto)
 		return 0;
@@ -215,7 +215,7 @@ int BPF_PROG(http_sys_exit, struct pt_regs *regs, long ret)
 	__u32 zero = 0, n, method;
 	bool inbound;
 
-	if (!is_target(pid_tgid >> 32))
+	if (!is_target(pid_tgid >> 32, NULL))
 		return 0;
 	if (regs->orig_ax != NR_read && regs->orig_ax != NR_write && regs->orig_ax != NR_recvfrom &&
 	    regs->orig_ax != NR_sendto)

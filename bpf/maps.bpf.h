@@ -6,6 +6,7 @@
 #ifndef MAPS_BPF_H
 #define MAPS_BPF_H
 
+#include <bpf/bpf_core_read.h>
 #include "agentprof.h"
 
 #define EFAULT	14
@@ -16,6 +17,9 @@
 
 /* Set by the loader before load; the verifier then prunes the untaken branch. */
 const volatile __u32 targ_tgid __weak = 0;
+/* --container: every process of the cgroup v2 with this id (its kernfs inode) or below it, at this depth */
+const volatile __u64 targ_cgroup __weak = 0;
+const volatile __u32 targ_cgroup_level __weak = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -47,8 +51,25 @@ struct {
 	__uint(max_entries, DEFAULT_SPAN_ENTRIES);
 } span_cpu SEC(".maps") __weak;
 
-static __always_inline bool is_target(__u32 tgid)
+/* t's cgroup v2 ancestor at targ_cgroup_level (ancestors[] holds the cgroup itself last): its id, or 0. */
+static __always_inline __u64 cgroup_at_target_level(struct task_struct *t)
 {
+	struct cgroup *cg = BPF_CORE_READ(t, cgroups, dfl_cgrp), *at;
+
+	if (!cg || BPF_CORE_READ(cg, level) < (int)targ_cgroup_level ||
+	    bpf_core_read(&at, sizeof(at), &cg->ancestors[targ_cgroup_level & 0xff]))
+		return 0;
+	return BPF_CORE_READ(at, kn, id);
+}
+
+/*
+ * Whether tgid's process is profiled. task: the task itself (NULL: current), for --container,
+ * where the task's cgroup decides: at sched_switch, prev's or next's, not current's.
+ */
+static __always_inline bool is_target(__u32 tgid, struct task_struct *task)
+{
+	if (targ_cgroup)
+		return cgroup_at_target_level(task ?: (struct task_struct *)bpf_get_current_task()) == targ_cgroup;
 	return tgid == targ_tgid;
 }
 

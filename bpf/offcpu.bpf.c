@@ -110,7 +110,7 @@ static __always_inline int on_switch(void *ctx, bool btf, bool preempt, struct t
 				     struct task_struct *next)
 {
 	__u64 now;
-	bool out = is_target(TASK_FIELD(btf, prev, tgid)), in = is_target(TASK_FIELD(btf, next, tgid));
+	bool out = is_target(TASK_FIELD(btf, prev, tgid), prev), in = is_target(TASK_FIELD(btf, next, tgid), next);
 
 	if (!out && !in)
 		return 0;
@@ -133,7 +133,7 @@ static __always_inline int on_waking(void *ctx, bool btf, struct task_struct *p)
 	struct thread_stats *s;
 	__u32 tid;
 
-	if (!is_target(TASK_FIELD(btf, p, tgid)) || !is_target(waker >> 32))
+	if (!is_target(TASK_FIELD(btf, p, tgid), p) || !is_target(waker >> 32, NULL))
 		return 0;
 	tid = TASK_FIELD(btf, p, pid);
 	s = bpf_map_lookup_elem(&threads, &tid);
@@ -153,7 +153,7 @@ static __always_inline int on_wakeup(void *ctx, bool btf, struct task_struct *p)
 	__u64 now;
 	struct thread_stats *s;
 
-	if (!is_target(TASK_FIELD(btf, p, tgid)))
+	if (!is_target(TASK_FIELD(btf, p, tgid), p))
 		return 0;
 	tid = TASK_FIELD(btf, p, pid);
 	s = bpf_map_lookup_elem(&threads, &tid);
@@ -176,7 +176,7 @@ static __always_inline void new_thread(struct task_struct *t, __u32 state, struc
 		.last_ns = now,
 		.state = state,
 		.open = {
-			.pid = targ_tgid,
+			.pid = BPF_CORE_READ(t, tgid),
 			.tid = BPF_CORE_READ(t, pid),
 			.user_stack_id = NO_STACK,
 			.kern_stack_id = NO_STACK,
@@ -198,7 +198,7 @@ static __always_inline int on_wakeup_new(bool btf, struct task_struct *p)
 {
 	struct wait_sig w = { .syscall = -1, .flags = WAIT_RUNQ };
 
-	if (is_target(TASK_FIELD(btf, p, tgid)))
+	if (is_target(TASK_FIELD(btf, p, tgid), p))
 		new_thread(p, TS_RUNNABLE, &w, bpf_ktime_get_ns(), false);
 	return 0;
 }
@@ -258,7 +258,7 @@ static __always_inline int klock(bool begin)
 	__u32 tid = id;
 	struct thread_stats *s;
 
-	if (!is_target(id >> 32))
+	if (!is_target(id >> 32, NULL))
 		return 0;
 	s = bpf_map_lookup_elem(&threads, &tid);
 	if (s)
@@ -298,7 +298,7 @@ int seed_threads(struct bpf_iter__task *ctx)
 	struct wait_sig w = {};
 	__u64 now;
 
-	if (!t || !is_target(t->tgid) || t->pid == 0)
+	if (!t || !is_target(t->tgid, t) || t->pid == 0)
 		return 0;
 	now = bpf_ktime_get_ns();
 	/*

@@ -20,7 +20,7 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	struct thread_stats *s;
 	__u64 one = 1, *val;
 
-	if (!is_target(pid_tgid >> 32))
+	if (!is_target(pid_tgid >> 32, NULL))
 		return 0;
 
 	key.pid = pid_tgid >> 32;

@@ -23,7 +23,7 @@ int BPF_USDT(span_begin, void *trace_id, void *span_id, void *parent, const char
 	__u8 parent_id[8];
 	char copy[SPAN_NAME_LEN];
 
-	if (!is_target(id >> 32) || !read_ref(trace_id, span_id, &ref))
+	if (!is_target(id >> 32, NULL) || !read_ref(trace_id, span_id, &ref))
 		return 0;
 	if (!parent || bpf_probe_read_user(parent_id, sizeof(parent_id), parent))
 		__builtin_memset(parent_id, 0, sizeof(parent_id));
@@ -39,7 +39,7 @@ int BPF_USDT(span_end, void *trace_id, void *span_id)
 	__u64 id = bpf_get_current_pid_tgid();
 	struct span_ref ref;
 
-	if (is_target(id >> 32) && read_ref(trace_id, span_id, &ref))
+	if (is_target(id >> 32, NULL) && read_ref(trace_id, span_id, &ref))
 		span_close((__u32)id, &ref);
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "cli.h"
 #include "log.h"
+#include "procfs.h"
 #include "util.h"
 
 error_t parse_number(const char *what, const char *arg, long min, long max, long *out)
@@ -25,6 +26,12 @@ error_t parse_common_arg(int key, char *arg, struct common_args *c)
 		err = parse_number("PID", arg, 1, INT32_MAX, &v);
 		c->pid = err ? 0 : v;
 		return err;
+	case OPT_CONTAINER:
+		c->container = arg;
+		return 0;
+	case OPT_PROC_ROOT:
+		procfs_set_root(arg);
+		return 0;
 	case 'F':
 		return parse_number("frequency", arg, 1, 10000, &c->freq_hz);
 	case 'v':
@@ -41,8 +48,8 @@ error_t parse_common_arg(int key, char *arg, struct common_args *c)
 		pr_warn("unexpected argument '%s'\n", arg);
 		return EINVAL;
 	case ARGP_KEY_END:
-		if (!c->pid) {
-			pr_warn("which process? give -p PID\n");
+		if (!c->pid == !c->container) {
+			pr_warn(c->pid ? "give -p PID or --container, not both\n" : "which process? give -p PID\n");
 			return EINVAL;
 		}
 		return 0;

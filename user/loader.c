@@ -12,6 +12,7 @@
 #include "agentprof.skel.h"
 #include "loader.h"
 #include "log.h"
+#include "procfs.h"
 #include "procmaps.h"
 #include "usdt.h"
 
@@ -103,6 +104,8 @@ struct loader *loader__load(const struct loader_opts *opts)
 		goto fail;
 	}
 	l->skel->rodata->targ_tgid = opts->pid;
+	l->skel->rodata->targ_cgroup = opts->cgroup_id;
+	l->skel->rodata->targ_cgroup_level = opts->cgroup_level;
 	bpf_map__set_max_entries(l->skel->maps.stacks, opts->stack_entries);
 	l->skel->rodata->dwarf_user_stacks = !opts->fp_user_stacks;
 	bpf_map__set_max_entries(l->skel->maps.user_stacks, user_stack_ring_bytes(opts->freq_hz));
@@ -206,14 +209,23 @@ static bool probed(const struct loader *l, const struct map_entry *m)
 	return false;
 }
 
-int loader__attach_spans(struct loader *l, const char *root, const struct proc_maps *maps)
+int loader__attach_spans(struct loader *l, pid_t pid, const struct proc_maps *maps)
 {
+	/*
+	 * A probe for every process that maps the file (the programs filter) where PIDs are many
+	 * (a cgroup) or not ours (the host's, under a foreign /proc: perf takes PIDs of our namespace).
+	 */
+	pid_t probe_pid = l->opts.cgroup_id || procfs_is_foreign() ? -1 : pid;
+	char root[4200];
 	int attached = 0;
+
+	if (proc_path(root, sizeof(root), pid, "root"))
+		return -ENAMETOOLONG;
 
 	for (size_t i = 0; i < maps->n; i++) {
 		const struct map_entry *m = &maps->v[i];
 		struct probed_file *f;
-		char path[4096];
+		char path[sizeof(root) + 4096];
 
 		if (!m->path[0] || m->path[0] == '[' || !m->inode || probed(l, m))
 			continue;
@@ -232,9 +244,9 @@ int loader__attach_spans(struct loader *l, const char *root, const struct proc_m
 		 * while to arm here, and this way no span is seen beginning without its end being
 		 * watched; the other edge (an end with no begin) is a span the recording did not cover.
 		 */
-		f->end = bpf_program__attach_usdt(l->skel->progs.span_end, l->opts.pid, path, "agentprof",
+		f->end = bpf_program__attach_usdt(l->skel->progs.span_end, probe_pid, path, "agentprof",
 						  "span_end", NULL);
-		f->begin = f->end ? bpf_program__attach_usdt(l->skel->progs.span_begin, l->opts.pid, path,
+		f->begin = f->end ? bpf_program__attach_usdt(l->skel->progs.span_begin, probe_pid, path,
 							      "agentprof", "span_begin", NULL) : NULL;
 		if (!f->begin || !f->end) {
 			int err = -errno;

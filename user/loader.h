@@ -4,16 +4,19 @@
 #define LOADER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "snapshot.h"
 
 struct loader;
 
 struct loader_opts {
-	pid_t pid;
+	pid_t pid;		/* the process, or 0 with a cgroup */
 	long freq_hz;
 	long stack_entries;
 	bool fp_user_stacks;	/* walk user stacks by frame pointers in the kernel, not DWARF here */
+	uint64_t cgroup_id;	/* every process of this cgroup v2 and below (0: pid's only) */
+	uint32_t cgroup_level;	/* the cgroup's depth in the hierarchy */
 };
 
 /* Opens and loads the programs for opts->pid. NULL and errno, after saying what failed. */
@@ -23,11 +26,11 @@ int loader__attach(struct loader *l);
 struct proc_maps;
 
 /*
- * Attaches the span probes to every file of maps that carries agentprof's USDT probes and was
- * not attached yet (call again after the target dlopens). root: the target's /proc/PID/root.
+ * Attaches the span probes to every file of pid's maps that carries agentprof's USDT probes and
+ * was not attached yet (call again after the process dlopens, and for each process of a cgroup).
  * Returns how many files were newly attached, or -errno.
  */
-int loader__attach_spans(struct loader *l, const char *root, const struct proc_maps *maps);
+int loader__attach_spans(struct loader *l, pid_t pid, const struct proc_maps *maps);
 /*
  * Tells the kernel side where the target's code is (maps: its executable mappings), merged into
  * MAX_CODE_RANGES ranges: off-CPU stacks are told apart by the return addresses they hold.

@@ -73,7 +73,8 @@ static json_t *threads_json(const struct profile *p)
 	for (size_t i = 0; i < p->nthreads; i++) {
 		const struct thread_info *t = &p->threads[i];
 
-		json_array_append_new(a, json_pack("{s:I, s:o, s:s, s:o, s:o, s:I, s:I, s:b}",
+		json_array_append_new(a, json_pack("{s:I, s:I, s:o, s:s, s:o, s:o, s:I, s:I, s:b}",
+						   "pid", (json_int_t)t->pid,
 						   "tid", (json_int_t)t->tid,
 						   "comm", jstr(t->comm),
 						   "class", category_name(t->class),
@@ -84,6 +85,34 @@ static json_t *threads_json(const struct profile *p)
 						   "exited", t->exited));
 	}
 	return a;
+}
+
+/* Every process recorded: one for -p, each process of a container. */
+static json_t *processes_json(const struct profile *p)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < p->nprocs; i++) {
+		const struct process_info *proc = &p->procs[i];
+
+		json_array_append_new(a, json_pack("{s:I, s:o, s:o, s:s, s:o, s:I, s:I}",
+						   "pid", (json_int_t)proc->pid,
+						   "ns_pid", proc->ns_pid ? json_integer(proc->ns_pid) : json_null(),
+						   "comm", jstr(proc->comm),
+						   "class", category_name(proc->class),
+						   "breakdown_ns", breakdown_json(proc->ns),
+						   "samples", (json_int_t)proc->samples,
+						   "threads", (json_int_t)proc->nthreads));
+	}
+	return a;
+}
+
+/* The container's cgroup, or null. */
+static json_t *container_json(const struct profile *p)
+{
+	if (!p->cgroup)
+		return json_null();
+	return json_pack("{s:o, s:I}", "cgroup", jstr(p->cgroup), "cgroup_id", (json_int_t)p->cgroup_id);
 }
 
 static json_t *functions_json(const struct profile *p)
@@ -102,8 +131,11 @@ static json_t *functions_json(const struct profile *p)
 
 json_t *report_json(const struct profile *p)
 {
-	return json_pack("{s:I, s:o, s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:b, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-			 "pid", (json_int_t)p->pid,
+	/* pid: the host's PID (BPF's, /proc's on the host); ns_pid: the one the process knows itself by */
+	return json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:b, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+			 "pid", p->pid ? json_integer(p->pid) : json_null(),
+			 "ns_pid", p->ns_pid ? json_integer(p->ns_pid) : json_null(),
+			 "container", container_json(p),
 			 "comm", jstr(p->comm),
 			 "start_unix_ns", (json_int_t)p->start_unix_ns,
 			 /* CLOCK_MONOTONIC, the clock of spans.jsonl's start_ns and end_ns */
@@ -119,6 +151,7 @@ json_t *report_json(const struct profile *p)
 			 "breakdown_ns", breakdown_json(p->ns),
 			 "spans", span_names_json(p),
 			 "traces", traces_json(p),
+			 "processes", processes_json(p),
 			 "drops", drops_json(p),
 			 "threads", threads_json(p),
 			 "top_functions", functions_json(p));

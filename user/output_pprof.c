@@ -286,7 +286,7 @@ static int encode(struct writer *w, const struct sample_set *set, bool offcpu)
 	/* one on-CPU sample stands for a period of CPU time */
 	uint64_t period = offcpu || !p->freq_hz ? 1 : 1000000000ull / p->freq_hz;
 	const struct sample **order = calloc(set->n + 1, sizeof(*order));
-	char comm[64], comment[160];
+	char title[320], comm[320], comment[400];
 	size_t n = 0;
 	int err;
 
@@ -309,9 +309,10 @@ static int encode(struct writer *w, const struct sample_set *set, bool offcpu)
 	pb__int(&w->out, PROFILE_DURATION_NANOS, p->duration_ns);
 	value_type(w, PROFILE_PERIOD_TYPE, type, "nanoseconds");
 	pb__int(&w->out, PROFILE_PERIOD, offcpu ? 0 : period);
-	utf8_sanitize(p->comm, comm, sizeof(comm));
-	snprintf(comment, sizeof(comment), "agentprof: %s of %s (PID %d)",
-		 offcpu ? "time off CPU by wait reason" : "on-CPU samples", comm, p->pid);
+	profile__title(p, title, sizeof(title));
+	utf8_sanitize(title, comm, sizeof(comm));
+	snprintf(comment, sizeof(comment), "agentprof: %s of %s",
+		 offcpu ? "time off CPU by wait reason" : "on-CPU samples", comm);
 	pb__int(&w->out, PROFILE_COMMENT, str(w, comment));
 	pb__int(&w->out, PROFILE_DEFAULT_SAMPLE_TYPE, str(w, type));
 	/* every string is known now */

@@ -102,8 +102,8 @@ static void group_name(const struct writer *w, const struct item *it, char *buf,
 
 	switch (p->group_by) {
 	case GROUP_PROCESS:
-		utf8_sanitize(p->comm, name, sizeof(name));
-		snprintf(buf, len, "%s (PID %d)", name, p->pid);
+		profile__title(p, name, sizeof(name));
+		utf8_sanitize(name, buf, len);
 		break;
 	case GROUP_SPAN:
 		utf8_sanitize(it->has_span ? it->span.name : "", name, sizeof(name));
@@ -212,7 +212,7 @@ static json_t *file_json(struct writer *w, const struct sample_set *set)
 {
 	const struct profile *p = w->p;
 	json_t *profiles = json_array(), *root;
-	char comm[64], name[160];
+	char title[320], comm[320], name[400];
 	uint64_t total, most = 0;
 	size_t active = 0;
 	struct item *v;
@@ -230,9 +230,9 @@ static json_t *file_json(struct writer *w, const struct sample_set *set)
 		}
 	}
 	free(v);
-	utf8_sanitize(p->comm, comm, sizeof(comm));
-	snprintf(name, sizeof(name), "%s (PID %d): %s", comm, p->pid,
-		 w->offcpu ? "time off CPU by wait reason" : "on-CPU samples");
+	profile__title(p, title, sizeof(title));
+	utf8_sanitize(title, comm, sizeof(comm));
+	snprintf(name, sizeof(name), "%s: %s", comm, w->offcpu ? "time off CPU by wait reason" : "on-CPU samples");
 	root = json_pack("{s:s, s:s, s:s, s:I, s:{s:o}, s:o}", "$schema", SCHEMA, "name", name,
 			 "exporter", "agentprof", "activeProfileIndex", (json_int_t)active, "shared", "frames",
 			 frames_json(w), "profiles", profiles);

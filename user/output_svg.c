@@ -14,7 +14,7 @@ static int add(const char *const *frames, size_t n, uint64_t weight, void *ctx)
 static int write_set(FILE *f, const struct profile *p, bool offcpu)
 {
 	struct flamegraph *fg = flamegraph__new();
-	char comm[64], title[128], subtitle[128];
+	char what[320], name[320], title[400], subtitle[128];
 	struct fg_opts opts = {
 		.title = title,
 		.subtitle = subtitle,
@@ -26,9 +26,9 @@ static int write_set(FILE *f, const struct profile *p, bool offcpu)
 
 	if (!fg)
 		return -ENOMEM;
-	utf8_sanitize(p->comm, comm, sizeof(comm));
-	snprintf(title, sizeof(title), "%s: %s (PID %d)", offcpu ? "Off-CPU time" : "On-CPU samples", comm,
-		 p->pid);
+	profile__title(p, what, sizeof(what));
+	utf8_sanitize(what, name, sizeof(name));
+	snprintf(title, sizeof(title), "%s: %s", offcpu ? "Off-CPU time" : "On-CPU samples", name);
 	snprintf(subtitle, sizeof(subtitle), "%.2f s%s", p->duration_ns / 1e9,
 		 offcpu ? ", by wait reason, in microseconds" : "");
 	err = profile__visit(p, offcpu ? &p->offcpu : &p->oncpu, offcpu, add, fg) ?:

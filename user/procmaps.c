@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "procfs.h"
 #include "procmaps.h"
 #include "util.h"
 
@@ -145,11 +146,13 @@ fail:
 
 int proc_maps__read(pid_t pid, struct proc_maps *out)
 {
-	char path[64], *text;
+	char path[4200], *text;
 	ssize_t n;
 	int err;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	err = proc_path(path, sizeof(path), pid, "maps");
+	if (err)
+		return err;
 	n = read_file(path, MAPS_MAX_BYTES, &text);
 	if (n < 0)
 		return n;

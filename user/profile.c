@@ -38,6 +38,11 @@ void profile__free(struct profile *p)
 	set__free(&p->oncpu);
 	set__free(&p->offcpu);
 	free(p->threads);
+	free(p->procs);
+	free(p->cgroup);
+	p->procs = NULL;
+	p->cgroup = NULL;
+	p->nprocs = 0;
 	free(p->span_cpu);
 	free(p->spans);
 	p->threads = NULL;
@@ -121,6 +126,63 @@ struct thread_info *profile__thread(struct profile *p, uint32_t tid)
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
 	return t;
+}
+
+struct process_info *profile__process(struct profile *p, uint32_t pid)
+{
+	struct process_info *v;
+
+	for (size_t i = 0; i < p->nprocs; i++)
+		if (p->procs[i].pid == pid)
+			return &p->procs[i];
+	v = realloc(p->procs, (p->nprocs + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	p->procs = v;
+	v = &p->procs[p->nprocs++];
+	memset(v, 0, sizeof(*v));
+	v->pid = pid;
+	return v;
+}
+
+void profile__title(const struct profile *p, char *buf, size_t len)
+{
+	const char *slash = p->cgroup ? strrchr(p->cgroup, '/') : NULL;
+
+	if (p->cgroup)
+		snprintf(buf, len, "cgroup %s", slash && slash[1] ? slash + 1 : p->cgroup);
+	else
+		snprintf(buf, len, "%s (PID %d)", p->comm, p->pid);
+}
+
+static int cmp_process(const void *a, const void *b)
+{
+	const struct process_info *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* Each thread's time into its process's, then the processes' classes. */
+static int finish_processes(struct profile *p)
+{
+	for (size_t i = 0; i < p->nthreads; i++) {
+		const struct thread_info *t = &p->threads[i];
+		struct process_info *proc = profile__process(p, t->pid);
+
+		if (!proc)
+			return -ENOMEM;
+		for (int c = 0; c < NR_CATEGORIES; c++)
+			proc->ns[c] += t->ns[c];
+		proc->samples += t->samples;
+		proc->nthreads++;
+		if (!proc->comm[0] && t->tid == t->pid)	/* the main thread names the process */
+			memcpy(proc->comm, t->comm, sizeof(proc->comm));
+	}
+	for (size_t i = 0; i < p->nprocs; i++)
+		p->procs[i].class = classify_breakdown(p->procs[i].ns, p->duration_ns);
+	if (p->nprocs)
+		qsort(p->procs, p->nprocs, sizeof(*p->procs), cmp_process);
+	return 0;
 }
 
 static int cmp_thread(const void *a, const void *b)
@@ -214,6 +276,7 @@ int profile__finish(struct profile *p, const struct span_table *spans)
 
 		if (!t)
 			return -ENOMEM;
+		t->pid = t->pid ?: s->pid;
 		t->samples += s->count;
 		if (!t->comm[0])
 			memcpy(t->comm, s->comm, sizeof(t->comm));
@@ -224,6 +287,7 @@ int profile__finish(struct profile *p, const struct span_table *spans)
 
 		if (!t)
 			return -ENOMEM;
+		t->pid = t->pid ?: s->pid;
 		t->ns[s->category] += s->count;
 	}
 	qsort(p->threads, p->nthreads, sizeof(*p->threads), cmp_thread);
@@ -236,7 +300,7 @@ int profile__finish(struct profile *p, const struct span_table *spans)
 		t->class = classify_breakdown(t->ns, t->wall_ns);
 	}
 	p->class = classify_breakdown(p->ns, p->duration_ns);
-	return spans ? finish_spans(p, spans) : 0;
+	return finish_processes(p) ?: (spans ? finish_spans(p, spans) : 0);
 }
 
 static int push_frame(struct sample *s, const char *name, struct frame_origin origin)
@@ -251,12 +315,12 @@ static int push_frame(struct sample *s, const char *name, struct frame_origin or
 }
 
 /* The index of the profile's mapping that holds a user address, added on first use; -1: none. */
-static int32_t mapping_of(struct profile *p, struct syms_cache *syms, uint64_t addr, int *err)
+static int32_t mapping_of(struct profile *p, struct syms_cache *syms, pid_t pid, uint64_t addr, int *err)
 {
 	struct profile_mapping *m;
 	struct user_mapping um;
 
-	if (syms_cache__mapping(syms, addr, &um))
+	if (syms_cache__mapping(syms, pid, addr, &um))
 		return -1;
 	for (size_t i = 0; i < p->nmappings; i++) {
 		m = &p->mappings[i];
@@ -319,9 +383,9 @@ static int symbolize_sample(struct profile *p, struct sample *s, struct syms_cac
 		return -ENOMEM;
 	for (uint32_t i = s->nuser; i-- > 0;) {
 		uint64_t addr = call_site(s->user[i], i > 0);
-		int32_t mapping = mapping_of(p, syms, addr, &err);
+		int32_t mapping = mapping_of(p, syms, s->pid, addr, &err);
 
-		syms_cache__user(syms, s->user[i], i > 0, name, sizeof(name));
+		syms_cache__user(syms, s->pid, s->user[i], i > 0, name, sizeof(name));
 		if (err || push_frame(s, name, (struct frame_origin){ addr, mapping, false }))
 			return -ENOMEM;
 	}
@@ -353,6 +417,15 @@ const char *sample__leaf(const struct sample *s)
 	return s->nframes ? s->frames[s->nframes - 1] : "[unknown]";
 }
 
+/* The name of a sample's process: the recording's, or in a container, that process's own. */
+static const char *process_name(const struct profile *p, uint32_t pid)
+{
+	for (size_t i = 0; p->cgroup && i < p->nprocs; i++)
+		if (p->procs[i].pid == pid && p->procs[i].comm[0])
+			return p->procs[i].comm;
+	return p->comm;
+}
+
 /* The frames --group-by puts above a stack: e.g. "comm;[trace 4bf9...];[span llm.call]". */
 static size_t group_frames(const struct profile *p, const struct sample *s, const char **frames,
 			   char *trace, size_t trace_len, char *span, size_t span_len)
@@ -361,7 +434,7 @@ static size_t group_frames(const struct profile *p, const struct sample *s, cons
 	char hex[33];
 	size_t n = 0;
 
-	frames[n++] = p->group_by == GROUP_PROCESS ? p->comm : s->comm;
+	frames[n++] = p->group_by == GROUP_PROCESS ? process_name(p, s->pid) : s->comm;
 	if (p->group_by == GROUP_TRACE) {
 		if (info)
 			hex_id(info->rec->trace_id, sizeof(info->rec->trace_id), hex);

@@ -30,6 +30,7 @@ struct profile_mapping {
 
 /* One distinct stack of one thread: on-CPU samples, or time off CPU in one kind of wait. */
 struct sample {
+	uint32_t pid;			/* the thread's process (host PID) */
 	uint32_t tid;
 	char comm[TASK_COMM_LEN];	/* thread name */
 	uint64_t *user, *kern;		/* leaf first, as the kernel records them */
@@ -54,12 +55,24 @@ struct sample_set {
 
 /* Where one thread's observed wall time went. */
 struct thread_info {
+	uint32_t pid;			/* its process (host PID) */
 	uint32_t tid;
 	char comm[TASK_COMM_LEN];
 	uint64_t wall_ns;		/* from first seen (or recording start) to exit (or end) */
 	uint64_t ns[NR_CATEGORIES];
 	uint64_t samples;		/* on-CPU samples */
 	bool exited;
+	enum category class;
+};
+
+/* Where one process's time went: its threads together. */
+struct process_info {
+	uint32_t pid;			/* the host's PID, as BPF sees it */
+	uint32_t ns_pid;		/* its PID in its own namespace (0: unknown) */
+	char comm[TASK_COMM_LEN];
+	uint64_t ns[NR_CATEGORIES];
+	uint64_t samples;
+	uint32_t nthreads;
 	enum category class;
 };
 
@@ -82,8 +95,13 @@ struct span_info {
 enum group_by { GROUP_THREAD, GROUP_PROCESS, GROUP_SPAN, GROUP_TRACE };
 
 struct profile {
-	pid_t pid;
-	char comm[TASK_COMM_LEN];	/* process name */
+	pid_t pid;			/* -p: the host's PID; 0 for a container (--container) */
+	pid_t ns_pid;			/* -p: its PID in its own namespace */
+	char comm[TASK_COMM_LEN];	/* process name, or the container's cgroup's */
+	char *cgroup;			/* --container: the cgroup's path, else NULL */
+	uint64_t cgroup_id;
+	struct process_info *procs;	/* after profile__finish: sorted by pid */
+	size_t nprocs;
 	uint64_t start_unix_ns;
 	uint64_t duration_ns;
 	unsigned int freq_hz;
@@ -112,6 +130,10 @@ int profile__add(struct sample_set *set, const struct sample *s, const uint64_t 
 		 const uint64_t *kern, size_t nkern);
 /* The thread's entry, created on first use (NULL on -ENOMEM). */
 struct thread_info *profile__thread(struct profile *p, uint32_t tid);
+/* The process's entry, created on first use (NULL on -ENOMEM). */
+struct process_info *profile__process(struct profile *p, uint32_t pid);
+/* "comm (PID n)", or "cgroup NAME" for a container: the title of the outputs. */
+void profile__title(const struct profile *p, char *buf, size_t len);
 struct span_table;
 
 /* Adds ns of a span's CPU time (seqs in increasing order). 0 or -ENOMEM. */
@@ -123,7 +145,7 @@ int profile__add_span_cpu(struct profile *p, uint32_t seq, uint64_t ns);
 int profile__finish(struct profile *p, const struct span_table *spans);
 /* The span's entry after profile__finish, or NULL. */
 const struct span_info *profile__span(const struct profile *p, uint32_t seq);
-/* Names every frame of every sample and notes where it came from. 0 or -ENOMEM. */
+/* Names every frame of every sample (in its process) and notes where it came from. 0 or -ENOMEM. */
 int profile__symbolize(struct profile *p, struct syms_cache *syms);
 /* Name of a sample's leaf frame (the function on CPU), "[unknown]" when it has none. */
 const char *sample__leaf(const struct sample *s);

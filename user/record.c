@@ -20,7 +20,7 @@ static struct env {
 	long duration_s;	/* 0: until a signal or the target exits */
 	long stack_entries;
 	const char *outdir;
-	char default_outdir[32];
+	char default_outdir[300];
 	enum group_by group_by;
 } env = {
 	.common.freq_hz = 99,
@@ -78,7 +78,7 @@ static const struct argp argp = {
 	.options = options,
 	.parser = parse_arg,
 	.args_doc = "",
-	.doc = "Record where a running process spends its time: on CPU, and off CPU by wait reason, "
+	.doc = "Record where a running process (or every process of a container) spends its time: on CPU, and off CPU by wait reason, "
 	       "per thread, span and trace.\v"
 	       "Writes into DIR: cpu.svg and offcpu.svg (flame graphs), cpu.folded and offcpu.folded, "
 	       "spans.jsonl, report.json, cpu.pb.gz and offcpu.pb.gz (pprof), *.speedscope.json; and "
@@ -111,24 +111,29 @@ int cmd_record(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return 2;
-	if (!env.outdir) {
-		snprintf(env.default_outdir, sizeof(env.default_outdir), "agentprof-%d", env.common.pid);
+	err = session__open(&sess, &(struct session_opts){ env.common.pid, env.common.container, env.common.freq_hz,
+							   env.stack_entries, env.common.fp_user_stacks });
+	if (!err && !env.outdir) {
+		if (env.common.container)
+			snprintf(env.default_outdir, sizeof(env.default_outdir), "agentprof-%s", sess.cgroup.name);
+		else
+			snprintf(env.default_outdir, sizeof(env.default_outdir), "agentprof-%d", env.common.pid);
 		env.outdir = env.default_outdir;
 	}
-	err = session__open(&sess, &(struct session_opts){ env.common.pid, env.common.freq_hz, env.stack_entries,
-							    env.common.fp_user_stacks }) ?:
-	      outdir__open(&out, env.outdir) ?: session__attach(&sess);
+	err = err ?: outdir__open(&out, env.outdir) ?: session__attach(&sess);
 	if (err)
 		goto cleanup;
 
-	prof.pid = env.common.pid;
-	memcpy(prof.comm, sess.target.comm, sizeof(prof.comm));
 	prof.freq_hz = env.common.freq_hz;
 	prof.group_by = env.group_by;
 	prof.start_unix_ns = now_ns(CLOCK_REALTIME);
 	start_ns = now_ns(CLOCK_MONOTONIC);
-	fprintf(stderr, "agentprof: recording %s (PID %d) at %ld Hz%s\n", sess.target.comm, env.common.pid,
-		env.common.freq_hz, env.duration_s ? "" : "; Ctrl-C to stop");
+	if (env.common.container)
+		fprintf(stderr, "agentprof: recording every process of cgroup %s at %ld Hz%s\n", sess.cgroup.path,
+			env.common.freq_hz, env.duration_s ? "" : "; Ctrl-C to stop");
+	else
+		fprintf(stderr, "agentprof: recording %s (PID %d) at %ld Hz%s\n", sess.target.comm, env.common.pid,
+			env.common.freq_hz, env.duration_s ? "" : "; Ctrl-C to stop");
 	prof.target_exited = session__wait(&sess, env.duration_s ? start_ns + env.duration_s * 1000000000ull : 0,
 					   -1) == STOP_TARGET_EXIT;
 	stop_ns = now_ns(CLOCK_MONOTONIC);
@@ -144,7 +149,8 @@ int cmd_record(int argc, char **argv)
 	/* every probe armed from start to stop: a span that begins and ends in between is whole */
 	prof.window_start_ns = start_ns;
 	prof.window_end_ns = stop_ns;
-	err = err ?: profile__finish(&prof, &sess.spans) ?: profile__symbolize(&prof, sess.syms);
+	err = err ?: session__describe(&sess, &prof) ?: profile__finish(&prof, &sess.spans) ?:
+	      profile__symbolize(&prof, sess.syms);
 	if (err) {
 		pr_warn("build profile: %s\n", strerror(-err));
 		goto cleanup;

@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* What `record` and `top` share: checks, the target, the BPF side, symbols, and the wait loop. */
+/* What `record` and `top` share: checks, the targets, the BPF side, symbols, and the wait loop. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "cgroup.h"
 #include "loader.h"
 #include "log.h"
 #include "preflight.h"
+#include "procmaps.h"
 #include "session.h"
 #include "stackcache.h"
 #include "symbolize.h"
@@ -90,6 +93,31 @@ static void drain(struct session *s)
 		ring_buffer__consume(s->user_rb);
 }
 
+/* A process of the recording: its identity for the report, its mappings for names and span probes. */
+static int add_process(struct session *s, pid_t pid)
+{
+	struct target *t;
+	int err;
+
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (s->procs[i].pid == pid)
+			return 0;
+	err = syms_cache__add(s->syms, pid);
+	if (err)
+		return err;
+	t = realloc(s->procs, (s->nprocs + 1) * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	s->procs = t;
+	t = &s->procs[s->nprocs++];
+	if (pid == s->target.pid)
+		*t = s->target;
+	else if (target__describe(t, pid))
+		*t = (struct target){ .pid = pid };	/* gone meanwhile: its threads still name it */
+	t->pidfd = -1;	/* the session's target keeps its own */
+	return 0;
+}
+
 int session__open(struct session *s, const struct session_opts *opts)
 {
 	int err;
@@ -97,23 +125,26 @@ int session__open(struct session *s, const struct session_opts *opts)
 	memset(s, 0, sizeof(*s));
 	s->target.pidfd = -1;
 	s->sigfd = -1;
-	snprintf(s->root, sizeof(s->root), "/proc/%d/root", opts->pid);
 	s->stack_entries = opts->stack_entries;
-	err = preflight_btf() ?: preflight_caps() ?: target__open(&s->target, opts->pid);
+	err = preflight_btf() ?: preflight_caps() ?: preflight_lockdown() ?:
+	      (opts->container ? cgroup_resolve(opts->container, &s->cgroup) : target__open(&s->target, opts->pid));
 	if (err)
 		return err;
+	if (opts->container)
+		snprintf(s->target.comm, sizeof(s->target.comm), "%.*s", (int)sizeof(s->target.comm) - 1, s->cgroup.name);
 	/* the tracepoints here are BTF-typed and need no tracefs; classic ones will */
 	if (ensure_tracefs())
 		pr_info("could not mount tracefs at /sys/kernel/tracing: %s\n", strerror(errno));
 	libbpf_set_print(libbpf_print_fn);
 	s->loader = loader__load(&(struct loader_opts){ opts->pid, opts->freq_hz, opts->stack_entries,
-							opts->fp_user_stacks });
+							opts->fp_user_stacks, s->cgroup.id, s->cgroup.level });
 	if (!s->loader)
 		return -errno;
-	s->syms = syms_cache__new(opts->pid);
-	if (!s->syms) {
-		err = -errno;
-		pr_warn("read /proc/%d/maps: %s\n", opts->pid, strerror(-err));
+	s->syms = syms_cache__new();
+	if (!s->syms)
+		return -ENOMEM;
+	if (opts->pid && (err = add_process(s, opts->pid))) {
+		pr_warn("read /proc/%d/maps: %s%s\n", opts->pid, strerror(-err), ptrace_hint(err));
 		return err;
 	}
 	s->sigfd = stop_signals_fd();
@@ -123,6 +154,79 @@ int session__open(struct session *s, const struct session_opts *opts)
 		return err;
 	}
 	return 0;
+}
+
+/* A cgroup's processes, as the kernel side found them (the iterator, new processes): added once each. */
+static void add_new_processes(struct session *s)
+{
+	struct kernel_maps maps = loader__maps(s->loader);
+	pid_t *pids = NULL;
+	ssize_t n = s->cgroup.id ? snapshot__pids(&maps, &pids) : 0;
+
+	for (ssize_t i = 0; i < n; i++)
+		if (add_process(s, pids[i]))
+			pr_debug("process %d: %s\n", pids[i], "gone before its maps were read");
+	free(pids);
+}
+
+/* Span probes in every file of every process that carries them (not yet probed). */
+static int attach_spans(struct session *s)
+{
+	for (size_t i = 0; i < s->nprocs; i++) {
+		int err = loader__attach_spans(s->loader, s->procs[i].pid, syms_cache__maps(s->syms, s->procs[i].pid));
+
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+static int cmp_start(const void *a, const void *b)
+{
+	uint64_t x = ((const struct map_entry *)a)->start, y = ((const struct map_entry *)b)->start;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Where the code of the recording's processes is, for the kernel side to tell waits apart by the
+ * return addresses they hold. A container's processes share the ranges: their mappings together,
+ * sorted, overlaps merged (the loader merges them further into MAX_CODE_RANGES).
+ */
+static int set_code_ranges(struct session *s)
+{
+	struct proc_maps all = {};
+	size_t n = 0;
+	int err;
+
+	if (s->nprocs == 1)
+		return loader__set_code_ranges(s->loader, syms_cache__maps(s->syms, s->procs[0].pid));
+	for (size_t i = 0; i < s->nprocs; i++)
+		n += syms_cache__maps(s->syms, s->procs[i].pid)->n;
+	all.v = calloc(n ? n : 1, sizeof(*all.v));
+	if (!all.v)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct proc_maps *m = syms_cache__maps(s->syms, s->procs[i].pid);
+
+		memcpy(all.v + all.n, m->v, m->n * sizeof(*m->v));	/* shallow: the paths stay theirs */
+		all.n += m->n;
+	}
+	if (all.n)
+		qsort(all.v, all.n, sizeof(*all.v), cmp_start);
+	n = 0;
+	for (size_t i = 0; i < all.n; i++) {
+		if (n && all.v[i].start <= all.v[n - 1].end) {
+			if (all.v[i].end > all.v[n - 1].end)
+				all.v[n - 1].end = all.v[i].end;
+		} else {
+			all.v[n++] = all.v[i];
+		}
+	}
+	all.n = n;
+	err = loader__set_code_ranges(s->loader, &all);
+	free(all.v);
+	return err;
 }
 
 int session__attach(struct session *s)
@@ -147,20 +251,28 @@ int session__attach(struct session *s)
 		pr_warn("user stack ring buffer: %s\n", strerror(-err));
 		return err;
 	}
-	err = loader__set_code_ranges(s->loader, syms_cache__maps(s->syms)) ?: loader__attach(s->loader);
+	err = set_code_ranges(s) ?: loader__attach(s->loader);
 	if (err)
 		return err;
-	err = loader__attach_spans(s->loader, s->root, syms_cache__maps(s->syms));
-	return err < 0 ? err : 0;
+	add_new_processes(s);
+	return set_code_ranges(s) ?: attach_spans(s);
 }
 
-/* New mappings (a dlopen'ed span library among them): names, and span probes. */
+/* New processes and mappings (a dlopen'ed span library among them): names, and span probes. */
 static void refresh(struct session *s)
 {
-	if (syms_cache__refresh(s->syms))
-		return;	/* the target is gone; the last maps stay */
-	loader__set_code_ranges(s->loader, syms_cache__maps(s->syms));
-	loader__attach_spans(s->loader, s->root, syms_cache__maps(s->syms));
+	syms_cache__refresh(s->syms);	/* a process gone keeps its last maps */
+	add_new_processes(s);
+	set_code_ranges(s);
+	attach_spans(s);
+}
+
+/* Where no pidfd tells: the target's /proc entry gone, or the container's cgroup empty. */
+static bool gone(const struct session *s)
+{
+	if (s->cgroup.id)
+		return !cgroup_populated(&s->cgroup);
+	return s->target.pidfd < 0 && target__exited(&s->target);
 }
 
 enum stop_reason session__wait(struct session *s, uint64_t deadline_ns, int input_fd)
@@ -186,6 +298,8 @@ enum stop_reason session__wait(struct session *s, uint64_t deadline_ns, int inpu
 		}
 		if (now >= next_refresh) {
 			refresh(s);
+			if (gone(s))
+				return STOP_TARGET_EXIT;
 			next_refresh = now + REFRESH_MS * 1000000ull;
 			continue;
 		}
@@ -222,6 +336,28 @@ int session__snapshot(struct session *s, uint64_t at_ns, struct snapshot *snap)
 	if (!err)
 		snap->counters[CNT_SAMPLE_MAP_FULL] += s->sample_map_full;
 	return err;
+}
+
+int session__describe(const struct session *s, struct profile *p)
+{
+	p->pid = s->target.pid;
+	p->ns_pid = s->target.ns_pid;
+	memcpy(p->comm, s->target.comm, sizeof(p->comm));
+	if (s->cgroup.id) {
+		p->cgroup = strdup(s->cgroup.path);
+		if (!p->cgroup)
+			return -ENOMEM;
+		p->cgroup_id = s->cgroup.id;
+	}
+	for (size_t i = 0; i < s->nprocs; i++) {
+		struct process_info *proc = profile__process(p, s->procs[i].pid);
+
+		if (!proc)
+			return -ENOMEM;
+		proc->ns_pid = s->procs[i].ns_pid;
+		memcpy(proc->comm, s->procs[i].comm, sizeof(proc->comm));
+	}
+	return 0;
 }
 
 int session__forget_spans(struct session *s, struct snapshot *snap)
@@ -273,6 +409,9 @@ void session__close(struct session *s)
 	s->loader = NULL;
 	syms_cache__free(s->syms);
 	s->syms = NULL;
+	free(s->procs);
+	s->procs = NULL;
+	s->nprocs = 0;
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 	s->sigfd = -1;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* What `record` and `top` share: checks, the target, the BPF side, symbols, and the wait loop. */
+/* What `record` and `top` share: checks, the targets, the BPF side, symbols, and the wait loop. */
 #ifndef SESSION_H
 #define SESSION_H
 
 #include <stdint.h>
 #include <sys/types.h>
+#include "cgroup.h"
 #include "snapshot.h"
 #include "spans.h"
 #include "target.h"
@@ -16,11 +17,13 @@ struct syms_cache;
 struct unwinder;
 
 struct session {
-	struct target target;
+	struct target target;	/* -p; for a container, pid 0 and the cgroup's name */
+	struct cgroup_target cgroup;	/* --container; id 0 otherwise */
+	struct target *procs;	/* every process seen: -p's, or those of the cgroup */
+	size_t nprocs;
 	struct loader *loader;
 	struct syms_cache *syms;
 	int sigfd;		/* SIGINT, SIGTERM, SIGHUP */
-	char root[64];		/* /proc/PID/root */
 	long stack_entries;
 	struct ring_buffer *span_rb;
 	struct span_table spans;	/* every span begun or ended since attach */
@@ -34,6 +37,7 @@ struct session {
 
 struct session_opts {
 	pid_t pid;
+	const char *container;	/* --container ID|CGROUP-PATH instead of pid, or NULL */
 	long freq_hz;
 	long stack_entries;
 	bool fp_user_stacks;
@@ -41,13 +45,14 @@ struct session_opts {
 
 enum stop_reason { STOP_DEADLINE, STOP_SIGNAL, STOP_TARGET_EXIT, STOP_INPUT };
 
-/* Checks privileges and BTF, opens the target, loads the programs: 0 or -errno, said in one line. */
+/* Checks privileges, BTF and lockdown, opens the target, loads the programs: 0 or -errno, said in one line. */
 int session__open(struct session *s, const struct session_opts *opts);
 /* Starts tracing, sampling and span probes (in the files that carry them). */
 int session__attach(struct session *s);
 /*
- * Waits for deadline_ns (CLOCK_MONOTONIC; 0: none), a stop signal, the target's exit, or input
- * on input_fd (-1: none), re-reading the target's mappings as it goes.
+ * Waits for deadline_ns (CLOCK_MONOTONIC; 0: none), a stop signal, the target's exit (a
+ * container's: its cgroup empty), or input on input_fd (-1: none), re-reading the mappings
+ * and finding a container's new processes as it goes.
  */
 enum stop_reason session__wait(struct session *s, uint64_t deadline_ns, int input_fd);
 /*
@@ -57,6 +62,8 @@ enum stop_reason session__wait(struct session *s, uint64_t deadline_ns, int inpu
 int session__snapshot(struct session *s, uint64_t at_ns, struct snapshot *snap);
 /* After an interval: drops what belongs to ended spans from the maps and from snap. */
 int session__forget_spans(struct session *s, struct snapshot *snap);
+/* The recording's identity into p: PID and NSpid, or cgroup; each process's NSpid and name. 0 or -ENOMEM. */
+int session__describe(const struct session *s, struct profile *p);
 /* Stops every program (the maps stay readable). */
 void session__detach(struct session *s);
 /* The kernel's stacks, read once each. */

@@ -124,7 +124,7 @@ static int add_sample(const void *key, const void *value, void *ctx)
 	const struct sample_key *k = key;
 	struct reader *r = ctx;
 
-	if (k->pid != (__u32)r->pid)
+	if (r->pid && k->pid != (__u32)r->pid)
 		return 0;
 	if (GROW(r->s->samples, r->s->nsamples, r->cap))
 		return -ENOMEM;
@@ -147,7 +147,7 @@ static int add_wait(const void *key, const void *value, void *ctx)
 	const struct offcpu_key *k = key;
 	struct reader *r = ctx;
 
-	if (k->pid != (__u32)r->pid)
+	if (r->pid && k->pid != (__u32)r->pid)
 		return 0;
 	if (GROW(r->s->waits, r->s->nwaits, r->wait_cap))
 		return -ENOMEM;
@@ -208,6 +208,7 @@ static int add_thread(const void *key, const void *value, void *ctx)
 	t = &s->threads[s->nthreads++];
 	memset(t, 0, sizeof(*t));
 	t->tid = *(const __u32 *)key;
+	t->pid = st->open.pid;
 	memcpy(t->comm, st->open.comm, sizeof(t->comm));
 	t->comm[sizeof(t->comm) - 1] = '\0';
 	t->exited = st->state == TS_DEAD;
@@ -299,6 +300,39 @@ int snapshot__read(const struct kernel_maps *maps, pid_t pid, uint64_t now_ns, s
 	return err;
 }
 
+struct pid_set {
+	pid_t *v;
+	size_t n, cap;
+};
+
+static int add_pid(const void *key, const void *value, void *ctx)
+{
+	const struct thread_stats *st = value;
+	struct pid_set *set = ctx;
+
+	(void)key;
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i] == (pid_t)st->open.pid)
+			return 0;
+	if (GROW(set->v, set->n, set->cap))
+		return -ENOMEM;
+	set->v[set->n++] = st->open.pid;
+	return 0;
+}
+
+ssize_t snapshot__pids(const struct kernel_maps *maps, pid_t **pids)
+{
+	struct pid_set set = {};
+	int err = map_for_each(maps->threads_fd, sizeof(__u32), sizeof(struct thread_stats), add_pid, &set);
+
+	if (err) {
+		free(set.v);
+		return err;
+	}
+	*pids = set.v;
+	return set.n;
+}
+
 void snapshot__free(struct snapshot *s)
 {
 	free(s->samples);
@@ -335,7 +369,7 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, stru
 
 	for (size_t i = 0; i < cur->nsamples; i++) {
 		const struct snap_sample *c = &cur->samples[i], *p = NULL;
-		struct sample s = { .category = CAT_CPU, .tid = c->key.tid, .span = c->key.span };
+		struct sample s = { .category = CAT_CPU, .pid = c->key.pid, .tid = c->key.tid, .span = c->key.span };
 
 		if (prev && prev->nsamples)
 			p = bsearch(c, prev->samples, prev->nsamples, sizeof(*c), cmp_sample);
@@ -350,6 +384,7 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, stru
 	for (size_t i = 0; i < cur->nwaits; i++) {
 		const struct snap_wait *c = &cur->waits[i], *p = NULL;
 		struct sample s = {
+			.pid = c->key.pid,
 			.tid = c->key.tid,
 			.category = classify_wait(&c->key.wait),
 			.wait = c->key.wait,
@@ -380,6 +415,7 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, stru
 		if (!t)
 			return -ENOMEM;
 		memcpy(t->comm, c->comm, sizeof(t->comm));
+		t->pid = c->pid;
 		t->exited = c->exited;
 		t->wall_ns = delta(c->wall_ns, p ? p->wall_ns : 0);
 		t->ns[CAT_CPU] = delta(c->cpu_ns, p ? p->cpu_ns : 0);

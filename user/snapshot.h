@@ -8,6 +8,7 @@
 #define SNAPSHOT_H
 
 #include <stdint.h>
+#include <sys/types.h>
 #include "profile.h"
 
 struct kernel_maps {
@@ -32,6 +33,7 @@ struct snap_wait {
 };
 
 struct snap_thread {
+	uint32_t pid;
 	uint32_t tid;
 	char comm[TASK_COMM_LEN];
 	uint64_t wall_ns;	/* first seen -> exit, or -> the snapshot */
@@ -49,7 +51,7 @@ struct snapshot {
 	uint64_t counters[NR_COUNTERS];
 };
 
-/* Reads the maps of pid's recording at time now_ns (CLOCK_MONOTONIC). 0 or -errno. */
+/* Reads the maps of pid's recording (0: every process's) at time now_ns (CLOCK_MONOTONIC). 0 or -errno. */
 int snapshot__read(const struct kernel_maps *maps, pid_t pid, uint64_t now_ns, struct snapshot *s);
 /*
  * Adds to prof what happened between prev (NULL: since the start) and cur: samples, waits,
@@ -66,5 +68,7 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, stru
 struct span_table;
 int snapshot__forget_spans(struct snapshot *s, const struct kernel_maps *maps, const struct span_table *spans);
 void snapshot__free(struct snapshot *s);
+/* The processes the kernel side follows a thread of (malloc'd, NULL when none): how many, or -errno. */
+ssize_t snapshot__pids(const struct kernel_maps *maps, pid_t **pids);
 
 #endif /* SNAPSHOT_H */

@@ -53,7 +53,8 @@ static void print_threads(FILE *f, const struct profile *p)
 	fprintf(f, "Wall time by category, %%:        class  ");
 	for (int c = 0; c < NR_CATEGORIES; c++)
 		fprintf(f, " %5s", category_name(c));
-	fprintf(f, "\n  %-30s %-6s", "process (all threads)", category_name(p->class));
+	fprintf(f, "\n  %-30s %-6s", p->cgroup ? "container (all threads)" : "process (all threads)",
+		category_name(p->class));
 	print_breakdown(f, p->ns);
 	fputc('\n', f);
 	for (size_t i = 0; i < p->nthreads && i < SUMMARY_THREADS; i++) {
@@ -70,16 +71,43 @@ static void print_threads(FILE *f, const struct profile *p)
 		fprintf(f, "  ... %zu more threads in report.json\n", p->nthreads - SUMMARY_THREADS);
 }
 
+/* A container's processes: host PID, the PID they know themselves by, class and breakdown. */
+static void print_processes(FILE *f, const struct profile *p)
+{
+	char name[64], label[96];
+
+	if (!p->cgroup)
+		return;
+	fprintf(f, "Processes (PID on the host / in the container):\n");
+	for (size_t i = 0; i < p->nprocs && i < SUMMARY_THREADS; i++) {
+		const struct process_info *proc = &p->procs[i];
+
+		term_sanitize(proc->comm, name, sizeof(name));
+		snprintf(label, sizeof(label), "%u/%u %s", proc->pid, proc->ns_pid, name);
+		fprintf(f, "  %-30s %-6s", label, category_name(proc->class));
+		print_breakdown(f, proc->ns);
+		fputc('\n', f);
+	}
+	if (p->nprocs > SUMMARY_THREADS)
+		fprintf(f, "  ... %zu more processes in report.json\n", p->nprocs - SUMMARY_THREADS);
+}
+
 void print_summary(FILE *f, const struct profile *p, const char *outdir)
 {
 	struct name_count *nc;
-	char name[1024];
+	char title[320], name[1024], ns[64] = "";
 	ssize_t n;
 
-	term_sanitize(p->comm, name, sizeof(name));
-	fprintf(f, "Recorded %s (PID %d) for %.2f s at %u Hz: %llu samples, %llu dropped%s\n",
-		name, p->pid, p->duration_ns / 1e9, p->freq_hz, (unsigned long long)p->oncpu.total,
+	profile__title(p, title, sizeof(title));
+	term_sanitize(title, name, sizeof(name));
+	if (p->ns_pid && p->ns_pid != p->pid)	/* in a container: the PID its own tools show */
+		snprintf(ns, sizeof(ns), " (PID %d in its namespace)", p->ns_pid);
+	else if (p->cgroup)
+		snprintf(ns, sizeof(ns), ", %zu processes", p->nprocs);
+	fprintf(f, "Recorded %s%s for %.2f s at %u Hz: %llu samples, %llu dropped%s\n",
+		name, ns, p->duration_ns / 1e9, p->freq_hz, (unsigned long long)p->oncpu.total,
 		(unsigned long long)profile__drops(p), p->target_exited ? " (target exited)" : "");
+	print_processes(f, p);
 	print_threads(f, p);
 	print_spans(f, p);
 	n = profile__leaf_counts(&p->oncpu, &nc);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Turns a target's addresses into frame names: /proc/PID/maps finds the file, an ELF cache keyed
- * by the file's identity (device, inode) reads each binary once, /proc/kallsyms serves the kernel,
- * and the target's perf map names JIT-compiled code in anonymous memory.
+ * Turns the addresses of a recording's processes into frame names: /proc/PID/maps finds the file,
+ * an ELF cache keyed by the file's identity (device, inode), shared by the processes, reads each
+ * binary once, /proc/kallsyms serves the kernel, and each process's perf map names JIT-compiled
+ * code in anonymous memory.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "ksyms.h"
 #include "log.h"
 #include "perfmap.h"
+#include "procfs.h"
 #include "procmaps.h"
 #include "symbolize.h"
 
@@ -25,62 +27,61 @@ struct elf_entry {
 	struct elf_syms *syms;	/* NULL: the file could not be read, do not try again */
 };
 
-struct syms_cache {
+/* One process: its view of the file system and its executable mappings as last read. */
+struct proc_syms {
 	pid_t pid;
-	char root[64];		/* /proc/PID/root: the target's view of the file system */
+	char root[4200];	/* /proc/PID/root: the files as the process sees them */
 	struct proc_maps maps;
-	struct elf_entry *elfs;
-	size_t nelfs, cap;
-	struct ksyms *ksyms;
-	int ksyms_failed;
-	char perf_path[96];	/* the perf map, inside the target's root and named by its own PID */
+	char perf_path[4300];	/* its perf map, inside its root and named by its own PID */
 	struct perf_map *perf;
 	bool perf_read;		/* since the last refresh: a JIT appends to it as it goes */
 };
 
-/* The target's PID in its own PID namespace (the last NSpid), which names its perf map. */
-static pid_t ns_pid(pid_t pid)
+/* The processes of a recording share one ELF cache and the kernel's symbols. */
+struct syms_cache {
+	struct proc_syms *procs;
+	size_t nprocs;
+	struct elf_entry *elfs;
+	size_t nelfs, cap;
+	struct ksyms *ksyms;
+	int ksyms_failed;
+};
+
+struct syms_cache *syms_cache__new(void)
 {
-	char path[64], line[256];
-	pid_t ns = pid;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return pid;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line + 6, *end;
-		long v;
-
-		if (strncmp(line, "NSpid:", 6))
-			continue;
-		while ((v = strtol(p, &end, 10)) > 0 && end != p) {
-			ns = v;
-			p = end;
-		}
-	}
-	fclose(f);
-	return ns;
+	return calloc(1, sizeof(struct syms_cache));
 }
 
-struct syms_cache *syms_cache__new(pid_t pid)
+static struct proc_syms *proc_of(const struct syms_cache *c, pid_t pid)
 {
-	struct syms_cache *c = calloc(1, sizeof(*c));
+	for (size_t i = 0; i < c->nprocs; i++)
+		if (c->procs[i].pid == pid)
+			return &c->procs[i];
+	return NULL;
+}
+
+int syms_cache__add(struct syms_cache *c, pid_t pid)
+{
+	struct proc_syms *p = proc_of(c, pid);
+	pid_t ns;
 	int err;
 
-	if (!c)
-		return NULL;
-	c->pid = pid;
-	snprintf(c->root, sizeof(c->root), "/proc/%d/root", pid);
-	snprintf(c->perf_path, sizeof(c->perf_path), "%s/tmp/perf-%d.map", c->root, ns_pid(pid));
-	err = proc_maps__read(pid, &c->maps);
-	if (err) {
-		free(c);
-		errno = -err;
-		return NULL;
-	}
-	return c;
+	if (p)
+		return 0;
+	p = realloc(c->procs, (c->nprocs + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	c->procs = p;
+	p = &c->procs[c->nprocs];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	err = proc_path(p->root, sizeof(p->root), pid, "root") ?: proc_maps__read(pid, &p->maps);
+	if (err)
+		return err;
+	if (proc_ns_pid(pid, &ns) || proc_perf_map_path(p->perf_path, sizeof(p->perf_path), pid, ns))
+		p->perf_path[0] = '\0';
+	c->nprocs++;
+	return 0;
 }
 
 void syms_cache__free(struct syms_cache *c)
@@ -92,34 +93,46 @@ void syms_cache__free(struct syms_cache *c)
 		free(c->elfs[i].path);
 	}
 	free(c->elfs);
-	proc_maps__free(&c->maps);
+	for (size_t i = 0; i < c->nprocs; i++) {
+		proc_maps__free(&c->procs[i].maps);
+		perf_map__free(c->procs[i].perf);
+	}
+	free(c->procs);
 	ksyms__free(c->ksyms);
-	perf_map__free(c->perf);
 	free(c);
 }
 
 int syms_cache__refresh(struct syms_cache *c)
 {
-	struct proc_maps maps;
-	int err = proc_maps__read(c->pid, &maps);
+	int ret = 0;
 
-	if (err)
-		return err;
-	proc_maps__free(&c->maps);
-	c->maps = maps;
-	c->perf_read = false;
-	return 0;
+	for (size_t i = 0; i < c->nprocs; i++) {
+		struct proc_maps maps;
+		int err = proc_maps__read(c->procs[i].pid, &maps);
+
+		if (err) {
+			ret = err;	/* the process is gone; its last maps stay */
+			continue;
+		}
+		proc_maps__free(&c->procs[i].maps);
+		c->procs[i].maps = maps;
+		c->procs[i].perf_read = false;
+	}
+	return ret;
 }
 
-const struct proc_maps *syms_cache__maps(const struct syms_cache *c)
+const struct proc_maps *syms_cache__maps(const struct syms_cache *c, pid_t pid)
 {
-	return &c->maps;
+	static const struct proc_maps none;
+	const struct proc_syms *p = proc_of(c, pid);
+
+	return p ? &p->maps : &none;
 }
 
 /* Opens through the target's root first (containers, deleted mounts), then the host path. */
-static struct elf_syms *open_file(struct syms_cache *c, const struct map_entry *m)
+static struct elf_syms *open_file(const struct proc_syms *p, const struct map_entry *m)
 {
-	struct elf_syms *s = elf_syms__open(c->root, m->path, DEBUG_ROOT);
+	struct elf_syms *s = elf_syms__open(p->root, m->path, DEBUG_ROOT);
 
 	if (!s)
 		s = elf_syms__open("", m->path, DEBUG_ROOT);
@@ -128,7 +141,7 @@ static struct elf_syms *open_file(struct syms_cache *c, const struct map_entry *
 	return s;
 }
 
-static struct elf_entry *elf_for(struct syms_cache *c, const struct map_entry *m)
+static struct elf_entry *elf_for(struct syms_cache *c, const struct proc_syms *p, const struct map_entry *m)
 {
 	struct elf_entry *e;
 
@@ -151,7 +164,7 @@ static struct elf_entry *elf_for(struct syms_cache *c, const struct map_entry *m
 	*e = (struct elf_entry){ m->dev_major, m->dev_minor, m->inode, strdup(m->path), NULL };
 	if (!e->path)
 		return NULL;
-	e->syms = open_file(c, m);
+	e->syms = open_file(p, m);
 	c->nelfs++;
 	return e;
 }
@@ -163,21 +176,22 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* JIT-compiled code: named by the target's perf map, read again after each refresh. */
-static const char *jit_name(struct syms_cache *c, uint64_t addr)
+/* JIT-compiled code: named by the process's perf map, read again after each refresh. */
+static const char *jit_name(struct proc_syms *p, uint64_t addr)
 {
-	if (!c->perf_read) {
-		perf_map__free(c->perf);
-		c->perf = perf_map__load(c->perf_path);
-		c->perf_read = true;
+	if (!p->perf_read) {
+		perf_map__free(p->perf);
+		p->perf = p->perf_path[0] ? perf_map__load(p->perf_path) : NULL;
+		p->perf_read = true;
 	}
-	return c->perf ? perf_map__lookup(c->perf, addr) : NULL;
+	return p->perf ? perf_map__lookup(p->perf, addr) : NULL;
 }
 
-void syms_cache__user(struct syms_cache *c, uint64_t addr, bool is_return, char *buf, size_t len)
+void syms_cache__user(struct syms_cache *c, pid_t pid, uint64_t addr, bool is_return, char *buf, size_t len)
 {
 	uint64_t lookup = is_return && addr ? addr - 1 : addr, offset, vaddr, off;
-	const struct map_entry *m = proc_maps__find(&c->maps, lookup);
+	struct proc_syms *p = proc_of(c, pid);
+	const struct map_entry *m = p ? proc_maps__find(&p->maps, lookup) : NULL;
 	struct elf_entry *e;
 	const char *name;
 
@@ -186,7 +200,7 @@ void syms_cache__user(struct syms_cache *c, uint64_t addr, bool is_return, char 
 		return;
 	}
 	if (!m || !m->path[0]) {
-		name = m ? jit_name(c, lookup) : NULL;
+		name = m ? jit_name(p, lookup) : NULL;
 		snprintf(buf, len, "%s", name ? name : "[unknown]");
 		return;
 	}
@@ -195,7 +209,7 @@ void syms_cache__user(struct syms_cache *c, uint64_t addr, bool is_return, char 
 		return;
 	}
 	offset = lookup - m->start + m->offset;
-	e = elf_for(c, m);
+	e = elf_for(c, p, m);
 	if (!e || !e->syms || elf_syms__offset_to_vaddr(e->syms, offset, &vaddr)) {
 		snprintf(buf, len, "%s+0x%llx", base_name(m->path), (unsigned long long)offset);
 		return;
@@ -207,9 +221,10 @@ void syms_cache__user(struct syms_cache *c, uint64_t addr, bool is_return, char 
 		snprintf(buf, len, "%s+0x%llx", base_name(m->path), (unsigned long long)vaddr);
 }
 
-int syms_cache__mapping(struct syms_cache *c, uint64_t addr, struct user_mapping *out)
+int syms_cache__mapping(struct syms_cache *c, pid_t pid, uint64_t addr, struct user_mapping *out)
 {
-	const struct map_entry *m = proc_maps__find(&c->maps, addr);
+	const struct proc_syms *p = proc_of(c, pid);
+	const struct map_entry *m = p ? proc_maps__find(&p->maps, addr) : NULL;
 	struct elf_entry *e;
 
 	if (!m || !m->path[0])
@@ -218,7 +233,7 @@ int syms_cache__mapping(struct syms_cache *c, uint64_t addr, struct user_mapping
 	if (m->path[0] == '[')
 		return 0;
 	/* the ELF is already open when the address was named: this only looks it up */
-	e = elf_for(c, m);
+	e = elf_for(c, p, m);
 	if (e && e->syms)
 		out->build_id = elf_syms__build_id(e->syms);
 	return 0;
@@ -229,7 +244,9 @@ void syms_cache__kernel(struct syms_cache *c, uint64_t addr, bool is_return, cha
 	const char *name = NULL;
 
 	if (!c->ksyms && !c->ksyms_failed) {
-		c->ksyms = ksyms__load("/proc/kallsyms");
+		char path[4200];
+
+		c->ksyms = proc_path(path, sizeof(path), 0, "kallsyms") ? NULL : ksyms__load(path);
 		if (!c->ksyms) {
 			c->ksyms_failed = 1;
 			pr_warn("kernel frames stay unnamed: /proc/kallsyms: %s\n", strerror(errno));

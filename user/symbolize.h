@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Turns a target's user and kernel addresses into frame names, reading each binary once. */
+/* Turns the user and kernel addresses of a recording's processes into frame names, reading each binary once. */
 #ifndef SYMBOLIZE_H
 #define SYMBOLIZE_H
 
@@ -13,20 +13,22 @@ struct syms_cache;
 /* Not a user address: the root-side end of a user stack cut short, named [truncated]. */
 #define TRUNCATED_FRAME 0xfffffffffffffffeull
 
-/* NULL and errno on failure. Reads /proc/PID/maps once; call refresh to follow dlopen. */
-struct syms_cache *syms_cache__new(pid_t pid);
+/* An empty cache; NULL on -ENOMEM. */
+struct syms_cache *syms_cache__new(void);
 void syms_cache__free(struct syms_cache *c);
-/* Re-reads the target's mappings; keeps the last good ones when the target is gone. */
+/* Adds a process (no-op when known): reads its /proc/PID/maps. 0 or -errno. */
+int syms_cache__add(struct syms_cache *c, pid_t pid);
+/* Re-reads every process's mappings (to follow dlopen); a process gone keeps its last ones: -ESRCH. */
 int syms_cache__refresh(struct syms_cache *c);
-/* The target's executable mappings as last read. */
-const struct proc_maps *syms_cache__maps(const struct syms_cache *c);
+/* The executable mappings of a process as last read (none for an unknown PID). */
+const struct proc_maps *syms_cache__maps(const struct syms_cache *c, pid_t pid);
 
 /*
  * Writes the frame name of a user address into buf: "func", "libfoo.so+0x1a2b" when the file
  * has no symbol there, "[unknown]" when no mapping holds it. is_return: the address is a
  * return address (every frame but the leaf), so the call is the byte before it.
  */
-void syms_cache__user(struct syms_cache *c, uint64_t addr, bool is_return, char *buf, size_t len);
+void syms_cache__user(struct syms_cache *c, pid_t pid, uint64_t addr, bool is_return, char *buf, size_t len);
 /* Same for a kernel address, from /proc/kallsyms (loaded on first use). */
 void syms_cache__kernel(struct syms_cache *c, uint64_t addr, bool is_return, char *buf, size_t len);
 
@@ -39,6 +41,6 @@ struct user_mapping {
 };
 
 /* 0, or -ENOENT when no file-backed mapping holds addr ([vdso] counts as one, without a build-id). */
-int syms_cache__mapping(struct syms_cache *c, uint64_t addr, struct user_mapping *out);
+int syms_cache__mapping(struct syms_cache *c, pid_t pid, uint64_t addr, struct user_mapping *out);
 
 #endif /* SYMBOLIZE_H */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The process being profiled: its identity, and a pidfd that tells when it exits. */
+/* The process being profiled: its identity (host and namespaced PID), and how to tell when it exits. */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -8,18 +8,20 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "log.h"
+#include "procfs.h"
 #include "target.h"
 #include "util.h"
 
 /* Field 22 of /proc/PID/stat; the comm in field 2 may hold spaces and parens, so start after the last ')'. */
 static int read_start_ticks(pid_t pid, uint64_t *out)
 {
-	char path[64], *text, *p;
+	char path[4200], *text, *p;
 	unsigned long long v;
 	ssize_t n;
 	int field;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (proc_path(path, sizeof(path), pid, "stat"))
+		return -ENAMETOOLONG;
 	n = read_file(path, 1 << 16, &text);
 	if (n < 0)
 		return n;
@@ -35,41 +37,49 @@ static int read_start_ticks(pid_t pid, uint64_t *out)
 	return 0;
 }
 
-int target__open(struct target *t, pid_t pid)
+int target__describe(struct target *t, pid_t pid)
 {
-	char path[64], *comm;
+	char path[4200], *comm;
 	ssize_t n;
 	int err;
 
 	memset(t, 0, sizeof(*t));
 	t->pid = pid;
-	t->pidfd = syscall(SYS_pidfd_open, pid, 0);
-	if (t->pidfd < 0) {
-		err = -errno;
-		if (err == -ESRCH)
-			pr_warn("no process with PID %d\n", pid);
-		else
-			pr_warn("pidfd_open %d: %s\n", pid, strerror(-err));
-		return err;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	n = read_file(path, 4096, &comm);
-	if (n < 0) {
-		err = n;
-		pr_warn("read %s: %s\n", path, strerror(-err));
-		goto fail;
-	}
+	t->pidfd = -1;
+	err = proc_path(path, sizeof(path), pid, "comm");
+	n = err ?: read_file(path, 4096, &comm);
+	if (n < 0)
+		return n;
 	comm[strcspn(comm, "\n")] = '\0';
 	snprintf(t->comm, sizeof(t->comm), "%s", comm);
 	free(comm);
-	err = read_start_ticks(pid, &t->start_ticks);
-	if (err) {
-		pr_warn("read /proc/%d/stat: %s\n", pid, strerror(-err));
-		goto fail;
+	return read_start_ticks(pid, &t->start_ticks) ?: proc_ns_pid(pid, &t->ns_pid);
+}
+
+int target__open(struct target *t, pid_t pid)
+{
+	int err, pidfd = -1;
+
+	/* a host PID under a foreign /proc is no PID of ours: its exit is seen through that /proc */
+	if (!procfs_is_foreign()) {
+		pidfd = syscall(SYS_pidfd_open, pid, 0);
+		if (pidfd < 0) {
+			err = -errno;
+			if (err == -ESRCH)
+				pr_warn("no process with PID %d\n", pid);
+			else
+				pr_warn("pidfd_open %d: %s\n", pid, strerror(-err));
+			return err;
+		}
 	}
-	return 0;
-fail:
-	target__close(t);
+	err = target__describe(t, pid);
+	t->pidfd = pidfd;
+	if (err == -ENOENT)
+		pr_warn("no process with PID %d\n", pid);
+	else if (err)
+		pr_warn("read /proc/%d (comm, stat, status): %s\n", pid, strerror(-err));
+	if (err)
+		target__close(t);
 	return err;
 }
 
@@ -83,6 +93,10 @@ void target__close(struct target *t)
 bool target__exited(const struct target *t)
 {
 	struct pollfd pfd = { .fd = t->pidfd, .events = POLLIN };
+	uint64_t ticks;
 
-	return poll(&pfd, 1, 0) == 1;
+	if (t->pidfd >= 0)
+		return poll(&pfd, 1, 0) == 1;
+	/* gone, or its PID taken by another process since */
+	return read_start_ticks(t->pid, &ticks) || ticks != t->start_ticks;
 }

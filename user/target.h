@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The process being profiled: its identity, and a pidfd that tells when it exits. */
+/* The process being profiled: its identity (host and namespaced PID), and how to tell when it exits. */
 #ifndef TARGET_H
 #define TARGET_H
 
@@ -9,13 +9,16 @@
 #include "agentprof.h"
 
 struct target {
-	pid_t pid;
+	pid_t pid;		/* the host's PID (the kernel's init namespace), as BPF sees it */
+	pid_t ns_pid;		/* its PID in its own namespace (NSpid): pid unless in a container */
 	char comm[TASK_COMM_LEN];
 	uint64_t start_ticks;	/* starttime from /proc/PID/stat: with pid, survives PID reuse */
-	int pidfd;		/* readable once the process has exited */
+	int pidfd;		/* readable once the process has exited; -1 under a foreign /proc */
 };
 
-/* 0, or -ESRCH (no such process, after saying so) or another -errno. */
+/* Reads the identity of a process (no pidfd): 0 or -errno, silently. */
+int target__describe(struct target *t, pid_t pid);
+/* Identity and exit watch: 0, or -ESRCH (no such process, after saying so) or another -errno. */
 int target__open(struct target *t, pid_t pid);
 void target__close(struct target *t);
 bool target__exited(const struct target *t);

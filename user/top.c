@@ -252,8 +252,9 @@ static void print_frame(const struct screen *sc, const struct profile *p, bool e
 	int room = sc->rows - 6;
 
 	printf("\033[H\033[2J");
-	term_sanitize(p->comm, name, sizeof(name));
-	printf("agentprof top - %s (PID %d) - %zu threads - last %.1f s%s\n", name, p->pid, p->nthreads,
+	profile__title(p, label, sizeof(label));
+	term_sanitize(label, name, sizeof(name));
+	printf("agentprof top - %s - %zu threads - last %.1f s%s\n", name, p->nthreads,
 	       p->duration_ns / 1e9, exited ? " - target exited" : " - q quits");
 	printf("%-22s %-5s", "", "class");
 	for (int c = 0; c < NR_CATEGORIES; c++)
@@ -303,14 +304,13 @@ static int show(struct session *sess, const struct screen *sc, struct metrics_se
 	int err;
 
 	profile__init(&p);
-	p.pid = sess->target.pid;
-	memcpy(p.comm, sess->target.comm, sizeof(p.comm));
 	p.freq_hz = env.common.freq_hz;
 	p.duration_ns = cur->at_ns - prev->at_ns;
 	p.start_unix_ns = now_ns(CLOCK_REALTIME) - (now_ns(CLOCK_MONOTONIC) - prev->at_ns);
 	p.target_exited = exited;
 	p.clip_spans = true;
-	err = snapshot__diff(cur, prev, session__stacks(sess), &p) ?: profile__finish(&p, &sess->spans) ?:
+	err = session__describe(sess, &p) ?: snapshot__diff(cur, prev, session__stacks(sess), &p) ?:
+	      profile__finish(&p, &sess->spans) ?:
 	      profile__symbolize(&p, sess->syms);
 	if (!err && metrics)
 		err = metrics_server__add(metrics, &p);
@@ -348,13 +348,13 @@ int cmd_top(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return 2;
-	err = session__open(&sess, &(struct session_opts){ env.common.pid, env.common.freq_hz, DEFAULT_STACK_ENTRIES,
-							    env.common.fp_user_stacks });
+	err = session__open(&sess, &(struct session_opts){ env.common.pid, env.common.container, env.common.freq_hz,
+							   DEFAULT_STACK_ENTRIES, env.common.fp_user_stacks });
 	if (err)
 		goto cleanup;
 	/* after session__open: the server's thread inherits the blocked stop signals */
 	if (env.listen) {
-		metrics = metrics_server__start(env.listen, env.common.pid, sess.target.comm);
+		metrics = metrics_server__start(env.listen, sess.target.pid, sess.target.comm);
 		if (!metrics) {
 			err = -errno;
 			goto cleanup;
@@ -383,7 +383,7 @@ int cmd_top(int argc, char **argv)
 		memset(&cur, 0, sizeof(cur));
 		shown++;
 		if (why == STOP_TARGET_EXIT) {
-			fprintf(stderr, "agentprof: target %d exited\n", env.common.pid);
+			fprintf(stderr, "agentprof: target %s exited\n", sess.target.comm);
 			break;
 		}
 	}

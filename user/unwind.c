@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <elfutils/libdwfl.h>
 #include "log.h"
+#include "procfs.h"
 #include "symbolize.h"
 #include "unwind.h"
 #include "util.h"
@@ -55,11 +56,12 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_A
 		    Elf **elfp)
 {
 	if (current && name[0] == '/') {
-		char path[PATH_MAX];
-		int fd;
+		char root[PATH_MAX], path[2 * PATH_MAX];
+		int fd = -1;
 
-		snprintf(path, sizeof(path), "/proc/%d/root%s", current->pid, name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (!proc_path(root, sizeof(root), current->pid, "root") &&
+		    snprintf(path, sizeof(path), "%s%s", root, name) < (int)sizeof(path))
+			fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd >= 0) {
 			*file_name = strdup(path);
 			*elfp = NULL;
@@ -136,11 +138,12 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 /* Adds the files mapped since the last report (all of them the first time). */
 static int report(struct proc *p)
 {
-	char path[64];
+	char path[PATH_MAX];
 	FILE *f;
 	int err;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
+	if (proc_path(path, sizeof(path), p->pid, "maps"))
+		return -ENAMETOOLONG;
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "helpers.h"
+#include "procmaps.h"
 #include "symbolize.h"
 
 static char *dir, *lib;
@@ -49,14 +50,15 @@ static void load_fixture(void)
 
 static void new_cache(void)
 {
-	cache = syms_cache__new(getpid());
+	cache = syms_cache__new();
 	cr_assert_not_null(cache);
+	cr_assert_eq(syms_cache__add(cache, getpid()), 0);
 }
 
 static const char *user(uint64_t addr, bool is_return)
 {
 	memset(buf, 'X', sizeof(buf));
-	syms_cache__user(cache, addr, is_return, buf, sizeof(buf));
+	syms_cache__user(cache, getpid(), addr, is_return, buf, sizeof(buf));
 	return buf;
 }
 
@@ -125,13 +127,23 @@ Test(symbolize, refresh_follows_dlopen)
 	cr_assert_str_eq(user(global_addr, false), "agentprof_global_fn");
 }
 
+Test(symbolize, unknown_process_is_unknown)
+{
+	load_fixture();
+	new_cache();
+	syms_cache__user(cache, getpid() + 1, global_addr, false, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "[unknown]");
+	cr_assert_eq(syms_cache__maps(cache, getpid() + 1)->n, 0);
+	cr_assert_gt(syms_cache__maps(cache, getpid())->n, 0);
+}
+
 Test(symbolize, long_names_are_truncated_to_the_buffer)
 {
 	char small[8];
 
 	load_fixture();
 	new_cache();
-	syms_cache__user(cache, global_addr, false, small, sizeof(small));
+	syms_cache__user(cache, getpid(), global_addr, false, small, sizeof(small));
 	cr_assert_str_eq(small, "agentpr");
 }
 
