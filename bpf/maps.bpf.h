@@ -20,6 +20,11 @@ const volatile __u32 targ_tgid __weak = 0;
 /* --container: every process of the cgroup v2 with this id (its kernfs inode) or below it, at this depth */
 const volatile __u64 targ_cgroup __weak = 0;
 const volatile __u32 targ_cgroup_level __weak = 0;
+/*
+ * Start following a target's thread the first time the scheduler shows it: where the task
+ * iterator cannot see it (agentprof in a PID namespace of its own, with --proc-root).
+ */
+const volatile bool seed_on_sight __weak = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);

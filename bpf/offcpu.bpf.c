@@ -43,6 +43,32 @@ static __always_inline bool same_wait(const struct wait_sig *a, const struct wai
 	       ((a->flags ^ b->flags) & ~WAIT_RUNQ) == 0;
 }
 
+static __always_inline void new_thread(struct task_struct *t, __u32 state, struct wait_sig *w, __u64 now,
+				       bool seeded)
+{
+	struct thread_stats s = {
+		.first_ns = now,
+		.last_ns = now,
+		.state = state,
+		.open = {
+			.pid = BPF_CORE_READ(t, tgid),
+			.tid = BPF_CORE_READ(t, pid),
+			.user_stack_id = NO_STACK,
+			.kern_stack_id = NO_STACK,
+			.waker_stack_id = NO_STACK,
+		},
+	};
+
+	if (w)
+		s.open.wait = *w;
+	if (seeded)
+		s.open.wait.flags |= WAIT_SEEDED;
+	bpf_probe_read_kernel_str(s.open.comm, sizeof(s.open.comm), &t->comm);
+	/* a new thread may reuse the tid of one that died in this recording: it starts afresh */
+	if (bpf_map_update_elem(&threads, &s.open.tid, &s, seeded ? BPF_NOEXIST : BPF_ANY) == -E2BIG)
+		count(CNT_THREAD_MAP_FULL);
+}
+
 static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct task_struct *prev, __u64 now)
 {
 	__u32 tid = TASK_FIELD(btf, prev, pid);
@@ -50,6 +76,10 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 	struct wait_sig w = {};
 	unsigned int state;
 
+	if (!s && seed_on_sight) {
+		new_thread(prev, TS_RUNNING, NULL, now, false);
+		s = bpf_map_lookup_elem(&threads, &tid);
+	}
 	if (!s)
 		return;	/* not seeded yet: the iterator will see it */
 	close_state(s, now);
@@ -100,6 +130,10 @@ static __always_inline void switch_in(bool btf, struct task_struct *next, __u64 
 	__u32 tid = TASK_FIELD(btf, next, pid);
 	struct thread_stats *s = bpf_map_lookup_elem(&threads, &tid);
 
+	if (!s && seed_on_sight) {
+		new_thread(next, TS_RUNNING, NULL, now, false);
+		s = bpf_map_lookup_elem(&threads, &tid);
+	}
 	if (!s)
 		return;
 	close_state(s, now);	/* a blocked state here means its wakeup went unseen */
@@ -166,32 +200,6 @@ static __always_inline int on_wakeup(void *ctx, bool btf, struct task_struct *p)
 	s->open.wait.flags |= WAIT_RUNQ;	/* now waiting for a CPU, still under the same stacks */
 	s->state = TS_RUNNABLE;
 	return 0;
-}
-
-static __always_inline void new_thread(struct task_struct *t, __u32 state, struct wait_sig *w, __u64 now,
-				       bool seeded)
-{
-	struct thread_stats s = {
-		.first_ns = now,
-		.last_ns = now,
-		.state = state,
-		.open = {
-			.pid = BPF_CORE_READ(t, tgid),
-			.tid = BPF_CORE_READ(t, pid),
-			.user_stack_id = NO_STACK,
-			.kern_stack_id = NO_STACK,
-			.waker_stack_id = NO_STACK,
-		},
-	};
-
-	if (w)
-		s.open.wait = *w;
-	if (seeded)
-		s.open.wait.flags |= WAIT_SEEDED;
-	bpf_probe_read_kernel_str(s.open.comm, sizeof(s.open.comm), &t->comm);
-	/* a new thread may reuse the tid of one that died in this recording: it starts afresh */
-	if (bpf_map_update_elem(&threads, &s.open.tid, &s, seeded ? BPF_NOEXIST : BPF_ANY) == -E2BIG)
-		count(CNT_THREAD_MAP_FULL);
 }
 
 static __always_inline int on_wakeup_new(bool btf, struct task_struct *p)

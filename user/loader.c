@@ -106,6 +106,8 @@ struct loader *loader__load(const struct loader_opts *opts)
 	l->skel->rodata->targ_tgid = opts->pid;
 	l->skel->rodata->targ_cgroup = opts->cgroup_id;
 	l->skel->rodata->targ_cgroup_level = opts->cgroup_level;
+	/* the task iterator shows only the tasks of our PID namespace: the host's are seen as they run */
+	l->skel->rodata->seed_on_sight = procfs_is_foreign();
 	bpf_map__set_max_entries(l->skel->maps.stacks, opts->stack_entries);
 	l->skel->rodata->dwarf_user_stacks = !opts->fp_user_stacks;
 	bpf_map__set_max_entries(l->skel->maps.user_stacks, user_stack_ring_bytes(opts->freq_hz));

@@ -49,7 +49,7 @@ const char *ptrace_hint(int err)
 {
 	if ((err != -EACCES && err != -EPERM) || (effective_caps() & (1ull << CAP_SYS_PTRACE_)))
 		return "";
-	return " (reading another process's memory maps needs CAP_SYS_PTRACE)";
+	return " (needs CAP_SYS_PTRACE)";
 }
 
 int preflight_caps(void)

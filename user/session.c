@@ -15,6 +15,7 @@
 #include "loader.h"
 #include "log.h"
 #include "preflight.h"
+#include "procfs.h"
 #include "procmaps.h"
 #include "session.h"
 #include "stackcache.h"
@@ -93,6 +94,19 @@ static void drain(struct session *s)
 		ring_buffer__consume(s->user_rb);
 }
 
+/* Files that exist only in a process's container are read through /proc/PID/root: say once if we cannot. */
+static void warn_unreadable_root(struct session *s, pid_t pid)
+{
+	char root[4200];
+
+	if (s->warned_root || proc_path(root, sizeof(root), pid, "root/") || access(root, X_OK) == 0 ||
+	    (errno != EACCES && errno != EPERM))
+		return;
+	s->warned_root = true;
+	pr_warn("cannot look into %s%s: names of files only in the process's container stay unknown\n", root,
+		ptrace_hint(-errno));
+}
+
 /* A process of the recording: its identity for the report, its mappings for names and span probes. */
 static int add_process(struct session *s, pid_t pid)
 {
@@ -105,6 +119,7 @@ static int add_process(struct session *s, pid_t pid)
 	err = syms_cache__add(s->syms, pid);
 	if (err)
 		return err;
+	warn_unreadable_root(s, pid);
 	t = realloc(s->procs, (s->nprocs + 1) * sizeof(*t));
 	if (!t)
 		return -ENOMEM;

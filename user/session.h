@@ -3,6 +3,7 @@
 #ifndef SESSION_H
 #define SESSION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "cgroup.h"
@@ -24,6 +25,7 @@ struct session {
 	struct loader *loader;
 	struct syms_cache *syms;
 	int sigfd;		/* SIGINT, SIGTERM, SIGHUP */
+	bool warned_root;	/* that a process's /proc/PID/root could not be read */
 	long stack_entries;
 	struct ring_buffer *span_rb;
 	struct span_table spans;	/* every span begun or ended since attach */

@@ -110,6 +110,10 @@ int syms_cache__refresh(struct syms_cache *c)
 		struct proc_maps maps;
 		int err = proc_maps__read(c->procs[i].pid, &maps);
 
+		if (!err && !maps.n) {	/* a zombie: its maps read empty */
+			proc_maps__free(&maps);
+			err = -ESRCH;
+		}
 		if (err) {
 			ret = err;	/* the process is gone; its last maps stay */
 			continue;
@@ -249,7 +253,8 @@ void syms_cache__kernel(struct syms_cache *c, uint64_t addr, bool is_return, cha
 		c->ksyms = proc_path(path, sizeof(path), 0, "kallsyms") ? NULL : ksyms__load(path);
 		if (!c->ksyms) {
 			c->ksyms_failed = 1;
-			pr_warn("kernel frames stay unnamed: /proc/kallsyms: %s\n", strerror(errno));
+			pr_warn("kernel frames stay unnamed: /proc/kallsyms: %s\n",
+				errno == EPERM ? "addresses hidden (needs CAP_SYSLOG)" : strerror(errno));
 		}
 	}
 	if (c->ksyms)

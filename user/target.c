@@ -12,8 +12,11 @@
 #include "target.h"
 #include "util.h"
 
-/* Field 22 of /proc/PID/stat; the comm in field 2 may hold spaces and parens, so start after the last ')'. */
-static int read_start_ticks(pid_t pid, uint64_t *out)
+/*
+ * Fields 3 (state) and 22 (starttime) of /proc/PID/stat; the comm in field 2 may hold spaces and
+ * parens, so start after the last ')'.
+ */
+static int read_stat(pid_t pid, char *state, uint64_t *start_ticks)
 {
 	char path[4200], *text, *p;
 	unsigned long long v;
@@ -26,6 +29,8 @@ static int read_start_ticks(pid_t pid, uint64_t *out)
 	if (n < 0)
 		return n;
 	p = strrchr(text, ')');
+	if (p && p[1] == ' ')
+		*state = p[2];
 	for (field = 2; p && field < 22; field++)
 		p = strchr(p + 1, ' ');
 	if (!p || sscanf(p + 1, "%llu", &v) != 1) {
@@ -33,13 +38,13 @@ static int read_start_ticks(pid_t pid, uint64_t *out)
 		return -EINVAL;
 	}
 	free(text);
-	*out = v;
+	*start_ticks = v;
 	return 0;
 }
 
 int target__describe(struct target *t, pid_t pid)
 {
-	char path[4200], *comm;
+	char path[4200], *comm, state;
 	ssize_t n;
 	int err;
 
@@ -53,7 +58,7 @@ int target__describe(struct target *t, pid_t pid)
 	comm[strcspn(comm, "\n")] = '\0';
 	snprintf(t->comm, sizeof(t->comm), "%s", comm);
 	free(comm);
-	return read_start_ticks(pid, &t->start_ticks) ?: proc_ns_pid(pid, &t->ns_pid);
+	return read_stat(pid, &state, &t->start_ticks) ?: proc_ns_pid(pid, &t->ns_pid);
 }
 
 int target__open(struct target *t, pid_t pid)
@@ -94,9 +99,10 @@ bool target__exited(const struct target *t)
 {
 	struct pollfd pfd = { .fd = t->pidfd, .events = POLLIN };
 	uint64_t ticks;
+	char state = '?';
 
 	if (t->pidfd >= 0)
 		return poll(&pfd, 1, 0) == 1;
-	/* gone, or its PID taken by another process since */
-	return read_start_ticks(t->pid, &ticks) || ticks != t->start_ticks;
+	/* gone, dead but not reaped, or its PID taken by another process since */
+	return read_stat(t->pid, &state, &ticks) || state == 'Z' || state == 'X' || ticks != t->start_ticks;
 }
