@@ -219,6 +219,31 @@ Test(container, refuses_an_unknown_container_and_two_targets)
 	cr_assert_eq(r.status, 2);
 	cr_assert(strstr(r.err, "not both"), "%s", r.err);
 	run_free(&r);
+	run_cmd((char *const[]){ AGENTPROF, "record", "--container", "/tmp", "-o", out, NULL }, &r);
+	cr_assert(r.status != 0 && strstr(r.err, "is not in the cgroup v2 hierarchy"), "%s", r.err);
+	run_free(&r);
+}
+
+Test(container, refuses_an_ambiguous_container_id)
+{
+	const char *root = cgroup_root();
+	char a[PATH_MAX], b[PATH_MAX], id[64];
+	struct run r;
+
+	require_root();
+	cr_assert(root);
+	snprintf(id, sizeof(id), "agentprof-test-%d", getpid());
+	snprintf(a, sizeof(a), "%s/%s-a", root, id);
+	snprintf(b, sizeof(b), "%s/%s-b", root, id);
+	cr_assert_eq(mkdir(a, 0755), 0);
+	cr_assert_eq(mkdir(b, 0755), 0);
+	run_cmd((char *const[]){ AGENTPROF, "record", "--container", id, "-o", out, NULL }, &r);
+	rmdir(a);
+	rmdir(b);
+	cr_assert_neq(r.status, 0);
+	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+	cr_assert(strstr(r.err, "ambiguous"), "%s", r.err);
+	run_free(&r);
 }
 
 /* The capabilities README lists: agentprof runs with exactly these (bounding set of a root shell). */

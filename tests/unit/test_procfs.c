@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Unit tests of procfs.c (paths under --proc-root, NSpid) and of the lockdown mode parser. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <unistd.h>
+#include "preflight.h"
+#include "procfs.h"
+
+static void reset(void)
+{
+	procfs_set_root(NULL);
+}
+
+TestSuite(procfs, .fini = reset);
+
+Test(procfs, innermost_ns_pid_is_the_last)
+{
+	pid_t ns = 0;
+
+	cr_assert_eq(parse_ns_pid("Name:\tx\nNSpid:\t4242\t17\t1\nNSpgid:\t4242\n", &ns), 0);
+	cr_assert_eq(ns, 1);
+	cr_assert_eq(parse_ns_pid("NSpid:\t4242\n", &ns), 0);
+	cr_assert_eq(ns, 4242);
+	cr_assert_eq(parse_ns_pid("Tgid:\t5\nNSpid:  77   9\n", &ns), 0);
+	cr_assert_eq(ns, 9);
+}
+
+Test(procfs, refuses_bad_ns_pid_lines)
+{
+	pid_t ns = 123;
+
+	cr_assert_eq(parse_ns_pid("Name:\tx\nPid:\t5\n", &ns), -ENOENT);
+	cr_assert_eq(parse_ns_pid("NSpid:\n", &ns), -EINVAL);
+	cr_assert_eq(parse_ns_pid("NSpid:\t12x\n", &ns), -EINVAL);
+	cr_assert_eq(parse_ns_pid("NSpid:\t-1\n", &ns), -EINVAL);
+	cr_assert_eq(parse_ns_pid("NSpid:\t99999999999999999999\n", &ns), -EINVAL);
+	cr_assert_eq(ns, 123, "changed on error");
+	/* only a line that starts with it: a name holding "NSpid:" is no such line */
+	cr_assert_eq(parse_ns_pid("Name:\tNSpid: 3\n", &ns), -ENOENT);
+}
+
+Test(procfs, own_ns_pid_is_own_pid)
+{
+	pid_t ns = 0;
+
+	cr_assert_eq(proc_ns_pid(getpid(), &ns), 0);
+	cr_assert_gt(ns, 0);
+}
+
+Test(procfs, paths_go_through_the_root)
+{
+	char buf[128];
+
+	cr_assert_eq(proc_path(buf, sizeof(buf), 42, "maps"), 0);
+	cr_assert_str_eq(buf, "/proc/42/maps");
+	cr_assert_not(procfs_is_foreign());
+	procfs_set_root("/host/proc//");
+	cr_assert(procfs_is_foreign());
+	cr_assert_eq(proc_path(buf, sizeof(buf), 42, "root"), 0);
+	cr_assert_str_eq(buf, "/host/proc/42/root");
+	cr_assert_eq(proc_path(buf, sizeof(buf), 0, "kallsyms"), 0);
+	cr_assert_str_eq(buf, "/host/proc/kallsyms");
+	cr_assert_eq(proc_perf_map_path(buf, sizeof(buf), 4242, 7), 0);
+	cr_assert_str_eq(buf, "/host/proc/4242/root/tmp/perf-7.map", "the JIT names it by its own PID");
+	cr_assert_eq(proc_path(buf, 12, 42, "maps"), -ENAMETOOLONG);
+}
+
+Test(procfs, lockdown_mode_is_the_bracketed_one)
+{
+	char mode[32];
+
+	cr_assert_eq(parse_lockdown("none [integrity] confidentiality\n", mode, sizeof(mode)), 0);
+	cr_assert_str_eq(mode, "integrity");
+	cr_assert_eq(parse_lockdown("none integrity [confidentiality]\n", mode, sizeof(mode)), 0);
+	cr_assert_str_eq(mode, "confidentiality");
+	cr_assert_eq(parse_lockdown("none integrity confidentiality\n", mode, sizeof(mode)), -EINVAL);
+	cr_assert_eq(parse_lockdown("[none", mode, sizeof(mode)), -EINVAL);
+	cr_assert_eq(parse_lockdown("[confidentiality]", mode, 8), -EINVAL);
+}
