@@ -44,7 +44,7 @@ INTEG_OBJS := $(patsubst %.c,$(OUT)/%.o,$(wildcard tests/integration/*.c))
 WORKLOADS := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(wildcard tests/workloads/*.c))
 DEPFILES  := $(shell find $(OUT) -name '*.d' 2>/dev/null)
 
-.PHONY: all deps deps-test test unit integration browser demo bench clean
+.PHONY: all deps deps-test test unit integration browser container-check demo bench clean
 all: deps $(OUT)/agentprof $(OUT)/demo-agent $(OUT)/flamegraph $(OUT)/libagentprof_span.so
 
 deps:
@@ -139,8 +139,12 @@ integration: deps deps-test $(OUT)/agentprof $(OUT)/test-integration $(WORKLOADS
 browser: deps deps-test $(OUT)/flamegraph
 	/usr/bin/python3 flamegraph/tests/browser-test.py --flamegraph $(OUT)/flamegraph
 
+# What can be checked of the image and the DaemonSet without Docker (tools/container/check.sh).
+container-check: deps deps-test $(OUT)/agentprof
+	tools/container/check.sh $(OUT)/agentprof
+
 test: deps deps-test
-	@$(MAKE) --no-print-directory unit integration browser fuzz-smoke
+	@$(MAKE) --no-print-directory unit integration browser container-check fuzz-smoke
 
 demo: all
 	@tools/demo/run.sh
