@@ -30,6 +30,7 @@ struct loader {
 	int nperf;
 	struct probed_file *files;
 	size_t nfiles;
+	bool warned_uprobes;	/* that span probes cannot be attached without CAP_SYS_ADMIN */
 };
 
 static bool btf_has(const struct btf *btf, const char *typedef_name)
@@ -253,6 +254,16 @@ int loader__attach_spans(struct loader *l, pid_t pid, const struct proc_maps *ma
 		if (!f->begin || !f->end) {
 			int err = -errno;
 
+			/* the kernel's uprobe PMU takes CAP_SYS_ADMIN, not CAP_PERFMON: record without spans */
+			if (err == -EACCES || err == -EPERM) {
+				bpf_link__destroy(f->end);
+				f->end = NULL;
+				if (!l->warned_uprobes)
+					pr_warn("span probes in %s: %s (uprobes need CAP_SYS_ADMIN): recording without spans\n",
+						m->path, strerror(-err));
+				l->warned_uprobes = true;
+				continue;
+			}
 			pr_warn("attach span probes in %s: %s\n", m->path, strerror(-err));
 			return err;
 		}

@@ -118,7 +118,7 @@ Test(container, proc_root_without_the_hosts_pids)
 	pid_t pid;
 
 	require_root();
-	pid = start_workload((char *const[]){ WORKLOAD("hot8020"), "4", NULL });
+	pid = start_workload((char *const[]){ WORKLOAD("hot8020"), "8", NULL });
 	snprintf(hostproc, sizeof(hostproc), "%s/hostproc", dir);
 	mkdir(hostproc, 0755);
 	/* the host's /proc at DIR, then a PID namespace of its own: as a pod without hostPID */
@@ -137,7 +137,8 @@ Test(container, proc_root_without_the_hosts_pids)
 	/* its exit was seen through the foreign /proc: no pidfd of the host's PID from in there */
 	cr_assert(strstr(report, "\"target_exited\": true"), "%.600s", report);
 	/* threads the task iterator cannot see from in there are followed from their first switch */
-	cr_assert(strstr(report, "\"class\": \"cpu\""), "no thread accounted:\n%.900s", report);
+	snprintf(want, sizeof(want), "\"tid\": %d,", pid);
+	cr_assert(strstr(report, want), "its thread not accounted:\n%.900s", report);
 	cr_log_info("--proc-root: %.1f%% of %lu samples named", named_share(folded), folded_sum(folded, ""));
 	cr_assert_geq(named_share(folded), 90, "%s", folded);
 	free(report);
@@ -174,8 +175,8 @@ Test(container, every_process_of_a_cgroup_and_no_other)
 	snprintf(name, sizeof(name), "agentprof-test-%d", getpid());
 	snprintf(cg, sizeof(cg), "%s/%s", root, name);
 	cr_assert_eq(mkdir(cg, 0755), 0, "mkdir %s: %s", cg, strerror(errno));
-	in1 = start_in_cgroup(cg, WORKLOAD("hot8020"), "5");
-	in2 = start_in_cgroup(cg, WORKLOAD("frames"), "5");
+	in1 = start_in_cgroup(cg, WORKLOAD("hot8020"), "10");
+	in2 = start_in_cgroup(cg, WORKLOAD("frames"), "10");
 	outside = start_workload((char *const[]){ WORKLOAD("hot8020"), "30", NULL });
 	/* no -d: it stops when the cgroup has emptied */
 	run_cmd((char *const[]){ AGENTPROF, "record", "--container", name, "-o", out, NULL }, &r);
@@ -252,15 +253,15 @@ static const struct {
 	const char *name;
 } minimal[] = { { 19, "CAP_SYS_PTRACE" }, { 34, "CAP_SYSLOG" }, { 38, "CAP_PERFMON" }, { 39, "CAP_BPF" } };
 
-/* Records host with every capability but those of minimal[] (and not `without`) dropped. */
-static void record_with_caps(pid_t host, int without, struct run *r)
+/* Records host with every capability but those of minimal[] (not `without`, and `extra`) dropped. */
+static void record_with_caps(pid_t host, int without, int extra, struct run *r)
 {
 	char drop[256] = "--drop=", pidstr[16], *text = slurp("/proc/sys/kernel/cap_last_cap");
 	int last = text ? atoi(text) : 40;
 
 	free(text);
 	for (int c = 0; c <= last; c++) {
-		bool keep = false;
+		bool keep = c == extra;
 
 		for (size_t i = 0; i < sizeof(minimal) / sizeof(minimal[0]); i++)
 			keep |= minimal[i].cap == c && c != without;
@@ -283,7 +284,7 @@ Test(container, minimal_capabilities_suffice_and_each_missing_one_is_named)
 	if (access("/usr/sbin/capsh", X_OK) && access("/sbin/capsh", X_OK))
 		cr_skip_test("capsh (Debian libcap2-bin) not installed");
 	ns = start_namespaced(&host);
-	record_with_caps(host, -1, &r);
+	record_with_caps(host, -1, -1, &r);
 	cr_assert_eq(r.status, 0, "minimal capabilities: %s", r.err);
 	cr_assert(!strstr(r.err, "CAP_"), "complains with every capability it needs: %s", r.err);
 	folded = output("cpu.folded");
@@ -294,11 +295,40 @@ Test(container, minimal_capabilities_suffice_and_each_missing_one_is_named)
 	free(folded);
 	run_free(&r);
 	for (size_t i = 0; i < sizeof(minimal) / sizeof(minimal[0]); i++) {
-		record_with_caps(host, minimal[i].cap, &r);
+		record_with_caps(host, minimal[i].cap, -1, &r);
 		cr_assert(strstr(r.err, minimal[i].name), "without %s, stderr does not name it: %s", minimal[i].name,
 			  r.err);
 		cr_log_info("without %s: exit %d: %s", minimal[i].name, r.status, r.err);
 		run_free(&r);
 	}
 	stop_workload(ns);
+}
+
+/* Span probes are uprobes, and the kernel's uprobe PMU takes CAP_SYS_ADMIN: without it, no spans, said once. */
+Test(container, span_probes_need_cap_sys_admin)
+{
+	struct run r;
+	char *spans;
+	pid_t pid;
+
+	require_root();
+	if (access("/usr/sbin/capsh", X_OK) && access("/sbin/capsh", X_OK))
+		cr_skip_test("capsh (Debian libcap2-bin) not installed");
+	pid = start_workload((char *const[]){ WORKLOAD("spans"), "30", NULL });
+	record_with_caps(pid, -1, -1, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.err, "uprobes need CAP_SYS_ADMIN): recording without spans"), "%s", r.err);
+	spans = output("spans.jsonl");
+	cr_assert(spans && !*spans, "spans without probes?");
+	free(spans);
+	run_free(&r);
+	record_with_caps(pid, -1, 21 /* CAP_SYS_ADMIN */, &r);
+	stop_workload(pid);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(!strstr(r.err, "CAP_"), "%s", r.err);
+	spans = output("spans.jsonl");
+	cr_assert(spans && count_lines(spans) > 0, "no spans with CAP_SYS_ADMIN");
+	cr_log_info("spans: %d with CAP_SYS_ADMIN added, none without", count_lines(spans));
+	free(spans);
+	run_free(&r);
 }
