@@ -156,6 +156,8 @@ static void sample(struct writer *w, const struct sample *s, bool offcpu, uint64
 	pb__end(&w->out, ids);
 	label_str(w, "thread", s->comm);
 	label_num(w, "tid", s->tid);
+	if (w->p->cgroup)	/* a container's processes: -tagfocus=pid=... picks one */
+		label_num(w, "pid", s->pid);
 	if (offcpu)
 		label_str(w, "wait", category_name(s->category));
 	if (sample_span(w->p, s, &span)) {

@@ -197,6 +197,9 @@ Test(container, every_process_of_a_cgroup_and_no_other)
 	cr_assert_gt(folded_sum(folded, ";hot_eighty;"), 0, "%s", folded);
 	cr_assert_gt(folded_sum(folded, ";random_r"), 0, "%s", folded);
 	cr_assert(strstr(r.out, "2 processes"), "summary: %s", r.out);
+	/* pprof tells the processes apart: a pid label on every sample */
+	snprintf(path, sizeof(path), "gzip -dc %s/cpu.pb.gz | grep -c pid > /dev/null", out);
+	cr_assert_eq(system(path), 0, "no pid label in cpu.pb.gz");
 	cr_log_info("--container: %lu samples, hot8020 %lu, frames %lu", folded_sum(folded, ""),
 		    folded_sum(folded, "hot8020;"), folded_sum(folded, "frames;") + folded_sum(folded, "late;"));
 	free(report);
