@@ -270,6 +270,10 @@ int session__attach(struct session *s)
 	if (err)
 		return err;
 	add_new_processes(s);
+	/* the iterator saw every task of the cgroup: none, with some there, means a wrong depth */
+	if (s->cgroup.id && !s->nprocs && !procfs_is_foreign() && cgroup_populated(&s->cgroup))
+		pr_warn("no process of %s found: is /sys/fs/cgroup the host's hierarchy, not a cgroup namespace's?\n",
+			s->cgroup.path);
 	return set_code_ranges(s) ?: attach_spans(s);
 }
 

@@ -335,3 +335,34 @@ Test(container, span_probes_need_cap_sys_admin)
 	free(spans);
 	run_free(&r);
 }
+
+/*
+ * In a cgroup namespace, /sys/fs/cgroup starts below the real root and depths read from it are
+ * wrong: no process matches, and agentprof says why instead of recording nothing in silence.
+ */
+Test(container, says_when_the_cgroup_hierarchy_is_a_namespaces)
+{
+	const char *root = cgroup_root();
+	char cg[PATH_MAX], inner[PATH_MAX + 8], cmd[3 * PATH_MAX];
+	struct run r;
+	pid_t pid;
+
+	require_root();
+	cr_assert(root);
+	snprintf(cg, sizeof(cg), "%s/agentprof-test-%d", root, getpid());
+	snprintf(inner, sizeof(inner), "%s/inner", cg);
+	cr_assert_eq(mkdir(cg, 0755), 0);
+	cr_assert_eq(mkdir(inner, 0755), 0);
+	pid = start_in_cgroup(inner, WORKLOAD("hot8020"), "30");
+	/* agentprof joins cg, whose cgroup namespace then sees cg as its root */
+	snprintf(cmd, sizeof(cmd),
+		 "echo $$ > %s/cgroup.procs && exec unshare -C -m --propagation private sh -c "
+		 "'umount -l %s && mount -t cgroup2 none %s && exec %s record --container inner -d 1 -o %s'",
+		 cg, root, root, AGENTPROF, out);
+	run_cmd((char *const[]){ "unshare", "-m", "--propagation", "private", "sh", "-c", cmd, NULL }, &r);
+	stop_workload(pid);
+	rmdir(inner);
+	rmdir(cg);
+	cr_assert(strstr(r.err, "is /sys/fs/cgroup the host's hierarchy"), "%s", r.err);
+	run_free(&r);
+}
