@@ -236,7 +236,8 @@ Test(unwind, names_node_functions)
 	require_root();
 	if (access("/usr/bin/node", X_OK))
 		cr_skip_test("node is not installed");
-	pid = start_workload((char *const[]){ "/usr/bin/node", "--perf-basic-prof", "-e", (char *)busy, NULL });
+	pid = start_workload((char *const[]){ "/usr/bin/node", "--perf-basic-prof", "--logfile=/dev/null",
+						"--no-logfile-per-isolate", "-e", (char *)busy, NULL });
 	sleep(1);	/* hotLoop gets optimized, and named again */
 	folded = record_folded(pid, "2", "dwarf");
 	stop_workload(pid);
