@@ -25,6 +25,9 @@
  */
 #define USER_STACK_TOKEN_BASE	(1 << 30)
 #define MAX_CODE_RANGES		8	/* the target's executable mappings, merged into so many ranges */
+#define PY_MAX_FRAMES		64	/* Python frames walked per stack; deeper ones marked truncated */
+#define PY_MAX_THREADS		256	/* thread states searched for a thread's own */
+#define DEFAULT_PY_STACK_ENTRIES 4096
 
 /*
  * In-kernel aggregation key of one on-CPU sample. A stack id < 0 is -errno from
@@ -37,7 +40,7 @@ struct sample_key {
 	__s32 user_stack_id;
 	__s32 kern_stack_id;
 	__u32 span;			/* the thread's active span (its sequence number), 0: none */
-	__u32 pad;
+	__u32 py_stack_id;		/* key of its Python frames in `py_stacks`, 0: none */
 	char comm[TASK_COMM_LEN];	/* the thread's name at sample time */
 };
 
@@ -58,6 +61,8 @@ enum counter {
 	CNT_SPAN_CPU_FULL,	/* the span CPU map was full: that span's CPU time is lost */
 	CNT_USER_STACK_LOST,	/* user stack not copied to unwind (ring buffer full, or too many new
 				   places to block in): its frame-pointer stack kept */
+	CNT_PY_STACK_COLLISION,	/* two Python stacks hashed alike: the second one not kept */
+	CNT_PY_STACK_FULL,	/* the Python stack map was full: that stack's Python frames lost */
 	NR_COUNTERS,
 };
 
@@ -103,7 +108,7 @@ struct offcpu_key {
 	__s32 waker_stack_id;	/* user stack of the thread of the target that woke it, else NO_STACK */
 	__u32 waker_tid;	/* 0 when woken by the kernel or another process */
 	__u32 span;		/* the thread's active span when it blocked, 0: none */
-	__u32 pad;
+	__u32 py_stack_id;	/* key of its Python frames in `py_stacks`, 0: none */
 	struct wait_sig wait;
 	char comm[TASK_COMM_LEN];
 };
@@ -173,8 +178,58 @@ struct code_ranges {
 	} r[MAX_CODE_RANGES];
 };
 
+/*
+ * Where the BPF side finds a CPython interpreter's threads and frames: addresses in the target
+ * and field offsets for its version (user/pyinterp.c), set by the loader before load. runtime 0:
+ * the target runs no interpreter agentprof knows, and no Python frames are read.
+ */
+struct py_config {
+	__u64 runtime;			/* &_PyRuntime */
+	__u16 interpreters_head;	/* _PyRuntimeState.interpreters.head */
+	__u16 threads_head;		/* PyInterpreterState.threads.head */
+	__u16 tstate_next;		/* PyThreadState.next */
+	__u16 tstate_native_tid;	/* PyThreadState.native_thread_id */
+	__u16 tstate_frame;		/* .cframe (3.11, 3.12) or .current_frame (3.13) */
+	__u16 cframe_frame;		/* _PyCFrame.current_frame; PY_NO_FIELD without a cframe */
+	__u16 frame_code;		/* _PyInterpreterFrame.f_code / f_executable */
+	__u16 frame_previous;
+	__u16 frame_instr;		/* .prev_instr / .instr_ptr */
+	__u16 frame_owner;
+	__u16 frame_is_entry;		/* 3.11; PY_NO_FIELD later (an entry has a C-stack shim) */
+	__u16 code_adaptive;		/* PyCodeObject.co_code_adaptive: instr offsets count from it */
+};
+
+#define PY_NO_FIELD		0xffff
+#define PY_FRAME_READ		72	/* bytes of a frame read at once: every field above lies in them */
+#define PY_OWNED_BY_CSTACK	3	/* 3.12+: the shim frame an evaluation starts with */
+
+enum py_frame_flags {
+	PY_FRAME_ENTRY	= 1 << 0,	/* the first frame of one _PyEval_EvalFrameDefault */
+};
+
+/* One Python frame: the code object it runs and where in it. */
+struct py_frame {
+	__u64 code;			/* PyCodeObject * in the target */
+	__u32 instr;			/* bytes from co_code_adaptive to the current instruction */
+	__u32 flags;			/* enum py_frame_flags */
+};
+
+enum py_stack_flags {
+	PY_STACK_TRUNCATED = 1 << 0,	/* more than PY_MAX_FRAMES frames: the outer ones left out */
+	PY_STACK_BAD_READ  = 1 << 1,	/* memory that could not be read ended the walk early */
+};
+
+/* A thread's Python frames, leaf first; the value of `py_stacks`, keyed by a hash of them. */
+struct py_stack {
+	__u32 nframes;
+	__u32 flags;			/* enum py_stack_flags */
+	struct py_frame frames[PY_MAX_FRAMES];
+};
+
 #ifndef __bpf__
 _Static_assert(sizeof(struct sample_key) == 40, "ABI");
+_Static_assert(sizeof(struct py_frame) == 16, "ABI");
+_Static_assert(sizeof(struct py_stack) == 8 + 16 * PY_MAX_FRAMES, "ABI");
 _Static_assert(sizeof(struct wait_sig) == 8, "ABI");
 _Static_assert(sizeof(struct offcpu_key) == 56, "ABI");
 _Static_assert(sizeof(struct thread_stats) == 136, "ABI");

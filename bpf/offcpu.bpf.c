@@ -11,6 +11,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "maps.bpf.h"
+#include "python.bpf.h"
 #include "task.bpf.h"
 #include "ustack.bpf.h"
 
@@ -113,6 +114,7 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 		if (s->open.user_stack_id < 0)
 			s->open.user_stack_id = stack_id(ctx, BPF_F_USER_STACK);
 		s->open.kern_stack_id = stack_id(ctx, 0);
+		s->open.py_stack_id = py_stack_id(PY_SLOT_OFFCPU);
 		s->stack_ns = now;
 		/* two plain stores: a reader of the map never sees the helper's zero-fill half done */
 		bpf_get_current_comm(comm, sizeof(comm));

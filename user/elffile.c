@@ -60,3 +60,56 @@ bool elf_file_notes(Elf *elf, unsigned int type, const char *owner, elf_note_fn 
 	}
 	return false;
 }
+
+size_t elf_file_symbols(Elf *elf, struct elf_symbol *syms, size_t n)
+{
+	Elf_Scn *scn = NULL;
+	size_t found = 0;
+	GElf_Shdr sh;
+
+	while (found < n && (scn = elf_nextscn(elf, scn))) {
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
+		    !sh.sh_entsize || (sh.sh_flags & SHF_COMPRESSED))
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		for (size_t i = 0; i < data->d_size / sh.sh_entsize && found < n; i++) {
+			const char *name;
+			GElf_Sym sym;
+
+			if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_name)
+				continue;
+			name = elf_strptr(elf, sh.sh_link, sym.st_name);	/* bounds-checked */
+			for (size_t k = 0; name && k < n; k++)
+				if (!syms[k].found && !strcmp(name, syms[k].name)) {
+					syms[k].value = sym.st_value;
+					syms[k].size = sym.st_size;
+					syms[k].found = true;
+					found++;
+				}
+		}
+	}
+	return found;
+}
+
+int elf_file_offset_to_vaddr(Elf *elf, uint64_t offset, uint64_t *vaddr)
+{
+	size_t n;
+
+	if (elf_getphdrnum(elf, &n))
+		return -ENOENT;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (offset >= ph.p_offset && offset - ph.p_offset < ph.p_filesz) {
+			*vaddr = ph.p_vaddr + (offset - ph.p_offset);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

@@ -6,6 +6,7 @@
 #include <gelf.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Opens root + path as an ELF file: 0, or -errno (-ENOEXEC when it is not ELF). */
 int elf_file_open(const char *root, const char *path, int *fd, Elf **elf);
@@ -15,5 +16,17 @@ void elf_file_close(int fd, Elf *elf);
 typedef bool (*elf_note_fn)(const unsigned char *desc, size_t len, void *ctx);
 /* Calls fn for each note of type and owner name (e.g. NT_GNU_BUILD_ID, "GNU"); true if fn stopped. */
 bool elf_file_notes(Elf *elf, unsigned int type, const char *owner, elf_note_fn fn, void *ctx);
+
+/* A symbol looked up by name: found, its value (st_value) and size. */
+struct elf_symbol {
+	const char *name;
+	uint64_t value, size;
+	bool found;
+};
+
+/* Looks up each of syms[0..n) by name in .symtab and .dynsym (data symbols too); how many were found. */
+size_t elf_file_symbols(Elf *elf, struct elf_symbol *syms, size_t n);
+/* The virtual address a file offset is loaded at (by the PT_LOAD holding it): 0 or -ENOENT. */
+int elf_file_offset_to_vaddr(Elf *elf, uint64_t offset, uint64_t *vaddr);
 
 #endif /* ELFFILE_H */

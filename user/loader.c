@@ -9,8 +9,8 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "agentprof.skel.h"
 #include "loader.h"
+#include "agentprof.skel.h"
 #include "log.h"
 #include "procfs.h"
 #include "procmaps.h"
@@ -109,6 +109,8 @@ struct loader *loader__load(const struct loader_opts *opts)
 	l->skel->rodata->targ_cgroup_level = opts->cgroup_level;
 	/* the task iterator shows only the tasks of our PID namespace: the host's are seen as they run */
 	l->skel->rodata->seed_on_sight = procfs_is_foreign();
+	if (opts->py)	/* the Python frame walker stays pruned away for any other target */
+		memcpy((void *)&l->skel->rodata->py_cfg, opts->py, sizeof(*opts->py));
 	bpf_map__set_max_entries(l->skel->maps.stacks, opts->stack_entries);
 	l->skel->rodata->dwarf_user_stacks = !opts->fp_user_stacks;
 	bpf_map__set_max_entries(l->skel->maps.user_stacks, user_stack_ring_bytes(opts->freq_hz));
@@ -329,6 +331,7 @@ struct kernel_maps loader__maps(const struct loader *l)
 		.span_cpu_fd = bpf_map__fd(l->skel->maps.span_cpu),
 		.span_events_fd = bpf_map__fd(l->skel->maps.span_events),
 		.user_stacks_fd = bpf_map__fd(l->skel->maps.user_stacks),
+		.py_stacks_fd = bpf_map__fd(l->skel->maps.py_stacks),
 	};
 }
 

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/types.h>
+#include "agentprof.h"
 #include "snapshot.h"
 
 struct loader;
@@ -17,6 +19,7 @@ struct loader_opts {
 	bool fp_user_stacks;	/* walk user stacks by frame pointers in the kernel, not DWARF here */
 	uint64_t cgroup_id;	/* every process of this cgroup v2 and below (0: pid's only) */
 	uint32_t cgroup_level;	/* the cgroup's depth in the hierarchy */
+	const struct py_config *py;	/* the target's CPython interpreter, NULL: none */
 };
 
 /* Opens and loads the programs for opts->pid. NULL and errno, after saying what failed. */

@@ -22,8 +22,10 @@ static const char *const drop_names[NR_COUNTERS] = {
 	[CNT_SPAN_BAD_ARGS] = "span_bad_args",
 	[CNT_SPAN_CPU_FULL] = "span_cpu_map_full",
 	[CNT_USER_STACK_LOST] = "user_stack_copy_lost",
+	[CNT_PY_STACK_COLLISION] = "python_stack_collision",
+	[CNT_PY_STACK_FULL] = "python_stack_map_full",
 };
-_Static_assert(NR_COUNTERS == 14, "name every counter above (but the two that are no loss)");
+_Static_assert(NR_COUNTERS == 16, "name every counter above (but the two that are no loss)");
 
 const char *drop_name(enum counter c)
 {

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "profile.h"
+#include "pyinterp.h"
+#include "pymerge.h"
 #include "spans.h"
 #include "symbolize.h"
 
@@ -19,6 +21,7 @@ static void sample__free(struct sample *s)
 {
 	free(s->user);
 	free(s->kern);
+	free(s->py);
 	for (uint32_t i = 0; i < s->nframes; i++)
 		free(s->frames[i]);
 	free(s->frames);
@@ -100,7 +103,10 @@ int profile__add(struct sample_set *set, const struct sample *tmpl, const uint64
 	s->nframes = 0;
 	s->user = dup_ips(user, nuser);
 	s->kern = dup_ips(kern, nkern);
-	if (!s->user || !s->kern) {
+	s->py = malloc((tmpl->npy ?: 1) * sizeof(*s->py));
+	if (s->py && tmpl->npy)
+		memcpy(s->py, tmpl->py, tmpl->npy * sizeof(*s->py));
+	if (!s->user || !s->kern || !s->py) {
 		sample__free(s);
 		return -ENOMEM;
 	}
@@ -366,29 +372,76 @@ static uint64_t call_site(uint64_t addr, bool is_return)
 	return is_return && addr ? addr - 1 : addr;
 }
 
+static int push_native(struct profile *p, struct sample *s, struct syms_cache *syms, uint32_t i)
+{
+	uint64_t addr = call_site(s->user[i], i > 0);
+	int err = 0;
+	int32_t mapping = mapping_of(p, syms, s->pid, addr, &err);
+	char name[1024];
+
+	syms_cache__user(syms, s->pid, s->user[i], i > 0, name, sizeof(name));
+	return err ?: push_frame(s, name, (struct frame_origin){ addr, mapping, false });
+}
+
+/* The user frames, root first, with the Python frames merged in where the interpreter runs them. */
+static int push_user(struct profile *p, struct sample *s, struct syms_cache *syms)
+{
+	struct py_interp *py = syms_cache__python(syms, s->pid);
+	struct frame_origin none = { 0, -1, false };
+	struct merged_frame *merged;
+	bool *is_eval;
+	char name[1024];
+	size_t n;
+	int err = 0;
+
+	if (!py || (!s->npy && !s->py_flags)) {
+		for (uint32_t i = s->nuser; i-- > 0 && !err;)
+			err = push_native(p, s, syms, i);
+		return err;
+	}
+	is_eval = calloc(s->nuser + 1, sizeof(*is_eval));
+	merged = calloc(s->nuser + s->npy + 1, sizeof(*merged));
+	if (!is_eval || !merged) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0; i < s->nuser; i++)
+		is_eval[i] = py_interp__is_eval(py, call_site(s->user[i], i > 0));
+	/* the outer frames the BPF side could not walk: the chain is cut at its root */
+	if (s->py_flags & (PY_STACK_TRUNCATED | PY_STACK_BAD_READ))
+		err = push_frame(s, "[python stack truncated]", none);
+	n = py_merge(is_eval, s->nuser, s->py, s->npy, merged);
+	for (size_t k = 0; k < n && !err; k++) {
+		if (!merged[k].python) {
+			err = push_native(p, s, syms, merged[k].index);
+			continue;
+		}
+		py_interp__frame_name(py, &s->py[merged[k].index], !p->no_py_lines, name, sizeof(name));
+		err = push_frame(s, name, none);
+	}
+out:
+	free(is_eval);
+	free(merged);
+	return err;
+}
+
 static int symbolize_sample(struct profile *p, struct sample *s, struct syms_cache *syms)
 {
 	uint32_t skip = kernel_leaf_skip(s, syms);
 	/* a failed user stack (other than "none": -EFAULT) keeps its place as one marker frame */
 	bool lost = s->user_err && s->user_err != -EFAULT_;
 	struct frame_origin marker = { 0, -1, false };
-	int err = 0;
+	size_t cap = s->nuser + s->npy + s->nkern + 2;
 	char name[1024];
 
-	s->frames = calloc(s->nuser + s->nkern + 1, sizeof(*s->frames));
-	s->origins = calloc(s->nuser + s->nkern + 1, sizeof(*s->origins));
+	s->frames = calloc(cap, sizeof(*s->frames));
+	s->origins = calloc(cap, sizeof(*s->origins));
 	if (!s->frames || !s->origins)
 		return -ENOMEM;
 	if (lost && push_frame(s, s->user_err == NO_STACK ? "[since before recording]" : "[stack lost]", marker))
 		return -ENOMEM;
-	for (uint32_t i = s->nuser; i-- > 0;) {
-		uint64_t addr = call_site(s->user[i], i > 0);
-		int32_t mapping = mapping_of(p, syms, s->pid, addr, &err);
-
-		syms_cache__user(syms, s->pid, s->user[i], i > 0, name, sizeof(name));
-		if (err || push_frame(s, name, (struct frame_origin){ addr, mapping, false }))
-			return -ENOMEM;
-	}
+	if (push_user(p, s, syms))
+		return -ENOMEM;
 	for (uint32_t i = s->nkern; i-- > skip;) {
 		syms_cache__kernel(syms, s->kern[i], i > 0, name, sizeof(name) - 4);
 		strcat(name, "_[k]");

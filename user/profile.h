@@ -42,6 +42,9 @@ struct sample {
 	struct wait_sig wait;		/* off-CPU: what it was blocked in */
 	uint32_t waker_tid;		/* off-CPU: the target's thread that woke it, or 0 */
 	uint32_t span;			/* the span active on the thread (its seq), or 0 */
+	struct py_frame *py;		/* its Python frames, leaf first (NULL, npy 0: none) */
+	uint32_t npy;
+	uint32_t py_flags;		/* enum py_stack_flags */
 	char **frames;			/* after symbolize: root first, kernel frames suffixed "_[k]" */
 	struct frame_origin *origins;	/* after symbolize: one per frame; NULL when built by hand */
 	uint32_t nframes;
@@ -121,11 +124,12 @@ struct profile {
 	struct profile_mapping *mappings;	/* after symbolize: the files frames point into */
 	size_t nmappings;
 	bool clip_spans;		/* an interval (top): span walls only within the window */
+	bool no_py_lines;		/* Python frames without their line numbers */
 };
 
 void profile__init(struct profile *p);
 void profile__free(struct profile *p);
-/* Adds a copy of s with copies of the stacks (leaf first). 0 or -ENOMEM. */
+/* Adds a copy of s with copies of the stacks (leaf first) and of its Python frames. 0 or -ENOMEM. */
 int profile__add(struct sample_set *set, const struct sample *s, const uint64_t *user, size_t nuser,
 		 const uint64_t *kern, size_t nkern);
 /* The thread's entry, created on first use (NULL on -ENOMEM). */

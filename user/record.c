@@ -145,7 +145,7 @@ int cmd_record(int argc, char **argv)
 		goto cleanup;
 	}
 	prof.duration_ns = stop_ns - start_ns;
-	err = snapshot__diff(&snap, NULL, session__stacks(&sess), &prof);
+	err = snapshot__diff(&snap, NULL, session__stacks(&sess), session__py_stacks(&sess), &prof);
 	/* every probe armed from start to stop: a span that begins and ends in between is whole */
 	prof.window_start_ns = start_ns;
 	prof.window_end_ns = stop_ns;

@@ -17,6 +17,8 @@
 #include "preflight.h"
 #include "procfs.h"
 #include "procmaps.h"
+#include "pyinterp.h"
+#include "pystacks.h"
 #include "session.h"
 #include "stackcache.h"
 #include "symbolize.h"
@@ -135,6 +137,7 @@ static int add_process(struct session *s, pid_t pid)
 
 int session__open(struct session *s, const struct session_opts *opts)
 {
+	struct py_interp *py;
 	int err;
 
 	memset(s, 0, sizeof(*s));
@@ -151,10 +154,6 @@ int session__open(struct session *s, const struct session_opts *opts)
 	if (ensure_tracefs())
 		pr_info("could not mount tracefs at /sys/kernel/tracing: %s\n", strerror(errno));
 	libbpf_set_print(libbpf_print_fn);
-	s->loader = loader__load(&(struct loader_opts){ opts->pid, opts->freq_hz, opts->stack_entries,
-							opts->fp_user_stacks, s->cgroup.id, s->cgroup.level });
-	if (!s->loader)
-		return -errno;
 	s->syms = syms_cache__new();
 	if (!s->syms)
 		return -ENOMEM;
@@ -162,6 +161,18 @@ int session__open(struct session *s, const struct session_opts *opts)
 		pr_warn("read /proc/%d/maps: %s%s\n", opts->pid, strerror(-err), ptrace_hint(err));
 		return err;
 	}
+	/* before loading: the BPF side is configured for the target's Python interpreter */
+	py = opts->pid ? syms_cache__python(s->syms, opts->pid) : NULL;
+	if (py)
+		pr_info("Python %u.%u: Python frames in stacks\n", py_interp__version(py) >> 24,
+			(py_interp__version(py) >> 16) & 0xff);
+	s->loader = loader__load(&(struct loader_opts){
+		.pid = opts->pid, .freq_hz = opts->freq_hz, .stack_entries = opts->stack_entries,
+		.fp_user_stacks = opts->fp_user_stacks, .cgroup_id = s->cgroup.id, .cgroup_level = s->cgroup.level,
+		.py = py ? py_interp__config(py) : NULL,
+	});
+	if (!s->loader)
+		return -errno;
 	s->sigfd = stop_signals_fd();
 	if (s->sigfd < 0) {
 		err = s->sigfd;
@@ -252,6 +263,8 @@ int session__attach(struct session *s)
 	s->stacks = stack_cache__new(maps.stacks_fd, s->stack_entries);
 	if (!s->stacks)
 		return -ENOMEM;
+	if (syms_cache__python(s->syms, s->target.pid) && !(s->py_stacks = py_stacks__new(maps.py_stacks_fd)))
+		return -ENOMEM;
 	s->span_rb = ring_buffer__new(maps.span_events_fd, on_span_event, &s->spans, NULL);
 	if (!s->span_rb) {
 		err = -errno;
@@ -277,9 +290,14 @@ int session__attach(struct session *s)
 	return set_code_ranges(s) ?: attach_spans(s);
 }
 
-/* New processes and mappings (a dlopen'ed span library among them): names, and span probes. */
+/*
+ * New processes and mappings (a dlopen'ed span library among them): names, and span probes. New
+ * Python stacks: their code objects are read now, while the target lives.
+ */
 static void refresh(struct session *s)
 {
+	if (s->py_stacks)
+		py_stacks__sync(s->py_stacks, syms_cache__python(s->syms, s->target.pid));
 	syms_cache__refresh(s->syms);	/* a process gone keeps its last maps */
 	add_new_processes(s);
 	set_code_ranges(s);
@@ -351,6 +369,8 @@ int session__snapshot(struct session *s, uint64_t at_ns, struct snapshot *snap)
 	int err;
 
 	drain(s);
+	if (s->py_stacks)
+		py_stacks__sync(s->py_stacks, syms_cache__python(s->syms, s->target.pid));
 	err = snapshot__read(&maps, s->target.pid, at_ns ?: now_ns(CLOCK_MONOTONIC), snap);
 	if (!err)
 		snap->counters[CNT_SAMPLE_MAP_FULL] += s->sample_map_full;
@@ -410,6 +430,11 @@ struct stack_cache *session__stacks(const struct session *s)
 	return s->stacks;
 }
 
+struct py_stacks *session__py_stacks(const struct session *s)
+{
+	return s->py_stacks;
+}
+
 void session__close(struct session *s)
 {
 	if (s->unwound)
@@ -417,6 +442,8 @@ void session__close(struct session *s)
 			s->unwound_bytes / 1024.0 / s->unwound, s->unwind_ns / 1e3 / s->unwound);
 	stack_cache__free(s->stacks);
 	s->stacks = NULL;
+	py_stacks__free(s->py_stacks);
+	s->py_stacks = NULL;
 	ring_buffer__free(s->span_rb);
 	s->span_rb = NULL;
 	ring_buffer__free(s->user_rb);

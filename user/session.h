@@ -13,6 +13,7 @@
 
 struct loader;
 struct ring_buffer;
+struct py_stacks;
 struct stack_cache;
 struct syms_cache;
 struct unwinder;
@@ -35,6 +36,7 @@ struct session {
 	int samples_fd;
 	uint64_t sample_map_full;	/* samples unwound here that the full sample map refused */
 	uint64_t unwound, unwound_bytes, unwind_ns;	/* for -v */
+	struct py_stacks *py_stacks;	/* NULL when the target runs no Python */
 };
 
 struct session_opts {
@@ -70,6 +72,8 @@ int session__describe(const struct session *s, struct profile *p);
 void session__detach(struct session *s);
 /* The kernel's stacks, read once each. */
 struct stack_cache *session__stacks(const struct session *s);
+/* The Python stacks, read once each (NULL when the target runs no Python). */
+struct py_stacks *session__py_stacks(const struct session *s);
 void session__close(struct session *s);
 
 #endif /* SESSION_H */

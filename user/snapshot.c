@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "snapshot.h"
+#include "pystacks.h"
 #include "spans.h"
 #include "stackcache.h"
 
@@ -342,11 +343,18 @@ void snapshot__free(struct snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static int add(struct sample_set *set, struct stack_cache *stacks, struct sample *s, __s32 user_id,
-	       __s32 kern_id)
+static int add(struct sample_set *set, struct stack_cache *stacks, struct py_stacks *py, struct sample *s,
+	       __s32 user_id, __s32 kern_id, __u32 py_id)
 {
 	const uint64_t *user = NULL, *kern = NULL;
 	size_t nuser = stack_cache__get(stacks, user_id, &user), nkern = stack_cache__get(stacks, kern_id, &kern);
+	const struct py_stack *ps = py ? py_stacks__get(py, py_id) : NULL;
+
+	if (ps) {
+		s->py = (struct py_frame *)ps->frames;	/* profile__add copies them */
+		s->npy = ps->nframes;
+		s->py_flags = ps->flags;
+	}
 
 	s->user_err = user_id < 0 ? user_id : 0;
 	s->kern_err = kern_id < 0 ? kern_id : 0;
@@ -363,7 +371,7 @@ static uint64_t delta(uint64_t cur, uint64_t prev)
 }
 
 int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, struct stack_cache *stacks,
-		   struct profile *prof)
+		   struct py_stacks *py, struct profile *prof)
 {
 	int err;
 
@@ -377,7 +385,7 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, stru
 		if (!s.count)
 			continue;
 		memcpy(s.comm, c->key.comm, sizeof(s.comm));
-		err = add(&prof->oncpu, stacks, &s, c->key.user_stack_id, c->key.kern_stack_id);
+		err = add(&prof->oncpu, stacks, py, &s, c->key.user_stack_id, c->key.kern_stack_id, c->key.py_stack_id);
 		if (err)
 			return err;
 	}
@@ -399,7 +407,7 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, stru
 		if (!s.count)
 			continue;
 		memcpy(s.comm, c->key.comm, sizeof(s.comm));
-		err = add(&prof->offcpu, stacks, &s, c->key.user_stack_id, c->key.kern_stack_id);
+		err = add(&prof->offcpu, stacks, py, &s, c->key.user_stack_id, c->key.kern_stack_id, c->key.py_stack_id);
 		if (err)
 			return err;
 	}

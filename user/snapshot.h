@@ -20,6 +20,7 @@ struct kernel_maps {
 	int span_cpu_fd;	/* __u32 span seq -> __u64 CPU ns */
 	int span_events_fd;	/* ring buffer of struct span_event */
 	int user_stacks_fd;	/* ring buffer of struct user_stack_event */
+	int py_stacks_fd;	/* __u32 id -> struct py_stack */
 };
 
 struct snap_sample {
@@ -55,12 +56,13 @@ struct snapshot {
 int snapshot__read(const struct kernel_maps *maps, pid_t pid, uint64_t now_ns, struct snapshot *s);
 /*
  * Adds to prof what happened between prev (NULL: since the start) and cur: samples, waits,
- * per-thread and per-span CPU time, with their stacks from the cache. profile__finish then
- * sums and classifies.
+ * per-thread and per-span CPU time, with their stacks from the caches (py: NULL when the target
+ * runs no Python). profile__finish then sums and classifies.
  */
 struct stack_cache;
+struct py_stacks;
 int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, struct stack_cache *stacks,
-		   struct profile *prof);
+		   struct py_stacks *py, struct profile *prof);
 /*
  * Deletes from the kernel's maps, and from s, what belongs to spans ended by s's time: it will not
  * change again, and a long `top` would otherwise read ever larger maps every interval.

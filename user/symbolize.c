@@ -16,6 +16,7 @@
 #include "perfmap.h"
 #include "procfs.h"
 #include "procmaps.h"
+#include "pyinterp.h"
 #include "symbolize.h"
 
 #define DEBUG_ROOT "/usr/lib/debug"
@@ -35,6 +36,7 @@ struct proc_syms {
 	char perf_path[4300];	/* its perf map, inside its root and named by its own PID */
 	struct perf_map *perf;
 	bool perf_read;		/* since the last refresh: a JIT appends to it as it goes */
+	struct py_interp *py;	/* its CPython interpreter, NULL: none */
 };
 
 /* The processes of a recording share one ELF cache and the kernel's symbols. */
@@ -80,6 +82,7 @@ int syms_cache__add(struct syms_cache *c, pid_t pid)
 		return err;
 	if (proc_ns_pid(pid, &ns) || proc_perf_map_path(p->perf_path, sizeof(p->perf_path), pid, ns))
 		p->perf_path[0] = '\0';
+	p->py = py_interp__open(pid, p->root, &p->maps);	/* NULL: not a Python process */
 	c->nprocs++;
 	return 0;
 }
@@ -96,6 +99,7 @@ void syms_cache__free(struct syms_cache *c)
 	for (size_t i = 0; i < c->nprocs; i++) {
 		proc_maps__free(&c->procs[i].maps);
 		perf_map__free(c->procs[i].perf);
+		py_interp__free(c->procs[i].py);
 	}
 	free(c->procs);
 	ksyms__free(c->ksyms);
@@ -123,6 +127,13 @@ int syms_cache__refresh(struct syms_cache *c)
 		c->procs[i].perf_read = false;
 	}
 	return ret;
+}
+
+struct py_interp *syms_cache__python(const struct syms_cache *c, pid_t pid)
+{
+	const struct proc_syms *p = proc_of(c, pid);
+
+	return p ? p->py : NULL;
 }
 
 const struct proc_maps *syms_cache__maps(const struct syms_cache *c, pid_t pid)

@@ -32,6 +32,9 @@ void syms_cache__user(struct syms_cache *c, pid_t pid, uint64_t addr, bool is_re
 /* Same for a kernel address, from /proc/kallsyms (loaded on first use). */
 void syms_cache__kernel(struct syms_cache *c, uint64_t addr, bool is_return, char *buf, size_t len);
 
+/* A process's CPython interpreter, found when it was added; NULL when it runs none. */
+struct py_interp *syms_cache__python(const struct syms_cache *c, pid_t pid);
+
 /* The file mapping that holds a user address, as pprof describes it. */
 struct user_mapping {
 	uint64_t start, end;	/* [start, end) in the target */

@@ -309,7 +309,8 @@ static int show(struct session *sess, const struct screen *sc, struct metrics_se
 	p.start_unix_ns = now_ns(CLOCK_REALTIME) - (now_ns(CLOCK_MONOTONIC) - prev->at_ns);
 	p.target_exited = exited;
 	p.clip_spans = true;
-	err = session__describe(sess, &p) ?: snapshot__diff(cur, prev, session__stacks(sess), &p) ?:
+	err = session__describe(sess, &p) ?:
+	      snapshot__diff(cur, prev, session__stacks(sess), session__py_stacks(sess), &p) ?:
 	      profile__finish(&p, &sess->spans) ?:
 	      profile__symbolize(&p, sess->syms);
 	if (!err && metrics)

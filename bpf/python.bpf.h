@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * CPython frames of the current thread, walked where its stacks are taken (a sample, a switch-out):
+ * its PyThreadState is found from _PyRuntime's list of threads by native thread id (no glibc TLS
+ * offsets), cached per thread and checked on every use; then the chain of _PyInterpreterFrames
+ * from tstate's current frame, one probe read per frame. The frames are stored once per distinct
+ * stack in `py_stacks`, under a hash of them; the aggregation keys carry the hash. The target's
+ * memory is untrusted: every read may fail, every walk is bounded.
+ */
+#ifndef PYTHON_BPF_H
+#define PYTHON_BPF_H
+
+#include "maps.bpf.h"
+
+/* Set by the loader (user/pyinterp.c); runtime 0: not a Python target, nothing is read. */
+const volatile struct py_config py_cfg __weak = {};
+
+#define PY_RESCAN_NS	1000000000ull	/* a thread with no tstate is searched again after this */
+#define FNV_PRIME	0x100000001b3ull
+#define FNV_OFFSET	0xcbf29ce484222325ull
+#define PY_SHIM_MARK	0x5ull		/* hashed where an evaluation's C-stack shim frame was */
+
+enum py_scratch_slot { PY_SLOT_ONCPU, PY_SLOT_OFFCPU, PY_NR_SLOTS };
+
+struct py_tstate {
+	__u64 tstate;		/* 0: the thread had none when last searched */
+	__u64 searched_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct py_tstate);
+	__uint(max_entries, DEFAULT_THREAD_ENTRIES);
+} py_tstates SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct py_stack);
+	__uint(max_entries, DEFAULT_PY_STACK_ENTRIES);
+} py_stacks SEC(".maps") __weak;
+
+/* A stack is built here (it is larger than the BPF stack): one slot per kind of program. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct py_stack);
+	__uint(max_entries, PY_NR_SLOTS);
+} py_scratch SEC(".maps") __weak;
+
+static __always_inline __u64 py_read_ptr(__u64 addr)
+{
+	__u64 v;
+
+	return bpf_probe_read_user(&v, sizeof(v), (void *)addr) ? 0 : v;
+}
+
+/* native_thread_id is an unsigned long: the kernel's tid of the thread the state belongs to. */
+static __always_inline bool py_tstate_is(__u64 tstate, __u32 tid)
+{
+	return tstate && py_read_ptr(tstate + py_cfg.tstate_native_tid) == tid;
+}
+
+/* The thread's PyThreadState: the cached one if it still names the thread, else searched. */
+static __always_inline __u64 py_find_tstate(__u32 tid)
+{
+	struct py_tstate *cached = bpf_map_lookup_elem(&py_tstates, &tid), fresh = {};
+	__u64 ts, interp;
+	bool found = false;
+
+	if (cached && py_tstate_is(cached->tstate, tid))
+		return cached->tstate;
+	fresh.searched_ns = bpf_ktime_get_ns();
+	/* a native thread that never ran Python is searched for at most once a second */
+	if (cached && !cached->tstate && fresh.searched_ns - cached->searched_ns < PY_RESCAN_NS)
+		return 0;
+	/* the main interpreter only: subinterpreters' threads are not searched */
+	interp = py_read_ptr(py_cfg.runtime + py_cfg.interpreters_head);
+	ts = interp ? py_read_ptr(interp + py_cfg.threads_head) : 0;
+	for (int i = 0; i < PY_MAX_THREADS && ts; i++) {
+		if (py_tstate_is(ts, tid)) {
+			found = true;
+			break;
+		}
+		ts = py_read_ptr(ts + py_cfg.tstate_next);
+	}
+	fresh.tstate = found ? ts : 0;
+	bpf_map_update_elem(&py_tstates, &tid, &fresh, BPF_ANY);	/* full: searched every time */
+	return fresh.tstate;
+}
+
+static __always_inline bool py_same_stack(const struct py_stack *a, const struct py_stack *b)
+{
+	if (a->nframes != b->nframes || a->flags != b->flags)
+		return false;
+	for (__u32 i = 0; i < PY_MAX_FRAMES && i < a->nframes; i++)
+		if (a->frames[i].code != b->frames[i].code || a->frames[i].instr != b->frames[i].instr ||
+		    a->frames[i].flags != b->frames[i].flags)
+			return false;
+	return true;
+}
+
+/* Stores st under its hash: its id, or 0 (counted) when another stack holds it or the map is full. */
+static __always_inline __u32 py_store(struct py_stack *st, __u64 h)
+{
+	__u32 id = (__u32)(h ^ (h >> 32)) ?: 1;
+	struct py_stack *old = bpf_map_lookup_elem(&py_stacks, &id);
+	long err;
+
+	if (!old) {
+		err = bpf_map_update_elem(&py_stacks, &id, st, BPF_NOEXIST);
+		if (!err)
+			return id;
+		if (err != -EEXIST) {
+			count(CNT_PY_STACK_FULL);
+			return 0;
+		}
+		old = bpf_map_lookup_elem(&py_stacks, &id);	/* another CPU stored it meanwhile */
+		if (!old)
+			return 0;
+	}
+	if (py_same_stack(old, st))
+		return id;
+	count(CNT_PY_STACK_COLLISION);	/* never attributed to the stack that holds the id */
+	return 0;
+}
+
+struct py_walk {
+	__u64 frame;		/* the next frame to read, 0: the end */
+	__u64 hash;
+	struct py_stack *st;
+	__u32 n;
+};
+
+/*
+ * One frame of the walk, as a bpf_loop callback: verified once, not once per iteration and per
+ * path (unrolled, the walk made the scheduler program too complex to verify). 1 stops the walk.
+ */
+static long py_walk_frame(__u32 i, void *ctx)
+{
+	struct py_walk *w = ctx;
+	__u64 buf[PY_FRAME_READ / 8], code, instr;
+	const char *b = (const char *)buf;
+	struct py_stack *st = w->st;
+	struct py_frame *f;
+
+	if (!w->frame)
+		return 1;
+	/* one read per frame: every field the walk needs lies in its first PY_FRAME_READ bytes */
+	if (bpf_probe_read_user(buf, sizeof(buf), (void *)w->frame)) {
+		st->flags |= PY_STACK_BAD_READ;
+		return 1;
+	}
+	w->frame = *(const __u64 *)(b + py_cfg.frame_previous);
+	if (py_cfg.frame_is_entry == PY_NO_FIELD && b[py_cfg.frame_owner] == PY_OWNED_BY_CSTACK) {
+		/* 3.12+: the shim an evaluation starts with; the frame before it was its entry */
+		if (w->n > 0)
+			st->frames[(w->n - 1) & (PY_MAX_FRAMES - 1)].flags |= PY_FRAME_ENTRY;
+		w->hash = (w->hash ^ PY_SHIM_MARK) * FNV_PRIME;
+		return 0;
+	}
+	if (w->n >= PY_MAX_FRAMES) {
+		st->flags |= PY_STACK_TRUNCATED;
+		return 1;
+	}
+	code = *(const __u64 *)(b + py_cfg.frame_code);
+	instr = *(const __u64 *)(b + py_cfg.frame_instr) - code - py_cfg.code_adaptive;
+	f = &st->frames[w->n & (PY_MAX_FRAMES - 1)];
+	f->code = code;
+	f->instr = instr;	/* garbage when not a code object: userspace checks */
+	f->flags = py_cfg.frame_is_entry != PY_NO_FIELD && b[py_cfg.frame_is_entry] ? PY_FRAME_ENTRY : 0;
+	w->hash = (w->hash ^ code) * FNV_PRIME;
+	w->hash = (w->hash ^ ((__u64)f->instr << 8 | f->flags)) * FNV_PRIME;
+	w->n++;
+	return 0;
+}
+
+#define PY_WALK_STEPS	(PY_MAX_FRAMES + 16)	/* frames and the shims between them */
+
+/* The current thread's Python frames, stored: their id in py_stacks, 0 when it has none. */
+static __always_inline __u32 py_stack_id(__u32 slot)
+{
+	struct py_walk w = { .hash = FNV_OFFSET };
+	__u64 ts;
+	long steps;
+
+	if (!py_cfg.runtime)
+		return 0;
+	ts = py_find_tstate((__u32)bpf_get_current_pid_tgid());
+	if (!ts)
+		return 0;
+	w.frame = py_read_ptr(ts + py_cfg.tstate_frame);
+	if (py_cfg.cframe_frame != PY_NO_FIELD && w.frame)
+		w.frame = py_read_ptr(w.frame + py_cfg.cframe_frame);
+	if (!w.frame)
+		return 0;	/* no Python code running on this thread */
+	w.st = bpf_map_lookup_elem(&py_scratch, &slot);
+	if (!w.st)
+		return 0;
+	w.st->flags = 0;
+	steps = bpf_loop(PY_WALK_STEPS, py_walk_frame, &w, 0);
+	if (steps == PY_WALK_STEPS && w.frame)
+		w.st->flags |= PY_STACK_TRUNCATED;	/* a chain of shims: hostile memory */
+	w.st->nframes = w.n;
+	if (!w.n && !w.st->flags)
+		return 0;
+	w.hash = (w.hash ^ ((__u64)w.st->flags << 32 | w.n)) * FNV_PRIME;
+	return py_store(w.st, w.hash);
+}
+
+#endif /* PYTHON_BPF_H */

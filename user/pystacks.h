@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The Python stacks of the kernel's `py_stacks` map, read once per id (ids are never reused for another stack). */
+#ifndef PYSTACKS_H
+#define PYSTACKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "agentprof.h"
+
+struct py_stacks;
+struct py_interp;
+
+/* fd: the py_stacks map. NULL on -ENOMEM. */
+struct py_stacks *py_stacks__new(int fd);
+void py_stacks__free(struct py_stacks *c);
+/* The stack of id, read from the map on first use; NULL for id 0 or one not (yet) stored. */
+const struct py_stack *py_stacks__get(struct py_stacks *c, uint32_t id);
+/*
+ * Reads every stack stored since the last call and, with py, the code objects they name: called
+ * while the target lives, so that names outlive it. 0 or -errno.
+ */
+int py_stacks__sync(struct py_stacks *c, struct py_interp *py);
+
+#endif /* PYSTACKS_H */
