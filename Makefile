@@ -75,6 +75,10 @@ $(OUT)/%.o: %.c | $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
 
+# pyoffsets' table is checked against CPython 3.11's own headers, internal ones included
+PY311_INC := /usr/include/python3.11
+$(OUT)/tests/unit/test_pyoffsets.o: CPPFLAGS += -isystem $(PY311_INC) -isystem $(PY311_INC)/internal
+
 $(OUT)/libagentprof.a: $(USER_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^

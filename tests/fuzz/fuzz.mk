@@ -15,11 +15,12 @@ FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS   := -std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -MMD -MP \
 		 -fsanitize=fuzzer-no-link $(FUZZ_SAN)
 FUZZ_CPPFLAGS := -Ibpf -Iuser -Iflamegraph -D_GNU_SOURCE
-FUZZ_TARGETS  := elfsyms procmaps ksyms perfmap flamegraph text
+FUZZ_TARGETS  := elfsyms procmaps ksyms perfmap flamegraph text pyobj
 FUZZ_BINS     := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_TARGETS))
 # the parsers and what they call: neither libbpf nor the skeleton
 FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_DIR)/%.o,user/elfsyms.c user/elffile.c user/procmaps.c user/procfs.c user/ksyms.c \
-		 user/perfmap.c user/text.c user/util.c user/folded.c $(FLAMEGRAPH_LIB_SRCS)) $(FUZZ_DIR)/flamegraph/js.o
+		 user/perfmap.c user/text.c user/util.c user/folded.c user/pyobj.c $(FLAMEGRAPH_LIB_SRCS)) \
+		 $(FUZZ_DIR)/flamegraph/js.o
 
 $(FUZZ_DIR)/%.o: %.c
 	@mkdir -p $(@D)

@@ -305,6 +305,25 @@ def text_seeds():
         write("text", name, data)
 
 
+def pyobj_seeds():
+    """Location tables as CPython 3.11 writes them, and str data of each kind."""
+    def seed(kind_size, first, addr, body):
+        return bytes([kind_size]) + struct.pack("<iI", first, addr) + body
+    table_f = bytes.fromhex("8000d8080988418905804 1d8070888328276807 6d80c25d00c259d45a0219948 9c48d00c25d10c25d40c25"
+                            "88018801e00c108801e00c0dd80c0df003010c0ff00001050f".replace(" ", ""))
+    long_form = bytes.fromhex("8000d80809804 1f05a0900090a8041d80b0c8871893580 4c".replace(" ", ""))
+    seeds = {
+        "table-f": seed(0xfc, 1, 24, table_f),
+        "table-long-form": seed(0xfc, 1, 6, long_form),
+        "table-no-location": seed(0x40, 10, 2, bytes([0xd0, 0, 0, 0xf8, 0xe8, 0x07, 0xe0, 1, 2])),
+        "str-ucs2": seed(0x41, 0, 0, "\u043b\u044f".encode("utf-16-le")),
+        "str-ucs4": seed(0x22, 0, 0, "\U0001f600".encode("utf-32-le") + b"\x00\xd8\x00\x00"),
+        "varint-long": seed(0xf0, 1, 0, b"\xf0" + b"\x7f" * 40),
+    }
+    for name, data in seeds.items():
+        write("pyobj", name, data)
+
+
 def procmaps_seeds():
     maps = (
         b"55d0c8a00000-55d0c8a02000 r--p 00000000 fd:01 1054 /usr/bin/hot8020\n"
@@ -403,6 +422,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         elf_seeds(tmp)
     text_seeds()
+    pyobj_seeds()
     procmaps_seeds()
     ksyms_seeds()
     perfmap_seeds()
