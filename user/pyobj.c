@@ -84,7 +84,7 @@ struct py_str_state py_str_state(uint32_t state)
 
 static size_t put_utf8(uint32_t c, char *out)
 {
-	if (c >= 0xd800 && c <= 0xdfff)
+	if ((c >= 0xd800 && c <= 0xdfff) || !c)	/* a NUL would end the name early */
 		c = 0xfffd;
 	if (c < 0x80) {
 		out[0] = c;

@@ -23,8 +23,8 @@ struct py_str_state py_str_state(uint32_t state);
 
 /*
  * Writes n characters of kind (1: Latin-1, 2: UCS-2, 4: UCS-4) from data as UTF-8 into out (len
- * bytes, NUL-terminated, cut at a character boundary); surrogates and code points past U+10FFFF
- * become U+FFFD. Returns the bytes written, without the NUL.
+ * bytes, NUL-terminated, cut at a character boundary); NULs, surrogates and code points past
+ * U+10FFFF become U+FFFD. Returns the bytes written, without the NUL.
  */
 size_t py_str_to_utf8(unsigned int kind, const void *data, size_t n, char *out, size_t len);
 
