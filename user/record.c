@@ -22,12 +22,13 @@ static struct env {
 	const char *outdir;
 	char default_outdir[300];
 	enum group_by group_by;
+	bool no_py_lines;
 } env = {
 	.common.freq_hz = 99,
 	.stack_entries = DEFAULT_STACK_ENTRIES,
 };
 
-enum { OPT_STACK_STORAGE = 0x100, OPT_GROUP_BY };
+enum { OPT_STACK_STORAGE = 0x100, OPT_GROUP_BY, OPT_NO_PY_LINES };
 
 static const char *const group_names[] = {
 	[GROUP_THREAD] = "thread", [GROUP_PROCESS] = "process", [GROUP_SPAN] = "span", [GROUP_TRACE] = "trace",
@@ -40,6 +41,7 @@ static const struct argp_option options[] = {
 	{ "stack-storage-size", OPT_STACK_STORAGE, "N", 0, "Distinct stacks kept in the kernel (default 16384)", 0 },
 	{ "group-by", OPT_GROUP_BY, "WHAT", 0,
 	  "Root frames of the flame graphs: thread (default), process, span or trace", 0 },
+	{ "no-py-lines", OPT_NO_PY_LINES, NULL, 0, "Python frames without line numbers: one frame per function", 0 },
 	{},
 };
 
@@ -57,6 +59,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_STACK_STORAGE:
 		err = parse_number("stack storage size", arg, 16, 1 << 22, &env.stack_entries);
+		break;
+	case OPT_NO_PY_LINES:
+		env.no_py_lines = true;
 		break;
 	case OPT_GROUP_BY:
 		err = EINVAL;
@@ -126,6 +131,7 @@ int cmd_record(int argc, char **argv)
 
 	prof.freq_hz = env.common.freq_hz;
 	prof.group_by = env.group_by;
+	prof.no_py_lines = env.no_py_lines;
 	prof.start_unix_ns = now_ns(CLOCK_REALTIME);
 	start_ns = now_ns(CLOCK_MONOTONIC);
 	if (env.common.container)

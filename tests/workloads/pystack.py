@@ -3,6 +3,7 @@
 # 70% of its CPU time in hot_a and 30% in hot_b (by thread CPU time, in rounds of 17.3 ms: no
 # multiple of the 99 Hz sampling period); a second thread sleeps in nap(), 20 ms at a time. `deep` adds 100 frames of recursion under outer (more than the
 # 64 walked). Prints its PID; runs argv[1] seconds (default 30).
+import ctypes
 import os
 import sys
 import threading
@@ -47,6 +48,7 @@ def outer(deadline, deep):
 
 
 def nap(deadline):
+    ctypes.CDLL(None).prctl(15, b"napper")  # PR_SET_NAME: tell its samples from the main thread's
     while time.monotonic() < deadline:
         time.sleep(0.02)
 
