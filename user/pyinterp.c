@@ -11,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <time.h>
 #include "elffile.h"
 #include "log.h"
 #include "procmaps.h"
 #include "pyinterp.h"
 #include "pyobj.h"
 #include "pyoffsets.h"
+#include "util.h"
 
 #define MAX_NAME_CHARS	256		/* characters of a qualname or file name read */
 #define MAX_LINETABLE	(64 << 10)	/* bytes of a location table read */
@@ -39,6 +41,7 @@ struct py_interp {
 	uint64_t code_type;		/* &PyCode_Type in the target */
 	struct py_code *codes;		/* open addressing by address, power-of-two size */
 	size_t ncodes, cap;
+	uint64_t read_ns;		/* time spent reading code objects, said with -v */
 };
 
 /* Reads len bytes of the target at addr, all or nothing: 0 or -errno. */
@@ -143,6 +146,9 @@ void py_interp__free(struct py_interp *p)
 {
 	if (!p)
 		return;
+	if (p->ncodes)
+		pr_info("Python: %zu code objects read in %.2f ms, %.1f us each\n", p->ncodes, p->read_ns / 1e6,
+			p->read_ns / 1e3 / p->ncodes);
 	for (size_t i = 0; i < p->cap; i++) {
 		free(p->codes[i].qualname);
 		free(p->codes[i].file);
@@ -248,6 +254,7 @@ static size_t slot_of(uint64_t addr, size_t cap)
 /* The cache entry of a code object, read on first use; NULL only on -ENOMEM. */
 static struct py_code *code_of(struct py_interp *p, uint64_t addr)
 {
+	uint64_t start;
 	size_t i;
 
 	if (2 * (p->ncodes + 1) > p->cap) {
@@ -272,7 +279,9 @@ static struct py_code *code_of(struct py_interp *p, uint64_t addr)
 			return &p->codes[i];
 	p->codes[i].addr = addr;
 	p->ncodes++;
+	start = now_ns(CLOCK_MONOTONIC);
 	read_code(p, &p->codes[i]);
+	p->read_ns += now_ns(CLOCK_MONOTONIC) - start;
 	return &p->codes[i];
 }
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,8 +162,13 @@ int session__open(struct session *s, const struct session_opts *opts)
 		pr_warn("read /proc/%d/maps: %s%s\n", opts->pid, strerror(-err), ptrace_hint(err));
 		return err;
 	}
-	/* before loading: the BPF side is configured for the target's Python interpreter */
-	py = opts->pid ? syms_cache__python(s->syms, opts->pid) : NULL;
+	/*
+	 * before loading: the BPF side is configured for the target's Python interpreter.
+	 * AGENTPROF_NO_PYTHON=1: native stacks only, for make bench to measure what Python frames cost.
+	 */
+	py = opts->pid && !(getenv("AGENTPROF_NO_PYTHON") && !strcmp(getenv("AGENTPROF_NO_PYTHON"), "1")) ?
+	     syms_cache__python(s->syms, opts->pid) : NULL;
+	s->python = py != NULL;
 	if (py)
 		pr_info("Python %u.%u: Python frames in stacks\n", py_interp__version(py) >> 24,
 			(py_interp__version(py) >> 16) & 0xff);
@@ -263,7 +269,7 @@ int session__attach(struct session *s)
 	s->stacks = stack_cache__new(maps.stacks_fd, s->stack_entries);
 	if (!s->stacks)
 		return -ENOMEM;
-	if (syms_cache__python(s->syms, s->target.pid) && !(s->py_stacks = py_stacks__new(maps.py_stacks_fd)))
+	if (s->python && !(s->py_stacks = py_stacks__new(maps.py_stacks_fd)))
 		return -ENOMEM;
 	s->span_rb = ring_buffer__new(maps.span_events_fd, on_span_event, &s->spans, NULL);
 	if (!s->span_rb) {
