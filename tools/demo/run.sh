@@ -27,7 +27,8 @@ echo "demo: now the live view for 3 seconds: build/agentprof top -p $pid (q quit
 sleep 2
 build/agentprof top -p "$pid" -i 1 -n 3
 echo
-echo "demo: and a Python agent marking spans with sdk/python/agentprof_span.py (tools/demo/agent.py):"
+echo "demo: and a Python agent marking spans with sdk/python/agentprof_span.py (tools/demo/agent.py);"
+echo "      its stacks show its Python functions, e.g. plan (agent.py:42) thinking on CPU:"
 python3=/usr/bin/python3
 [ -x "$python3" ] || python3=python3
 fifo2=$(mktemp -u /tmp/agentprof-demo.XXXXXX)
@@ -39,6 +40,9 @@ read -r pypid < "$fifo2"
 echo "demo: running: build/agentprof record -p $pypid -d 5 -o $out-python"
 rm -rf "$out-python"
 build/agentprof record -p "$pypid" -d 5 -o "$out-python"
+echo
+echo "demo: its hottest Python stack on CPU ($out-python/cpu.folded; cpu.svg draws them all):"
+awk '$NF > max { max = $NF; line = $0 } END { print line }' "$out-python/cpu.folded" | cut -c 1-300
 cat <<MSG
 
 demo: the recordings are in $out/ and $out-python/:
@@ -49,4 +53,5 @@ demo: the recordings are in $out/ and $out-python/:
   $out/report.json    per process, thread, span name and trace: wall time by category, class, verdict
   $out/spans.jsonl    one line per span: trace id, span id, duration, breakdown, class
   $out/cpu.pb.gz      pprof (go tool pprof, Pyroscope, Parca); *.speedscope.json for speedscope
+  $out-python/        the same for the Python agent, its frames named qualname (file.py:line)
 MSG
