@@ -118,6 +118,18 @@ static int probe_file(struct py_interp *p, const char *root, const struct map_en
 	return 0;
 }
 
+/*
+ * Only files named python* or libpython* are looked into: reading the symbol tables of every
+ * library of a large process (libtorch's hold hundreds of thousands) would delay every recording.
+ */
+static bool python_file(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return !strncmp(base, "python", 6) || !strncmp(base, "libpython", 9);
+}
+
 struct py_interp *py_interp__open(pid_t pid, const char *root, const struct proc_maps *maps)
 {
 	struct py_interp *p = calloc(1, sizeof(*p));
@@ -130,7 +142,7 @@ struct py_interp *py_interp__open(pid_t pid, const char *root, const struct proc
 		const struct map_entry *m = &maps->v[i];
 
 		/* each file once: its first executable mapping */
-		if (!m->path[0] || m->path[0] == '[' || (i && !strcmp(maps->v[i - 1].path, m->path)))
+		if (!python_file(m->path) || (i && !strcmp(maps->v[i - 1].path, m->path)))
 			continue;
 		err = probe_file(p, root, m);
 	}

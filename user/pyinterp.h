@@ -14,7 +14,7 @@ struct proc_maps;
 struct py_interp;
 
 /*
- * Finds a CPython 3.11-3.13 interpreter (the executable or a libpython, with _PyRuntime and
+ * Finds a CPython 3.11-3.13 interpreter (a file named python* or libpython* with _PyRuntime and
  * _PyEval_EvalFrameDefault) among maps, files opened through root (/proc/PID/root). NULL and
  * errno: ENOENT when there is none, ENOTSUP for another version (said once, on stderr).
  */

@@ -129,7 +129,7 @@ static void check_interpreter(const char *python)
 	cpu = output("cpu.folded");
 	offcpu = output("offcpu.folded");
 	t = tally_cpu(cpu);
-	cr_assert_gt(t.total, 100, "%s: %llu samples", python, (unsigned long long)t.total);
+	cr_assert_gt(t.total, 50, "%s: %llu samples (a loaded machine?)", python, (unsigned long long)t.total);
 	cr_expect_geq(t.chain * 100, t.total * 90, "%s: %llu of %llu samples with the Python chain:\n%.3000s", python,
 		      (unsigned long long)t.chain, (unsigned long long)t.total, cpu);
 	cr_expect(t.a * 100 >= (t.a + t.b) * 60 && t.a * 100 <= (t.a + t.b) * 80,
