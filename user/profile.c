@@ -389,7 +389,7 @@ static int push_user(struct profile *p, struct sample *s, struct syms_cache *sym
 	struct py_interp *py = syms_cache__python(syms, s->pid);
 	struct frame_origin none = { 0, -1, false };
 	struct merged_frame *merged;
-	bool *is_eval;
+	bool *is_eval, cut;
 	char name[1024];
 	size_t n;
 	int err = 0;
@@ -407,11 +407,15 @@ static int push_user(struct profile *p, struct sample *s, struct syms_cache *sym
 	}
 	for (uint32_t i = 0; i < s->nuser; i++)
 		is_eval[i] = py_interp__is_eval(py, call_site(s->user[i], i > 0));
-	/* the outer frames the BPF side could not walk: the chain is cut at its root */
-	if (s->py_flags & (PY_STACK_TRUNCATED | PY_STACK_BAD_READ))
+	/* the outer frames the BPF side could not walk: marked where they would be, above the last walked */
+	cut = s->py_flags & (PY_STACK_TRUNCATED | PY_STACK_BAD_READ);
+	if (cut && !s->npy)
 		err = push_frame(s, "[python stack truncated]", none);
 	n = py_merge(is_eval, s->nuser, s->py, s->npy, merged);
 	for (size_t k = 0; k < n && !err; k++) {
+		if (cut && merged[k].python && merged[k].index == s->npy - 1 &&
+		    (err = push_frame(s, "[python stack truncated]", none)))
+			break;
 		if (!merged[k].python) {
 			err = push_native(p, s, syms, merged[k].index);
 			continue;
