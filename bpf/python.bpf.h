@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * CPython frames of the current thread, walked where its stacks are taken (a sample, a switch-out):
+ * CPython frames of a thread, walked where its stacks are taken (a sample, a switch-out: the
+ * current thread; the task iterator of python.bpf.c: a thread blocked before recording began):
  * its PyThreadState is found from _PyRuntime's list of threads by native thread id (no glibc TLS
  * offsets), cached per thread and checked on every use; then the chain of _PyInterpreterFrames
  * from tstate's current frame, one probe read per frame. The frames are stored once per distinct
@@ -20,7 +21,7 @@ const volatile struct py_config py_cfg __weak = {};
 #define FNV_OFFSET	0xcbf29ce484222325ull
 #define PY_SHIM_MARK	0x5ull		/* hashed where an evaluation's C-stack shim frame was */
 
-enum py_scratch_slot { PY_SLOT_ONCPU, PY_SLOT_OFFCPU, PY_NR_SLOTS };
+enum py_scratch_slot { PY_SLOT_ONCPU, PY_SLOT_OFFCPU, PY_SLOT_SEED, PY_NR_SLOTS };
 
 struct py_tstate {
 	__u64 tstate;		/* 0: the thread had none when last searched */
@@ -49,41 +50,52 @@ struct {
 	__uint(max_entries, PY_NR_SLOTS);
 } py_scratch SEC(".maps") __weak;
 
-static __always_inline __u64 py_read_ptr(__u64 addr)
+/*
+ * Reads the target's memory: the current thread's (task NULL), or another thread's from a
+ * sleepable program. task is a constant NULL at every call site of the first kind, so those
+ * programs keep bpf_probe_read_user only (bpf_copy_from_user_task may sleep).
+ */
+static __always_inline long py_read(void *dst, __u32 size, __u64 addr, struct task_struct *task)
+{
+	return task ? bpf_copy_from_user_task(dst, size, (void *)addr, task, 0)
+		    : bpf_probe_read_user(dst, size, (void *)addr);
+}
+
+static __always_inline __u64 py_read_ptr(__u64 addr, struct task_struct *task)
 {
 	__u64 v;
 
-	return bpf_probe_read_user(&v, sizeof(v), (void *)addr) ? 0 : v;
+	return py_read(&v, sizeof(v), addr, task) ? 0 : v;
 }
 
 /* native_thread_id is an unsigned long: the kernel's tid of the thread the state belongs to. */
-static __always_inline bool py_tstate_is(__u64 tstate, __u32 tid)
+static __always_inline bool py_tstate_is(__u64 tstate, __u32 tid, struct task_struct *task)
 {
-	return tstate && py_read_ptr(tstate + py_cfg.tstate_native_tid) == tid;
+	return tstate && py_read_ptr(tstate + py_cfg.tstate_native_tid, task) == tid;
 }
 
 /* The thread's PyThreadState: the cached one if it still names the thread, else searched. */
-static __always_inline __u64 py_find_tstate(__u32 tid)
+static __always_inline __u64 py_find_tstate(__u32 tid, struct task_struct *task)
 {
 	struct py_tstate *cached = bpf_map_lookup_elem(&py_tstates, &tid), fresh = {};
 	__u64 ts, interp;
 	bool found = false;
 
-	if (cached && py_tstate_is(cached->tstate, tid))
+	if (cached && py_tstate_is(cached->tstate, tid, task))
 		return cached->tstate;
 	fresh.searched_ns = bpf_ktime_get_ns();
 	/* a native thread that never ran Python is searched for at most once a second */
 	if (cached && !cached->tstate && fresh.searched_ns - cached->searched_ns < PY_RESCAN_NS)
 		return 0;
 	/* the main interpreter only: subinterpreters' threads are not searched */
-	interp = py_read_ptr(py_cfg.runtime + py_cfg.interpreters_head);
-	ts = interp ? py_read_ptr(interp + py_cfg.threads_head) : 0;
+	interp = py_read_ptr(py_cfg.runtime + py_cfg.interpreters_head, task);
+	ts = interp ? py_read_ptr(interp + py_cfg.threads_head, task) : 0;
 	for (int i = 0; i < PY_MAX_THREADS && ts; i++) {
-		if (py_tstate_is(ts, tid)) {
+		if (py_tstate_is(ts, tid, task)) {
 			found = true;
 			break;
 		}
-		ts = py_read_ptr(ts + py_cfg.tstate_next);
+		ts = py_read_ptr(ts + py_cfg.tstate_next, task);
 	}
 	fresh.tstate = found ? ts : 0;
 	bpf_map_update_elem(&py_tstates, &tid, &fresh, BPF_ANY);	/* full: searched every time */
@@ -130,16 +142,13 @@ struct py_walk {
 	__u64 frame;		/* the next frame to read, 0: the end */
 	__u64 hash;
 	struct py_stack *st;
+	struct task_struct *task;	/* NULL: the current thread */
 	__u32 n;
 };
 
-/*
- * One frame of the walk, as a bpf_loop callback: verified once, not once per iteration and per
- * path (unrolled, the walk made the scheduler program too complex to verify). 1 stops the walk.
- */
-static long py_walk_frame(__u32 i, void *ctx)
+/* One frame of the walk; 1 stops it. task: whether w->task is set (a constant). */
+static __always_inline long py_walk_step(struct py_walk *w, bool task)
 {
-	struct py_walk *w = ctx;
 	__u64 buf[PY_FRAME_READ / 8], code, instr;
 	const char *b = (const char *)buf;
 	struct py_stack *st = w->st;
@@ -148,7 +157,7 @@ static long py_walk_frame(__u32 i, void *ctx)
 	if (!w->frame)
 		return 1;
 	/* one read per frame: every field the walk needs lies in its first PY_FRAME_READ bytes */
-	if (bpf_probe_read_user(buf, sizeof(buf), (void *)w->frame)) {
+	if (py_read(buf, sizeof(buf), w->frame, task ? w->task : NULL)) {
 		st->flags |= PY_STACK_BAD_READ;
 		return 1;
 	}
@@ -176,30 +185,47 @@ static long py_walk_frame(__u32 i, void *ctx)
 	return 0;
 }
 
+/*
+ * The walk's steps as bpf_loop callbacks: verified once, not once per iteration and per path
+ * (unrolled, the walk made the scheduler program too complex to verify).
+ */
+static long py_walk_frame(__u32 i, void *ctx)
+{
+	return py_walk_step(ctx, false);
+}
+
+static long py_walk_frame_task(__u32 i, void *ctx)
+{
+	return py_walk_step(ctx, true);
+}
+
 #define PY_WALK_STEPS	(PY_MAX_FRAMES + 16)	/* frames and the shims between them */
 
-/* The current thread's Python frames, stored: their id in py_stacks, 0 when it has none. */
-static __always_inline __u32 py_stack_id(__u32 slot)
+/*
+ * Thread tid's Python frames, stored: their id in py_stacks, 0 when it has none. task: NULL for
+ * the current thread, else tid's task (from a sleepable program).
+ */
+static __always_inline __u32 py_stack_id_of(__u32 slot, __u32 tid, struct task_struct *task)
 {
-	struct py_walk w = { .hash = FNV_OFFSET };
+	struct py_walk w = { .hash = FNV_OFFSET, .task = task };
 	__u64 ts;
 	long steps;
 
 	if (!py_cfg.runtime)
 		return 0;
-	ts = py_find_tstate((__u32)bpf_get_current_pid_tgid());
+	ts = py_find_tstate(tid, task);
 	if (!ts)
 		return 0;
-	w.frame = py_read_ptr(ts + py_cfg.tstate_frame);
+	w.frame = py_read_ptr(ts + py_cfg.tstate_frame, task);
 	if (py_cfg.cframe_frame != PY_NO_FIELD && w.frame)
-		w.frame = py_read_ptr(w.frame + py_cfg.cframe_frame);
+		w.frame = py_read_ptr(w.frame + py_cfg.cframe_frame, task);
 	if (!w.frame)
 		return 0;	/* no Python code running on this thread */
 	w.st = bpf_map_lookup_elem(&py_scratch, &slot);
 	if (!w.st)
 		return 0;
 	w.st->flags = 0;
-	steps = bpf_loop(PY_WALK_STEPS, py_walk_frame, &w, 0);
+	steps = bpf_loop(PY_WALK_STEPS, task ? py_walk_frame_task : py_walk_frame, &w, 0);
 	if (steps == PY_WALK_STEPS && w.frame)
 		w.st->flags |= PY_STACK_TRUNCATED;	/* a chain of shims: hostile memory */
 	w.st->nframes = w.n;
@@ -207,6 +233,12 @@ static __always_inline __u32 py_stack_id(__u32 slot)
 		return 0;
 	w.hash = (w.hash ^ ((__u64)w.st->flags << 32 | w.n)) * FNV_PRIME;
 	return py_store(w.st, w.hash);
+}
+
+/* The current thread's Python frames: their id in py_stacks, 0 when it has none. */
+static __always_inline __u32 py_stack_id(__u32 slot)
+{
+	return py_stack_id_of(slot, (__u32)bpf_get_current_pid_tgid(), NULL);
 }
 
 #endif /* PYTHON_BPF_H */

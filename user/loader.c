@@ -115,6 +115,7 @@ struct loader *loader__load(const struct loader_opts *opts)
 	l->skel->rodata->dwarf_user_stacks = !opts->fp_user_stacks;
 	bpf_map__set_max_entries(l->skel->maps.user_stacks, user_stack_ring_bytes(opts->freq_hz));
 	choose_programs(l->skel);
+	bpf_program__set_autoload(l->skel->progs.seed_py_stacks, opts->py != NULL);
 	err = agentprof_bpf__load(l->skel);
 	if (err) {
 		pr_warn("load BPF programs: %s\n", strerror(-err));
@@ -128,9 +129,9 @@ fail:
 }
 
 /* Runs the task iterator once: every existing thread of the target gets its current state. */
-static int seed_threads(struct loader *l)
+static int run_iter(struct bpf_program *prog)
 {
-	struct bpf_link *link = bpf_program__attach_iter(l->skel->progs.seed_threads, NULL);
+	struct bpf_link *link = bpf_program__attach_iter(prog, NULL);
 	char buf[64];
 	int fd, err = 0;
 
@@ -197,9 +198,15 @@ int loader__attach(struct loader *l)
 		pr_warn("attach scheduler tracepoints: %s\n", strerror(-err));
 		return err;
 	}
-	err = seed_threads(l);
+	err = run_iter(l->skel->progs.seed_threads);
 	if (err) {
 		pr_warn("run task iterator: %s\n", strerror(-err));
+		return err;
+	}
+	/* then the Python frames of the threads it found blocked */
+	err = l->opts.py ? run_iter(l->skel->progs.seed_py_stacks) : 0;
+	if (err) {
+		pr_warn("run Python task iterator: %s\n", strerror(-err));
 		return err;
 	}
 	return attach_perf_events(l);

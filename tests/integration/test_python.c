@@ -113,7 +113,8 @@ static struct tally tally_cpu(const char *folded)
 /*
  * The acceptance check of Python frames on one interpreter: >= 90% of the main thread's samples
  * show <module> -> main -> outer -> middle -> hot_a/hot_b in that order, the split between hot_a
- * and hot_b within 10 points of the workload's 70/30, and the napper thread's sleep in nap().
+ * and hot_b within 10 points of the workload's 70/30, the napper thread's sleeps in nap(), and the
+ * dozer's in doze(), which began before the recording.
  * option: one more for record (NULL: none).
  */
 static void check_interpreter(const char *python, const char *option)
@@ -138,6 +139,9 @@ static void check_interpreter(const char *python, const char *option)
 		  (unsigned long long)t.b);
 	cr_expect(strstr(offcpu, "napper;[sleep];") && strstr(offcpu, "nap (pystack.py:"),
 		  "%s: no nap() in offcpu.folded:\n%.3000s", python, offcpu);
+	/* asleep since before recording: no native stack, but its Python frames */
+	cr_expect(folded_sum(offcpu, "[sleep];[since before recording];Thread._bootstrap (threading.py:") &&
+		  strstr(offcpu, "doze (pystack.py:"), "%s: no doze() in offcpu.folded:\n%.3000s", python, offcpu);
 	fprintf(stderr, "python: %s %s: %.1f%% of %llu samples with the Python chain, hot_a %.1f%% (truth 70%%)\n",
 		python, option ?: "", 100.0 * t.chain / t.total, (unsigned long long)t.total, 100.0 * t.a / (t.a + t.b));
 	free(err);
