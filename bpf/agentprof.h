@@ -28,6 +28,7 @@
 #define PY_MAX_FRAMES		64	/* Python frames walked per stack; deeper ones marked truncated */
 #define PY_MAX_THREADS		256	/* thread states searched for a thread's own */
 #define DEFAULT_PY_STACK_ENTRIES 4096
+#define PY_MAX_PROCS		1024	/* Python processes followed in one recording */
 
 /*
  * In-kernel aggregation key of one on-CPU sample. A stack id < 0 is -errno from
@@ -179,9 +180,8 @@ struct code_ranges {
 };
 
 /*
- * Where the BPF side finds a CPython interpreter's threads and frames: addresses in the target
- * and field offsets for its version (user/pyinterp.c), set by the loader before load. runtime 0:
- * the target runs no interpreter agentprof knows, and no Python frames are read.
+ * Where the BPF side finds a CPython interpreter's threads and frames: addresses in one process
+ * and field offsets for its version (user/pyinterp.c); the value of `py_procs`, by tgid.
  */
 struct py_config {
 	__u64 runtime;			/* &_PyRuntime */
@@ -223,13 +223,15 @@ enum py_stack_flags {
 struct py_stack {
 	__u32 nframes;
 	__u32 flags;			/* enum py_stack_flags */
+	__u32 pid;			/* the process: code addresses are its own */
+	__u32 pad;
 	struct py_frame frames[PY_MAX_FRAMES];
 };
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct sample_key) == 40, "ABI");
 _Static_assert(sizeof(struct py_frame) == 16, "ABI");
-_Static_assert(sizeof(struct py_stack) == 8 + 16 * PY_MAX_FRAMES, "ABI");
+_Static_assert(sizeof(struct py_stack) == 16 + 16 * PY_MAX_FRAMES, "ABI");
 _Static_assert(sizeof(struct wait_sig) == 8, "ABI");
 _Static_assert(sizeof(struct offcpu_key) == 56, "ABI");
 _Static_assert(sizeof(struct thread_stats) == 136, "ABI");

@@ -23,7 +23,7 @@ int seed_py_stacks(struct bpf_iter__task *ctx)
 	s = bpf_map_lookup_elem(&threads, &tid);
 	if (!s || s->state != TS_BLOCKED || !(s->open.wait.flags & WAIT_SEEDED))
 		return 0;
-	id = py_stack_id_of(PY_SLOT_SEED, tid, t);
+	id = py_stack_id_of(PY_SLOT_SEED, t->tgid, tid, t);
 	/* still the wait seed_threads found: one that ended meanwhile took its own stacks */
 	if (s->state == TS_BLOCKED && (s->open.wait.flags & WAIT_SEEDED))
 		s->open.py_stack_id = id;

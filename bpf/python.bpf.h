@@ -13,8 +13,8 @@
 
 #include "maps.bpf.h"
 
-/* Set by the loader (user/pyinterp.c); runtime 0: not a Python target, nothing is read. */
-const volatile struct py_config py_cfg __weak = {};
+/* Set by the loader when some process of the recording may run Python: else all this is pruned. */
+const volatile bool py_frames __weak = false;
 
 #define PY_RESCAN_NS	1000000000ull	/* a thread with no tstate is searched again after this */
 #define FNV_PRIME	0x100000001b3ull
@@ -27,6 +27,14 @@ struct py_tstate {
 	__u64 tstate;		/* 0: the thread had none when last searched */
 	__u64 searched_ns;
 };
+
+/* Where each Python process of the recording keeps its threads and frames (user/pyinterp.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);			/* tgid */
+	__type(value, struct py_config);
+	__uint(max_entries, PY_MAX_PROCS);
+} py_procs SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -42,11 +50,17 @@ struct {
 	__uint(max_entries, DEFAULT_PY_STACK_ENTRIES);
 } py_stacks SEC(".maps") __weak;
 
-/* A stack is built here (it is larger than the BPF stack): one slot per kind of program. */
+/* A stack is built here (it is larger than the BPF stack), with the frame being read. */
+struct py_scratch {
+	struct py_stack st;
+	__u8 frame[PY_FRAME_READ];	/* read at the offsets of a map's config: bounds-checked */
+};
+
+/* One slot per kind of program. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
-	__type(value, struct py_stack);
+	__type(value, struct py_scratch);
 	__uint(max_entries, PY_NR_SLOTS);
 } py_scratch SEC(".maps") __weak;
 
@@ -69,33 +83,34 @@ static __always_inline __u64 py_read_ptr(__u64 addr, struct task_struct *task)
 }
 
 /* native_thread_id is an unsigned long: the kernel's tid of the thread the state belongs to. */
-static __always_inline bool py_tstate_is(__u64 tstate, __u32 tid, struct task_struct *task)
+static __always_inline bool py_tstate_is(const struct py_config *cfg, __u64 tstate, __u32 tid,
+					 struct task_struct *task)
 {
-	return tstate && py_read_ptr(tstate + py_cfg.tstate_native_tid, task) == tid;
+	return tstate && py_read_ptr(tstate + cfg->tstate_native_tid, task) == tid;
 }
 
 /* The thread's PyThreadState: the cached one if it still names the thread, else searched. */
-static __always_inline __u64 py_find_tstate(__u32 tid, struct task_struct *task)
+static __always_inline __u64 py_find_tstate(const struct py_config *cfg, __u32 tid, struct task_struct *task)
 {
 	struct py_tstate *cached = bpf_map_lookup_elem(&py_tstates, &tid), fresh = {};
 	__u64 ts, interp;
 	bool found = false;
 
-	if (cached && py_tstate_is(cached->tstate, tid, task))
+	if (cached && py_tstate_is(cfg, cached->tstate, tid, task))
 		return cached->tstate;
 	fresh.searched_ns = bpf_ktime_get_ns();
 	/* a native thread that never ran Python is searched for at most once a second */
 	if (cached && !cached->tstate && fresh.searched_ns - cached->searched_ns < PY_RESCAN_NS)
 		return 0;
 	/* the main interpreter only: subinterpreters' threads are not searched */
-	interp = py_read_ptr(py_cfg.runtime + py_cfg.interpreters_head, task);
-	ts = interp ? py_read_ptr(interp + py_cfg.threads_head, task) : 0;
+	interp = py_read_ptr(cfg->runtime + cfg->interpreters_head, task);
+	ts = interp ? py_read_ptr(interp + cfg->threads_head, task) : 0;
 	for (int i = 0; i < PY_MAX_THREADS && ts; i++) {
-		if (py_tstate_is(ts, tid, task)) {
+		if (py_tstate_is(cfg, ts, tid, task)) {
 			found = true;
 			break;
 		}
-		ts = py_read_ptr(ts + py_cfg.tstate_next, task);
+		ts = py_read_ptr(ts + cfg->tstate_next, task);
 	}
 	fresh.tstate = found ? ts : 0;
 	bpf_map_update_elem(&py_tstates, &tid, &fresh, BPF_ANY);	/* full: searched every time */
@@ -104,7 +119,7 @@ static __always_inline __u64 py_find_tstate(__u32 tid, struct task_struct *task)
 
 static __always_inline bool py_same_stack(const struct py_stack *a, const struct py_stack *b)
 {
-	if (a->nframes != b->nframes || a->flags != b->flags)
+	if (a->nframes != b->nframes || a->flags != b->flags || a->pid != b->pid)
 		return false;
 	for (__u32 i = 0; i < PY_MAX_FRAMES && i < a->nframes; i++)
 		if (a->frames[i].code != b->frames[i].code || a->frames[i].instr != b->frames[i].instr ||
@@ -141,28 +156,41 @@ static __always_inline __u32 py_store(struct py_stack *st, __u64 h)
 struct py_walk {
 	__u64 frame;		/* the next frame to read, 0: the end */
 	__u64 hash;
-	struct py_stack *st;
+	struct py_scratch *sc;
+	const struct py_config *cfg;
 	struct task_struct *task;	/* NULL: the current thread */
 	__u32 n;
 };
 
+/* A pointer field of the frame just read, at a config's offset (checked: the config is data). */
+static __always_inline __u64 py_frame_ptr(const struct py_scratch *sc, __u16 off)
+{
+	return off <= PY_FRAME_READ - 8 ? *(const __u64 *)(sc->frame + off) : 0;
+}
+
+static __always_inline __u8 py_frame_byte(const struct py_scratch *sc, __u16 off)
+{
+	return off < PY_FRAME_READ ? sc->frame[off] : 0;
+}
+
 /* One frame of the walk; 1 stops it. task: whether w->task is set (a constant). */
 static __always_inline long py_walk_step(struct py_walk *w, bool task)
 {
-	__u64 buf[PY_FRAME_READ / 8], code, instr;
-	const char *b = (const char *)buf;
-	struct py_stack *st = w->st;
+	const struct py_config *cfg = w->cfg;
+	struct py_scratch *sc = w->sc;
+	struct py_stack *st = &sc->st;
 	struct py_frame *f;
+	__u64 code, instr;
 
 	if (!w->frame)
 		return 1;
 	/* one read per frame: every field the walk needs lies in its first PY_FRAME_READ bytes */
-	if (py_read(buf, sizeof(buf), w->frame, task ? w->task : NULL)) {
+	if (py_read(sc->frame, sizeof(sc->frame), w->frame, task ? w->task : NULL)) {
 		st->flags |= PY_STACK_BAD_READ;
 		return 1;
 	}
-	w->frame = *(const __u64 *)(b + py_cfg.frame_previous);
-	if (py_cfg.frame_is_entry == PY_NO_FIELD && b[py_cfg.frame_owner] == PY_OWNED_BY_CSTACK) {
+	w->frame = py_frame_ptr(sc, cfg->frame_previous);
+	if (cfg->frame_is_entry == PY_NO_FIELD && py_frame_byte(sc, cfg->frame_owner) == PY_OWNED_BY_CSTACK) {
 		/* 3.12+: the shim an evaluation starts with; the frame before it was its entry */
 		if (w->n > 0)
 			st->frames[(w->n - 1) & (PY_MAX_FRAMES - 1)].flags |= PY_FRAME_ENTRY;
@@ -173,12 +201,12 @@ static __always_inline long py_walk_step(struct py_walk *w, bool task)
 		st->flags |= PY_STACK_TRUNCATED;
 		return 1;
 	}
-	code = *(const __u64 *)(b + py_cfg.frame_code);
-	instr = *(const __u64 *)(b + py_cfg.frame_instr) - code - py_cfg.code_adaptive;
+	code = py_frame_ptr(sc, cfg->frame_code);
+	instr = py_frame_ptr(sc, cfg->frame_instr) - code - cfg->code_adaptive;
 	f = &st->frames[w->n & (PY_MAX_FRAMES - 1)];
 	f->code = code;
 	f->instr = instr;	/* garbage when not a code object: userspace checks */
-	f->flags = py_cfg.frame_is_entry != PY_NO_FIELD && b[py_cfg.frame_is_entry] ? PY_FRAME_ENTRY : 0;
+	f->flags = cfg->frame_is_entry != PY_NO_FIELD && py_frame_byte(sc, cfg->frame_is_entry) ? PY_FRAME_ENTRY : 0;
 	w->hash = (w->hash ^ code) * FNV_PRIME;
 	w->hash = (w->hash ^ ((__u64)f->instr << 8 | f->flags)) * FNV_PRIME;
 	w->n++;
@@ -202,43 +230,54 @@ static long py_walk_frame_task(__u32 i, void *ctx)
 #define PY_WALK_STEPS	(PY_MAX_FRAMES + 16)	/* frames and the shims between them */
 
 /*
- * Thread tid's Python frames, stored: their id in py_stacks, 0 when it has none. task: NULL for
- * the current thread, else tid's task (from a sleepable program).
+ * Thread tid's (of process tgid) Python frames, stored: their id in py_stacks, 0 when it has none.
+ * task: NULL for the current thread, else tid's task (from a sleepable program).
  */
-static __always_inline __u32 py_stack_id_of(__u32 slot, __u32 tid, struct task_struct *task)
+static __always_inline __u32 py_stack_id_of(__u32 slot, __u32 tgid, __u32 tid, struct task_struct *task)
 {
 	struct py_walk w = { .hash = FNV_OFFSET, .task = task };
+	struct py_stack *st;
 	__u64 ts;
 	long steps;
 
-	if (!py_cfg.runtime)
+	if (!py_frames)
 		return 0;
-	ts = py_find_tstate(tid, task);
+	w.cfg = bpf_map_lookup_elem(&py_procs, &tgid);
+	if (!w.cfg)
+		return 0;	/* not a Python process */
+	ts = py_find_tstate(w.cfg, tid, task);
 	if (!ts)
 		return 0;
-	w.frame = py_read_ptr(ts + py_cfg.tstate_frame, task);
-	if (py_cfg.cframe_frame != PY_NO_FIELD && w.frame)
-		w.frame = py_read_ptr(w.frame + py_cfg.cframe_frame, task);
+	w.frame = py_read_ptr(ts + w.cfg->tstate_frame, task);
+	if (w.cfg->cframe_frame != PY_NO_FIELD && w.frame)
+		w.frame = py_read_ptr(w.frame + w.cfg->cframe_frame, task);
 	if (!w.frame)
 		return 0;	/* no Python code running on this thread */
-	w.st = bpf_map_lookup_elem(&py_scratch, &slot);
-	if (!w.st)
+	w.sc = bpf_map_lookup_elem(&py_scratch, &slot);
+	if (!w.sc)
 		return 0;
-	w.st->flags = 0;
+	st = &w.sc->st;
+	st->flags = 0;
+	st->pid = tgid;
+	st->pad = 0;
 	steps = bpf_loop(PY_WALK_STEPS, task ? py_walk_frame_task : py_walk_frame, &w, 0);
 	if (steps == PY_WALK_STEPS && w.frame)
-		w.st->flags |= PY_STACK_TRUNCATED;	/* a chain of shims: hostile memory */
-	w.st->nframes = w.n;
-	if (!w.n && !w.st->flags)
+		st->flags |= PY_STACK_TRUNCATED;	/* a chain of shims: hostile memory */
+	st->nframes = w.n;
+	if (!w.n && !st->flags)
 		return 0;
-	w.hash = (w.hash ^ ((__u64)w.st->flags << 32 | w.n)) * FNV_PRIME;
-	return py_store(w.st, w.hash);
+	/* code addresses are the process's own: its pid is part of the stack */
+	w.hash = (w.hash ^ ((__u64)st->flags << 32 | w.n)) * FNV_PRIME;
+	w.hash = (w.hash ^ tgid) * FNV_PRIME;
+	return py_store(st, w.hash);
 }
 
 /* The current thread's Python frames: their id in py_stacks, 0 when it has none. */
 static __always_inline __u32 py_stack_id(__u32 slot)
 {
-	return py_stack_id_of(slot, (__u32)bpf_get_current_pid_tgid(), NULL);
+	__u64 id = bpf_get_current_pid_tgid();
+
+	return py_stack_id_of(slot, id >> 32, (__u32)id, NULL);
 }
 
 #endif /* PYTHON_BPF_H */

@@ -109,13 +109,12 @@ struct loader *loader__load(const struct loader_opts *opts)
 	l->skel->rodata->targ_cgroup_level = opts->cgroup_level;
 	/* the task iterator shows only the tasks of our PID namespace: the host's are seen as they run */
 	l->skel->rodata->seed_on_sight = procfs_is_foreign();
-	if (opts->py)	/* the Python frame walker stays pruned away for any other target */
-		memcpy((void *)&l->skel->rodata->py_cfg, opts->py, sizeof(*opts->py));
+	l->skel->rodata->py_frames = opts->python;	/* else the Python frame walker is pruned away */
 	bpf_map__set_max_entries(l->skel->maps.stacks, opts->stack_entries);
 	l->skel->rodata->dwarf_user_stacks = !opts->fp_user_stacks;
 	bpf_map__set_max_entries(l->skel->maps.user_stacks, user_stack_ring_bytes(opts->freq_hz));
 	choose_programs(l->skel);
-	bpf_program__set_autoload(l->skel->progs.seed_py_stacks, opts->py != NULL);
+	bpf_program__set_autoload(l->skel->progs.seed_py_stacks, opts->python);
 	err = agentprof_bpf__load(l->skel);
 	if (err) {
 		pr_warn("load BPF programs: %s\n", strerror(-err));
@@ -204,7 +203,7 @@ int loader__attach(struct loader *l)
 		return err;
 	}
 	/* then the Python frames of the threads it found blocked */
-	err = l->opts.py ? run_iter(l->skel->progs.seed_py_stacks) : 0;
+	err = l->opts.python ? run_iter(l->skel->progs.seed_py_stacks) : 0;
 	if (err) {
 		pr_warn("run Python task iterator: %s\n", strerror(-err));
 		return err;
@@ -325,6 +324,13 @@ void loader__detach(struct loader *l)
 	l->nperf = 0;
 	if (l->skel)
 		agentprof_bpf__detach(l->skel);
+}
+
+int loader__add_python(struct loader *l, pid_t pid, const struct py_config *cfg)
+{
+	__u32 key = pid;
+
+	return bpf_map__update_elem(l->skel->maps.py_procs, &key, sizeof(key), cfg, sizeof(*cfg), BPF_ANY);
 }
 
 struct kernel_maps loader__maps(const struct loader *l)

@@ -19,7 +19,7 @@ struct loader_opts {
 	bool fp_user_stacks;	/* walk user stacks by frame pointers in the kernel, not DWARF here */
 	uint64_t cgroup_id;	/* every process of this cgroup v2 and below (0: pid's only) */
 	uint32_t cgroup_level;	/* the cgroup's depth in the hierarchy */
-	const struct py_config *py;	/* the target's CPython interpreter, NULL: none */
+	bool python;		/* load the Python frame walker (loader__add_python says where) */
 };
 
 /* Opens and loads the programs for opts->pid. NULL and errno, after saying what failed. */
@@ -39,6 +39,8 @@ int loader__attach_spans(struct loader *l, pid_t pid, const struct proc_maps *ma
  * MAX_CODE_RANGES ranges: off-CPU stacks are told apart by the return addresses they hold.
  */
 int loader__set_code_ranges(struct loader *l, const struct proc_maps *maps);
+/* Walks the Python frames of process pid, whose interpreter cfg describes. 0 or -errno. */
+int loader__add_python(struct loader *l, pid_t pid, const struct py_config *cfg);
 /* Stops every program; the maps stay readable. */
 void loader__detach(struct loader *l);
 struct kernel_maps loader__maps(const struct loader *l);

@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include "pyinterp.h"
 #include "pystacks.h"
+#include "symbolize.h"
 
 struct entry {
 	uint32_t id;		/* 0: empty slot */
@@ -105,14 +106,15 @@ const struct py_stack *py_stacks__get(struct py_stacks *c, uint32_t id)
 	return e ? e->st : NULL;
 }
 
-int py_stacks__sync(struct py_stacks *c, struct py_interp *py)
+int py_stacks__sync(struct py_stacks *c, struct syms_cache *syms)
 {
 	uint32_t key, *prev = NULL;
 
 	while (bpf_map_get_next_key(c->fd, prev, &key) == 0) {
+		struct py_interp *py;
 		struct entry *e;
 
-		if (!find(c, key) && (e = load(c, key)) && py)
+		if (!find(c, key) && (e = load(c, key)) && (py = syms_cache__python(syms, e->st->pid)))
 			py_interp__read_codes(py, e->st->frames, e->st->nframes);
 		prev = &key;
 	}

@@ -9,7 +9,7 @@
 #include "agentprof.h"
 
 struct py_stacks;
-struct py_interp;
+struct syms_cache;
 
 /* fd: the py_stacks map. NULL on -ENOMEM. */
 struct py_stacks *py_stacks__new(int fd);
@@ -17,9 +17,10 @@ void py_stacks__free(struct py_stacks *c);
 /* The stack of id, read from the map on first use; NULL for id 0 or one not (yet) stored. */
 const struct py_stack *py_stacks__get(struct py_stacks *c, uint32_t id);
 /*
- * Reads every stack stored since the last call and, with py, the code objects they name: called
- * while the target lives, so that names outlive it. 0 or -errno.
+ * Reads every stack stored since the last call and the code objects they name (through their
+ * process's interpreter in syms): called while the targets live, so that names outlive them.
+ * 0 or -errno.
  */
-int py_stacks__sync(struct py_stacks *c, struct py_interp *py);
+int py_stacks__sync(struct py_stacks *c, struct syms_cache *syms);
 
 #endif /* PYSTACKS_H */

@@ -111,6 +111,22 @@ static void warn_unreadable_root(struct session *s, pid_t pid)
 }
 
 /* A process of the recording: its identity for the report, its mappings for names and span probes. */
+/* A process of the recording that runs CPython: the BPF side walks its frames from now on. */
+static void enable_python(struct session *s, pid_t pid)
+{
+	struct py_interp *py = s->python ? syms_cache__python(s->syms, pid) : NULL;
+	int err;
+
+	if (!py)
+		return;
+	err = loader__add_python(s->loader, pid, py_interp__config(py));
+	if (err)
+		pr_warn("process %d: no Python frames: %s\n", pid, strerror(-err));
+	else
+		pr_info("process %d: Python %u.%u: Python frames in stacks\n", pid, py_interp__version(py) >> 24,
+			(py_interp__version(py) >> 16) & 0xff);
+}
+
 static int add_process(struct session *s, pid_t pid)
 {
 	struct target *t;
@@ -133,12 +149,14 @@ static int add_process(struct session *s, pid_t pid)
 	else if (target__describe(t, pid))
 		*t = (struct target){ .pid = pid };	/* gone meanwhile: its threads still name it */
 	t->pidfd = -1;	/* the session's target keeps its own */
+	if (s->loader)	/* else once loaded */
+		enable_python(s, pid);
 	return 0;
 }
 
 int session__open(struct session *s, const struct session_opts *opts)
 {
-	struct py_interp *py;
+	const char *no_python = getenv("AGENTPROF_NO_PYTHON");
 	int err;
 
 	memset(s, 0, sizeof(*s));
@@ -163,22 +181,21 @@ int session__open(struct session *s, const struct session_opts *opts)
 		return err;
 	}
 	/*
-	 * before loading: the BPF side is configured for the target's Python interpreter.
-	 * AGENTPROF_NO_PYTHON=1: native stacks only, for make bench to measure what Python frames cost.
+	 * The Python frame walker is loaded for a Python target, and for a container (whose processes
+	 * are found later). AGENTPROF_NO_PYTHON=1: native stacks only, for make bench to measure what
+	 * Python frames cost.
 	 */
-	py = opts->pid && !(getenv("AGENTPROF_NO_PYTHON") && !strcmp(getenv("AGENTPROF_NO_PYTHON"), "1")) ?
-	     syms_cache__python(s->syms, opts->pid) : NULL;
-	s->python = py != NULL;
-	if (py)
-		pr_info("Python %u.%u: Python frames in stacks\n", py_interp__version(py) >> 24,
-			(py_interp__version(py) >> 16) & 0xff);
+	s->python = (opts->container || syms_cache__python(s->syms, opts->pid)) &&
+		    !(no_python && !strcmp(no_python, "1"));
 	s->loader = loader__load(&(struct loader_opts){
 		.pid = opts->pid, .freq_hz = opts->freq_hz, .stack_entries = opts->stack_entries,
 		.fp_user_stacks = opts->fp_user_stacks, .cgroup_id = s->cgroup.id, .cgroup_level = s->cgroup.level,
-		.py = py ? py_interp__config(py) : NULL,
+		.python = s->python,
 	});
 	if (!s->loader)
 		return -errno;
+	for (size_t i = 0; i < s->nprocs; i++)
+		enable_python(s, s->procs[i].pid);
 	s->sigfd = stop_signals_fd();
 	if (s->sigfd < 0) {
 		err = s->sigfd;
@@ -303,7 +320,7 @@ int session__attach(struct session *s)
 static void refresh(struct session *s)
 {
 	if (s->py_stacks)
-		py_stacks__sync(s->py_stacks, syms_cache__python(s->syms, s->target.pid));
+		py_stacks__sync(s->py_stacks, s->syms);
 	syms_cache__refresh(s->syms);	/* a process gone keeps its last maps */
 	add_new_processes(s);
 	set_code_ranges(s);
@@ -376,7 +393,7 @@ int session__snapshot(struct session *s, uint64_t at_ns, struct snapshot *snap)
 
 	drain(s);
 	if (s->py_stacks)
-		py_stacks__sync(s->py_stacks, syms_cache__python(s->syms, s->target.pid));
+		py_stacks__sync(s->py_stacks, s->syms);
 	err = snapshot__read(&maps, s->target.pid, at_ns ?: now_ns(CLOCK_MONOTONIC), snap);
 	if (!err)
 		snap->counters[CNT_SAMPLE_MAP_FULL] += s->sample_map_full;

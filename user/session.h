@@ -37,7 +37,7 @@ struct session {
 	uint64_t sample_map_full;	/* samples unwound here that the full sample map refused */
 	uint64_t unwound, unwound_bytes, unwind_ns;	/* for -v */
 	struct py_stacks *py_stacks;	/* NULL when the target runs no Python */
-	bool python;			/* Python frames are walked */
+	bool python;			/* Python frames are walked (in the processes that run CPython) */
 };
 
 struct session_opts {

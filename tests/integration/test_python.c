@@ -4,11 +4,16 @@
  * pyenv's 3.11, 3.12 and 3.13 where present; hostile interpreter memory; a target that exits.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include "cgroup.h"
 #include "harness.h"
 
 #define PYTHON "/usr/bin/python3"
@@ -260,4 +265,45 @@ Test(python, hostile_wild_pointer)
 Test(python, hostile_code_object)
 {
 	check_hostile("code", "[unknown python code];hostile (pyhostile.py:");
+}
+
+/*
+ * A container of two Python processes (Debian's 3.11, and pyenv's 3.12 where present): each
+ * process's frames walked with its own interpreter's offsets and named from its own memory.
+ */
+Test(python, every_python_process_of_a_container)
+{
+	const char *root = cgroup_root(), *other = PYENV "3.12.1/bin/python3";
+	char cg[PATH_MAX], name[64], cmd[PATH_MAX + 256], *cpu;
+	pid_t in[2];
+	struct run r;
+	struct tally t;
+
+	require_root();
+	cr_assert(root, "no cgroup v2 hierarchy");
+	if (access(other, X_OK))
+		other = PYTHON;
+	snprintf(name, sizeof(name), "agentprof-pytest-%d", getpid());
+	snprintf(cg, sizeof(cg), "%s/%s", root, name);
+	cr_assert_eq(mkdir(cg, 0755), 0, "mkdir %s: %s", cg, strerror(errno));
+	for (int i = 0; i < 2; i++) {
+		snprintf(cmd, sizeof(cmd), "echo $$ > %s/cgroup.procs && exec %s tests/workloads/pystack.py 6", cg,
+			 i ? other : PYTHON);
+		in[i] = start_workload((char *const[]){ "/bin/sh", "-c", cmd, NULL });
+	}
+	/* no -d: it stops when the cgroup has emptied */
+	run_cmd((char *const[]){ AGENTPROF, "record", "--container", name, "-o", out, NULL }, &r);
+	waitpid(in[0], NULL, 0);
+	waitpid(in[1], NULL, 0);
+	rmdir(cg);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	cpu = output("cpu.folded");
+	t = tally_cpu(cpu);
+	fprintf(stderr, "python: a container of %s and %s: %.1f%% of %llu samples with the Python chain\n", PYTHON,
+		other, 100.0 * t.chain / (t.total ?: 1), (unsigned long long)t.total);
+	cr_assert_gt(t.total, 50);
+	cr_expect_geq(t.chain * 100, t.total * 90, "%llu of %llu samples with the Python chain:\n%.3000s",
+		      (unsigned long long)t.chain, (unsigned long long)t.total, cpu);
+	free(cpu);
+	run_free(&r);
 }
