@@ -50,6 +50,14 @@ struct {
 	__uint(max_entries, DEFAULT_PY_STACK_ENTRIES);
 } py_stacks SEC(".maps") __weak;
 
+/* How many stacks py_stacks has taken: userspace reads the new ones (and their code) when it grows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 1);
+} py_stored SEC(".maps") __weak;
+
 /* A stack is built here (it is larger than the BPF stack), with the frame being read. */
 struct py_scratch {
 	struct py_stack st;
@@ -137,8 +145,14 @@ static __always_inline __u32 py_store(struct py_stack *st, __u64 h)
 
 	if (!old) {
 		err = bpf_map_update_elem(&py_stacks, &id, st, BPF_NOEXIST);
-		if (!err)
+		if (!err) {
+			__u32 zero = 0;
+			__u64 *n = bpf_map_lookup_elem(&py_stored, &zero);
+
+			if (n)
+				__sync_fetch_and_add(n, 1);
 			return id;
+		}
 		if (err != -EEXIST) {
 			count(CNT_PY_STACK_FULL);
 			return 0;

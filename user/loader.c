@@ -345,6 +345,7 @@ struct kernel_maps loader__maps(const struct loader *l)
 		.span_events_fd = bpf_map__fd(l->skel->maps.span_events),
 		.user_stacks_fd = bpf_map__fd(l->skel->maps.user_stacks),
 		.py_stacks_fd = bpf_map__fd(l->skel->maps.py_stacks),
+		.py_stored_fd = bpf_map__fd(l->skel->maps.py_stored),
 	};
 }
 

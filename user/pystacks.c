@@ -18,17 +18,20 @@ struct entry {
 };
 
 struct py_stacks {
-	int fd;
+	int fd, stored_fd;
+	uint64_t synced;	/* stacks stored when last synced */
 	struct entry *v;	/* open addressing by id, power-of-two size */
 	size_t n, cap;
 };
 
-struct py_stacks *py_stacks__new(int fd)
+struct py_stacks *py_stacks__new(int fd, int stored_fd)
 {
 	struct py_stacks *c = calloc(1, sizeof(*c));
 
-	if (c)
+	if (c) {
 		c->fd = fd;
+		c->stored_fd = stored_fd;
+	}
 	return c;
 }
 
@@ -108,8 +111,12 @@ const struct py_stack *py_stacks__get(struct py_stacks *c, uint32_t id)
 
 int py_stacks__sync(struct py_stacks *c, struct syms_cache *syms)
 {
-	uint32_t key, *prev = NULL;
+	uint32_t key, *prev = NULL, zero = 0;
+	uint64_t stored = 0;
 
+	if (bpf_map_lookup_elem(c->stored_fd, &zero, &stored) == 0 && stored == c->synced)
+		return 0;
+	c->synced = stored;
 	while (bpf_map_get_next_key(c->fd, prev, &key) == 0) {
 		struct py_interp *py;
 		struct entry *e;

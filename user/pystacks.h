@@ -11,15 +11,15 @@
 struct py_stacks;
 struct syms_cache;
 
-/* fd: the py_stacks map. NULL on -ENOMEM. */
-struct py_stacks *py_stacks__new(int fd);
+/* fd: the py_stacks map; stored_fd: the count of stacks it took. NULL on -ENOMEM. */
+struct py_stacks *py_stacks__new(int fd, int stored_fd);
 void py_stacks__free(struct py_stacks *c);
 /* The stack of id, read from the map on first use; NULL for id 0 or one not (yet) stored. */
 const struct py_stack *py_stacks__get(struct py_stacks *c, uint32_t id);
 /*
  * Reads every stack stored since the last call and the code objects they name (through their
- * process's interpreter in syms): called while the targets live, so that names outlive them.
- * 0 or -errno.
+ * process's interpreter in syms): called often while the targets live, so that names outlive
+ * them; one syscall when there is nothing new. 0 or -errno.
  */
 int py_stacks__sync(struct py_stacks *c, struct syms_cache *syms);
 

@@ -89,12 +89,15 @@ static int on_user_stack(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Span events, user stacks to unwind, and new Python stacks: their code objects read while the target lives. */
 static void drain(struct session *s)
 {
 	if (s->span_rb)
 		ring_buffer__consume(s->span_rb);
 	if (s->user_rb)
 		ring_buffer__consume(s->user_rb);
+	if (s->py_stacks)
+		py_stacks__sync(s->py_stacks, s->syms);
 }
 
 /* Files that exist only in a process's container are read through /proc/PID/root: say once if we cannot. */
@@ -286,7 +289,7 @@ int session__attach(struct session *s)
 	s->stacks = stack_cache__new(maps.stacks_fd, s->stack_entries);
 	if (!s->stacks)
 		return -ENOMEM;
-	if (s->python && !(s->py_stacks = py_stacks__new(maps.py_stacks_fd)))
+	if (s->python && !(s->py_stacks = py_stacks__new(maps.py_stacks_fd, maps.py_stored_fd)))
 		return -ENOMEM;
 	s->span_rb = ring_buffer__new(maps.span_events_fd, on_span_event, &s->spans, NULL);
 	if (!s->span_rb) {
@@ -313,14 +316,9 @@ int session__attach(struct session *s)
 	return set_code_ranges(s) ?: attach_spans(s);
 }
 
-/*
- * New processes and mappings (a dlopen'ed span library among them): names, and span probes. New
- * Python stacks: their code objects are read now, while the target lives.
- */
+/* New processes and mappings (a dlopen'ed span library among them): names, and span probes. */
 static void refresh(struct session *s)
 {
-	if (s->py_stacks)
-		py_stacks__sync(s->py_stacks, s->syms);
 	syms_cache__refresh(s->syms);	/* a process gone keeps its last maps */
 	add_new_processes(s);
 	set_code_ranges(s);
@@ -392,8 +390,6 @@ int session__snapshot(struct session *s, uint64_t at_ns, struct snapshot *snap)
 	int err;
 
 	drain(s);
-	if (s->py_stacks)
-		py_stacks__sync(s->py_stacks, s->syms);
 	err = snapshot__read(&maps, s->target.pid, at_ns ?: now_ns(CLOCK_MONOTONIC), snap);
 	if (!err)
 		snap->counters[CNT_SAMPLE_MAP_FULL] += s->sample_map_full;

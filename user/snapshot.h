@@ -21,6 +21,7 @@ struct kernel_maps {
 	int span_events_fd;	/* ring buffer of struct span_event */
 	int user_stacks_fd;	/* ring buffer of struct user_stack_event */
 	int py_stacks_fd;	/* __u32 id -> struct py_stack */
+	int py_stored_fd;	/* [0]: how many stacks py_stacks has taken */
 };
 
 struct snap_sample {

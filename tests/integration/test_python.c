@@ -217,7 +217,10 @@ Test(python, deep_stacks_are_marked_truncated)
 	free(cpu);
 }
 
-/* The target exits while recorded: record ends, writes everything, the Python frames named. */
+/*
+ * The target exits while recorded (6 s after it starts, so that a slow attach on a loaded machine
+ * still sees it run): record ends, writes everything, the Python frames named.
+ */
 Test(python, target_exits_while_read)
 {
 	char *err, *cpu;
@@ -225,7 +228,7 @@ Test(python, target_exits_while_read)
 
 	require_root();
 	require_interpreter(PYTHON);
-	pid = start_workload((char *const[]){ PYTHON, "tests/workloads/pystack.py", "3", NULL });
+	pid = start_workload((char *const[]){ PYTHON, "tests/workloads/pystack.py", "6", NULL });
 	err = record(pid, NULL, NULL);
 	stop_workload(pid);
 	cpu = output("cpu.folded");
