@@ -42,7 +42,8 @@ rm -rf "$out-python"
 build/agentprof record -p "$pypid" -d 5 -o "$out-python"
 echo
 echo "demo: its hottest Python stack on CPU ($out-python/cpu.folded; cpu.svg draws them all):"
-awk '$NF > max { max = $NF; line = $0 } END { print line }' "$out-python/cpu.folded" | cut -c 1-300
+awk '$NF > max { max = $NF; line = $0 } END { print line }' "$out-python/cpu.folded" |
+	sed 's/;_start;.*;PyEval_EvalCode;/;...;/'
 cat <<MSG
 
 demo: the recordings are in $out/ and $out-python/:
