@@ -100,6 +100,13 @@ struct wait_sig {
 	__u8 pad[3];
 };
 
+/* The remote end of an IP socket, read from the socket in the kernel. */
+struct net_peer {
+	__u8 addr[16];		/* IPv4: the first 4 bytes; IPv6: all 16 (network byte order) */
+	__u16 port;		/* host byte order */
+	__u16 family;		/* AF_INET, AF_INET6; 0: none (not an IP socket, not connected) */
+};
+
 /* In-kernel aggregation key of off-CPU time (value: struct offcpu_val). */
 struct offcpu_key {
 	__u32 pid;
@@ -111,6 +118,7 @@ struct offcpu_key {
 	__u32 span;		/* the thread's active span when it blocked, 0: none */
 	__u32 py_stack_id;	/* key of its Python frames in `py_stacks`, 0: none */
 	struct wait_sig wait;
+	struct net_peer peer;	/* a wait on one IP socket: its remote end */
 	char comm[TASK_COMM_LEN];
 };
 
@@ -137,6 +145,13 @@ struct thread_stats {
 
 enum span_event_type { SPAN_BEGIN = 1, SPAN_END };
 
+/* Where a span came from, for the spans made from HTTP traceparent headers. */
+enum span_flags {
+	SPAN_HTTP_SERVER	= 1 << 0,	/* an inbound request, until its response is written */
+	SPAN_HTTP_CLIENT	= 1 << 1,	/* an outbound request, until its response is read */
+	SPAN_TLS		= 1 << 2,	/* seen in TLS plaintext (OpenSSL uprobes) */
+};
+
 /* Span begin/end through the ring buffer; the span's time is counted in the kernel by seq. */
 struct span_event {
 	__u32 type;		/* enum span_event_type */
@@ -148,6 +163,8 @@ struct span_event {
 	__u8 span_id[8];
 	__u8 parent_id[8];	/* all zero for a root span */
 	char name[SPAN_NAME_LEN];
+	struct net_peer peer;	/* begin of an HTTP span: the other end of its connection */
+	__u32 flags;		/* enum span_flags */
 };
 
 /*
@@ -163,7 +180,7 @@ struct user_stack_event {
 	__u32 size;		/* bytes of data read (pages up to the first unmapped one) */
 	__u32 nuret;
 	/*
-	 * A function under a uretprobe (anyone's: ours use none) returns to the kernel's trampoline:
+	 * A function under a uretprobe (anyone's; ours: SSL_read and SSL_read_ex) returns to the kernel's trampoline:
 	 * the stack slot at uret_slot[i] really holds uret_addr[i]. Innermost first.
 	 */
 	__u64 uret_slot[MAX_URETPROBES];
@@ -233,9 +250,10 @@ _Static_assert(sizeof(struct sample_key) == 40, "ABI");
 _Static_assert(sizeof(struct py_frame) == 16, "ABI");
 _Static_assert(sizeof(struct py_stack) == 16 + 16 * PY_MAX_FRAMES, "ABI");
 _Static_assert(sizeof(struct wait_sig) == 8, "ABI");
-_Static_assert(sizeof(struct offcpu_key) == 56, "ABI");
-_Static_assert(sizeof(struct thread_stats) == 136, "ABI");
-_Static_assert(sizeof(struct span_event) == 120, "ABI");
+_Static_assert(sizeof(struct net_peer) == 20, "ABI");
+_Static_assert(sizeof(struct offcpu_key) == 76, "ABI");
+_Static_assert(sizeof(struct thread_stats) == 160, "ABI");
+_Static_assert(sizeof(struct span_event) == 144, "ABI");
 _Static_assert(sizeof(struct user_stack_event) == 40 + 80 + 16 * MAX_URETPROBES + USER_STACK_BYTES, "ABI");
 #endif
 

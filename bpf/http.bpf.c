@@ -1,282 +1,75 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Spans without code changes: W3C traceparent headers in the target's plaintext HTTP. At the exit
- * of a read/recvfrom/write/sendto on a socket, the first HTTP_PEEK bytes are looked at in a
- * per-CPU buffer: an inbound request with a traceparent makes the trace active on the reading
- * thread until it writes the response on the same socket (span "http METHOD /path"); an outbound
- * one is a client span until its response is read. Only the ids, the method and the path leave
- * the kernel; no other byte of the payload is copied out or kept.
+ * Spans without code changes: W3C traceparent headers in the target's HTTP, seen at the socket
+ * syscalls. A read/recvfrom/write/sendto on a socket is looked at when it returns (http.bpf.h);
+ * a socket write after SSL_write (tls.bpf.c) is looked at as the plaintext it sends.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include "spans.bpf.h"
-#include "task.bpf.h"
+#include "http.bpf.h"
 
-#define HTTP_PEEK	512	/* request line and headers of a small request */
-#define TP_HEADER	12	/* "traceparent:" */
-#define TP_VALUE	55	/* 00-<32 hex>-<16 hex>-<2 hex> */
-#define PATH_MAX_SHOWN	40
+static __always_inline bool is_write(long nr)
+{
+	return nr == NR_write || nr == NR_sendto || nr == NR_writev || nr == NR_sendmsg;
+}
 
-struct io_call {
-	__u64 buf;
-	__u64 count;
-	__u32 fd;
-	__u32 nr;
-};
-
-/* The read or write in progress on a thread of the target, from syscall entry to exit. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, __u32);
-	__type(value, struct io_call);
-	__uint(max_entries, DEFAULT_THREAD_ENTRIES);
-} io_calls SEC(".maps");
-
-struct http_key {
-	__u32 tid;
-	__u32 fd;
-};
-
-struct http_val {
-	struct span_ref ref;
-	__u32 server;	/* inbound: ends when the response is written; outbound: when it is read */
-	__u32 pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, struct http_key);
-	__type(value, struct http_val);
-	__uint(max_entries, 4096);
-} http_spans SEC(".maps");
-
-struct peek {
-	char buf[HTTP_PEEK + TP_VALUE + TP_HEADER];	/* room past the end for the header's value */
-	char name[SPAN_NAME_LEN];
-	__u32 len;
-	__s32 tp_at;	/* offset of the traceparent value, -1: none */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__type(key, __u32);
-	__type(value, struct peek);
-	__uint(max_entries, 1);
-} peeks SEC(".maps");
+static __always_inline bool is_read(long nr)
+{
+	return nr == NR_read || nr == NR_recvfrom || nr == NR_readv || nr == NR_recvmsg;
+}
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(http_sys_enter, struct pt_regs *regs, long id)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct io_call c;
-	__u32 tid;
+	struct io_state *st;
+	bool write = is_write(id);
 
-	if (!is_target(pid_tgid >> 32, NULL))
+	if (!is_target(bpf_get_current_pid_tgid() >> 32, NULL) || (!write && !is_read(id)))
 		return 0;
-	if (id != NR_read && id != NR_write && id != NR_recvfrom && id != NR_sendto)
-		return 0;
-	/* sockets only: reads and writes of files and pipes cost no map update */
+	/* sockets only: reads and writes of files and pipes cost no more */
 	if (file_kind(task_file(bpf_get_current_task_btf(), regs->di)) != FD_SOCKET)
 		return 0;
-	tid = (__u32)pid_tgid;
-	c.fd = regs->di;
-	c.buf = regs->si;
-	c.count = regs->dx;
-	c.nr = id;
-	bpf_map_update_elem(&io_calls, &tid, &c, BPF_ANY);
-	return 0;
-}
-
-static __always_inline char lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-struct loop_ctx {
-	struct peek *p;	/* bpf_loop wants its context on the stack: the buffer is per-CPU */
-};
-
-/* bpf_loop callback: is there "\ntraceparent:" at i? */
-static long find_traceparent(__u32 i, void *ctx)
-{
-	struct peek *p = ((struct loop_ctx *)ctx)->p;
-	const char *want = "traceparent:";
-
-	if (i + 1 + TP_HEADER >= p->len || i >= HTTP_PEEK)
-		return 1;
-	if (p->buf[i] != '\n')
+	st = io_state(true);
+	if (!st)
 		return 0;
-	for (int k = 0; k < TP_HEADER; k++)
-		if (lower(p->buf[(i + 1 + k) & (HTTP_PEEK - 1)]) != want[k])
-			return 0;
-	p->tp_at = i + 1 + TP_HEADER;
-	return 1;
-}
-
-static __always_inline int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;	/* W3C: lowercase hex only */
-}
-
-/* "00-<trace>-<parent>-<flags>" at p->buf[at...], after optional spaces. */
-static __always_inline bool parse_traceparent(struct peek *p, struct span_ref *ref, __u8 *parent)
-{
-	__u32 at = p->tp_at;
-	__u8 any_trace = 0, any_parent = 0;
-
-	for (int k = 0; k < 4 && at < HTTP_PEEK && p->buf[at] == ' '; k++)
-		at++;
-	if (at + TP_VALUE > p->len || at >= HTTP_PEEK)
-		return false;
-	if (hex_digit(p->buf[at]) < 0 || hex_digit(p->buf[at + 1]) < 0 ||
-	    (p->buf[at] == 'f' && p->buf[at + 1] == 'f') || p->buf[at + 2] != '-' || p->buf[at + 35] != '-' ||
-	    p->buf[at + 52] != '-' || hex_digit(p->buf[at + 53]) < 0 || hex_digit(p->buf[at + 54]) < 0)
-		return false;
-	/* version 00 ends after the flags; later versions may carry more fields after a '-' */
-	if (p->buf[at] == '0' && p->buf[at + 1] == '0' && at + TP_VALUE < p->len &&
-	    p->buf[(at + TP_VALUE) & (HTTP_PEEK - 1)] != '\r' && p->buf[(at + TP_VALUE) & (HTTP_PEEK - 1)] != '\n')
-		return false;
-	for (int i = 0; i < 16; i++) {
-		int hi = hex_digit(p->buf[at + 3 + 2 * i]), lo = hex_digit(p->buf[at + 4 + 2 * i]);
-
-		if (hi < 0 || lo < 0)
-			return false;
-		ref->trace_id[i] = hi << 4 | lo;
-		any_trace |= ref->trace_id[i];
+	st->last_fd = regs->di;
+	st->nr = 0;
+	if (write && st->tls_wbuf) {
+		/* the write SSL_write makes, or the one right after it (a memory BIO: Node) */
+		st->buf = st->tls_wbuf;
+		st->count = st->tls_wlen;
+		st->tls_wbuf = 0;
+		st->tls = 1;
+	} else if (st->tls_rbuf || (id != NR_read && id != NR_write && id != NR_recvfrom && id != NR_sendto)) {
+		return 0;	/* ciphertext inside SSL_read; vectored plaintext is not looked into */
+	} else {
+		st->buf = regs->si;
+		st->count = regs->dx;
+		st->tls = 0;
 	}
-	for (int i = 0; i < 8; i++) {
-		int hi = hex_digit(p->buf[at + 36 + 2 * i]), lo = hex_digit(p->buf[at + 37 + 2 * i]);
-
-		if (hi < 0 || lo < 0)
-			return false;
-		parent[i] = hi << 4 | lo;
-		any_parent |= parent[i];
-	}
-	return any_trace && any_parent;	/* all-zero ids are invalid */
-}
-
-/* Length of the request method at the start of buf ("GET" ...), 0 when it is not a request. */
-static __always_inline __u32 http_method(const char *b)
-{
-	if (b[0] == 'G' && b[1] == 'E' && b[2] == 'T' && b[3] == ' ')
-		return 3;
-	if (b[0] == 'P' && b[1] == 'U' && b[2] == 'T' && b[3] == ' ')
-		return 3;
-	if (b[0] == 'P' && b[1] == 'O' && b[2] == 'S' && b[3] == 'T' && b[4] == ' ')
-		return 4;
-	if (b[0] == 'H' && b[1] == 'E' && b[2] == 'A' && b[3] == 'D' && b[4] == ' ')
-		return 4;
-	if (b[0] == 'P' && b[1] == 'A' && b[2] == 'T' && b[3] == 'C' && b[4] == 'H' && b[5] == ' ')
-		return 5;
-	if (b[0] == 'D' && b[1] == 'E' && b[2] == 'L' && b[3] == 'E' && b[4] == 'T' && b[5] == 'E' && b[6] == ' ')
-		return 6;
+	st->fd = regs->di;
+	st->nr = id;
 	return 0;
-}
-
-/* "http POST /v1/chat/completions": the method and the path without its query string. */
-static __always_inline void span_name(struct peek *p, __u32 method)
-{
-	__u32 at = 5, i;
-
-	__builtin_memcpy(p->name, "http ", 5);
-	for (i = 0; i < 7 && i < method; i++)
-		p->name[at++ & (SPAN_NAME_LEN - 1)] = p->buf[i];
-	p->name[at++ & (SPAN_NAME_LEN - 1)] = ' ';
-	for (i = method + 1; i < method + 1 + PATH_MAX_SHOWN && i < p->len && i < HTTP_PEEK; i++) {
-		char c = p->buf[i];
-
-		if (c == ' ' || c == '?' || c == '\r' || c == '\n' || c < 0x21 || c > 0x7e)
-			break;
-		p->name[at++ & (SPAN_NAME_LEN - 1)] = c;
-	}
-	p->name[at & (SPAN_NAME_LEN - 1)] = '\0';
-}
-
-static __always_inline bool is_response(const char *b)
-{
-	return b[0] == 'H' && b[1] == 'T' && b[2] == 'T' && b[3] == 'P' && b[4] == '/';
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(http_sys_exit, struct pt_regs *regs, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct http_key key = { .tid = (__u32)pid_tgid };
-	struct io_call *cp, c;
-	struct http_val *open, val = {};
-	struct span_ref ref;
-	struct peek *p;
-	__u8 parent[8];
-	__u32 zero = 0, n, method;
-	bool inbound;
+	long nr = regs->orig_ax;
+	struct io_state *st;
 
-	if (!is_target(pid_tgid >> 32, NULL))
+	if (!is_target(pid_tgid >> 32, NULL) || (!is_write(nr) && !is_read(nr)))
 		return 0;
-	if (regs->orig_ax != NR_read && regs->orig_ax != NR_write && regs->orig_ax != NR_recvfrom &&
-	    regs->orig_ax != NR_sendto)
+	st = io_state(false);
+	if (!st || st->nr != nr)
 		return 0;
-	cp = bpf_map_lookup_elem(&io_calls, &key.tid);
-	if (!cp)
+	st->nr = 0;
+	if (ret <= 0)
 		return 0;
-	c = *cp;
-	bpf_map_delete_elem(&io_calls, &key.tid);
-	if (ret < 5)
-		return 0;
-	p = bpf_map_lookup_elem(&peeks, &zero);
-	if (!p)
-		return 0;
-	n = ret < HTTP_PEEK ? ret : HTTP_PEEK;
-	if (bpf_probe_read_user(p->buf, n & (HTTP_PEEK - 1) ?: HTTP_PEEK, (void *)c.buf))
-		return 0;
-	p->len = n;
-	key.fd = c.fd;
-	inbound = c.nr == NR_read || c.nr == NR_recvfrom;
-	if (is_response(p->buf)) {
-		open = bpf_map_lookup_elem(&http_spans, &key);
-		/* a server span ends when its response is written, a client span when it is read */
-		if (open && open->server == !inbound) {
-			ref = open->ref;
-			bpf_map_delete_elem(&http_spans, &key);
-			span_close(key.tid, &ref);
-		}
-		return 0;
-	}
-	method = http_method(p->buf);
-	if (!method)
-		return 0;
-	p->tp_at = -1;
-	bpf_loop(HTTP_PEEK, find_traceparent, &(struct loop_ctx){ p }, 0);
-	if (p->tp_at < 0 || !parse_traceparent(p, &ref, parent))
-		return 0;
-	span_name(p, method);
-	/* a new request on the same socket: the last one's span ends here if its response was missed */
-	open = bpf_map_lookup_elem(&http_spans, &key);
-	if (open) {
-		struct span_ref old = open->ref;
-
-		bpf_map_delete_elem(&http_spans, &key);
-		span_close(key.tid, &old);
-	}
-	if (inbound) {
-		/* the caller's span is the parent; this server span gets its own id */
-		*(__u32 *)&ref.span_id[0] = bpf_get_prandom_u32() | 1;
-		*(__u32 *)&ref.span_id[4] = bpf_get_prandom_u32();
-		if (!span_open(key.tid, &ref, parent, p->name))
-			return 0;
-	} else {
-		/* the header's parent id is this client span's own id, unless the SDK has it open */
-		__builtin_memcpy(ref.span_id, parent, sizeof(ref.span_id));
-		if (!span_open(key.tid, &ref, NULL, p->name))
-			return 0;
-	}
-	val.ref = ref;
-	val.server = inbound;
-	bpf_map_update_elem(&http_spans, &key, &val, BPF_ANY);
+	/* a TLS write sent its plaintext whole or in part: its first bytes are the request's */
+	http_seen((__u32)pid_tgid, st->fd, st->buf, st->tls ? st->count : ret, is_read(nr), st->tls ? SPAN_TLS : 0);
 	return 0;
 }
 

@@ -44,8 +44,8 @@ static __always_inline bool same_wait(const struct wait_sig *a, const struct wai
 	       ((a->flags ^ b->flags) & ~WAIT_RUNQ) == 0;
 }
 
-static __always_inline void new_thread(struct task_struct *t, __u32 state, struct wait_sig *w, __u64 now,
-				       bool seeded)
+static __always_inline void new_thread(struct task_struct *t, __u32 state, struct wait_sig *w,
+				       struct net_peer *peer, __u64 now, bool seeded)
 {
 	struct thread_stats s = {
 		.first_ns = now,
@@ -62,6 +62,8 @@ static __always_inline void new_thread(struct task_struct *t, __u32 state, struc
 
 	if (w)
 		s.open.wait = *w;
+	if (peer)
+		s.open.peer = *peer;
 	if (seeded)
 		s.open.wait.flags |= WAIT_SEEDED;
 	bpf_probe_read_kernel_str(s.open.comm, sizeof(s.open.comm), &t->comm);
@@ -75,10 +77,11 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 	__u32 tid = TASK_FIELD(btf, prev, pid);
 	struct thread_stats *s = bpf_map_lookup_elem(&threads, &tid);
 	struct wait_sig w = {};
+	struct net_peer peer = {};
 	unsigned int state;
 
 	if (!s && seed_on_sight) {
-		new_thread(prev, TS_RUNNING, NULL, now, false);
+		new_thread(prev, TS_RUNNING, NULL, NULL, now, false);
 		s = bpf_map_lookup_elem(&threads, &tid);
 	}
 	if (!s)
@@ -95,7 +98,7 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 		s->state = TS_RUNNABLE;
 	} else {
 		/* current is prev at sched_switch: its own registers and memory */
-		read_wait_sig(bpf_get_current_task_btf(), true, s->in_klock, &w);
+		read_wait_sig(bpf_get_current_task_btf(), true, s->in_klock, &w, &peer);
 		s->state = TS_BLOCKED;
 	}
 	/*
@@ -121,6 +124,7 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 		__builtin_memcpy(s->open.comm, comm, sizeof(comm));
 	}
 	s->open.wait = w;
+	s->open.peer = peer;
 	s->open.waker_stack_id = NO_STACK;
 	s->open.waker_tid = 0;
 	apply_ended_elsewhere(s);
@@ -133,7 +137,7 @@ static __always_inline void switch_in(bool btf, struct task_struct *next, __u64 
 	struct thread_stats *s = bpf_map_lookup_elem(&threads, &tid);
 
 	if (!s && seed_on_sight) {
-		new_thread(next, TS_RUNNING, NULL, now, false);
+		new_thread(next, TS_RUNNING, NULL, NULL, now, false);
 		s = bpf_map_lookup_elem(&threads, &tid);
 	}
 	if (!s)
@@ -200,6 +204,7 @@ static __always_inline int on_wakeup(void *ctx, bool btf, struct task_struct *p)
 	s->open.waker_tid = 0;
 	s->open.waker_stack_id = NO_STACK;
 	s->open.wait.flags |= WAIT_RUNQ;	/* now waiting for a CPU, still under the same stacks */
+	__builtin_memset(&s->open.peer, 0, sizeof(s->open.peer));	/* one runq key, not one per peer */
 	s->state = TS_RUNNABLE;
 	return 0;
 }
@@ -209,7 +214,7 @@ static __always_inline int on_wakeup_new(bool btf, struct task_struct *p)
 	struct wait_sig w = { .syscall = -1, .flags = WAIT_RUNQ };
 
 	if (is_target(TASK_FIELD(btf, p, tgid), p))
-		new_thread(p, TS_RUNNABLE, &w, bpf_ktime_get_ns(), false);
+		new_thread(p, TS_RUNNABLE, &w, NULL, bpf_ktime_get_ns(), false);
 	return 0;
 }
 
@@ -306,6 +311,7 @@ int seed_threads(struct bpf_iter__task *ctx)
 {
 	struct task_struct *t = ctx->task;
 	struct wait_sig w = {};
+	struct net_peer peer = {};
 	__u64 now;
 
 	if (!t || !is_target(t->tgid, t) || t->pid == 0)
@@ -316,16 +322,16 @@ int seed_threads(struct bpf_iter__task *ctx)
 	 * thread leave. A group leader that called pthread_exit is a zombie the iterator still visits.
 	 */
 	if ((t->__state & TASK_DEAD) || t->exit_state) {
-		new_thread(t, TS_DEAD, NULL, now, true);
+		new_thread(t, TS_DEAD, NULL, NULL, now, true);
 	} else if (t->__state != TASK_RUNNING) {
-		read_wait_sig(t, false, false, &w);
-		new_thread(t, TS_BLOCKED, &w, now, true);
+		read_wait_sig(t, false, false, &w, &peer);
+		new_thread(t, TS_BLOCKED, &w, &peer, now, true);
 	} else if (t->on_cpu) {
-		new_thread(t, TS_RUNNING, NULL, now, true);
+		new_thread(t, TS_RUNNING, NULL, NULL, now, true);
 	} else {
 		w.syscall = -1;
 		w.flags = WAIT_RUNQ;
-		new_thread(t, TS_RUNNABLE, &w, now, true);
+		new_thread(t, TS_RUNNABLE, &w, NULL, now, true);
 	}
 	return 0;
 }

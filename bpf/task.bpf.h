@@ -9,6 +9,7 @@
 #define TASK_BPF_H
 
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 #include "maps.bpf.h"
 
 #define ENOSYS		38
@@ -68,54 +69,90 @@ static __always_inline struct file *task_file(struct task_struct *t, long fd)
 	return f;
 }
 
-/* Sockets beat listening sockets beat anything else: a wait on any connection is a net wait. */
-static __always_inline enum fd_kind merge_kind(enum fd_kind acc, enum fd_kind k)
+#define AF_INET		2
+#define AF_INET6	10
+
+/* The remote address and port of a socket file, when it is a connected IP socket. */
+static __always_inline void sock_peer(struct file *f, struct net_peer *p)
 {
-	if (acc == FD_SOCKET || k == FD_SOCKET)
-		return FD_SOCKET;
-	if (acc == FD_LISTEN || k == FD_LISTEN)
-		return FD_LISTEN;
-	return k != FD_NONE ? FD_OTHER : acc;
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	if (family == AF_INET)
+		BPF_CORE_READ_INTO((__u32 *)p->addr, sk, __sk_common.skc_daddr);
+	else if (family == AF_INET6)
+		BPF_CORE_READ_INTO(p->addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	else
+		return;
+	p->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (p->port)
+		p->family = family;
 }
 
-static __always_inline enum fd_kind epitem_kind(struct rb_node *n, __u32 rbn_off)
+/*
+ * The files a wait is on: sockets beat listening sockets beat anything else (a wait on any
+ * connection is a net wait); the socket is remembered when it is the only one seen.
+ */
+struct fd_scan {
+	enum fd_kind kind;
+	struct file *sock;	/* the one socket seen, NULL: none or several */
+	bool several;
+};
+
+static __always_inline void scan_file(struct fd_scan *s, struct file *f)
+{
+	enum fd_kind k = file_kind(f);
+
+	if (k == FD_SOCKET) {
+		if (s->sock && s->sock != f)
+			s->several = true;
+		s->sock = f;
+	}
+	if (s->kind == FD_SOCKET || k == FD_SOCKET)
+		s->kind = FD_SOCKET;
+	else if (s->kind == FD_LISTEN || k == FD_LISTEN)
+		s->kind = FD_LISTEN;
+	else if (k != FD_NONE)
+		s->kind = FD_OTHER;
+}
+
+static __always_inline void scan_epitem(struct fd_scan *s, struct rb_node *n, __u32 rbn_off)
 {
 	struct epitem *epi = (void *)n - rbn_off;
 
-	return n ? file_kind(BPF_CORE_READ(epi, ffd.file)) : FD_NONE;
+	if (n)
+		scan_file(s, BPF_CORE_READ(epi, ffd.file));
 }
 
 /* The files an epoll instance watches: the top two levels of its red-black tree (up to 7). */
-static __always_inline enum fd_kind epoll_kind(struct file *epf)
+static __always_inline void scan_epoll(struct fd_scan *s, struct file *epf)
 {
 	__u32 off = bpf_core_field_offset(struct epitem, rbn);
 	struct eventpoll *ep = BPF_CORE_READ(epf, private_data);
 	struct rb_node *root = BPF_CORE_READ(ep, rbr.rb_root.rb_node);
 	struct rb_node *l = BPF_CORE_READ(root, rb_left), *r = BPF_CORE_READ(root, rb_right);
-	enum fd_kind acc = epitem_kind(root, off);
 
-	acc = merge_kind(acc, epitem_kind(l, off));
-	acc = merge_kind(acc, epitem_kind(r, off));
-	acc = merge_kind(acc, epitem_kind(BPF_CORE_READ(l, rb_left), off));
-	acc = merge_kind(acc, epitem_kind(BPF_CORE_READ(l, rb_right), off));
-	acc = merge_kind(acc, epitem_kind(BPF_CORE_READ(r, rb_left), off));
-	return merge_kind(acc, epitem_kind(BPF_CORE_READ(r, rb_right), off));
+	scan_epitem(s, root, off);
+	scan_epitem(s, l, off);
+	scan_epitem(s, r, off);
+	scan_epitem(s, BPF_CORE_READ(l, rb_left), off);
+	scan_epitem(s, BPF_CORE_READ(l, rb_right), off);
+	scan_epitem(s, BPF_CORE_READ(r, rb_left), off);
+	scan_epitem(s, BPF_CORE_READ(r, rb_right), off);
 }
 
 /* poll()/ppoll() of the current task: its pollfd array is in its own memory. */
-static __always_inline enum fd_kind poll_kind(struct task_struct *t, long ufds, long nfds)
+static __always_inline void scan_poll(struct fd_scan *s, struct task_struct *t, long ufds, long nfds)
 {
-	enum fd_kind acc = FD_NONE;
-
 	for (int i = 0; i < POLL_FDS_READ; i++) {
 		struct pollfd pfd;
 
 		if (i >= nfds || bpf_probe_read_user(&pfd, sizeof(pfd), (void *)(ufds + i * sizeof(pfd))))
 			break;
 		if (pfd.fd >= 0)
-			acc = merge_kind(acc, file_kind(task_file(t, pfd.fd)));
+			scan_file(s, task_file(t, pfd.fd));
 	}
-	return acc;
 }
 
 /*
@@ -140,16 +177,18 @@ static __always_inline bool futex_timeout_short(long op, long uaddr_ts)
 }
 
 /*
- * Fills w from t's saved user registers; t is a trusted BTF pointer (current, or the iterator's
- * task). is_current: t's user memory is readable (poll sets, futex timeouts). in_klock: t is
- * inside lock:contention_begin/end. While a syscall runs, its pt_regs->ax holds -ENOSYS;
- * anything else means t blocked outside one (a page fault, where orig_ax is an error code).
+ * Fills w from t's saved user registers, and peer when t waits on one IP socket; t is a trusted
+ * BTF pointer (current, or the iterator's task). is_current: t's user memory is readable (poll
+ * sets, futex timeouts). in_klock: t is inside lock:contention_begin/end. While a syscall runs,
+ * its pt_regs->ax holds -ENOSYS; anything else means t blocked outside one (a page fault, where
+ * orig_ax is an error code).
  */
 static __always_inline void read_wait_sig(struct task_struct *t, bool is_current, bool in_klock,
-					  struct wait_sig *w)
+					  struct wait_sig *w, struct net_peer *peer)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
 	long nr = regs->orig_ax, a1, a2, a4;
+	struct fd_scan scan = {};
 	struct file *f;
 
 	w->syscall = -1;
@@ -179,21 +218,26 @@ static __always_inline void read_wait_sig(struct task_struct *t, bool is_current
 	case NR_poll:
 	case NR_ppoll:
 		if (is_current)
-			w->fd_kind = poll_kind(t, a1, a2);
+			scan_poll(&scan, t, a1, a2);
 		break;
 	case NR_epoll_wait:
 	case NR_epoll_pwait:
 	case NR_epoll_pwait2:
 		f = task_file(t, a1);
-		w->fd_kind = f ? epoll_kind(f) : FD_NONE;
+		if (f)
+			scan_epoll(&scan, f);
 		break;
 	case NR_read: case NR_write: case NR_pread64: case NR_pwrite64: case NR_readv:
 	case NR_writev: case NR_sendfile: case NR_connect: case NR_accept: case NR_sendto:
 	case NR_recvfrom: case NR_sendmsg: case NR_recvmsg: case NR_accept4: case NR_preadv:
 	case NR_pwritev: case NR_recvmmsg: case NR_sendmmsg: case NR_preadv2: case NR_pwritev2:
-		w->fd_kind = file_kind(task_file(t, a1));
+		scan_file(&scan, task_file(t, a1));
 		break;
 	}
+	w->fd_kind = scan.kind;
+	/* only net waits pay for the peer: a few loads from the one socket waited on */
+	if (scan.kind == FD_SOCKET && scan.sock && !scan.several)
+		sock_peer(scan.sock, peer);
 }
 
 #endif /* TASK_BPF_H */

@@ -11,16 +11,26 @@
 #include <bpf/libbpf.h>
 #include "loader.h"
 #include "agentprof.skel.h"
+#include "elffile.h"
 #include "log.h"
 #include "procfs.h"
 #include "procmaps.h"
 #include "usdt.h"
+
+/* OpenSSL's functions whose plaintext is looked at: reads first, so that they detach last. */
+enum tls_func { TLS_READ, TLS_READ_EX, TLS_WRITE, TLS_WRITE_EX, NR_TLS_FUNCS };
+
+static const char *const tls_funcs[NR_TLS_FUNCS] = {
+	[TLS_READ] = "SSL_read", [TLS_READ_EX] = "SSL_read_ex",
+	[TLS_WRITE] = "SSL_write", [TLS_WRITE_EX] = "SSL_write_ex",
+};
 
 /* A file the span probes were attached to (or found to carry none): looked at once. */
 struct probed_file {
 	uint32_t dev_major, dev_minor;
 	uint64_t inode;
 	struct bpf_link *begin, *end;
+	struct bpf_link *tls_entry[NR_TLS_FUNCS], *tls_return[NR_TLS_FUNCS];	/* returns: reads only */
 };
 
 struct loader {
@@ -31,6 +41,7 @@ struct loader {
 	struct probed_file *files;
 	size_t nfiles;
 	bool warned_uprobes;	/* that span probes cannot be attached without CAP_SYS_ADMIN */
+	bool tls;		/* TLS probes loaded (they need the syscall tracepoints) */
 };
 
 static bool btf_has(const struct btf *btf, const char *typedef_name)
@@ -43,7 +54,7 @@ static bool btf_has(const struct btf *btf, const char *typedef_name)
  * tracepoints (5.19+) are left out where the kernel has none. AGENTPROF_RAW_TP=1 forces the
  * raw_tp twins, so that tests prove they load on a kernel that has both.
  */
-static void choose_programs(struct agentprof_bpf *skel)
+static bool choose_programs(struct agentprof_bpf *skel)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
 	const char *force_raw = getenv("AGENTPROF_RAW_TP");
@@ -70,9 +81,16 @@ static void choose_programs(struct agentprof_bpf *skel)
 	/* traceparent capture reads syscall registers through BTF: tp_btf only */
 	bpf_program__set_autoload(skel->progs.http_sys_enter, tp_btf);
 	bpf_program__set_autoload(skel->progs.http_sys_exit, tp_btf);
+	/* TLS plaintext builds on the syscall tracepoints */
+	bpf_program__set_autoload(skel->progs.tls_write, tp_btf);
+	bpf_program__set_autoload(skel->progs.tls_write_ex, tp_btf);
+	bpf_program__set_autoload(skel->progs.tls_read, tp_btf);
+	bpf_program__set_autoload(skel->progs.tls_read_ex, tp_btf);
+	bpf_program__set_autoload(skel->progs.tls_read_ret, tp_btf);
 	if (!tp_btf)
 		pr_info("no BTF-typed tracepoints: no traceparent capture from HTTP\n");
 	btf__free(btf);
+	return tp_btf;
 }
 
 /*
@@ -113,7 +131,7 @@ struct loader *loader__load(const struct loader_opts *opts)
 	bpf_map__set_max_entries(l->skel->maps.stacks, opts->stack_entries);
 	l->skel->rodata->dwarf_user_stacks = !opts->fp_user_stacks;
 	bpf_map__set_max_entries(l->skel->maps.user_stacks, user_stack_ring_bytes(opts->freq_hz));
-	choose_programs(l->skel);
+	l->tls = choose_programs(l->skel);
 	bpf_program__set_autoload(l->skel->progs.seed_py_stacks, opts->python);
 	err = agentprof_bpf__load(l->skel);
 	if (err) {
@@ -220,6 +238,83 @@ static bool probed(const struct loader *l, const struct map_entry *m)
 	return false;
 }
 
+/* Which of OpenSSL's functions the file has (a libssl, or a binary linking it statically). */
+static bool tls_functions(const char *root, const char *path, bool has[NR_TLS_FUNCS])
+{
+	struct elf_symbol syms[NR_TLS_FUNCS];
+	Elf *elf;
+	int fd;
+
+	if (elf_file_open(root, path, &fd, &elf))
+		return false;
+	for (int i = 0; i < NR_TLS_FUNCS; i++)
+		syms[i] = (struct elf_symbol){ .name = tls_funcs[i] };
+	elf_file_symbols(elf, syms, NR_TLS_FUNCS);
+	elf_file_close(fd, elf);
+	for (int i = 0; i < NR_TLS_FUNCS; i++)
+		has[i] = syms[i].found && syms[i].value;
+	return has[TLS_READ] && has[TLS_WRITE];
+}
+
+static struct bpf_link *attach_uprobe(struct bpf_program *prog, pid_t pid, const char *path, const char *func,
+				      bool retprobe)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = func, .retprobe = retprobe);
+
+	return bpf_program__attach_uprobe_opts(prog, pid, path, 0, &opts);
+}
+
+static void detach_tls(struct probed_file *f)
+{
+	for (int k = NR_TLS_FUNCS; k-- > 0;) {
+		bpf_link__destroy(f->tls_entry[k]);
+		f->tls_entry[k] = NULL;
+	}
+	for (int k = NR_TLS_FUNCS; k-- > 0;) {
+		bpf_link__destroy(f->tls_return[k]);
+		f->tls_return[k] = NULL;
+	}
+}
+
+/*
+ * Uprobes on OpenSSL's reads and writes in the file at path (through the target's root). Reads'
+ * returns first, then their entries, then writes: a client span seen beginning has its end watched.
+ */
+static int attach_tls(struct loader *l, struct probed_file *f, pid_t pid, const char *path,
+		      const bool has[NR_TLS_FUNCS])
+{
+	struct agentprof_bpf *skel = l->skel;
+	struct bpf_program *entry[NR_TLS_FUNCS] = {
+		[TLS_READ] = skel->progs.tls_read, [TLS_READ_EX] = skel->progs.tls_read_ex,
+		[TLS_WRITE] = skel->progs.tls_write, [TLS_WRITE_EX] = skel->progs.tls_write_ex,
+	};
+	int err;
+
+	for (int i = TLS_READ; i <= TLS_READ_EX; i++)
+		if (has[i] && !(f->tls_return[i] = attach_uprobe(skel->progs.tls_read_ret, pid, path, tls_funcs[i], true)))
+			goto fail;
+	for (int i = 0; i < NR_TLS_FUNCS; i++)
+		if (has[i] && !(f->tls_entry[i] = attach_uprobe(entry[i], pid, path, tls_funcs[i], false)))
+			goto fail;
+	return 0;
+fail:
+	err = -errno;
+	detach_tls(f);
+	return err;
+}
+
+/* The kernel's uprobe PMU takes CAP_SYS_ADMIN, not CAP_PERFMON: record without uprobe spans. */
+static bool uprobes_refused(struct loader *l, int err, const char *what, const char *path)
+{
+	if (err != -EACCES && err != -EPERM)
+		return false;
+	if (!l->warned_uprobes)
+		pr_warn("%s in %s: %s (uprobes need CAP_SYS_ADMIN): recording without spans\n", what, path,
+			strerror(-err));
+	l->warned_uprobes = true;
+	return true;
+}
+
 int loader__attach_spans(struct loader *l, pid_t pid, const struct proc_maps *maps)
 {
 	/*
@@ -235,8 +330,10 @@ int loader__attach_spans(struct loader *l, pid_t pid, const struct proc_maps *ma
 
 	for (size_t i = 0; i < maps->n; i++) {
 		const struct map_entry *m = &maps->v[i];
+		bool tls[NR_TLS_FUNCS] = { false };
 		struct probed_file *f;
 		char path[sizeof(root) + 4096];
+		int err;
 
 		if (!m->path[0] || m->path[0] == '[' || !m->inode || probed(l, m))
 			continue;
@@ -245,11 +342,22 @@ int loader__attach_spans(struct loader *l, pid_t pid, const struct proc_maps *ma
 			return -ENOMEM;
 		l->files = f;
 		f = &l->files[l->nfiles++];
-		*f = (struct probed_file){ m->dev_major, m->dev_minor, m->inode, NULL, NULL };
-		if (!elf_has_usdt_provider(root, m->path, "agentprof"))
-			continue;
+		*f = (struct probed_file){ .dev_major = m->dev_major, .dev_minor = m->dev_minor, .inode = m->inode };
 		/* through the target's root: the file may exist only in its mount namespace */
 		snprintf(path, sizeof(path), "%s%s", root, m->path);
+		if (l->tls && tls_functions(root, m->path, tls)) {
+			err = attach_tls(l, f, probe_pid, path, tls);
+			if (err && !uprobes_refused(l, err, "TLS probes", m->path)) {
+				pr_warn("attach TLS probes in %s: %s\n", m->path, strerror(-err));
+				return err;
+			}
+			if (!err) {
+				pr_info("TLS probes attached in %s\n", m->path);
+				attached++;
+			}
+		}
+		if (!elf_has_usdt_provider(root, m->path, "agentprof"))
+			continue;
 		/*
 		 * Ends before begins, and (in loader__detach) begins off before ends: a uprobe takes a
 		 * while to arm here, and this way no span is seen beginning without its end being
@@ -260,16 +368,10 @@ int loader__attach_spans(struct loader *l, pid_t pid, const struct proc_maps *ma
 		f->begin = f->end ? bpf_program__attach_usdt(l->skel->progs.span_begin, probe_pid, path,
 							      "agentprof", "span_begin", NULL) : NULL;
 		if (!f->begin || !f->end) {
-			int err = -errno;
-
-			/* the kernel's uprobe PMU takes CAP_SYS_ADMIN, not CAP_PERFMON: record without spans */
-			if (err == -EACCES || err == -EPERM) {
+			err = -errno;
+			if (uprobes_refused(l, err, "span probes", m->path)) {
 				bpf_link__destroy(f->end);
 				f->end = NULL;
-				if (!l->warned_uprobes)
-					pr_warn("span probes in %s: %s (uprobes need CAP_SYS_ADMIN): recording without spans\n",
-						m->path, strerror(-err));
-				l->warned_uprobes = true;
 				continue;
 			}
 			pr_warn("attach span probes in %s: %s\n", m->path, strerror(-err));
@@ -309,13 +411,26 @@ int loader__set_code_ranges(struct loader *l, const struct proc_maps *maps)
 
 void loader__detach(struct loader *l)
 {
+	/* what begins spans first (span begins, TLS entries), then what ends them */
 	for (size_t i = 0; i < l->nfiles; i++) {
-		bpf_link__destroy(l->files[i].begin);
-		l->files[i].begin = NULL;
+		struct probed_file *f = &l->files[i];
+
+		bpf_link__destroy(f->begin);
+		f->begin = NULL;
+		for (int k = NR_TLS_FUNCS; k-- > 0;) {
+			bpf_link__destroy(f->tls_entry[k]);
+			f->tls_entry[k] = NULL;
+		}
 	}
 	for (size_t i = 0; i < l->nfiles; i++) {
-		bpf_link__destroy(l->files[i].end);
-		l->files[i].end = NULL;
+		struct probed_file *f = &l->files[i];
+
+		bpf_link__destroy(f->end);
+		f->end = NULL;
+		for (int k = NR_TLS_FUNCS; k-- > 0;) {
+			bpf_link__destroy(f->tls_return[k]);
+			f->tls_return[k] = NULL;
+		}
 	}
 	for (int i = 0; l->perf_links && i < l->nperf; i++)
 		bpf_link__destroy(l->perf_links[i]);	/* also closes the perf event fd */

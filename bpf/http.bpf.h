@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Spans from W3C traceparent headers in HTTP/1.x, shared by the socket syscalls (http.bpf.c) and
+ * OpenSSL's plaintext (tls.bpf.c). The first HTTP_PEEK bytes of a payload are looked at in a
+ * per-CPU buffer that userspace cannot read: an inbound request with a traceparent makes the trace
+ * active on the reading thread until it writes the response on the same socket (span
+ * "http METHOD /path"); an outbound one is a client span until its response is read. Only the
+ * ids, the method, the path and the peer's address leave the kernel; no other byte of the payload
+ * is copied out or kept.
+ */
+#ifndef HTTP_BPF_H
+#define HTTP_BPF_H
+
+#include "spans.bpf.h"
+#include "task.bpf.h"
+
+#define HTTP_PEEK	512	/* request line and headers of a small request */
+#define TP_HEADER	12	/* "traceparent:" */
+#define TP_VALUE	55	/* 00-<32 hex>-<16 hex>-<2 hex> */
+#define PATH_MAX_SHOWN	50	/* "http DELETE " and the path fit SPAN_NAME_LEN */
+
+/*
+ * A thread's socket I/O as HTTP sees it, in task-local storage: freed with the thread, no table
+ * to fill up.
+ */
+struct io_state {
+	__u64 buf;		/* the socket read or write in progress, while nr != 0 */
+	__u64 count;
+	__u32 fd;
+	__u32 nr;		/* its syscall; 0: none looked into */
+	__u32 tls;		/* buf is the TLS plaintext this write sends */
+	__u32 last_fd;		/* the socket of the thread's last read or write: a TLS read's */
+	__u64 tls_wbuf;		/* SSL_write's plaintext, until the socket write that sends it */
+	__u64 tls_wlen;
+	__u64 tls_rbuf;		/* SSL_read's buffer, from its entry to its return */
+	__u64 tls_rlen;		/* SSL_read_ex's size_t *readbytes; 0 for SSL_read */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct io_state);
+} io_states SEC(".maps") __weak;
+
+struct http_key {
+	__u32 tid;
+	__u32 fd;
+};
+
+struct http_val {
+	struct span_ref ref;
+	__u32 server;	/* inbound: ends when the response is written; outbound: when it is read */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct http_key);
+	__type(value, struct http_val);
+	__uint(max_entries, 4096);
+} http_spans SEC(".maps") __weak;
+
+struct peek {
+	char buf[HTTP_PEEK + TP_VALUE + TP_HEADER];	/* room past the end for the header's value */
+	char name[SPAN_NAME_LEN];
+	__u32 len;
+	__s32 tp_at;	/* offset of the traceparent value, -1: none */
+};
+
+/* Payload bytes (Authorization headers, bodies): write-only from userspace, which never reads it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(map_flags, BPF_F_WRONLY);
+	__type(key, __u32);
+	__type(value, struct peek);
+	__uint(max_entries, 1);
+} peeks SEC(".maps") __weak;
+
+static __always_inline struct io_state *io_state(bool create)
+{
+	return bpf_task_storage_get(&io_states, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
+static __always_inline char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+struct loop_ctx {
+	struct peek *p;	/* bpf_loop wants its context on the stack: the buffer is per-CPU */
+};
+
+/* bpf_loop callback: is there "\ntraceparent:" at i? */
+static long find_traceparent(__u32 i, void *ctx)
+{
+	struct peek *p = ((struct loop_ctx *)ctx)->p;
+	const char *want = "traceparent:";
+
+	if (i + 1 + TP_HEADER >= p->len || i >= HTTP_PEEK)
+		return 1;
+	if (p->buf[i] != '\n')
+		return 0;
+	for (int k = 0; k < TP_HEADER; k++)
+		if (lower(p->buf[(i + 1 + k) & (HTTP_PEEK - 1)]) != want[k])
+			return 0;
+	p->tp_at = i + 1 + TP_HEADER;
+	return 1;
+}
+
+static __always_inline int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;	/* W3C: lowercase hex only */
+}
+
+/* "00-<trace>-<parent>-<flags>" at p->buf[at...], after optional spaces. */
+static __always_inline bool parse_traceparent(struct peek *p, struct span_ref *ref, __u8 *parent)
+{
+	__u32 at = p->tp_at;
+	__u8 any_trace = 0, any_parent = 0;
+
+	for (int k = 0; k < 4 && at < HTTP_PEEK && p->buf[at] == ' '; k++)
+		at++;
+	if (at + TP_VALUE > p->len || at >= HTTP_PEEK)
+		return false;
+	if (hex_digit(p->buf[at]) < 0 || hex_digit(p->buf[at + 1]) < 0 ||
+	    (p->buf[at] == 'f' && p->buf[at + 1] == 'f') || p->buf[at + 2] != '-' || p->buf[at + 35] != '-' ||
+	    p->buf[at + 52] != '-' || hex_digit(p->buf[at + 53]) < 0 || hex_digit(p->buf[at + 54]) < 0)
+		return false;
+	/* version 00 ends after the flags; later versions may carry more fields after a '-' */
+	if (p->buf[at] == '0' && p->buf[at + 1] == '0' && at + TP_VALUE < p->len &&
+	    p->buf[(at + TP_VALUE) & (HTTP_PEEK - 1)] != '\r' && p->buf[(at + TP_VALUE) & (HTTP_PEEK - 1)] != '\n')
+		return false;
+	for (int i = 0; i < 16; i++) {
+		int hi = hex_digit(p->buf[at + 3 + 2 * i]), lo = hex_digit(p->buf[at + 4 + 2 * i]);
+
+		if (hi < 0 || lo < 0)
+			return false;
+		ref->trace_id[i] = hi << 4 | lo;
+		any_trace |= ref->trace_id[i];
+	}
+	for (int i = 0; i < 8; i++) {
+		int hi = hex_digit(p->buf[at + 36 + 2 * i]), lo = hex_digit(p->buf[at + 37 + 2 * i]);
+
+		if (hi < 0 || lo < 0)
+			return false;
+		parent[i] = hi << 4 | lo;
+		any_parent |= parent[i];
+	}
+	return any_trace && any_parent;	/* all-zero ids are invalid */
+}
+
+/* Length of the request method at the start of buf ("GET" ...), 0 when it is not a request. */
+static __always_inline __u32 http_method(const char *b)
+{
+	if (b[0] == 'G' && b[1] == 'E' && b[2] == 'T' && b[3] == ' ')
+		return 3;
+	if (b[0] == 'P' && b[1] == 'U' && b[2] == 'T' && b[3] == ' ')
+		return 3;
+	if (b[0] == 'P' && b[1] == 'O' && b[2] == 'S' && b[3] == 'T' && b[4] == ' ')
+		return 4;
+	if (b[0] == 'H' && b[1] == 'E' && b[2] == 'A' && b[3] == 'D' && b[4] == ' ')
+		return 4;
+	if (b[0] == 'P' && b[1] == 'A' && b[2] == 'T' && b[3] == 'C' && b[4] == 'H' && b[5] == ' ')
+		return 5;
+	if (b[0] == 'D' && b[1] == 'E' && b[2] == 'L' && b[3] == 'E' && b[4] == 'T' && b[5] == 'E' && b[6] == ' ')
+		return 6;
+	return 0;
+}
+
+/* "http POST /v1/chat/completions": the method and the path without its query string. */
+static __always_inline void span_name(struct peek *p, __u32 method)
+{
+	__u32 at = 5, i;
+
+	__builtin_memcpy(p->name, "http ", 5);
+	for (i = 0; i < 7 && i < method; i++)
+		p->name[at++ & (SPAN_NAME_LEN - 1)] = p->buf[i];
+	p->name[at++ & (SPAN_NAME_LEN - 1)] = ' ';
+	for (i = method + 1; i < method + 1 + PATH_MAX_SHOWN && i < p->len && i < HTTP_PEEK; i++) {
+		char c = p->buf[i];
+
+		if (c == ' ' || c == '?' || c == '\r' || c == '\n' || c < 0x21 || c > 0x7e)
+			break;
+		p->name[at++ & (SPAN_NAME_LEN - 1)] = c;
+	}
+	p->name[at & (SPAN_NAME_LEN - 1)] = '\0';
+}
+
+static __always_inline bool is_response(const char *b)
+{
+	return b[0] == 'H' && b[1] == 'T' && b[2] == 'T' && b[3] == 'P' && b[4] == '/';
+}
+
+/*
+ * len bytes at the target's buf went over socket fd of the current thread tid: inbound (read) or
+ * not. A request with a traceparent opens a span, a response closes the connection's span.
+ * flags: SPAN_TLS for plaintext seen in OpenSSL.
+ */
+static __always_inline void http_seen(__u32 tid, __u32 fd, __u64 buf, __u64 len, bool inbound, __u32 flags)
+{
+	struct http_key key = { .tid = tid, .fd = fd };
+	struct http_val *open, val = {};
+	struct net_peer peer = {};
+	struct span_ref ref;
+	struct peek *p;
+	struct file *f;
+	__u8 parent[8];
+	__u32 zero = 0, n, method;
+
+	if (len < 5)
+		return;
+	p = bpf_map_lookup_elem(&peeks, &zero);
+	if (!p)
+		return;
+	n = len < HTTP_PEEK ? len : HTTP_PEEK;
+	if (bpf_probe_read_user(p->buf, n & (HTTP_PEEK - 1) ?: HTTP_PEEK, (void *)buf))
+		return;
+	p->len = n;
+	if (is_response(p->buf)) {
+		open = bpf_map_lookup_elem(&http_spans, &key);
+		/* a server span ends when its response is written, a client span when it is read */
+		if (open && open->server == !inbound) {
+			ref = open->ref;
+			bpf_map_delete_elem(&http_spans, &key);
+			span_close(tid, &ref);
+		}
+		return;
+	}
+	method = http_method(p->buf);
+	if (!method)
+		return;
+	p->tp_at = -1;
+	bpf_loop(HTTP_PEEK, find_traceparent, &(struct loop_ctx){ p }, 0);
+	if (p->tp_at < 0 || !parse_traceparent(p, &ref, parent))
+		return;
+	span_name(p, method);
+	/* a TLS read's fd is the thread's last socket: it may have been closed and reused since */
+	f = task_file(bpf_get_current_task_btf(), fd);
+	if (file_kind(f) != FD_SOCKET)
+		return;
+	sock_peer(f, &peer);
+	/* a new request on the same socket: the last one's span ends here if its response was missed */
+	open = bpf_map_lookup_elem(&http_spans, &key);
+	if (open) {
+		struct span_ref old = open->ref;
+
+		bpf_map_delete_elem(&http_spans, &key);
+		span_close(tid, &old);
+	}
+	if (inbound) {
+		/* the caller's span is the parent; this server span gets its own id */
+		*(__u32 *)&ref.span_id[0] = bpf_get_prandom_u32() | 1;
+		*(__u32 *)&ref.span_id[4] = bpf_get_prandom_u32();
+		if (!span_open(tid, &ref, parent, p->name, &peer, flags | SPAN_HTTP_SERVER))
+			return;
+	} else {
+		/* the header's parent id is this client span's own id, unless the SDK has it open */
+		__builtin_memcpy(ref.span_id, parent, sizeof(ref.span_id));
+		if (!span_open(tid, &ref, NULL, p->name, &peer, flags | SPAN_HTTP_CLIENT))
+			return;
+	}
+	val.ref = ref;
+	val.server = inbound;
+	bpf_map_update_elem(&http_spans, &key, &val, BPF_ANY);
+}
+
+#endif /* HTTP_BPF_H */
