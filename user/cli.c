@@ -44,6 +44,13 @@ error_t parse_common_arg(int key, char *arg, struct common_args *c)
 		}
 		c->fp_user_stacks = !strcmp(arg, "fp");
 		return 0;
+	case OPT_LLM_ENDPOINT:
+		err = llm_endpoints__add(&c->llm, arg);
+		if (err == -ENOENT)
+			pr_warn("--llm-endpoint: cannot resolve the host of '%s'\n", arg);
+		else if (err)
+			pr_warn("--llm-endpoint takes HOST[:PORT] or [IPV6]:PORT, not '%s'\n", arg);
+		return err ? EINVAL : 0;
 	case ARGP_KEY_ARG:
 		pr_warn("unexpected argument '%s'\n", arg);
 		return EINVAL;

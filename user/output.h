@@ -30,6 +30,8 @@ const char *drop_name(enum counter c);
 json_t *report_json(const struct profile *p);
 /* {"cpu": ns, "runq": ns, ...} */
 json_t *breakdown_json(const uint64_t ns[NR_CATEGORIES]);
+/* [{"peer": "10.0.0.7:443", "wait_ns": N, "llm": true}, ...] of an entity (as profile__peer_waits). */
+json_t *net_peers_json(const struct profile *p, uint32_t tid, const char *span_name);
 /* One line of spans.jsonl. */
 json_t *span_json(const struct profile *p, const struct span_info *s);
 /* report.json's "spans": per span name, count, percentiles, breakdown, class, top stacks. */

@@ -68,6 +68,23 @@ static json_t *verdict_json(const struct profile *p, const struct thread_info *t
 	return jstr(buf);
 }
 
+json_t *net_peers_json(const struct profile *p, uint32_t tid, const char *span_name)
+{
+	struct peer_wait *v;
+	ssize_t n = profile__peer_waits(p, tid, span_name, &v);
+	json_t *a = json_array();
+	char peer[PEER_STR_LEN];
+
+	for (ssize_t i = 0; i < n; i++) {
+		peer_str(&v[i].peer, peer, sizeof(peer));
+		json_array_append_new(a, json_pack("{s:s, s:I, s:b}", "peer", peer, "wait_ns", (json_int_t)v[i].ns,
+						   "llm", v[i].llm));
+	}
+	if (n >= 0)
+		free(v);
+	return a;
+}
+
 static json_t *threads_json(const struct profile *p)
 {
 	json_t *a = json_array();
@@ -75,13 +92,14 @@ static json_t *threads_json(const struct profile *p)
 	for (size_t i = 0; i < p->nthreads; i++) {
 		const struct thread_info *t = &p->threads[i];
 
-		json_array_append_new(a, json_pack("{s:I, s:I, s:o, s:s, s:o, s:o, s:I, s:I, s:b}",
+		json_array_append_new(a, json_pack("{s:I, s:I, s:o, s:s, s:o, s:o, s:o, s:I, s:I, s:b}",
 						   "pid", (json_int_t)t->pid,
 						   "tid", (json_int_t)t->tid,
 						   "comm", jstr(t->comm),
 						   "class", category_name(t->class),
 						   "verdict", verdict_json(p, t),
 						   "breakdown_ns", breakdown_json(t->ns),
+						   "net_peers", net_peers_json(p, t->tid, NULL),
 						   "wall_ns", (json_int_t)t->wall_ns,
 						   "samples", (json_int_t)t->samples,
 						   "exited", t->exited));
@@ -134,7 +152,8 @@ static json_t *functions_json(const struct profile *p)
 json_t *report_json(const struct profile *p)
 {
 	/* pid: the host's PID (BPF's, /proc's on the host); ns_pid: the one the process knows itself by */
-	return json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:b, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:b, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+			 "s:o}",
 			 "pid", p->pid ? json_integer(p->pid) : json_null(),
 			 "ns_pid", p->ns_pid ? json_integer(p->ns_pid) : json_null(),
 			 "container", container_json(p),
@@ -151,6 +170,7 @@ json_t *report_json(const struct profile *p)
 			 "class", category_name(p->class),
 			 "verdict", verdict_json(p, NULL),
 			 "breakdown_ns", breakdown_json(p->ns),
+			 "net_peers", net_peers_json(p, 0, NULL),
 			 "spans", span_names_json(p),
 			 "traces", traces_json(p),
 			 "processes", processes_json(p),

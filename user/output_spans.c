@@ -28,10 +28,11 @@ static json_t *id_json(const uint8_t *id, size_t n)
 json_t *span_json(const struct profile *p, const struct span_info *s)
 {
 	const struct span_rec *r = s->rec;
-	char name[SPAN_NAME_LEN * 3];
+	char name[SPAN_NAME_LEN * 3], peer[PEER_STR_LEN];
 
 	utf8_sanitize(r->name, name, sizeof(name));
-	return json_pack("{s:o, s:o, s:o, s:s, s:I, s:I, s:I, s:o, s:I, s:o, s:s, s:b}",
+	peer_str(&r->peer, peer, sizeof(peer));
+	return json_pack("{s:o, s:o, s:o, s:s, s:I, s:I, s:I, s:o, s:I, s:o, s:s, s:b, s:o, s:b}",
 			 "trace_id", id_json(r->trace_id, sizeof(r->trace_id)),
 			 "span_id", id_json(r->span_id, sizeof(r->span_id)),
 			 "parent_span_id", id_json(r->parent_id, sizeof(r->parent_id)),
@@ -43,7 +44,9 @@ json_t *span_json(const struct profile *p, const struct span_info *s)
 			 "duration_ns", (json_int_t)s->wall_ns,
 			 "breakdown_ns", breakdown_json(s->ns),
 			 "class", category_name(s->class),
-			 "unfinished", s->unfinished);
+			 "unfinished", s->unfinished,
+			 "peer", peer[0] ? json_string(peer) : json_null(),
+			 "llm", r->llm);
 }
 
 static int write_spans(FILE *f, const struct profile *p)
@@ -172,7 +175,7 @@ static json_t *span_name_json(const struct profile *p, const struct span_info *c
 	}
 	qsort(durations, done, sizeof(*durations), cmp_u64);
 	utf8_sanitize(group[0]->rec->name, name, sizeof(name));
-	o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:s, s:o}",
+	o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:s, s:o, s:o}",
 		      "name", name,
 		      "count", (json_int_t)done,
 		      "unfinished", (json_int_t)(n - done),
@@ -181,6 +184,7 @@ static json_t *span_name_json(const struct profile *p, const struct span_info *c
 		      "p99_ns", (json_int_t)percentile(durations, done, 99),
 		      "breakdown_ns", breakdown_json(ns),
 		      "class", category_name(classify_breakdown(ns, wall)),
+		      "net_peers", net_peers_json(p, 0, group[0]->rec->name),
 		      "top_stacks", top_stacks_json(p, group[0]->rec->name));
 	free(durations);
 	return o;

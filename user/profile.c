@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "llm.h"
 #include "profile.h"
 #include "pyinterp.h"
 #include "pymerge.h"
@@ -536,6 +537,98 @@ int profile__visit(const struct profile *p, const struct sample_set *set, bool o
 	}
 	free(frames);
 	return err;
+}
+
+bool profile__sample_of(const struct profile *p, const struct sample *s, uint32_t tid, const char *span_name)
+{
+	const struct span_info *info;
+
+	if (tid)
+		return s->tid == tid;
+	if (!span_name)
+		return true;
+	/* a span's time includes its nested spans': so do its stacks */
+	for (info = profile__span(p, s->span); info; info = profile__span(p, info->rec->outer))
+		if (!strcmp(info->rec->name, span_name))
+			return true;
+	return false;
+}
+
+static int cmp_peer_wait(const void *a, const void *b)
+{
+	const struct peer_wait *x = a, *y = b;
+
+	if (x->ns != y->ns)
+		return (x->ns < y->ns) - (x->ns > y->ns);
+	if (x->peer.family != y->peer.family)
+		return (x->peer.family > y->peer.family) - (x->peer.family < y->peer.family);
+	return memcmp(x->peer.addr, y->peer.addr, sizeof(x->peer.addr)) ?:
+	       (x->peer.port > y->peer.port) - (x->peer.port < y->peer.port);
+}
+
+#define LLM_CALLS 8	/* distinct LLM calls counted per peer */
+
+/* Whether LLM calls went to peer, and the one most made ("POST /v1/...", NULL: none). */
+static bool llm_peer(const struct profile *p, const struct net_peer *peer, const char **call)
+{
+	struct {
+		const char *name;
+		size_t n;
+	} calls[LLM_CALLS];
+	size_t ncalls = 0, best = 0, k;
+
+	*call = NULL;
+	for (size_t i = 0; i < p->nspans; i++) {
+		const struct span_rec *r = p->spans[i].rec;
+
+		if (!r->llm || !peer_eq(&r->peer, peer))
+			continue;
+		for (k = 0; k < ncalls && strcmp(calls[k].name, r->name); k++)
+			;
+		if (k < ncalls)
+			calls[k].n++;
+		else if (ncalls < LLM_CALLS)
+			calls[ncalls++] = (typeof(calls[0])){ r->name, 1 };
+	}
+	for (k = 1; k < ncalls; k++)
+		if (calls[k].n > calls[best].n || (calls[k].n == calls[best].n && strcmp(calls[k].name, calls[best].name) < 0))
+			best = k;
+	if (ncalls)
+		*call = calls[best].name + 4;	/* after "llm " */
+	return *call || (p->llm && llm_endpoints__match(p->llm, peer));
+}
+
+ssize_t profile__peer_waits(const struct profile *p, uint32_t tid, const char *span_name, struct peer_wait **out)
+{
+	struct peer_wait *v = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->offcpu.n; i++) {
+		const struct sample *s = &p->offcpu.v[i];
+		size_t k;
+
+		if (s->category != CAT_NET || !peer_known(&s->peer) || !profile__sample_of(p, s, tid, span_name))
+			continue;
+		for (k = 0; k < n && !peer_eq(&v[k].peer, &s->peer); k++)
+			;
+		if (k == n) {
+			struct peer_wait *grown = realloc(v, (n + 1) * sizeof(*v));
+
+			if (!grown) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = grown;
+			v[n++] = (struct peer_wait){ .peer = s->peer };
+		}
+		v[k].ns += s->count;
+	}
+	for (size_t k = 0; k < n; k++)
+		v[k].llm = llm_peer(p, &v[k].peer, &v[k].call);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_peer_wait);
+	*out = v;
+	return n;
 }
 
 static int cmp_name_count(const void *a, const void *b)

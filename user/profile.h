@@ -10,8 +10,10 @@
 #include <linux/types.h>
 #include "agentprof.h"
 #include "classify.h"
+#include "peer.h"
 
 struct syms_cache;
+struct llm_endpoints;
 
 /* Where a symbolized frame came from, for the formats that keep addresses (pprof). */
 struct frame_origin {
@@ -45,6 +47,7 @@ struct sample {
 	struct py_frame *py;		/* its Python frames, leaf first (NULL, npy 0: none) */
 	uint32_t npy;
 	uint32_t py_flags;		/* enum py_stack_flags */
+	struct net_peer peer;		/* off-CPU: the socket's other end, for a wait on one IP socket */
 	char **frames;			/* after symbolize: root first, kernel frames suffixed "_[k]" */
 	struct frame_origin *origins;	/* after symbolize: one per frame; NULL when built by hand */
 	uint32_t nframes;
@@ -125,6 +128,7 @@ struct profile {
 	size_t nmappings;
 	bool clip_spans;		/* an interval (top): span walls only within the window */
 	bool no_py_lines;		/* Python frames without their line numbers */
+	const struct llm_endpoints *llm;	/* --llm-endpoint, or NULL */
 };
 
 void profile__init(struct profile *p);
@@ -164,6 +168,26 @@ const char *sample__leaf(const struct sample *s);
 typedef int (*stack_visit_fn)(const char *const *frames, size_t n, uint64_t weight, void *ctx);
 int profile__visit(const struct profile *p, const struct sample_set *set, bool offcpu, stack_visit_fn fn,
 		   void *ctx);
+
+/*
+ * Whether a sample speaks for an entity: thread tid (0: any), spans named span_name (NULL: any;
+ * a span's samples include those of the spans nested in it).
+ */
+bool profile__sample_of(const struct profile *p, const struct sample *s, uint32_t tid, const char *span_name);
+
+/* Time waited on one network peer. */
+struct peer_wait {
+	struct net_peer peer;
+	uint64_t ns;
+	bool llm;		/* an LLM API: LLM calls went to it, or --llm-endpoint names it */
+	const char *call;	/* the LLM call most made to it ("POST /v1/chat/completions"), or NULL */
+};
+
+/*
+ * The peers an entity (as profile__sample_of) waited on in net waits, most waited on first (ties
+ * by address), after profile__finish. The array is malloc'd; -ENOMEM on failure.
+ */
+ssize_t profile__peer_waits(const struct profile *p, uint32_t tid, const char *span_name, struct peer_wait **out);
 
 /* Tallies, most first (ties by name): for summaries and reports. */
 struct name_count {

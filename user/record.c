@@ -117,7 +117,8 @@ int cmd_record(int argc, char **argv)
 	if (err)
 		return 2;
 	err = session__open(&sess, &(struct session_opts){ env.common.pid, env.common.container, env.common.freq_hz,
-							   env.stack_entries, env.common.fp_user_stacks });
+							   env.stack_entries, env.common.fp_user_stacks,
+							   &env.common.llm });
 	if (!err && !env.outdir) {
 		if (env.common.container)
 			snprintf(env.default_outdir, sizeof(env.default_outdir), "agentprof-%s", sess.cgroup.name);
@@ -132,6 +133,7 @@ int cmd_record(int argc, char **argv)
 	prof.freq_hz = env.common.freq_hz;
 	prof.group_by = env.group_by;
 	prof.no_py_lines = env.no_py_lines;
+	prof.llm = &env.common.llm;
 	prof.start_unix_ns = now_ns(CLOCK_REALTIME);
 	start_ns = now_ns(CLOCK_MONOTONIC);
 	if (env.common.container)
@@ -182,5 +184,6 @@ cleanup:
 	snapshot__free(&snap);
 	session__close(&sess);
 	profile__free(&prof);
+	llm_endpoints__free(&env.common.llm);
 	return err ? 1 : 0;
 }

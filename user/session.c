@@ -166,6 +166,7 @@ int session__open(struct session *s, const struct session_opts *opts)
 	s->target.pidfd = -1;
 	s->sigfd = -1;
 	s->stack_entries = opts->stack_entries;
+	s->spans.llm = opts->llm;
 	err = preflight_btf() ?: preflight_caps() ?: preflight_lockdown() ?:
 	      (opts->container ? cgroup_resolve(opts->container, &s->cgroup) : target__open(&s->target, opts->pid));
 	if (err)

@@ -46,6 +46,7 @@ struct session_opts {
 	long freq_hz;
 	long stack_entries;
 	bool fp_user_stacks;
+	const struct llm_endpoints *llm;	/* HTTP calls to these are LLM calls; may be NULL */
 };
 
 enum stop_reason { STOP_DEADLINE, STOP_SIGNAL, STOP_TARGET_EXIT, STOP_INPUT };

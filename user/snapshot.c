@@ -398,6 +398,7 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, stru
 			.wait = c->key.wait,
 			.waker_tid = c->key.waker_tid,
 			.span = c->key.span,
+			.peer = c->key.peer,
 		};
 
 		if (prev && prev->nwaits)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "llm.h"
 #include "spans.h"
 
 #define MAX_SEQ (1u << 28)	/* a bound on memory should the kernel side ever misbehave */
@@ -49,6 +50,9 @@ int span_table__add(struct span_table *t, const struct span_event *e)
 		memcpy(r->parent_id, e->parent_id, sizeof(r->parent_id));
 		memcpy(r->name, e->name, sizeof(r->name));
 		r->name[sizeof(r->name) - 1] = '\0';
+		r->peer = e->peer;
+		r->flags = e->flags;
+		r->llm = llm_mark_span(r->name, r->flags, &r->peer, t->llm);
 	} else {
 		r->ended = true;
 		r->end_tid = e->tid;

@@ -17,16 +17,25 @@ struct span_rec {
 	uint64_t start_ns, end_ns;	/* CLOCK_MONOTONIC */
 	uint8_t trace_id[16], span_id[8], parent_id[8];
 	char name[SPAN_NAME_LEN];	/* NUL-terminated */
+	struct net_peer peer;		/* an HTTP span's connection: the other end */
+	uint32_t flags;			/* enum span_flags */
 	bool begun, ended;		/* an event may be lost (counted in the kernel) */
+	bool llm;			/* an LLM call (named "llm POST /v1/...") */
 };
+
+struct llm_endpoints;
 
 struct span_table {
 	struct span_rec *v;		/* v[seq - 1] */
 	size_t cap;
 	uint32_t max_seq;
+	const struct llm_endpoints *llm;	/* more LLM endpoints than the known APIs, or NULL */
 };
 
-/* Records one event; events of unknown type or seq 0 are ignored. 0 or -ENOMEM. */
+/*
+ * Records one event (an HTTP call to an LLM API is marked and renamed so); events of unknown type
+ * or seq 0 are ignored. 0 or -ENOMEM.
+ */
 int span_table__add(struct span_table *t, const struct span_event *e);
 /* The span, or NULL when no event of it arrived. */
 const struct span_rec *span_table__get(const struct span_table *t, uint32_t seq);

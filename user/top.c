@@ -309,6 +309,7 @@ static int show(struct session *sess, const struct screen *sc, struct metrics_se
 	p.start_unix_ns = now_ns(CLOCK_REALTIME) - (now_ns(CLOCK_MONOTONIC) - prev->at_ns);
 	p.target_exited = exited;
 	p.clip_spans = true;
+	p.llm = &env.common.llm;
 	err = session__describe(sess, &p) ?:
 	      snapshot__diff(cur, prev, session__stacks(sess), session__py_stacks(sess), &p) ?:
 	      profile__finish(&p, &sess->spans) ?:
@@ -350,7 +351,8 @@ int cmd_top(int argc, char **argv)
 	if (err)
 		return 2;
 	err = session__open(&sess, &(struct session_opts){ env.common.pid, env.common.container, env.common.freq_hz,
-							   DEFAULT_STACK_ENTRIES, env.common.fp_user_stacks });
+							   DEFAULT_STACK_ENTRIES, env.common.fp_user_stacks,
+							   &env.common.llm });
 	if (err)
 		goto cleanup;
 	/* after session__open: the server's thread inherits the blocked stop signals */
@@ -394,5 +396,6 @@ cleanup:
 	snapshot__free(&prev);
 	snapshot__free(&cur);
 	session__close(&sess);
+	llm_endpoints__free(&env.common.llm);
 	return err ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* One line per entity that a person can act on: what holds it back, where, and who released it. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include "spans.h"
@@ -58,26 +59,11 @@ static void describe_wait(const struct sample *s, char *buf, size_t len)
 		snprintf(buf, len, "syscall %d%s ", s->wait.syscall, fd);
 }
 
-/* Which samples speak for the entity. */
+/* Which samples speak for the entity (as profile__sample_of). */
 struct entity {
 	uint32_t tid;			/* a thread, or 0 */
 	const char *span_name;		/* spans of this name, or NULL */
 };
-
-static bool belongs(const struct profile *p, const struct entity *e, const struct sample *s)
-{
-	const struct span_info *info;
-
-	if (e->tid)
-		return s->tid == e->tid;
-	if (!e->span_name)
-		return true;
-	/* a span's time includes its nested spans': so do its stacks */
-	for (info = profile__span(p, s->span); info; info = profile__span(p, info->rec->outer))
-		if (!strcmp(info->rec->name, e->span_name))
-			return true;
-	return false;
-}
 
 /* The heaviest stack of category c among the entity's samples. */
 static const struct sample *top_sample(const struct profile *p, enum category c, const struct entity *e)
@@ -88,7 +74,7 @@ static const struct sample *top_sample(const struct profile *p, enum category c,
 	for (size_t i = 0; i < set->n; i++) {
 		const struct sample *s = &set->v[i];
 
-		if (s->category != c || !belongs(p, e, s))
+		if (s->category != c || !profile__sample_of(p, s, e->tid, e->span_name))
 			continue;
 		if (!best || s->count > best->count)
 			best = s;
@@ -122,6 +108,25 @@ static size_t describe_stack(const struct sample *s, char *buf, size_t len)
 	return at < len ? at : len;
 }
 
+/* "waiting on LLM API 10.0.0.7:443 (POST /v1/chat/completions)": the peer waited on most. */
+static size_t describe_peer(const struct profile *p, const struct entity *e, char *buf, size_t len)
+{
+	struct peer_wait *v;
+	ssize_t n = profile__peer_waits(p, e->tid, e->span_name, &v);
+	char peer[PEER_STR_LEN];
+	int at = 0;
+
+	if (n <= 0)
+		return 0;
+	peer_str(&v[0].peer, peer, sizeof(peer));
+	if (v[0].call)
+		at = snprintf(buf, len, ": waiting on LLM API %s (%s)", peer, v[0].call);
+	else
+		at = snprintf(buf, len, ": waiting on %s%s", v[0].llm ? "LLM API " : "", peer);
+	free(v);
+	return at < 0 ? 0 : (size_t)at < len ? (size_t)at : len;
+}
+
 static void say(const struct profile *p, const uint64_t ns[NR_CATEGORIES], enum category c,
 		const struct entity *e, char *buf, size_t len)
 {
@@ -133,6 +138,8 @@ static void say(const struct profile *p, const uint64_t ns[NR_CATEGORIES], enum 
 	for (int i = 0; i < NR_CATEGORIES; i++)
 		total += ns[i];
 	at = snprintf(buf, len, "%s %.0f%%", labels[c], total ? 100.0 * ns[c] / total : 0.0);
+	if (c == CAT_NET && at < len)
+		at += describe_peer(p, e, buf + at, len - at);
 	s = c == CAT_IDLE ? NULL : top_sample(p, c, e);
 	if (!s || at >= len)
 		return;

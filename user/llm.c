@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Which HTTP calls are LLM calls: known API paths, and the endpoints given with --llm-endpoint. */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "llm.h"
+#include "util.h"
+
+/* Paths that start a known API's generation or embedding call: a whole segment each. */
+static const char *const prefixes[] = {
+	"/v1/chat/completions",	/* OpenAI and every server compatible with it (vLLM, llama.cpp...) */
+	"/v1/completions",
+	"/v1/responses",
+	"/v1/embeddings",
+	"/v1/messages",		/* Anthropic */
+	"/api/generate",	/* Ollama */
+	"/api/chat",
+	"/api/embed",
+	"/api/embeddings",
+	"/generate",		/* Text Generation Inference, vLLM's own */
+	"/generate_stream",
+	"/completion",		/* llama.cpp server */
+};
+
+/* Ends of paths under a deployment or model name. */
+static const char *const suffixes[] = {
+	"/chat/completions",	/* Azure OpenAI, OpenRouter, gateways */
+	":generateContent",	/* Gemini */
+	":streamGenerateContent",
+	":predict",		/* Vertex AI */
+	"/invoke",		/* Bedrock */
+	"/converse",
+};
+
+static bool has_prefix(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return !strncmp(path, prefix, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+static bool has_suffix(const char *path, const char *suffix)
+{
+	size_t n = strlen(path), k = strlen(suffix);
+
+	return n >= k && !strcmp(path + n - k, suffix);
+}
+
+bool llm_request(const char *method_path)
+{
+	const char *path;
+
+	if (strncmp(method_path, "POST ", 5))
+		return false;
+	path = method_path + 5;
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (has_prefix(path, prefixes[i]))
+			return true;
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++)
+		if (has_suffix(path, suffixes[i]))
+			return true;
+	return false;
+}
+
+bool llm_mark_span(char *name, uint32_t flags, const struct net_peer *peer, const struct llm_endpoints *e)
+{
+	if (!(flags & SPAN_HTTP_CLIENT) || strncmp(name, "http ", 5))
+		return false;
+	if (!llm_request(name + 5) && !(e && llm_endpoints__match(e, peer)))
+		return false;
+	/* "http X" -> "llm X": one byte shorter, in place */
+	memcpy(name, "llm", 3);
+	memmove(name + 3, name + 4, strlen(name + 4) + 1);
+	return true;
+}
+
+static int add_addr(struct llm_endpoints *e, const struct sockaddr *sa, uint16_t port)
+{
+	struct net_peer p = { .port = port, .family = sa->sa_family };
+	struct net_peer *v;
+
+	if (sa->sa_family == AF_INET)
+		memcpy(p.addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	else if (sa->sa_family == AF_INET6)
+		memcpy(p.addr, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	else
+		return 0;
+	for (size_t i = 0; i < e->n; i++)
+		if (peer_eq(&e->v[i], &p))
+			return 0;
+	v = realloc(e->v, (e->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	e->v = v;
+	e->v[e->n++] = p;
+	return 0;
+}
+
+int llm_endpoints__add(struct llm_endpoints *e, const char *spec)
+{
+	char host[256];
+	const char *colon, *end;
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res, *ai;
+	long port = 0;
+	size_t hlen;
+	int err = 0;
+
+	if (spec[0] == '[') {
+		end = strchr(spec, ']');
+		if (!end || (end[1] && end[1] != ':'))
+			return -EINVAL;
+		colon = end[1] ? end + 1 : NULL;
+		spec++;
+		hlen = end - spec;
+	} else {
+		colon = strrchr(spec, ':');
+		if (colon && strchr(spec, ':') != colon)
+			colon = NULL;	/* a bare IPv6 address: no port */
+		hlen = colon ? (size_t)(colon - spec) : strlen(spec);
+	}
+	if (!hlen || hlen >= sizeof(host) || (colon && parse_long(colon + 1, 1, 65535, &port)))
+		return -EINVAL;
+	memcpy(host, spec, hlen);
+	host[hlen] = '\0';
+	if (getaddrinfo(host, NULL, &hints, &res))
+		return -ENOENT;
+	for (ai = res; ai && !err; ai = ai->ai_next)
+		err = add_addr(e, ai->ai_addr, port);
+	freeaddrinfo(res);
+	return err;
+}
+
+bool llm_endpoints__match(const struct llm_endpoints *e, const struct net_peer *peer)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		struct net_peer want = e->v[i];
+
+		if (!want.port)
+			want.port = peer->port;
+		if (peer_known(peer) && peer_eq(&want, peer))
+			return true;
+	}
+	return false;
+}
+
+void llm_endpoints__free(struct llm_endpoints *e)
+{
+	free(e->v);
+	e->v = NULL;
+	e->n = 0;
+}
