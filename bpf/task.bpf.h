@@ -92,22 +92,33 @@ static __always_inline void sock_peer(struct file *f, struct net_peer *p)
 
 /*
  * The files a wait is on: sockets beat listening sockets beat anything else (a wait on any
- * connection is a net wait); the socket is remembered when it is the only one seen.
+ * connection is a net wait). The peer is kept when every IP socket seen has the same one (a
+ * keep-alive pool to one API); others (a wakeup socketpair) have none and do not count.
  */
 struct fd_scan {
 	enum fd_kind kind;
-	struct file *sock;	/* the one socket seen, NULL: none or several */
-	bool several;
+	bool mixed;		/* IP sockets with different peers */
+	struct net_peer peer;
 };
+
+static __always_inline bool same_peer(const struct net_peer *a, const struct net_peer *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;	/* 5 words; BPF has no memcmp */
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
+}
 
 static __always_inline void scan_file(struct fd_scan *s, struct file *f)
 {
 	enum fd_kind k = file_kind(f);
+	struct net_peer p = {};
 
-	if (k == FD_SOCKET) {
-		if (s->sock && s->sock != f)
-			s->several = true;
-		s->sock = f;
+	if (k == FD_SOCKET && !s->mixed) {
+		sock_peer(f, &p);
+		if (!s->peer.family)
+			s->peer = p;
+		else if (p.family && !same_peer(&p, &s->peer))
+			s->mixed = true;
 	}
 	if (s->kind == FD_SOCKET || k == FD_SOCKET)
 		s->kind = FD_SOCKET;
@@ -235,9 +246,8 @@ static __always_inline void read_wait_sig(struct task_struct *t, bool is_current
 		break;
 	}
 	w->fd_kind = scan.kind;
-	/* only net waits pay for the peer: a few loads from the one socket waited on */
-	if (scan.kind == FD_SOCKET && scan.sock && !scan.several)
-		sock_peer(scan.sock, peer);
+	if (scan.kind == FD_SOCKET && !scan.mixed)
+		*peer = scan.peer;
 }
 
 #endif /* TASK_BPF_H */

@@ -8,11 +8,12 @@ pkgs="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev li
 # the tests: Criterion, strip/objcopy for the ELF fixtures, Debian's python3 (the GIL, Python frames)
 # and its headers (the CPython offsets are checked against them), setpriv/unshare, capsh (the
 # minimal capabilities), xmllint and headless Chromium for the flame graph SVG, clang's libFuzzer
-# runtime, jsonschema for speedscope files, PyYAML for the DaemonSet.
+# runtime, jsonschema for speedscope files, PyYAML for the DaemonSet, curl and openssl (an HTTPS
+# client, and the mock LLM API's certificate) for the TLS tests.
 # Optional, large, and skipped with a reason when missing: golang-go (go tool pprof reads the
 # pprof files) and prometheus (promtool lints the metrics, a real server scrapes top).
 [ "${1:-}" = test ] && pkgs="libcriterion-dev binutils python3 libpython3.11-dev util-linux libcap2-bin libxml2-utils
-      chromium python3-jsonschema python3-yaml libclang-rt-14-dev"
+      chromium python3-jsonschema python3-yaml libclang-rt-14-dev curl openssl"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

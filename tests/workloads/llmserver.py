@@ -18,6 +18,7 @@ lock = threading.Lock()
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body reach the client together
 
     def do_POST(self):
         start = time.monotonic_ns()

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * LLM calls over HTTPS: unmodified Python (ssl, libssl.so.3), curl and Node (static OpenSSL)
+ * agents call a mock LLM API (another process, a certificate made for the test) with traceparent
+ * headers. Their traces are listed and read as net, the API's address is the peer they waited
+ * on, marked as an LLM API; the canary secrets of their headers and bodies are in no output.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "harness.h"
+
+#define PYTHON "/usr/bin/python3"
+#define REQUESTS_MIN 10	/* calls of 50 ms that a 4 s recording must cover whole */
+#define MARGIN_NS 20000000ull
+
+static char dir[64], out[128], cert[128], key[128], port_file[128], server_log[128], canary[40], port[16];
+static pid_t server;
+
+static bool have(const char *prog)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", prog);
+	return system(cmd) == 0;
+}
+
+static void setup(void)
+{
+	char cmd[512], *p;
+
+	make_tmpdir(dir, sizeof(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+	snprintf(key, sizeof(key), "%s/key.pem", dir);
+	snprintf(port_file, sizeof(port_file), "%s/port", dir);
+	snprintf(server_log, sizeof(server_log), "%s/server.log", dir);
+	/* a fresh secret per run: finding it in an output can only mean it leaked there */
+	snprintf(canary, sizeof(canary), "CANARY%08x%08x", (unsigned)random() ^ (unsigned)getpid(),
+		 (unsigned)random());
+	if (geteuid() != 0 || access(PYTHON, X_OK) || !have("openssl"))
+		return;	/* the tests skip */
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+		 "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout %s -out %s 2>/dev/null", key, cert);
+	cr_assert_eq(system(cmd), 0, "openssl req failed");
+	server = start_workload((char *const[]){ PYTHON, "tests/workloads/llmserver.py", cert, key, port_file,
+						 server_log, NULL });
+	p = slurp(port_file);
+	cr_assert(p && *p, "no port");
+	snprintf(port, sizeof(port), "%s", p);
+	free(p);
+}
+
+static void teardown(void)
+{
+	if (server > 0)
+		stop_workload(server);
+	server = 0;
+	remove_tree(dir);
+}
+
+TestSuite(tls, .init = setup, .fini = teardown, .timeout = 90);
+
+static void require(void)
+{
+	require_root();
+	if (access(PYTHON, X_OK))
+		cr_skip_test("needs %s", PYTHON);
+	if (!have("openssl"))
+		cr_skip_test("needs the openssl command");
+}
+
+static json_t *load(const char *name)
+{
+	char path[256];
+	json_error_t jerr;
+	json_t *o;
+
+	snprintf(path, sizeof(path), "%s/%s", out, name);
+	o = json_load_file(path, 0, &jerr);
+	cr_assert(o, "%s: %s", name, jerr.text);
+	return o;
+}
+
+/* Whether any file of the output (gzipped ones read through zlib) holds s. */
+static bool output_holds(const char *s)
+{
+	struct dirent *e;
+	DIR *d = opendir(out);
+	bool found = false;
+
+	cr_assert(d, "no output directory");
+	while (!found && (e = readdir(d))) {
+		char path[512], *text = NULL;
+		size_t len = 0, cap = 0;
+		gzFile f;
+		int n;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", out, e->d_name);
+		f = gzopen(path, "rb");	/* reads plain files as they are */
+		cr_assert(f, "open %s", path);
+		do {
+			if (len + 65536 + 1 > cap)
+				text = realloc(text, cap = 2 * cap + 65536 + 1);
+			n = gzread(f, text + len, 65536);
+			len += n > 0 ? n : 0;
+		} while (n > 0);
+		gzclose(f);
+		text[len] = '\0';
+		found = memmem(text, len, s, strlen(s)) != NULL;
+		if (found)
+			cr_log_error("%s holds %s", e->d_name, s);
+		free(text);
+	}
+	closedir(d);
+	return found;
+}
+
+static json_t *trace(json_t *report, const char *id)
+{
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(json_object_get(report, "traces"), i, t)
+		if (!strcmp(json_string_value(json_object_get(t, "trace_id")), id))
+			return t;
+	return NULL;
+}
+
+/*
+ * Records the agent for 4 s, then checks: the calls the server saw inside the window are traces
+ * of class net, the process waited on the server as an LLM API, no canary leaked.
+ */
+static void check_agent(pid_t agent)
+{
+	char pidstr[16], peer[32], want_verdict[128], *log, *line, *save = NULL;
+	json_t *report, *peers, *top;
+	uint64_t ws, we;
+	size_t expected = 0, listed = 0, net = 0;
+	struct run r;
+
+	snprintf(pidstr, sizeof(pidstr), "%d", agent);
+	run_cmd((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", "4", "-o", out, NULL }, &r);
+	stop_workload(agent);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	cr_assert(!strstr(r.out, canary) && !strstr(r.err, canary), "a canary in agentprof's messages");
+	run_free(&r);
+	report = load("report.json");
+
+	ws = json_integer_value(json_object_get(report, "window_start_ns"));
+	we = json_integer_value(json_object_get(report, "window_end_ns"));
+	log = slurp(server_log);
+	cr_assert(log, "no server log");
+	for (line = strtok_r(log, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char id[33];
+		unsigned long long start, end;
+		json_t *t;
+
+		cr_assert_eq(sscanf(line, "%32s %llu %llu", id, &start, &end), 3);
+		if (start < ws + MARGIN_NS || end + MARGIN_NS > we)
+			continue;
+		expected++;
+		t = trace(report, id);
+		listed += t != NULL;
+		net += t && !strcmp(json_string_value(json_object_get(t, "class")), "net");
+	}
+	free(log);
+	cr_log_info("%zu of %zu calls in the window listed as traces, %zu of class net", listed, expected, net);
+	cr_assert_geq(expected, REQUESTS_MIN);
+	cr_expect_geq(listed, expected * 0.95, "%zu of %zu calls listed as traces", listed, expected);
+	cr_expect_geq(net, listed * 0.95, "%zu of %zu traces of class net", net, listed);
+
+	snprintf(peer, sizeof(peer), "127.0.0.1:%s", port);
+	peers = json_object_get(report, "net_peers");
+	cr_assert_gt(json_array_size(peers), 0, "no net_peers");
+	top = json_array_get(peers, 0);
+	cr_expect_str_eq(json_string_value(json_object_get(top, "peer")), peer);
+	cr_expect(json_is_true(json_object_get(top, "llm")), "the API is not marked as an LLM API");
+	snprintf(want_verdict, sizeof(want_verdict), "waiting on LLM API %s (POST /v1/chat/completions)", peer);
+	cr_expect(strstr(json_string_value(json_object_get(report, "verdict")), want_verdict), "verdict: %s",
+		  json_string_value(json_object_get(report, "verdict")));
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(report, "spans"), 0), "name")),
+			 "llm POST /v1/chat/completions");
+
+	cr_assert(output_holds("llm POST /v1/chat/completions"), "the output reader finds nothing");
+	cr_expect(!output_holds(canary), "a canary secret of the agent's headers or body is in the output");
+	json_decref(report);
+}
+
+Test(tls, python_urllib_over_libssl)
+{
+	require();
+	check_agent(start_workload((char *const[]){ PYTHON, "tests/workloads/llmagent.py", port, cert, canary, NULL }));
+}
+
+Test(tls, node_https_static_openssl)
+{
+	char node[256] = "", *nl;
+	FILE *f;
+
+	require();
+	f = popen("command -v node", "r");
+	if (f && fgets(node, sizeof(node), f) && (nl = strchr(node, '\n')))
+		*nl = '\0';
+	if (f)
+		pclose(f);
+	if (!node[0])
+		cr_skip_test("needs node");
+	check_agent(start_workload((char *const[]){ node, "tests/workloads/llmagent.js", port, cert, canary, NULL }));
+}
+
+Test(tls, curl_over_libssl)
+{
+	char config[128], script[256];
+	FILE *f;
+
+	require();
+	if (!have("curl"))
+		cr_skip_test("needs curl");
+	/* one curl, many calls, each with its own traceparent; the secrets in a file, not argv */
+	snprintf(config, sizeof(config), "%s/curl.cfg", dir);
+	f = fopen(config, "w");
+	cr_assert(f);
+	for (int i = 0; i < 400; i++)
+		fprintf(f, "%surl = \"https://127.0.0.1:%s/v1/chat/completions\"\ncacert = \"%s\"\nsilent\n"
+			   "output = \"/dev/null\"\nheader = \"traceparent: 00-%08x%08x%08x%08x-%08x%08x-01\"\n"
+			   "header = \"Authorization: Bearer key-%s\"\nheader = \"Cookie: session=cookie-%s\"\n"
+			   "header = \"Content-Type: application/json\"\ndata = \"{\\\"prompt\\\": \\\"%s\\\"}\"\n",
+			i ? "next\n" : "", port, cert, (unsigned)random() | 1, (unsigned)random(), (unsigned)random(),
+			(unsigned)random(), (unsigned)random() | 1, (unsigned)random(), canary, canary, canary);
+	fclose(f);
+	/* the shell prints its PID and becomes curl */
+	snprintf(script, sizeof(script), "echo $$; exec curl -K '%s'", config);
+	check_agent(start_workload((char *const[]){ "/bin/sh", "-c", script, NULL }));
+}
