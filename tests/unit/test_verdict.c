@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include "llm.h"
 #include "verdict.h"
 
 static struct profile p;
@@ -96,4 +97,37 @@ Test(verdict, process_and_truncation)
 	cr_assert_str_eq(buf, "cpu-bound 32%: in tokenize <- run_tool <- main");
 	verdict(&p, &p.threads[0], small, sizeof(small));
 	cr_assert_str_eq(small, "lock-bound ");
+}
+
+Test(verdict, net_names_the_peer_waited_on_most)
+{
+	static const char *const recv_stack[] = { "main", "call_api", "__recv" };
+	struct wait_sig recv = { .syscall = SYS_recvfrom, .fd_kind = FD_SOCKET, .flags = WAIT_IN_SYSCALL };
+	struct net_peer db = { .addr = { 10, 0, 0, 9 }, .port = 5432, .family = 2 /* AF_INET */ };
+	struct net_peer api = { .addr = { 10, 0, 0, 7 }, .port = 443, .family = 2 };
+	struct llm_endpoints llm = { &api, 1 };
+	struct peer_wait *v;
+	char buf[256];
+
+	profile__free(&p);
+	profile__init(&p);
+	p.duration_ns = 1000;
+	thread(20, "agent", 1000);
+	add(&p.offcpu, 20, CAT_NET, 600, recv, 0, recv_stack, 3);
+	p.offcpu.v[0].peer = api;
+	add(&p.offcpu, 20, CAT_NET, 300, recv, 0, recv_stack, 3);
+	p.offcpu.v[1].peer = db;
+	profile__finish(&p, NULL);
+	verdict(&p, &p.threads[0], buf, sizeof(buf));
+	cr_assert_str_eq(buf, "network-bound 100%: waiting on 10.0.0.7:443: recv on a socket in __recv <- call_api <- main");
+	p.llm = &llm;
+	verdict(&p, &p.threads[0], buf, sizeof(buf));
+	cr_assert_str_eq(buf, "network-bound 100%: waiting on LLM API 10.0.0.7:443: recv on a socket in __recv <- call_api "
+			      "<- main");
+	cr_assert_eq(profile__peer_waits(&p, 0, NULL, &v), 2);
+	cr_assert_eq(v[0].ns, 600);
+	cr_assert(v[0].llm);
+	cr_assert_eq(v[1].ns, 300);
+	cr_assert(!v[1].llm);
+	free(v);
 }
