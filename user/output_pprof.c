@@ -2,7 +2,7 @@
 /*
  * cpu.pb.gz and offcpu.pb.gz: the recording in pprof's format (profile.proto, gzipped), as go tool
  * pprof, Pyroscope and Parca read it. Each sample is labelled with its thread and, off CPU, its
- * wait reason; samples taken in a span also with trace_id, span_id and span_name, the keys of
+ * wait reason (and peer, for a wait on one IP socket); samples taken in a span also with trace_id, span_id and span_name, the keys of
  * Pyroscope's span profiles (see spanref.h).
  */
 #include <errno.h>
@@ -160,6 +160,12 @@ static void sample(struct writer *w, const struct sample *s, bool offcpu, uint64
 		label_num(w, "pid", s->pid);
 	if (offcpu)
 		label_str(w, "wait", category_name(s->category));
+	if (offcpu && peer_known(&s->peer)) {
+		char peer[PEER_STR_LEN];
+
+		peer_str(&s->peer, peer, sizeof(peer));
+		label_str(w, "peer", peer);
+	}
 	if (sample_span(w->p, s, &span)) {
 		label_str(w, "trace_id", span.trace_id);
 		label_str(w, "span_id", span.span_id);
@@ -183,7 +189,8 @@ static int cmp_sample(const void *a, const void *b)
 		c = strcmp(x->frames[i], y->frames[i]) ?:
 		    (x->origins && y->origins ? cmp_u64(x->origins[i].addr, y->origins[i].addr) : 0);
 	return c ?: cmp_u64(x->nframes, y->nframes) ?: cmp_u64(x->count, y->count) ?:
-		    cmp_u64(x->intervals, y->intervals) ?: cmp_u64(x->waker_tid, y->waker_tid);
+		    cmp_u64(x->intervals, y->intervals) ?: cmp_u64(x->waker_tid, y->waker_tid) ?:
+		    memcmp(&x->peer, &y->peer, sizeof(x->peer));
 }
 
 static int cmp_mapping(const void *a, const void *b)

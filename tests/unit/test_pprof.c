@@ -75,6 +75,7 @@ static void setup(void)
 	add(&p.oncpu, 11, "llm-client", CAT_CPU, 1, 0, 1, cpu_b, 2);
 	add(&p.oncpu, 12, "nothing", CAT_CPU, 0, 0, 0, cpu_b, 2);	/* no weight: left out */
 	add(&p.offcpu, 11, "llm-client", CAT_NET, 5000, 2, 1, cpu_b, 2);
+	p.offcpu.v[p.offcpu.n - 1].peer = (struct net_peer){ .addr = { 10, 0, 0, 7 }, .port = 443, .family = 2 };
 	add(&p.offcpu, 13, "pool", CAT_IDLE, 7000, 1, 0, lost, 1);
 	cr_assert_eq(profile__finish(&p, &spans), 0);
 }
@@ -373,7 +374,7 @@ Test(pprof, offcpu_waits_and_nanoseconds_with_the_wait_label)
 	cr_assert_str_eq(s_at(&d, d.default_type), "wait");
 	cr_assert_eq(d.nsamples, 2);
 	describe(&d, &d.samples[0], line, sizeof(line));
-	cr_assert_str_eq(line, "recv;main 2 5000 thread=llm-client tid=#11 wait=net "
+	cr_assert_str_eq(line, "recv;main 2 5000 thread=llm-client tid=#11 wait=net peer=10.0.0.7:443 "
 			       "trace_id=4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b span_id=0101010101010101 span_name=llm.call");
 	describe(&d, &d.samples[1], line, sizeof(line));
 	cr_assert_str_eq(line, "[stack lost] 1 7000 thread=pool tid=#13 wait=idle");
