@@ -3,16 +3,21 @@
  * Fixed amount of work for overhead benchmarks: `cpu N` (N million LCG steps on one thread),
  * `switch N` (N round trips between two threads over pipes: two context switches each) or
  * `switch1 N` (the same with both threads on CPU 0: every round trip is two switches on one CPU,
- * with no idle-state or IPI latency in the measure, so a cost per switch shows undiluted), or
+ * with no idle-state or IPI latency in the measure, so a cost per switch shows undiluted),
+ * `tcp1 N` (switch1 over one TCP loopback connection: every wait is a net wait with a peer), or
  * `spans N` (N spans through the SDK, each around ~50 us of CPU: about 10k spans a second).
  * Prints its PID, waits DELAY seconds (argv[3], default 2) for a profiler to attach, does the
  * work, then prints the elapsed nanoseconds of the work alone.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include "agentprof_span.h"
@@ -54,12 +59,32 @@ static void *echo(void *arg)
 	return NULL;
 }
 
-static __attribute__((noinline)) void switch_work(void)
+/* ping and pong over the two ends of one TCP connection on loopback. */
+static void tcp_pipes(void)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(addr);
+	int l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0), s;
+
+	if (l < 0 || c < 0 || bind(l, (struct sockaddr *)&addr, len) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&addr, &len) || connect(c, (struct sockaddr *)&addr, len) ||
+	    (s = accept(l, NULL, NULL)) < 0)
+		exit(1);
+	close(l);
+	ping[1] = pong[0] = c;
+	ping[0] = pong[1] = s;
+}
+
+static __attribute__((noinline)) void switch_work(bool tcp)
 {
 	pthread_t t;
 	char c = 'x';
 
-	if (pipe(ping) || pipe(pong) || pthread_create(&t, NULL, echo, NULL))
+	if (tcp)
+		tcp_pipes();
+	else if (pipe(ping) || pipe(pong))
+		exit(1);
+	if (pthread_create(&t, NULL, echo, NULL))
 		exit(1);
 	for (long i = 0; i < rounds; i++)
 		if (write(ping[1], &c, 1) != 1 || read(pong[0], &c, 1) != 1)
@@ -85,11 +110,11 @@ int main(int argc, char **argv)
 	long long start;
 
 	if (argc < 3 || (strcmp(argv[1], "cpu") && strcmp(argv[1], "switch") && strcmp(argv[1], "switch1") &&
-			 strcmp(argv[1], "spans"))) {
-		fprintf(stderr, "usage: benchwork cpu|switch|switch1|spans N [DELAY]\n");
+			 strcmp(argv[1], "tcp1") && strcmp(argv[1], "spans"))) {
+		fprintf(stderr, "usage: benchwork cpu|switch|switch1|tcp1|spans N [DELAY]\n");
 		return 2;
 	}
-	if (!strcmp(argv[1], "switch1")) {
+	if (!strcmp(argv[1], "switch1") || !strcmp(argv[1], "tcp1")) {
 		cpu_set_t one;
 
 		CPU_ZERO(&one);
@@ -107,7 +132,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[1], "spans"))
 		span_work();
 	else
-		switch_work();
+		switch_work(!strcmp(argv[1], "tcp1"));
 	printf("%lld\n", now_ns() - start);
 	return 0;
 }

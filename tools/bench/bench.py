@@ -79,7 +79,9 @@ OUR_PROGRAMS = {n[:15] for n in ("on_cpu_sample", "sched_switch_btf", "sched_wak
                                   "sched_wakeup_raw", "sched_wakeup_new_raw", "contention_begin_raw",
                                   "contention_end_raw", "sched_waking_btf", "sched_waking_raw", "span_begin",
                                   "span_end", "http_sys_enter",
-                                  "http_sys_exit")}
+                                  "http_sys_exit", "tls_write", "tls_write_ex", "tls_read", "tls_read_ex",
+                                  "tls_read_ret")}
+TLS_PROGRAMS = ("tls_write", "tls_write_ex", "tls_read", "tls_read_ex", "tls_read_ret")
 
 
 def bpf_program_costs(tmp, args):
@@ -183,6 +185,68 @@ def python_costs(seconds=4):
     return rows
 
 
+def prog_stats(ids):
+    return {p["name"]: (p.get("run_cnt", 0), p.get("run_time_ns", 0))
+            for p in json.loads(subprocess.check_output(["bpftool", "-j", "prog", "show"])) if p["id"] in ids}
+
+
+def tls_costs(tmp, seconds=5):
+    """Probe hits and BPF ns per LLM call over HTTPS, per client, against the tests' mock LLM API."""
+    if not shutil.which("openssl"):
+        return []
+    cert, key, port_file, log = (os.path.join(tmp, n) for n in ("cert.pem", "key.pem", "port", "calls.log"))
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key,
+                    "-out", cert], check=True, capture_output=True)
+    server = subprocess.Popen(["/usr/bin/python3", os.path.join(ROOT, "tests/workloads/llmserver.py"), cert, key,
+                               port_file, log], stdout=subprocess.PIPE, text=True)
+    server.stdout.readline()
+    port = open(port_file).read()
+    curl_cfg = os.path.join(tmp, "curl.cfg")
+    with open(curl_cfg, "w") as f:
+        for i in range(5000):
+            f.write('%surl = "https://127.0.0.1:%s/v1/chat/completions"\ncacert = "%s"\nsilent\noutput = "/dev/null"\n'
+                    'header = "traceparent: 00-%s-%s-01"\ndata = "{}"\n'
+                    % ("next\n" if i else "", port, cert, os.urandom(16).hex(), os.urandom(8).hex()))
+    clients = {"Python urllib (libssl.so.3)": ["/usr/bin/python3", os.path.join(ROOT, "tests/workloads/llmagent.py"),
+                                               port, cert, "x"],
+               "curl (libssl.so.3)": ["sh", "-c", "echo $$; exec curl -K " + curl_cfg]}
+    if shutil.which("node"):
+        clients["Node https (static OpenSSL)"] = [shutil.which("node"),
+                                                  os.path.join(ROOT, "tests/workloads/llmagent.js"), port, cert, "x"]
+    rows = []
+    try:
+        for name, cmd in clients.items():
+            agent = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+            pid = int(agent.stdout.readline())
+            prof = subprocess.Popen([AGENTPROF, "record", "-p", str(pid), "-o", os.path.join(tmp, "tls")],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            ids = set()
+            while len([1 for n in prog_stats(ids) if n in TLS_PROGRAMS]) < 3:
+                time.sleep(0.2)
+                ids = prog_ids(prof.pid)
+            time.sleep(2)  # probes attached
+            ids = prog_ids(prof.pid)  # all of them loaded by now
+            a, calls_a = prog_stats(ids), sum(1 for _ in open(log))
+            time.sleep(seconds)
+            b, calls_b = prog_stats(ids), sum(1 for _ in open(log))
+            prof.send_signal(signal.SIGINT)
+            prof.wait(timeout=30)
+            agent.kill()
+            agent.wait()
+            calls = max(calls_b - calls_a, 1)
+            delta = {n: (b[n][0] - a.get(n, (0, 0))[0], b[n][1] - a.get(n, (0, 0))[1]) for n in b}
+            hits = sum(delta[n][0] for n in delta if n in TLS_PROGRAMS)
+            ns = sum(delta[n][1] for n in delta if n in TLS_PROGRAMS)
+            rows.append((name, calls, hits / calls, ns / calls,
+                         ", ".join("%s %.1f" % (n, delta[n][0] / calls) for n in sorted(delta)
+                                   if n in TLS_PROGRAMS and delta[n][0])))
+    finally:
+        server.kill()
+        server.wait()
+    return rows
+
+
 DEMO = os.path.join(ROOT, "build", "demo-agent")
 
 
@@ -247,8 +311,10 @@ def main():
                     base = statistics.median(run_once(args) for _ in range(3))
                     span_cost = (med - 1) * base / SPANS
         cost_sets = [("the context-switch workload", ["switch", "60000"]),
+                     ("the TCP loopback ping-pong (every wait a net wait with a peer)", ["tcp1", "60000"]),
                      ("the span workload (%d spans)" % SPANS, ["spans", str(SPANS)])]
         costs = [(what, bpf_program_costs(tmp, args)) for what, args in cost_sets]
+        tls_rows = tls_costs(tmp)
     lines += ["", "## Per-program BPF cost", ""]
     for what, (rows, elapsed) in costs:
         lines += ["`run_time_ns / run_cnt` (kernel.bpf_stats_enabled) while recording %s (%.2f s of work)."
@@ -259,6 +325,17 @@ def main():
         if "span" in what:
             hits = sum(cnt for name, cnt, ns in rows if name in ("span_begin", "span_end"))
             lines += ["", "Probe hits per span: %.2f (span_begin + span_end runs / spans)." % (hits / SPANS)]
+        lines.append("")
+    if tls_rows:
+        lines += ["## LLM calls over HTTPS", "",
+                  "Uprobe hits and BPF time of the TLS programs per call, while recording each client calling the "
+                  "tests' mock LLM API (50 ms a call) for 5 s. Each hit also costs the kernel's uprobe "
+                  "machinery (~10 us here), which run_time_ns does not include.", "",
+                  "| client | calls | uprobe hits per call | BPF ns per call | hits per call by program |",
+                  "| --- | --- | --- | --- | --- |"]
+        for name, calls, hits, ns, detail in tls_rows:
+            lines.append("| %s | %d | %.1f | %.0f | %s |" % (name, calls, hits, ns, detail))
+            print("%s: %d calls, %.1f hits and %.0f BPF ns per call (%s)" % (name, calls, hits, ns, detail))
         lines.append("")
     if span_cost is not None:
         lines += ["Cost per span, from the span workload's slowdown: %.1f us (uprobes cost ~10 us a hit "
