@@ -89,15 +89,16 @@ static json_t *load(const char *name)
 	return o;
 }
 
-/* Whether any file of the output (gzipped ones read through zlib) holds s. */
-static bool output_holds(const char *s)
+/* The first file of the output (gzipped ones read through zlib) that holds s, or NULL. */
+static const char *output_holds(const char *s)
 {
+	static char found[256];
 	struct dirent *e;
 	DIR *d = opendir(out);
-	bool found = false;
 
 	cr_assert(d, "no output directory");
-	while (!found && (e = readdir(d))) {
+	found[0] = '\0';
+	while (!found[0] && (e = readdir(d))) {
 		char path[512], *text = NULL;
 		size_t len = 0, cap = 0;
 		gzFile f;
@@ -116,13 +117,12 @@ static bool output_holds(const char *s)
 		} while (n > 0);
 		gzclose(f);
 		text[len] = '\0';
-		found = memmem(text, len, s, strlen(s)) != NULL;
-		if (found)
-			cr_log_error("%s holds %s", e->d_name, s);
+		if (memmem(text, len, s, strlen(s)))
+			snprintf(found, sizeof(found), "%s", e->d_name);
 		free(text);
 	}
 	closedir(d);
-	return found;
+	return found[0] ? found : NULL;
 }
 
 static json_t *trace(json_t *report, const char *id)
@@ -143,6 +143,7 @@ static json_t *trace(json_t *report, const char *id)
 static void check_agent(pid_t agent)
 {
 	char pidstr[16], peer[32], want_verdict[128], *log, *line, *save = NULL;
+	const char *leak;
 	json_t *report, *peers, *top;
 	uint64_t ws, we;
 	size_t expected = 0, listed = 0, net = 0;
@@ -192,7 +193,8 @@ static void check_agent(pid_t agent)
 			 "llm POST /v1/chat/completions");
 
 	cr_assert(output_holds("llm POST /v1/chat/completions"), "the output reader finds nothing");
-	cr_expect(!output_holds(canary), "a canary secret of the agent's headers or body is in the output");
+	leak = output_holds(canary);
+	cr_expect(!leak, "a canary secret of the agent's headers or body is in %s", leak);
 	json_decref(report);
 }
 
