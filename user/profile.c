@@ -591,7 +591,8 @@ static bool llm_peer(const struct profile *p, const struct net_peer *peer, const
 			calls[ncalls++] = (typeof(calls[0])){ r->name, 1 };
 	}
 	for (k = 1; k < ncalls; k++)
-		if (calls[k].n > calls[best].n || (calls[k].n == calls[best].n && strcmp(calls[k].name, calls[best].name) < 0))
+		if (calls[k].n > calls[best].n ||
+		    (calls[k].n == calls[best].n && strcmp(calls[k].name, calls[best].name) < 0))
 			best = k;
 	if (ncalls)
 		*call = calls[best].name + 4;	/* after "llm " */

@@ -244,3 +244,47 @@ Test(tls, curl_over_libssl)
 	snprintf(script, sizeof(script), "echo $$; exec curl -K '%s'", config);
 	check_agent(start_workload((char *const[]){ "/bin/sh", "-c", script, NULL }));
 }
+
+/* The mock API itself as the target: a TLS server's inbound requests make their traces active. */
+Test(tls, python_https_server_spans)
+{
+	char pidstr[16], *log, *line, *save = NULL;
+	json_t *report, *t;
+	size_t expected = 0, listed = 0;
+	uint64_t ws, we;
+	pid_t agent;
+	struct run r;
+
+	require();
+	agent = start_workload((char *const[]){ PYTHON, "tests/workloads/llmagent.py", port, cert, canary, NULL });
+	snprintf(pidstr, sizeof(pidstr), "%d", server);
+	run_cmd((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", "4", "-o", out, NULL }, &r);
+	stop_workload(agent);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	run_free(&r);
+	report = load("report.json");
+	ws = json_integer_value(json_object_get(report, "window_start_ns"));
+	we = json_integer_value(json_object_get(report, "window_end_ns"));
+	log = slurp(server_log);
+	cr_assert(log, "no server log");
+	for (line = strtok_r(log, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char id[33];
+		unsigned long long start, end;
+
+		cr_assert_eq(sscanf(line, "%32s %llu %llu", id, &start, &end), 3);
+		if (start < ws + MARGIN_NS || end + MARGIN_NS > we)
+			continue;
+		expected++;
+		/* the handler sleeps 50 ms per call */
+		t = trace(report, id);
+		listed += t && !strcmp(json_string_value(json_object_get(t, "class")), "sleep");
+	}
+	free(log);
+	cr_log_info("%zu of %zu calls in the window listed as traces of class sleep", listed, expected);
+	cr_assert_geq(expected, REQUESTS_MIN);
+	cr_expect_geq(listed, expected * 0.95, "%zu of %zu calls listed as traces of class sleep", listed, expected);
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(report, "spans"), 0), "name")),
+			 "http POST /v1/chat/completions", "a served call is no LLM call");
+	cr_expect(!output_holds(canary), "a canary secret of the calls is in the output");
+	json_decref(report);
+}
