@@ -13,6 +13,7 @@
 #define STACK_REUSE_US		1000	/* same wait again within this: reuse the thread's last stacks */
 #define NO_STACK		(-2)	/* -ENOENT: no stack was taken (state seen before recording) */
 #define SPAN_NAME_LEN		64
+#define SPAN_HOST_LEN		64	/* Host header kept: a DNS name and a port fit */
 #define MAX_SPAN_DEPTH		8	/* nested spans tracked per thread */
 #define DEFAULT_SPAN_ENTRIES	16384	/* spans open at once, and span CPU counters */
 #define SPAN_RINGBUF_BYTES	(4 << 20)
@@ -152,6 +153,13 @@ enum span_flags {
 	SPAN_TLS		= 1 << 2,	/* seen in TLS plaintext (OpenSSL uprobes) */
 };
 
+/* What an HTTP span's begin says about its call. */
+struct span_http {
+	struct net_peer peer;	/* the other end of its connection */
+	__u32 flags;		/* enum span_flags */
+	char host[SPAN_HOST_LEN];	/* the request's Host header (NUL-terminated), "" when it had none */
+};
+
 /* Span begin/end through the ring buffer; the span's time is counted in the kernel by seq. */
 struct span_event {
 	__u32 type;		/* enum span_event_type */
@@ -163,8 +171,7 @@ struct span_event {
 	__u8 span_id[8];
 	__u8 parent_id[8];	/* all zero for a root span */
 	char name[SPAN_NAME_LEN];
-	struct net_peer peer;	/* begin of an HTTP span: the other end of its connection */
-	__u32 flags;		/* enum span_flags */
+	struct span_http http;	/* begin of an HTTP span; all zero for others */
 };
 
 /*
@@ -253,7 +260,8 @@ _Static_assert(sizeof(struct wait_sig) == 8, "ABI");
 _Static_assert(sizeof(struct net_peer) == 20, "ABI");
 _Static_assert(sizeof(struct offcpu_key) == 76, "ABI");
 _Static_assert(sizeof(struct thread_stats) == 160, "ABI");
-_Static_assert(sizeof(struct span_event) == 144, "ABI");
+_Static_assert(sizeof(struct span_http) == 88, "ABI");
+_Static_assert(sizeof(struct span_event) == 208, "ABI");
 _Static_assert(sizeof(struct user_stack_event) == 40 + 80 + 16 * MAX_URETPROBES + USER_STACK_BYTES, "ABI");
 #endif
 

@@ -5,8 +5,8 @@
  * per-CPU buffer that userspace cannot read: an inbound request with a traceparent makes the trace
  * active on the reading thread until it writes the response on the same socket (span
  * "http METHOD /path"); an outbound one is a client span until its response is read. Only the
- * ids, the method, the path and the peer's address leave the kernel; no other byte of the payload
- * is copied out or kept.
+ * ids, the method, the path, the Host header and the peer's address leave the kernel; no other
+ * byte of the payload is copied out or kept.
  */
 #ifndef HTTP_BPF_H
 #define HTTP_BPF_H
@@ -17,6 +17,7 @@
 #define HTTP_PEEK	512	/* request line and headers of a small request */
 #define TP_HEADER	12	/* "traceparent:" */
 #define TP_VALUE	55	/* 00-<32 hex>-<16 hex>-<2 hex> */
+#define HOST_HEADER	5	/* "host:" */
 #define PATH_MAX_SHOWN	50	/* "http DELETE " and the path fit SPAN_NAME_LEN */
 
 /*
@@ -64,8 +65,10 @@ struct {
 struct peek {
 	char buf[HTTP_PEEK + TP_VALUE + TP_HEADER];	/* room past the end for the header's value */
 	char name[SPAN_NAME_LEN];
+	struct span_http http;
 	__u32 len;
 	__s32 tp_at;	/* offset of the traceparent value, -1: none */
+	__s32 host_at;	/* offset of the Host value, -1: none */
 };
 
 /* Payload bytes (Authorization headers, bodies): write-only from userspace, which never reads it. */
@@ -92,21 +95,51 @@ struct loop_ctx {
 	struct peek *p;	/* bpf_loop wants its context on the stack: the buffer is per-CPU */
 };
 
-/* bpf_loop callback: is there "\ntraceparent:" at i? */
-static long find_traceparent(__u32 i, void *ctx)
+/* Whether the header name want (lowercase, with its ':', n bytes) starts at p->buf[at]. */
+static __always_inline bool header_at(const struct peek *p, __u32 at, const char *want, int n)
+{
+	for (int k = 0; k < n; k++)
+		if (lower(p->buf[(at + k) & (HTTP_PEEK - 1)]) != want[k])
+			return false;
+	return true;
+}
+
+/* bpf_loop callback: is there "\ntraceparent:" or "\nhost:" at i? Stops when both are found. */
+static long find_headers(__u32 i, void *ctx)
 {
 	struct peek *p = ((struct loop_ctx *)ctx)->p;
-	const char *want = "traceparent:";
 
-	if (i + 1 + TP_HEADER >= p->len || i >= HTTP_PEEK)
+	if (i + 1 + HOST_HEADER >= p->len || i >= HTTP_PEEK)
 		return 1;
 	if (p->buf[i] != '\n')
 		return 0;
-	for (int k = 0; k < TP_HEADER; k++)
-		if (lower(p->buf[(i + 1 + k) & (HTTP_PEEK - 1)]) != want[k])
-			return 0;
-	p->tp_at = i + 1 + TP_HEADER;
-	return 1;
+	if (p->host_at < 0 && header_at(p, i + 1, "host:", HOST_HEADER))
+		p->host_at = i + 1 + HOST_HEADER;
+	else if (p->tp_at < 0 && i + 1 + TP_HEADER < p->len && header_at(p, i + 1, "traceparent:", TP_HEADER))
+		p->tp_at = i + 1 + TP_HEADER;
+	return p->tp_at >= 0 && p->host_at >= 0;
+}
+
+/* The Host header's value, lowercase, into p->http.host ("" when there is none). */
+static __always_inline void copy_host(struct peek *p)
+{
+	__u32 at = p->host_at, n = 0;
+
+	p->http.host[0] = '\0';
+	if (p->host_at < 0)
+		return;
+	for (int k = 0; k < 4 && at < HTTP_PEEK && p->buf[at] == ' '; k++)
+		at++;
+	for (int k = 0; k < SPAN_HOST_LEN - 1; k++) {
+		char c = p->buf[(at + k) & (HTTP_PEEK - 1)];
+
+		/* a name, an IPv4 or [IPv6] address, a port: nothing else is copied */
+		if (at + k >= p->len || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+					   c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
+			break;
+		p->http.host[n++ & (SPAN_HOST_LEN - 1)] = lower(c);
+	}
+	p->http.host[n & (SPAN_HOST_LEN - 1)] = '\0';
 }
 
 static __always_inline int hex_digit(char c)
@@ -206,7 +239,6 @@ static __always_inline void http_seen(__u32 tid, __u32 fd, __u64 buf, __u64 len,
 {
 	struct http_key key = { .tid = tid, .fd = fd };
 	struct http_val *open, val = {};
-	struct net_peer peer = {};
 	struct span_ref ref;
 	struct peek *p;
 	struct file *f;
@@ -236,7 +268,8 @@ static __always_inline void http_seen(__u32 tid, __u32 fd, __u64 buf, __u64 len,
 	if (!method)
 		return;
 	p->tp_at = -1;
-	bpf_loop(HTTP_PEEK, find_traceparent, &(struct loop_ctx){ p }, 0);
+	p->host_at = -1;
+	bpf_loop(HTTP_PEEK, find_headers, &(struct loop_ctx){ p }, 0);
 	if (p->tp_at < 0 || !parse_traceparent(p, &ref, parent))
 		return;
 	span_name(p, method);
@@ -244,7 +277,9 @@ static __always_inline void http_seen(__u32 tid, __u32 fd, __u64 buf, __u64 len,
 	f = task_file(bpf_get_current_task_btf(), fd);
 	if (file_kind(f) != FD_SOCKET)
 		return;
-	sock_peer(f, &peer);
+	__builtin_memset(&p->http.peer, 0, sizeof(p->http.peer));
+	sock_peer(f, &p->http.peer);
+	copy_host(p);
 	/* a new request on the same socket: the last one's span ends here if its response was missed */
 	open = bpf_map_lookup_elem(&http_spans, &key);
 	if (open) {
@@ -257,12 +292,14 @@ static __always_inline void http_seen(__u32 tid, __u32 fd, __u64 buf, __u64 len,
 		/* the caller's span is the parent; this server span gets its own id */
 		*(__u32 *)&ref.span_id[0] = bpf_get_prandom_u32() | 1;
 		*(__u32 *)&ref.span_id[4] = bpf_get_prandom_u32();
-		if (!span_open(tid, &ref, parent, p->name, &peer, flags | SPAN_HTTP_SERVER))
+		p->http.flags = flags | SPAN_HTTP_SERVER;
+		if (!span_open(tid, &ref, parent, p->name, &p->http))
 			return;
 	} else {
 		/* the header's parent id is this client span's own id, unless the SDK has it open */
 		__builtin_memcpy(ref.span_id, parent, sizeof(ref.span_id));
-		if (!span_open(tid, &ref, NULL, p->name, &peer, flags | SPAN_HTTP_CLIENT))
+		p->http.flags = flags | SPAN_HTTP_CLIENT;
+		if (!span_open(tid, &ref, NULL, p->name, &p->http))
 			return;
 	}
 	val.ref = ref;

@@ -29,7 +29,7 @@ int BPF_USDT(span_begin, void *trace_id, void *span_id, void *parent, const char
 		__builtin_memset(parent_id, 0, sizeof(parent_id));
 	if (!name || bpf_probe_read_user_str(copy, sizeof(copy), name) < 0)
 		copy[0] = '\0';
-	span_open((__u32)id, &ref, parent_id, copy, NULL, 0);
+	span_open((__u32)id, &ref, parent_id, copy, NULL);
 	return 0;
 }
 

@@ -52,12 +52,12 @@ static __always_inline __u64 close_running(struct thread_stats *s, __u64 now)
 }
 
 /*
- * parent (8 bytes), name (SPAN_NAME_LEN, NUL-terminated) and peer are in BPF memory; parent, name
- * and peer may be NULL.
+ * parent (8 bytes), name (SPAN_NAME_LEN, NUL-terminated) and http are in BPF memory; parent, name
+ * and http may be NULL.
  */
 static __always_inline void emit(__u32 type, __u32 seq, __u32 tid, __u32 outer, __u64 now,
 				 const struct span_ref *ref, const __u8 *parent, const char *name,
-				 const struct net_peer *peer, __u32 flags)
+				 const struct span_http *http)
 {
 	struct span_event *e = bpf_ringbuf_reserve(&span_events, sizeof(*e), 0);
 
@@ -78,10 +78,10 @@ static __always_inline void emit(__u32 type, __u32 seq, __u32 tid, __u32 outer, 
 		__builtin_memcpy(e->parent_id, parent, sizeof(e->parent_id));
 	if (name)
 		bpf_probe_read_kernel_str(e->name, sizeof(e->name), name);
-	__builtin_memset(&e->peer, 0, sizeof(e->peer));
-	if (peer)
-		e->peer = *peer;
-	e->flags = flags;
+	if (http)
+		__builtin_memcpy(&e->http, http, sizeof(e->http));
+	else
+		__builtin_memset(&e->http, 0, sizeof(e->http));
 	/* userspace drains the buffer every second: wake it only when the buffer fills up */
 	bpf_ringbuf_submit(e, bpf_ringbuf_query(&span_events, BPF_RB_AVAIL_DATA) > SPAN_RINGBUF_BYTES / 2 ?
 				 BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
@@ -90,10 +90,10 @@ static __always_inline void emit(__u32 type, __u32 seq, __u32 tid, __u32 outer, 
 /*
  * Begins a span on thread tid (the current one): it becomes the thread's active span. False when
  * a span with these ids is already open (an SDK span whose id an outbound request carries).
- * peer (may be NULL) and flags describe an HTTP span's connection.
+ * http (may be NULL) describes an HTTP span's call.
  */
 static __always_inline bool span_open(__u32 tid, const struct span_ref *ref, const __u8 *parent,
-				      const char *name, const struct net_peer *peer, __u32 flags)
+				      const char *name, const struct span_http *http)
 {
 	struct span_owner owner = { .tid = tid };
 	struct thread_stats *s;
@@ -119,7 +119,7 @@ static __always_inline bool span_open(__u32 tid, const struct span_ref *ref, con
 		else
 			count(CNT_SPAN_TOO_DEEP);
 	}
-	emit(SPAN_BEGIN, owner.seq, tid, outer, now, ref, parent, name, peer, flags);
+	emit(SPAN_BEGIN, owner.seq, tid, outer, now, ref, parent, name, http);
 	return true;
 }
 
@@ -147,7 +147,7 @@ static __always_inline void span_close(__u32 tid, const struct span_ref *ref)
 		/* one already waits for the owner: rare enough to edit the stack from here */
 		unstack(s, owner.seq);
 	}
-	emit(SPAN_END, owner.seq, tid, 0, now, ref, NULL, NULL, NULL, 0);
+	emit(SPAN_END, owner.seq, tid, 0, now, ref, NULL, NULL, NULL);
 }
 
 #endif /* SPANS_BPF_H */

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Which HTTP calls are LLM calls: known API paths, and the endpoints given with --llm-endpoint. */
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include "llm.h"
 #include "util.h"
@@ -33,6 +35,17 @@ static const char *const suffixes[] = {
 	":predict",		/* Vertex AI */
 	"/invoke",		/* Bedrock */
 	"/converse",
+};
+
+/*
+ * Hosted APIs by name: a leading '.' or '-' matches the end of a name (any resource or region), a
+ * trailing '.' its start.
+ */
+static const char *const hosts[] = {
+	"api.openai.com", ".openai.azure.com", "api.anthropic.com", "generativelanguage.googleapis.com",
+	"-aiplatform.googleapis.com", "api.mistral.ai", "api.cohere.com", "api.cohere.ai", "api.groq.com",
+	"api.together.xyz", "api.together.ai", "api.fireworks.ai", "api.deepseek.com", "api.perplexity.ai",
+	"api.x.ai", "openrouter.ai", "bedrock-runtime.",
 };
 
 static bool has_prefix(const char *path, const char *prefix)
@@ -65,11 +78,39 @@ bool llm_request(const char *method_path)
 	return false;
 }
 
-bool llm_mark_span(char *name, uint32_t flags, const struct net_peer *peer, const struct llm_endpoints *e)
+/* The name of a Host header, without its port: "api.openai.com:443" -> "api.openai.com". */
+static size_t host_name_len(const char *host)
+{
+	const char *colon = host[0] == '[' ? strchr(host, ']') : strchr(host, ':');
+
+	if (host[0] == '[')
+		return colon ? (size_t)(colon - host + 1) : strlen(host);
+	return colon ? (size_t)(colon - host) : strlen(host);
+}
+
+bool llm_host(const char *host)
+{
+	size_t n = host_name_len(host);
+
+	for (size_t i = 0; i < ARRAY_SIZE(hosts); i++) {
+		const char *h = hosts[i];
+		size_t k = strlen(h);
+
+		if (h[0] == '.' || h[0] == '-' ? n > k && !strncmp(host + n - k, h, k) :
+		    h[k - 1] == '.'	      ? n > k && !strncmp(host, h, k) :
+						n == k && !strncmp(host, h, k))
+			return true;
+	}
+	return false;
+}
+
+bool llm_mark_span(char *name, uint32_t flags, const struct net_peer *peer, const char *host,
+		   const struct llm_endpoints *e)
 {
 	if (!(flags & SPAN_HTTP_CLIENT) || strncmp(name, "http ", 5))
 		return false;
-	if (!llm_request(name + 5) && !(e && llm_endpoints__match(e, peer)))
+	if (!llm_request(name + 5) && !llm_host(host) &&
+	    !(e && (llm_endpoints__match(e, peer) || llm_endpoints__match_host(e, host))))
 		return false;
 	/* "http X" -> "llm X": one byte shorter, in place */
 	memcpy(name, "llm", 3);
@@ -96,6 +137,23 @@ static int add_addr(struct llm_endpoints *e, const struct sockaddr *sa, uint16_t
 		return -ENOMEM;
 	e->v = v;
 	e->v[e->n++] = p;
+	return 0;
+}
+
+/* Keeps the name given (lowercase), for Host headers that name it. */
+static int add_host(struct llm_endpoints *e, const char *host)
+{
+	char **v = realloc(e->hosts, (e->nhosts + 1) * sizeof(*v)), *copy;
+
+	if (!v)
+		return -ENOMEM;
+	e->hosts = v;
+	copy = strdup(host);
+	if (!copy)
+		return -ENOMEM;
+	for (char *c = copy; *c; c++)
+		*c = tolower((unsigned char)*c);
+	e->hosts[e->nhosts++] = copy;
 	return 0;
 }
 
@@ -130,7 +188,17 @@ int llm_endpoints__add(struct llm_endpoints *e, const char *spec)
 	for (ai = res; ai && !err; ai = ai->ai_next)
 		err = add_addr(e, ai->ai_addr, port);
 	freeaddrinfo(res);
-	return err;
+	return err ?: add_host(e, host);
+}
+
+bool llm_endpoints__match_host(const struct llm_endpoints *e, const char *host)
+{
+	size_t n = host_name_len(host);
+
+	for (size_t i = 0; i < e->nhosts; i++)
+		if (n && strlen(e->hosts[i]) == n && !strncasecmp(e->hosts[i], host, n))
+			return true;
+	return false;
 }
 
 bool llm_endpoints__match(const struct llm_endpoints *e, const struct net_peer *peer)
@@ -148,7 +216,9 @@ bool llm_endpoints__match(const struct llm_endpoints *e, const struct net_peer *
 
 void llm_endpoints__free(struct llm_endpoints *e)
 {
+	for (size_t i = 0; i < e->nhosts; i++)
+		free(e->hosts[i]);
+	free(e->hosts);
 	free(e->v);
-	e->v = NULL;
-	e->n = 0;
+	memset(e, 0, sizeof(*e));
 }

@@ -11,6 +11,8 @@
 struct llm_endpoints {
 	struct net_peer *v;	/* addresses; port 0 matches any port */
 	size_t n;
+	char **hosts;		/* the names given, lowercase, for Host headers */
+	size_t nhosts;
 };
 
 /*
@@ -19,16 +21,22 @@ struct llm_endpoints {
  */
 int llm_endpoints__add(struct llm_endpoints *e, const char *spec);
 bool llm_endpoints__match(const struct llm_endpoints *e, const struct net_peer *peer);
+/* Whether a Host header ("api.example.com:8443") names one of the endpoints given by name. */
+bool llm_endpoints__match_host(const struct llm_endpoints *e, const char *host);
 void llm_endpoints__free(struct llm_endpoints *e);
 
 /* "POST /v1/chat/completions": a request to a known LLM API (OpenAI, Anthropic, Gemini, Ollama, TGI...). */
 bool llm_request(const char *method_path);
+/* A Host header ("api.openai.com", "x.openai.azure.com:443") of a known hosted LLM API. */
+bool llm_host(const char *host);
 
 /*
- * An outbound HTTP span (flags: enum span_flags) to a known LLM API path or to an endpoint of e
- * (may be NULL) is an LLM call: its name, "http POST /v1/chat/completions", becomes
- * "llm POST /v1/chat/completions". name holds SPAN_NAME_LEN bytes.
+ * An outbound HTTP span (flags: enum span_flags) to a known LLM API path or host, or to an
+ * endpoint of e (may be NULL), is an LLM call: its name, "http POST /v1/chat/completions", becomes
+ * "llm POST /v1/chat/completions". name holds SPAN_NAME_LEN bytes; host is the request's Host
+ * header ("" when none).
  */
-bool llm_mark_span(char *name, uint32_t flags, const struct net_peer *peer, const struct llm_endpoints *e);
+bool llm_mark_span(char *name, uint32_t flags, const struct net_peer *peer, const char *host,
+		   const struct llm_endpoints *e);
 
 #endif /* LLM_H */

@@ -50,9 +50,11 @@ int span_table__add(struct span_table *t, const struct span_event *e)
 		memcpy(r->parent_id, e->parent_id, sizeof(r->parent_id));
 		memcpy(r->name, e->name, sizeof(r->name));
 		r->name[sizeof(r->name) - 1] = '\0';
-		r->peer = e->peer;
-		r->flags = e->flags;
-		r->llm = llm_mark_span(r->name, r->flags, &r->peer, t->llm);
+		r->peer = e->http.peer;
+		r->flags = e->http.flags;
+		memcpy(r->host, e->http.host, sizeof(r->host));
+		r->host[sizeof(r->host) - 1] = '\0';
+		r->llm = llm_mark_span(r->name, r->flags, &r->peer, r->host, t->llm);
 	} else {
 		r->ended = true;
 		r->end_tid = e->tid;

@@ -19,6 +19,7 @@ struct span_rec {
 	char name[SPAN_NAME_LEN];	/* NUL-terminated */
 	struct net_peer peer;		/* an HTTP span's connection: the other end */
 	uint32_t flags;			/* enum span_flags */
+	char host[SPAN_HOST_LEN];	/* an HTTP span's Host header, "" when none */
 	bool begun, ended;		/* an event may be lost (counted in the kernel) */
 	bool llm;			/* an LLM call (named "llm POST /v1/...") */
 };

@@ -125,6 +125,25 @@ static const char *output_holds(const char *s)
 	return found[0] ? found : NULL;
 }
 
+/* The first line of spans.jsonl. */
+static json_t *load_first_span(void)
+{
+	char path[256], *text, *nl;
+	json_error_t jerr;
+	json_t *o;
+
+	snprintf(path, sizeof(path), "%s/spans.jsonl", out);
+	text = slurp(path);
+	cr_assert(text && *text, "no spans.jsonl");
+	nl = strchr(text, '\n');
+	if (nl)
+		*nl = '\0';
+	o = json_loads(text, 0, &jerr);
+	cr_assert(o, "spans.jsonl: %s", jerr.text);
+	free(text);
+	return o;
+}
+
 static json_t *trace(json_t *report, const char *id)
 {
 	json_t *t;
@@ -144,7 +163,7 @@ static void check_agent(pid_t agent)
 {
 	char pidstr[16], peer[32], want_verdict[128], *log, *line, *save = NULL;
 	const char *leak;
-	json_t *report, *peers, *top;
+	json_t *report, *peers, *top, *spans;
 	uint64_t ws, we;
 	size_t expected = 0, listed = 0, net = 0;
 	struct run r;
@@ -192,6 +211,10 @@ static void check_agent(pid_t agent)
 	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(report, "spans"), 0), "name")),
 			 "llm POST /v1/chat/completions");
 
+	spans = load_first_span();
+	cr_expect_str_eq(json_string_value(json_object_get(spans, "host")), peer, "the Host header");
+	cr_expect_str_eq(json_string_value(json_object_get(spans, "peer")), peer);
+	json_decref(spans);
 	cr_assert(output_holds("llm POST /v1/chat/completions"), "the output reader finds nothing");
 	leak = output_holds(canary);
 	cr_expect(!leak, "a canary secret of the agent's headers or body is in %s", leak);

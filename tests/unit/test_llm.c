@@ -46,15 +46,35 @@ Test(llm, client_spans_renamed)
 	struct net_peer peer = v4("10.0.0.7", 8080);
 	struct llm_endpoints e = {};
 
-	cr_assert(llm_mark_span(name, SPAN_HTTP_CLIENT | SPAN_TLS, &peer, NULL));
+	char hosted[SPAN_NAME_LEN] = "http POST /v2/chat", named[SPAN_NAME_LEN] = "http POST /ask";
+
+	cr_assert(llm_mark_span(name, SPAN_HTTP_CLIENT | SPAN_TLS, &peer, "", NULL));
 	cr_assert_str_eq(name, "llm POST /v1/chat/completions");
-	cr_assert(!llm_mark_span(server, SPAN_HTTP_SERVER, &peer, NULL), "serving is not calling");
+	cr_assert(!llm_mark_span(server, SPAN_HTTP_SERVER, &peer, "", NULL), "serving is not calling");
 	cr_assert_str_eq(server, "http POST /v1/chat/completions");
-	cr_assert(!llm_mark_span(other, SPAN_HTTP_CLIENT, &peer, NULL));
+	cr_assert(!llm_mark_span(other, SPAN_HTTP_CLIENT, &peer, "search.example.com", NULL));
+	cr_assert(llm_mark_span(hosted, SPAN_HTTP_CLIENT, &peer, "api.cohere.com", NULL), "a known API's host");
+	cr_assert_str_eq(hosted, "llm POST /v2/chat");
 	cr_assert_eq(llm_endpoints__add(&e, "10.0.0.7:8080"), 0);
-	cr_assert(llm_mark_span(other, SPAN_HTTP_CLIENT, &peer, &e), "an --llm-endpoint makes any call an LLM call");
+	cr_assert(llm_mark_span(other, SPAN_HTTP_CLIENT, &peer, "", &e), "an --llm-endpoint makes any call an LLM call");
 	cr_assert_str_eq(other, "llm POST /search");
+	cr_assert_eq(llm_endpoints__add(&e, "LocalHost:11434"), 0);
+	peer.port = 9999;
+	cr_assert(llm_mark_span(named, SPAN_HTTP_CLIENT, &peer, "localhost:11434", &e), "by the Host header");
 	llm_endpoints__free(&e);
+}
+
+Test(llm, known_hosts)
+{
+	cr_assert(llm_host("api.openai.com"));
+	cr_assert(llm_host("api.anthropic.com:443"));
+	cr_assert(llm_host("myres.openai.azure.com"));
+	cr_assert(llm_host("us-central1-aiplatform.googleapis.com"));
+	cr_assert(llm_host("bedrock-runtime.us-east-1.amazonaws.com"));
+	cr_assert(!llm_host("s3.amazonaws.com"));
+	cr_assert(!llm_host("openai.com"));
+	cr_assert(!llm_host("api.openai.com.evil.example"));
+	cr_assert(!llm_host(""));
 }
 
 Test(llm, endpoints_parse_and_match)

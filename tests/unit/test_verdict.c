@@ -105,7 +105,7 @@ Test(verdict, net_names_the_peer_waited_on_most)
 	struct wait_sig recv = { .syscall = SYS_recvfrom, .fd_kind = FD_SOCKET, .flags = WAIT_IN_SYSCALL };
 	struct net_peer db = { .addr = { 10, 0, 0, 9 }, .port = 5432, .family = 2 /* AF_INET */ };
 	struct net_peer api = { .addr = { 10, 0, 0, 7 }, .port = 443, .family = 2 };
-	struct llm_endpoints llm = { &api, 1 };
+	struct llm_endpoints llm = { .v = &api, .n = 1 };
 	struct peer_wait *v;
 	char buf[256];
 
