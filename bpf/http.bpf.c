@@ -2,7 +2,8 @@
 /*
  * Spans without code changes: W3C traceparent headers in the target's HTTP, seen at the socket
  * syscalls. A read/recvfrom/write/sendto on a socket is looked at when it returns (http.bpf.h);
- * a socket write after SSL_write (tls.bpf.c) is looked at as the plaintext it sends.
+ * a socket write after SSL_write (tls.bpf.c) is looked at as the plaintext it sends; closing a
+ * connection ends its span.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -22,10 +23,17 @@ static __always_inline bool is_read(long nr)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(http_sys_enter, struct pt_regs *regs, long id)
 {
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct io_state *st;
 	bool write = is_write(id);
 
-	if (!is_target(bpf_get_current_pid_tgid() >> 32, NULL) || (!write && !is_read(id)))
+	if (!is_target(pid_tgid >> 32, NULL))
+		return 0;
+	if (id == NR_close) {
+		http_closed((__u32)pid_tgid, regs->di);
+		return 0;
+	}
+	if (!write && !is_read(id))
 		return 0;
 	/* sockets only: reads and writes of files and pipes cost no more */
 	if (file_kind(task_file(bpf_get_current_task_btf(), regs->di)) != FD_SOCKET)

@@ -49,9 +49,15 @@ struct http_key {
 	__u32 fd;
 };
 
+/* How much of a client span's response has been read. */
+enum body { BODY_AWAITED, BODY_LENGTH, BODY_CHUNKED };
+
 struct http_val {
 	struct span_ref ref;
 	__u32 server;	/* inbound: ends when the response is written; outbound: when it is read */
+	__u32 body;	/* outbound: enum body */
+	__u64 left;	/* BODY_LENGTH: bytes of the body still to be read */
+	__u32 tls;	/* seen in TLS plaintext: the socket's own bytes are ciphertext */
 	__u32 pad;
 };
 
@@ -69,6 +75,9 @@ struct peek {
 	__u32 len;
 	__s32 tp_at;	/* offset of the traceparent value, -1: none */
 	__s32 host_at;	/* offset of the Host value, -1: none */
+	__s32 body_at;	/* a response: where its body starts, -1: past the peek */
+	__s32 length;	/* a response's Content-Length, -1: none */
+	__u32 chunked;	/* a response's Transfer-Encoding is chunked */
 };
 
 /* Payload bytes (Authorization headers, bodies): write-only from userspace, which never reads it. */
@@ -230,6 +239,93 @@ static __always_inline bool is_response(const char *b)
 	return b[0] == 'H' && b[1] == 'T' && b[2] == 'T' && b[3] == 'P' && b[4] == '/';
 }
 
+#define CL_HEADER	15	/* "content-length:" */
+#define TE_HEADER	18	/* "transfer-encoding:" */
+
+/* Content-Length's value at p->buf[at...], after optional spaces; -1 when it is not a number. */
+static __always_inline __s32 header_number(const struct peek *p, __u32 at)
+{
+	__s32 v = -1;
+
+	for (int k = 0; k < 4 && p->buf[at & (HTTP_PEEK - 1)] == ' '; k++)
+		at++;
+	for (int k = 0; k < 10; k++) {
+		char c = p->buf[(at + k) & (HTTP_PEEK - 1)];
+
+		if (at + k >= p->len || c < '0' || c > '9')
+			break;
+		v = (v < 0 ? 0 : v * 10) + (c - '0');
+	}
+	return v;
+}
+
+/* bpf_loop callback over a response's headers: Content-Length, chunked, and where they end. */
+static long find_body(__u32 i, void *ctx)
+{
+	struct peek *p = ((struct loop_ctx *)ctx)->p;
+
+	if (i + 3 > p->len || i >= HTTP_PEEK)
+		return 1;
+	if (p->buf[i] != '\n')
+		return 0;
+	if (p->buf[(i + 1) & (HTTP_PEEK - 1)] == '\r' && p->buf[(i + 2) & (HTTP_PEEK - 1)] == '\n') {
+		p->body_at = i + 3;
+		return 1;
+	}
+	if (i + 1 + CL_HEADER < p->len && header_at(p, i + 1, "content-length:", CL_HEADER))
+		p->length = header_number(p, i + 1 + CL_HEADER);
+	else if (i + 1 + TE_HEADER + 8 < p->len && header_at(p, i + 1, "transfer-encoding:", TE_HEADER))
+		p->chunked = header_at(p, i + 1 + TE_HEADER, " chunked", 8) || header_at(p, i + 1 + TE_HEADER, "chunked", 7);
+	return 0;
+}
+
+/* Whether the len bytes at buf end with a chunked body's last chunk, "0\r\n\r\n". */
+static __always_inline bool ends_chunked(__u64 buf, __u64 len)
+{
+	char t[5];
+
+	return len >= 5 && !bpf_probe_read_user(t, sizeof(t), (void *)(buf + len - 5)) && t[0] == '0' &&
+	       t[1] == '\r' && t[2] == '\n' && t[3] == '\r' && t[4] == '\n';
+}
+
+/*
+ * A client span's response, or more of it, was read in TLS plaintext (len bytes at buf, the first
+ * of them in p): whether the response is whole, so that the span ends with it. A response whose
+ * length cannot be told (headers past the peek, a body read until close) ends it at once.
+ */
+static __always_inline bool response_done(struct peek *p, struct http_val *open, __u64 buf, __u64 len, bool first)
+{
+	if (!first) {
+		if (open->body == BODY_CHUNKED)
+			return ends_chunked(buf, len);
+		if (open->left <= len)
+			return true;
+		open->left -= len;
+		return false;
+	}
+	/* 1xx: an interim response (100 Continue), the real one follows; 204 and 304 have no body */
+	if (p->len > 12 && p->buf[9] == '1')
+		return false;
+	if (p->len > 12 && ((p->buf[9] == '2' && p->buf[10] == '0' && p->buf[11] == '4') ||
+			    (p->buf[9] == '3' && p->buf[10] == '0' && p->buf[11] == '4')))
+		return true;
+	p->body_at = -1;
+	p->length = -1;
+	p->chunked = 0;
+	bpf_loop(HTTP_PEEK, find_body, &(struct loop_ctx){ p }, 0);
+	if (p->body_at < 0)
+		return true;
+	if (p->chunked) {
+		open->body = BODY_CHUNKED;
+		return ends_chunked(buf, len);
+	}
+	if (p->length < 0 || p->body_at + p->length <= len)
+		return true;
+	open->body = BODY_LENGTH;
+	open->left = p->body_at + p->length - len;
+	return false;
+}
+
 /*
  * len bytes at the target's buf went over socket fd of the current thread tid: inbound (read) or
  * not. A request with a traceparent opens a span, a response closes the connection's span.
@@ -254,19 +350,29 @@ static __always_inline void http_seen(__u32 tid, __u32 fd, __u64 buf, __u64 len,
 	if (bpf_probe_read_user(p->buf, n & (HTTP_PEEK - 1) ?: HTTP_PEEK, (void *)buf))
 		return;
 	p->len = n;
-	if (is_response(p->buf)) {
+	method = http_method(p->buf);
+	if (!method) {
+		bool response = is_response(p->buf), tls = flags & SPAN_TLS;
+
+		/*
+		 * A server span ends when its response is written. A client span ends when its response
+		 * has been read: whole in TLS plaintext (a streamed LLM answer included), where all of it
+		 * passes through SSL_read; at its first bytes on a plain socket, whose body may be read
+		 * in ways not looked into (readv, recvmsg).
+		 */
+		if (!response && (!inbound || !tls))
+			return;
 		open = bpf_map_lookup_elem(&http_spans, &key);
-		/* a server span ends when its response is written, a client span when it is read */
-		if (open && open->server == !inbound) {
-			ref = open->ref;
-			bpf_map_delete_elem(&http_spans, &key);
-			span_close(tid, &ref);
-		}
+		if (!open || open->server == inbound || open->tls != tls)
+			return;
+		if (inbound && tls &&
+		    (response != (open->body == BODY_AWAITED) || !response_done(p, open, buf, len, response)))
+			return;
+		ref = open->ref;
+		bpf_map_delete_elem(&http_spans, &key);
+		span_close(tid, &ref);
 		return;
 	}
-	method = http_method(p->buf);
-	if (!method)
-		return;
 	p->tp_at = -1;
 	p->host_at = -1;
 	bpf_loop(HTTP_PEEK, find_headers, &(struct loop_ctx){ p }, 0);
@@ -304,7 +410,23 @@ static __always_inline void http_seen(__u32 tid, __u32 fd, __u64 buf, __u64 len,
 	}
 	val.ref = ref;
 	val.server = inbound;
+	val.body = BODY_AWAITED;
+	val.tls = !!(flags & SPAN_TLS);
 	bpf_map_update_elem(&http_spans, &key, &val, BPF_ANY);
+}
+
+/* The connection fd of thread tid is being closed: its span, if any, ends (a response not read whole). */
+static __always_inline void http_closed(__u32 tid, __u32 fd)
+{
+	struct http_key key = { .tid = tid, .fd = fd };
+	struct http_val *open = bpf_map_lookup_elem(&http_spans, &key);
+	struct span_ref ref;
+
+	if (!open)
+		return;
+	ref = open->ref;
+	bpf_map_delete_elem(&http_spans, &key);
+	span_close(tid, &ref);
 }
 
 #endif /* HTTP_BPF_H */

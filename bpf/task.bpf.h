@@ -26,7 +26,7 @@
 
 /* x86-64 syscall numbers whose arguments say what the thread waits on */
 enum {
-	NR_read = 0, NR_write = 1, NR_poll = 7, NR_pread64 = 17, NR_pwrite64 = 18, NR_readv = 19,
+	NR_read = 0, NR_write = 1, NR_close = 3, NR_poll = 7, NR_pread64 = 17, NR_pwrite64 = 18, NR_readv = 19,
 	NR_writev = 20, NR_sendfile = 40, NR_connect = 42, NR_accept = 43, NR_sendto = 44,
 	NR_recvfrom = 45, NR_sendmsg = 46, NR_recvmsg = 47, NR_futex = 202, NR_epoll_wait = 232,
 	NR_ppoll = 271, NR_epoll_pwait = 281, NR_accept4 = 288, NR_preadv = 295, NR_pwritev = 296,

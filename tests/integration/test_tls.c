@@ -311,3 +311,57 @@ Test(tls, python_https_server_spans)
 	cr_expect(!output_holds(canary), "a canary secret of the calls is in the output");
 	json_decref(report);
 }
+
+/* A streamed answer (server-sent events, chunked) is part of its call: the span ends with its last chunk. */
+Test(tls, streamed_answer_ends_with_its_span)
+{
+	char pidstr[16], path[256], *log, *line, *save = NULL, *spans, *sline, *ssave = NULL;
+	size_t expected = 0, whole = 0;
+	json_t *report;
+	uint64_t ws, we;
+	pid_t agent;
+	struct run r;
+
+	require();
+	agent = start_workload((char *const[]){ PYTHON, "tests/workloads/llmagent.py", port, cert, canary, "stream",
+						NULL });
+	snprintf(pidstr, sizeof(pidstr), "%d", agent);
+	run_cmd((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", "4", "-o", out, NULL }, &r);
+	stop_workload(agent);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	run_free(&r);
+	report = load("report.json");
+	ws = json_integer_value(json_object_get(report, "window_start_ns"));
+	we = json_integer_value(json_object_get(report, "window_end_ns"));
+	snprintf(path, sizeof(path), "%s/spans.jsonl", out);
+	spans = slurp(path);
+	log = slurp(server_log);
+	cr_assert(spans && log);
+	for (line = strtok_r(log, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char id[33];
+		unsigned long long start, end;
+
+		cr_assert_eq(sscanf(line, "%32s %llu %llu", id, &start, &end), 3);
+		if (start < ws + MARGIN_NS || end + MARGIN_NS > we)
+			continue;
+		expected++;
+		/* the server sends the last chunk before it notes its end: the client reads it after */
+		for (sline = strtok_r(spans, "\n", &ssave); sline; sline = strtok_r(NULL, "\n", &ssave)) {
+			json_t *o = json_loads(sline, 0, NULL);
+
+			if (o && !strcmp(json_string_value(json_object_get(o, "trace_id")), id))
+				whole += (uint64_t)json_integer_value(json_object_get(o, "end_ns")) + 10000000ull >= end;
+			json_decref(o);
+		}
+		free(spans);
+		spans = slurp(path);
+	}
+	cr_log_info("%zu of %zu streamed calls ended with their last chunk", whole, expected);
+	cr_assert_geq(expected, REQUESTS_MIN / 2);
+	cr_expect_geq(whole, expected * 0.95, "%zu of %zu streamed calls' spans ended with the stream", whole, expected);
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(report, "spans"), 0), "class")),
+			 "net");
+	free(spans);
+	free(log);
+	json_decref(report);
+}

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # A mock LLM API over HTTPS for the TLS tests: a separate process, HTTP/1.1 with keep-alive.
 # `llmserver.py CERT KEY PORT_FILE LOG` answers every POST after 50 ms with a small chat
-# completion and appends "trace_id start_ns end_ns" (CLOCK_MONOTONIC) to LOG for each request
-# that carried a traceparent. Writes its port to PORT_FILE, prints its PID, serves until killed.
+# completion, or, when the request asks for "stream": true, streams it as server-sent events
+# (chunked: 4 events 30 ms apart); it appends "trace_id start_ns end_ns" (CLOCK_MONOTONIC, end:
+# when the answer was sent whole) to LOG for each request that carried a traceparent. Writes its
+# port to PORT_FILE, prints its PID, serves until killed.
 import http.server
 import json
 import os
@@ -22,19 +24,33 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         start = time.monotonic_ns()
-        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        request = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         time.sleep(0.05)
-        body = json.dumps({"id": "chatcmpl-1", "object": "chat.completion",
-                           "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        if b'"stream": true' in request:
+            self.stream()
+        else:
+            body = json.dumps({"id": "chatcmpl-1", "object": "chat.completion",
+                               "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
         tp = self.headers.get("traceparent", "")
         if len(tp) == 55:
             with lock:
                 log.write("%s %d %d\n" % (tp[3:35], start, time.monotonic_ns()))
+
+    def stream(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for i in range(4):
+            event = b'data: {"choices": [{"delta": {"content": "tok%d"}}]}\n\n' % i
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
+            time.sleep(0.03)
+        self.wfile.write(b"0\r\n\r\n")
 
     def log_message(self, *args):
         pass
