@@ -129,26 +129,42 @@ static long find_headers(__u32 i, void *ctx)
 	return p->tp_at >= 0 && p->host_at >= 0;
 }
 
+struct host_ctx {
+	struct peek *p;
+	__u32 at, n;
+};
+
+/* bpf_loop callback: the Host value's k-th byte, when it is one of a name, address or port. */
+static long copy_host_byte(__u32 k, void *ctx)
+{
+	struct host_ctx *h = ctx;
+	struct peek *p = h->p;
+	__u32 i = h->at + k;
+	char c;
+
+	if (i >= p->len || i >= HTTP_PEEK)
+		return 1;
+	c = p->buf[i & (HTTP_PEEK - 1)];
+	/* a name, an IPv4 or [IPv6] address, a port: nothing else is copied */
+	if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+	      c == ':' || c == '[' || c == ']'))
+		return 1;
+	p->http.host[h->n++ & (SPAN_HOST_LEN - 1)] = lower(c);
+	return 0;
+}
+
 /* The Host header's value, lowercase, into p->http.host ("" when there is none). */
 static __always_inline void copy_host(struct peek *p)
 {
-	__u32 at = p->host_at, n = 0;
+	struct host_ctx h = { .p = p, .at = p->host_at };
 
 	p->http.host[0] = '\0';
 	if (p->host_at < 0)
 		return;
-	for (int k = 0; k < 4 && at < HTTP_PEEK && p->buf[at] == ' '; k++)
-		at++;
-	for (int k = 0; k < SPAN_HOST_LEN - 1; k++) {
-		char c = p->buf[(at + k) & (HTTP_PEEK - 1)];
-
-		/* a name, an IPv4 or [IPv6] address, a port: nothing else is copied */
-		if (at + k >= p->len || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-					   c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
-			break;
-		p->http.host[n++ & (SPAN_HOST_LEN - 1)] = lower(c);
-	}
-	p->http.host[n & (SPAN_HOST_LEN - 1)] = '\0';
+	for (int k = 0; k < 4 && h.at < HTTP_PEEK && p->buf[h.at] == ' '; k++)
+		h.at++;
+	bpf_loop(SPAN_HOST_LEN - 1, copy_host_byte, &h, 0);
+	p->http.host[h.n & (SPAN_HOST_LEN - 1)] = '\0';
 }
 
 static __always_inline int hex_digit(char c)
