@@ -250,7 +250,8 @@ Test(tls, node_https_static_openssl)
 
 Test(tls, curl_over_libssl)
 {
-	char config[128], script[256];
+	char config[128], script[256], comm_path[64], *comm = NULL;
+	pid_t agent;
 	FILE *f;
 
 	require();
@@ -268,9 +269,18 @@ Test(tls, curl_over_libssl)
 			i ? "next\n" : "", port, cert, (unsigned)random() | 1, (unsigned)random(), (unsigned)random(),
 			(unsigned)random(), (unsigned)random() | 1, (unsigned)random(), canary, canary, canary);
 	fclose(f);
-	/* the shell prints its PID and becomes curl */
+	/* the shell prints its PID and becomes curl: record curl, not the shell before its exec */
 	snprintf(script, sizeof(script), "echo $$; exec curl -K '%s'", config);
-	check_agent(start_workload((char *const[]){ "/bin/sh", "-c", script, NULL }));
+	agent = start_workload((char *const[]){ "/bin/sh", "-c", script, NULL });
+	snprintf(comm_path, sizeof(comm_path), "/proc/%d/comm", agent);
+	for (int i = 0; i < 100 && (!(comm = slurp(comm_path)) || strncmp(comm, "curl", 4)); i++) {
+		free(comm);
+		comm = NULL;
+		usleep(50000);
+	}
+	cr_assert(comm && !strncmp(comm, "curl", 4), "curl did not start");
+	free(comm);
+	check_agent(agent);
 }
 
 /* The mock API itself as the target: a TLS server's inbound requests make their traces active. */
