@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The output directory: created 0700, never through a symlink, files written whole or not at all. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,7 +11,27 @@
 #include "log.h"
 #include "outdir.h"
 
-int outdir__open(struct outdir *d, const char *path)
+/* 1 when the directory holds any entry besides . and .., 0 when empty, -errno. */
+static int has_entries(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), found = 0;
+	struct dirent *e;
+	DIR *dir;
+
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -errno;
+	}
+	while (!found && (e = readdir(dir)))
+		found = strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(dir);
+	return found;
+}
+
+int outdir__open(struct outdir *d, const char *path, bool force)
 {
 	int err;
 
@@ -29,10 +50,25 @@ int outdir__open(struct outdir *d, const char *path)
 	/* O_NOFOLLOW: a symlink planted at the output path must not redirect our writes */
 	d->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (d->dirfd < 0) {
+		struct stat st;
+
 		err = -errno;
+		/* a symlink fails with ENOTDIR (O_DIRECTORY is checked first), or ELOOP */
+		if ((err == -ENOTDIR || err == -ELOOP) && !lstat(path, &st) && S_ISLNK(st.st_mode))
+			err = -ELOOP;
 		pr_warn("output directory %s: %s\n", path,
 			err == -ELOOP ? "is a symlink, refusing to follow it" : strerror(-err));
 		goto fail;
+	}
+	if (!d->created && !force) {
+		err = has_entries(d->dirfd);
+		if (err) {
+			if (err > 0)
+				err = -ENOTEMPTY;
+			pr_warn("output directory %s: %s\n", path, err == -ENOTEMPTY ?
+				"is not empty (--force writes into it)" : strerror(-err));
+			goto fail;
+		}
 	}
 	return 0;
 fail:

@@ -23,12 +23,13 @@ static struct env {
 	char default_outdir[300];
 	enum group_by group_by;
 	bool no_py_lines;
+	bool force;
 } env = {
 	.common.freq_hz = 99,
 	.stack_entries = DEFAULT_STACK_ENTRIES,
 };
 
-enum { OPT_STACK_STORAGE = 0x100, OPT_GROUP_BY, OPT_NO_PY_LINES };
+enum { OPT_STACK_STORAGE = 0x100, OPT_GROUP_BY, OPT_NO_PY_LINES, OPT_FORCE };
 
 static const char *const group_names[] = {
 	[GROUP_THREAD] = "thread", [GROUP_PROCESS] = "process", [GROUP_SPAN] = "span", [GROUP_TRACE] = "trace",
@@ -38,6 +39,7 @@ static const struct argp_option options[] = {
 	COMMON_OPTIONS("Process to profile (all its threads, present and future)"),
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (default: at Ctrl-C or when the target exits)", 0 },
 	{ "output", 'o', "DIR", 0, "Output directory (default agentprof-PID), created 0700", 0 },
+	{ "force", OPT_FORCE, NULL, 0, "Write into an output directory that is not empty", 0 },
 	{ "stack-storage-size", OPT_STACK_STORAGE, "N", 0, "Distinct stacks kept in the kernel (default 16384)", 0 },
 	{ "group-by", OPT_GROUP_BY, "WHAT", 0,
 	  "Root frames of the flame graphs: thread (default), process, span or trace", 0 },
@@ -56,6 +58,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'o':
 		env.outdir = arg;
+		break;
+	case OPT_FORCE:
+		env.force = true;
 		break;
 	case OPT_STACK_STORAGE:
 		err = parse_number("stack storage size", arg, 16, 1 << 22, &env.stack_entries);
@@ -126,7 +131,7 @@ int cmd_record(int argc, char **argv)
 			snprintf(env.default_outdir, sizeof(env.default_outdir), "agentprof-%d", env.common.pid);
 		env.outdir = env.default_outdir;
 	}
-	err = err ?: outdir__open(&out, env.outdir) ?: session__attach(&sess);
+	err = err ?: outdir__open(&out, env.outdir, env.force) ?: session__attach(&sess);
 	if (err)
 		goto cleanup;
 

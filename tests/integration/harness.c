@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <jansson.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -222,4 +223,56 @@ uint64_t elf_func_offset(const char *path, const char *func)
 	if (fd >= 0)
 		close(fd);
 	return off;
+/* bpftool's JSON listing of objects of kind (prog, link, perf). */
+static json_t *bpftool_list(const char *kind)
+{
+	struct run r;
+	json_t *list;
+
+	run_cmd((char *const[]){ "bpftool", "-j", (char *)kind, "show", NULL }, &r);
+	cr_assert_eq(r.status, 0, "bpftool %s show: %s", kind, r.err);
+	list = json_loads(r.out, 0, NULL);
+	cr_assert(json_is_array(list), "bpftool %s show: %s", kind, r.out);
+	run_free(&r);
+	return list;
+}
+
+size_t bpf_progs_of(pid_t pid, uint32_t *ids, size_t max)
+{
+	json_t *list = bpftool_list("perf"), *e;
+	size_t i, n = 0;
+
+	json_array_foreach(list, i, e)
+		if (json_integer_value(json_object_get(e, "pid")) == pid && n < max)
+			ids[n++] = json_integer_value(json_object_get(e, "prog_id"));
+	json_decref(list);
+	return n;
+}
+
+static size_t count_ids(const char *kind, const char *field, const uint32_t *ids, size_t n)
+{
+	json_t *list = bpftool_list(kind), *e;
+	size_t i, left = 0;
+
+	json_array_foreach(list, i, e)
+		for (size_t j = 0; j < n; j++)
+			left += json_integer_value(json_object_get(e, field)) == ids[j];
+	json_decref(list);
+	return left;
+}
+
+/* Links are freed after an RCU grace period, and drop their programs then: allow a moment. */
+size_t bpf_progs_left(const uint32_t *ids, size_t n)
+{
+	static const char *const kinds[][2] = { { "prog", "id" }, { "link", "prog_id" }, { "perf", "prog_id" } };
+	size_t left = 0;
+
+	for (int tries = 0; tries < 30; tries++, usleep(100000)) {
+		left = 0;
+		for (size_t k = 0; k < 3; k++)
+			left += count_ids(kinds[k][0], kinds[k][1], ids, n);
+		if (!left)
+			break;
+	}
+	return left;
 }

@@ -37,6 +37,10 @@ char *slurp(const char *path);
 uint64_t folded_sum(const char *folded, const char *needle);
 /* Lines in s. */
 int count_lines(const char *s);
+/* The ids of the BPF programs process pid has attached (bpftool perf show); at most max. */
+size_t bpf_progs_of(pid_t pid, uint32_t *ids, size_t max);
+/* How many of ids still exist: as programs, behind links, or attached to perf events. */
+size_t bpf_progs_left(const uint32_t *ids, size_t n);
 /* utime + stime of a process, in clock ticks. */
 uint64_t cpu_ticks(pid_t pid);
 

@@ -178,6 +178,56 @@ Test(record, refuses_missing_pid)
 	run_free(&r);
 }
 
+/* An output path that is a symlink, or a directory with something in it: refused, nothing written. */
+Test(record, refuses_symlink_and_non_empty_output)
+{
+	char elsewhere[160], pidstr[16], *kept;
+	struct run r;
+	pid_t pid;
+
+	require_root();
+	pid = start_workload((char *const[]){ WORKLOAD("hot8020"), "30", NULL });
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	snprintf(elsewhere, sizeof(elsewhere), "%s/elsewhere", dir);
+	cr_assert_eq(mkdir(elsewhere, 0700), 0);
+	cr_assert_eq(symlink(elsewhere, out), 0);
+	record(pid, "1", &r);
+	cr_assert_neq(r.status, 0, "wrote through a symlink");
+	cr_assert_eq(count_lines(r.err), 1, "want one line, got:\n%s", r.err);
+	cr_assert(strstr(r.err, "is a symlink"), "%s", r.err);
+	snprintf(path, sizeof(path), "%s/report.json", elsewhere);
+	cr_assert_neq(access(path, F_OK), 0, "wrote through the symlink");
+	run_free(&r);
+
+	cr_assert_eq(unlink(out), 0);
+	cr_assert_eq(mkdir(out, 0700), 0);
+	snprintf(path, sizeof(path), "%s/notes.txt", out);
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	fputs("someone's notes\n", f);
+	fclose(f);
+	record(pid, "1", &r);
+	cr_assert_neq(r.status, 0, "wrote into a non-empty directory");
+	cr_assert_eq(count_lines(r.err), 1, "want one line, got:\n%s", r.err);
+	cr_assert(strstr(r.err, "is not empty (--force"), "%s", r.err);
+	cr_assert(!output("report.json"), "wrote into a non-empty directory");
+	kept = output("notes.txt");
+	cr_assert(kept && !strcmp(kept, "someone's notes\n"), "the directory's file was touched");
+	free(kept);
+	run_free(&r);
+
+	run_cmd((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", "1", "-o", out, "--force", NULL }, &r);
+	stop_workload(pid);
+	cr_assert_eq(r.status, 0, "--force refused: %s", r.err);
+	kept = output("report.json");
+	cr_assert(kept, "--force wrote no report");
+	free(kept);
+	kept = output("notes.txt");
+	cr_assert(kept, "--force removed a file it did not write");
+	free(kept);
+	run_free(&r);
+}
+
 Test(record, refuses_bad_numbers)
 {
 	struct run r;
@@ -226,11 +276,16 @@ Test(record, refuses_without_btf)
 	run_free(&r);
 }
 
-/* Ctrl-C: record stops, writes everything, exits 0, and leaves no BPF program behind. */
-Test(record, sigint_detaches_and_writes_everything)
+/*
+ * A stop signal (Ctrl-C, SIGTERM, SIGHUP): record stops, writes everything, exits 0, and leaves
+ * no BPF program, link or perf event behind. A second one at once may end it before it is done
+ * writing; it still leaves nothing behind.
+ */
+static void stop_with(int sig, bool twice)
 {
-	char pidstr[16], *report, *progs;
-	struct run r;
+	char pidstr[16], *report;
+	uint32_t ids[64];
+	size_t nids;
 	pid_t pid, rec;
 	int status;
 
@@ -246,16 +301,42 @@ Test(record, sigint_detaches_and_writes_everything)
 		_exit(127);
 	}
 	sleep(2);
-	kill(rec, SIGINT);
+	nids = bpf_progs_of(rec, ids, 64);
+	cr_assert_geq(nids, 5, "record attached %zu programs", nids);
+	kill(rec, sig);
+	if (twice) {
+		usleep(1000);
+		kill(rec, sig);
+	}
 	cr_assert_eq(waitpid(rec, &status, 0), rec);
 	stop_workload(pid);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
-	report = output("report.json");
-	cr_assert(report && strstr(report, "\"samples\""), "no report after Ctrl-C");
-	free(report);
-	run_cmd((char *const[]){ "bpftool", "prog", "show", NULL }, &r);
-	progs = r.out;
-	cr_assert(!strstr(progs, "on_cpu_sample") && !strstr(progs, "sched_switch_bt"),
-		  "programs left behind:\n%s", progs);
-	run_free(&r);
+	if (!twice) {
+		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+		report = output("report.json");
+		cr_assert(report && strstr(report, "\"samples\""), "no report after %s", strsignal(sig));
+		free(report);
+	} else {
+		cr_assert(WIFEXITED(status) ? WEXITSTATUS(status) == 0 : WTERMSIG(status) == sig, "status %#x", status);
+	}
+	cr_assert_eq(bpf_progs_left(ids, nids), 0, "programs left behind after %s", strsignal(sig));
+}
+
+Test(record, sigint_detaches_and_writes_everything)
+{
+	stop_with(SIGINT, false);
+}
+
+Test(record, sigterm_detaches_and_writes_everything)
+{
+	stop_with(SIGTERM, false);
+}
+
+Test(record, sighup_detaches_and_writes_everything)
+{
+	stop_with(SIGHUP, false);
+}
+
+Test(record, second_sigint_forces_exit_and_leaves_nothing)
+{
+	stop_with(SIGINT, true);
 }
