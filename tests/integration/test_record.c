@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* `agentprof record` against real workloads: real BPF, real perf events, real symbols. */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +111,80 @@ Test(record, names_binary_libc_kernel_and_late_threads)
 	cr_assert_gt(folded_sum(folded, "_[k]"), 0, "no kernel frames:\n%s", folded);
 	cr_assert_eq(folded_sum(folded, "[unknown]_[k]"), 0, "unnamed kernel frames:\n%s", folded);
 	cr_assert(strstr(report, "\"comm\": \"late\""), "thread created after attach missing: %s", report);
+	cr_assert_gt(folded_sum(folded, "late;start_thread;late_thread;"), 0, "thread created after attach unsampled:\n%s",
+		     folded);
+	free(folded);
+	free(report);
+	run_free(&r);
+}
+
+/* Stacks of each thread of the frames workload, by their thread's root frame. */
+static uint64_t folded_rooted(const char *folded, const char *root, const char *needle)
+{
+	uint64_t sum = 0;
+	size_t len = strlen(root);
+
+	for (const char *line = folded; *line;) {
+		const char *nl = strchrnul(line, '\n'), *sp = line;
+
+		for (const char *p = line; p < nl; p++)
+			if (*p == ' ')
+				sp = p;
+		if (!strncmp(line, root, len) && line[len] == ';') {
+			char *stack = strndup(line, sp - line);
+
+			if (strstr(stack, needle))
+				sum += strtoull(sp + 1, NULL, 10);
+			free(stack);
+		}
+		line = *nl ? nl + 1 : nl;
+	}
+	return sum;
+}
+
+/*
+ * -F 999 into a stack map of 16 stacks: most stacks do not fit. The drops are counted in
+ * report.json and the summary, the samples still count (as "[stack lost]"), and no sample is
+ * given a stack that is not its own: each thread of the workload runs its own functions only.
+ */
+Test(record, tiny_stack_map_counts_drops_and_never_mixes_stacks)
+{
+	char pidstr[16], *folded, *report, said[64];
+	json_t *json, *drops;
+	uint64_t lost, total, samples;
+	struct run r;
+	pid_t pid;
+
+	require_root();
+	pid = start_workload((char *const[]){ WORKLOAD("frames"), "30", NULL });
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	run_cmd((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", "3", "-F", "999", "--stack-storage-size",
+				 "16", "-o", out, NULL }, &r);
+	stop_workload(pid);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	folded = output("cpu.folded");
+	report = output("report.json");
+	cr_assert(folded && report);
+	json = json_loads(report, 0, NULL);
+	drops = json_object_get(json, "drops");
+	lost = json_integer_value(json_object_get(drops, "stack_collision")) +
+	       json_integer_value(json_object_get(drops, "stack_map_full"));
+	samples = json_integer_value(json_object_get(json, "samples"));
+	total = folded_sum(folded, "");
+	cr_log_info("%lu samples, %lu stacks dropped, %lu samples with a lost stack", samples, lost,
+		    folded_sum(folded, "[stack lost]"));
+	cr_assert_gt(lost, 0, "no drop counted: %s", report);
+	cr_assert_gt(folded_sum(folded, "[stack lost]"), 0, "samples without their stack not shown");
+	cr_assert_eq(samples, total, "report and cpu.folded disagree");
+	snprintf(said, sizeof(said), " samples, %lu dropped", lost);
+	cr_assert(strstr(r.out, said), "summary does not say %s: %s", said, r.out);
+	/* libc has no frame pointers: random_r's caller is skipped, late_thread and main show */
+	cr_assert_gt(folded_rooted(folded, "late", ";late_thread;"), 0, "late thread unnamed:\n%s", folded);
+	cr_assert_gt(folded_rooted(folded, "frames", ";main;"), 0, "main thread unnamed:\n%s", folded);
+	cr_assert_eq(folded_rooted(folded, "late", ";main;"), 0, "main's stack in late:\n%s", folded);
+	cr_assert_eq(folded_rooted(folded, "frames", "late_thread"), 0, "late's stack in main:\n%s", folded);
+	cr_assert_eq(folded_rooted(folded, "frames", "random_r"), 0, "late's stack in main:\n%s", folded);
+	json_decref(json);
 	free(folded);
 	free(report);
 	run_free(&r);
