@@ -9,6 +9,7 @@
 #define DEFAULT_SAMPLE_ENTRIES	16384
 #define DEFAULT_OFFCPU_ENTRIES	16384
 #define DEFAULT_THREAD_ENTRIES	8192
+#define DEFAULT_PROC_ENTRIES	4096	/* processes followed (--follow-children), the target included */
 #define SHORT_WAIT_MS		50	/* CPython waits for the GIL in 5 ms slices */
 #define STACK_REUSE_US		1000	/* same wait again within this: reuse the thread's last stacks */
 #define NO_STACK		(-2)	/* -ENOENT: no stack was taken (state seen before recording) */
@@ -44,6 +45,7 @@ struct sample_key {
 	__u32 span;			/* the thread's active span (its sequence number), 0: none */
 	__u32 py_stack_id;		/* key of its Python frames in `py_stacks`, 0: none */
 	char comm[TASK_COMM_LEN];	/* the thread's name at sample time */
+	__u32 gen;			/* the process's generation (struct proc_info) at sample time */
 };
 
 /* Indexes into the per-CPU `counters` array: what the kernel side saw or dropped. */
@@ -65,6 +67,7 @@ enum counter {
 				   places to block in): its frame-pointer stack kept */
 	CNT_PY_STACK_COLLISION,	/* two Python stacks hashed alike: the second one not kept */
 	CNT_PY_STACK_FULL,	/* the Python stack map was full: that stack's Python frames lost */
+	CNT_PROC_MAP_FULL,	/* --follow-children: a child could not be followed (process map full) */
 	NR_COUNTERS,
 };
 
@@ -121,11 +124,26 @@ struct offcpu_key {
 	struct wait_sig wait;
 	struct net_peer peer;	/* a wait on one IP socket: its remote end */
 	char comm[TASK_COMM_LEN];
+	__u32 gen;		/* the process's generation (struct proc_info) when it blocked */
 };
 
 struct offcpu_val {
 	__u64 ns;
 	__u64 count;		/* intervals */
+};
+
+/*
+ * One process of the recording, by tgid. Its generation tells apart the images a PID runs over
+ * time: it goes up when the process execs another binary, and when a followed child takes the
+ * PID of one that exited. Every sample and wait carries it, so that userspace names each frame
+ * against the mappings of its own image.
+ */
+struct proc_info {
+	__u32 gen;
+	__u32 parent;		/* the tgid it was forked from (0: the target, or it exec'd since) */
+	__u32 parent_gen;	/* the parent's generation then: until it execs, it runs that image */
+	__u32 exited;		/* the whole thread group has exited: the PID may be reused */
+	__u64 start_ns;		/* task->start_boottime: with the PID, the process's identity */
 };
 
 enum thread_state { TS_RUNNING, TS_RUNNABLE, TS_BLOCKED, TS_DEAD };
@@ -142,6 +160,7 @@ struct thread_stats {
 	__u32 span_depth;	/* spans[0..span_depth) are open, the last one active */
 	__u32 spans[MAX_SPAN_DEPTH];
 	__u32 ended_elsewhere;	/* a span of this stack another thread ended: the owner unstacks it */
+	__u32 pad;
 };
 
 enum span_event_type { SPAN_BEGIN = 1, SPAN_END };
@@ -253,16 +272,18 @@ struct py_stack {
 };
 
 #ifndef __bpf__
-_Static_assert(sizeof(struct sample_key) == 40, "ABI");
+_Static_assert(sizeof(struct sample_key) == 44, "ABI");
 _Static_assert(sizeof(struct py_frame) == 16, "ABI");
 _Static_assert(sizeof(struct py_stack) == 16 + 16 * PY_MAX_FRAMES, "ABI");
 _Static_assert(sizeof(struct wait_sig) == 8, "ABI");
 _Static_assert(sizeof(struct net_peer) == 20, "ABI");
-_Static_assert(sizeof(struct offcpu_key) == 76, "ABI");
-_Static_assert(sizeof(struct thread_stats) == 160, "ABI");
+_Static_assert(sizeof(struct offcpu_key) == 80, "ABI");
+_Static_assert(sizeof(struct proc_info) == 24, "ABI");
+_Static_assert(sizeof(struct thread_stats) == 168, "ABI");
 _Static_assert(sizeof(struct span_http) == 88, "ABI");
 _Static_assert(sizeof(struct span_event) == 208, "ABI");
-_Static_assert(sizeof(struct user_stack_event) == 40 + 80 + 16 * MAX_URETPROBES + USER_STACK_BYTES, "ABI");
+/* the key (44 bytes) is padded to 48 before the registers */
+_Static_assert(sizeof(struct user_stack_event) == 48 + 80 + 16 * MAX_URETPROBES + USER_STACK_BYTES, "ABI");
 #endif
 
 #endif /* AGENTPROF_H */

@@ -25,6 +25,15 @@ const volatile __u32 targ_cgroup_level __weak = 0;
  * iterator cannot see it (agentprof in a PID namespace of its own, with --proc-root).
  */
 const volatile bool seed_on_sight __weak = false;
+const volatile bool follow_children __weak = false;
+
+/* The target (put there by the loader) and, with follow_children, the processes it forks. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct proc_info);
+	__uint(max_entries, DEFAULT_PROC_ENTRIES);
+} procs SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -73,9 +82,16 @@ static __always_inline __u64 cgroup_at_target_level(struct task_struct *t)
  */
 static __always_inline bool is_target(__u32 tgid, struct task_struct *task)
 {
+	struct proc_info *p;
+
 	if (targ_cgroup)
 		return cgroup_at_target_level(task ?: (struct task_struct *)bpf_get_current_task()) == targ_cgroup;
-	return tgid == targ_tgid;
+	if (tgid == targ_tgid)
+		return true;
+	if (!follow_children)	/* pruned by the verifier: the common path stays one compare */
+		return false;
+	p = bpf_map_lookup_elem(&procs, &tgid);	/* a followed child, until it exits */
+	return p && !p->exited;
 }
 
 static __always_inline void count(enum counter c)

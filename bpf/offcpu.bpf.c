@@ -44,19 +44,29 @@ static __always_inline bool same_wait(const struct wait_sig *a, const struct wai
 	       ((a->flags ^ b->flags) & ~WAIT_RUNQ) == 0;
 }
 
+/* The generation of a process of the recording (0 when it has no entry). */
+static __always_inline __u32 proc_gen(__u32 tgid)
+{
+	struct proc_info *p = bpf_map_lookup_elem(&procs, &tgid);
+
+	return p ? p->gen : 0;
+}
+
 static __always_inline void new_thread(struct task_struct *t, __u32 state, struct wait_sig *w,
 				       struct net_peer *peer, __u64 now, bool seeded)
 {
+	__u32 tgid = BPF_CORE_READ(t, tgid);
 	struct thread_stats s = {
 		.first_ns = now,
 		.last_ns = now,
 		.state = state,
 		.open = {
-			.pid = BPF_CORE_READ(t, tgid),
+			.pid = tgid,
 			.tid = BPF_CORE_READ(t, pid),
 			.user_stack_id = NO_STACK,
 			.kern_stack_id = NO_STACK,
 			.waker_stack_id = NO_STACK,
+			.gen = proc_gen(tgid),
 		},
 	};
 
@@ -264,6 +274,112 @@ SEC("raw_tp/sched_wakeup_new")
 int BPF_PROG(sched_wakeup_new_raw, struct task_struct *p)
 {
 	return on_wakeup_new(false, p);
+}
+
+/*
+ * The process execs another binary: a new generation, whose frames are named against the new
+ * mappings. Its other threads are gone; the one that exec'd now has the leader's tid.
+ */
+static __always_inline int on_exec(bool btf, struct task_struct *p, __u32 old_tid)
+{
+	__u32 tgid = TASK_FIELD(btf, p, tgid), tid = TASK_FIELD(btf, p, pid);
+	struct proc_info *info, first = { .gen = 1 };
+	struct thread_stats *s;
+	__u64 now;
+
+	if (!is_target(tgid, p))
+		return 0;
+	info = bpf_map_lookup_elem(&procs, &tgid);
+	if (info) {
+		info->gen++;	/* only this thread is left to run: no other writer */
+		info->parent = 0;	/* no longer the image it was forked with */
+	} else if (bpf_map_update_elem(&procs, &tgid, &first, BPF_NOEXIST) == -E2BIG) {
+		count(CNT_PROC_MAP_FULL);	/* --container: a process first seen exec'ing */
+	}
+	now = bpf_ktime_get_ns();
+	if (old_tid != tid) {
+		s = bpf_map_lookup_elem(&threads, &old_tid);
+		if (s) {
+			close_state(s, now);
+			s->state = TS_DEAD;
+		}
+		new_thread(p, TS_RUNNING, NULL, NULL, now, false);
+		return 0;
+	}
+	s = bpf_map_lookup_elem(&threads, &tid);
+	if (s) {
+		s->open.gen = proc_gen(tgid);
+		s->open.user_stack_id = NO_STACK;	/* never reuse a stack of the old image */
+	}
+	return 0;
+}
+
+/* follow_children: a child process of a followed one is followed too, from its first instruction. */
+static __always_inline int on_fork(bool btf, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = TASK_FIELD(btf, parent, tgid), ctgid = TASK_FIELD(btf, child, tgid);
+	struct proc_info info = {}, *old;
+
+	if (ctgid == ptgid || !is_target(ptgid, parent))	/* a new thread, or not ours */
+		return 0;
+	old = bpf_map_lookup_elem(&procs, &ctgid);
+	info.gen = old ? old->gen + 1 : 0;	/* the PID of a child that exited: samples stay apart */
+	info.parent = ptgid;
+	info.parent_gen = proc_gen(ptgid);
+	info.start_ns = TASK_FIELD(btf, child, start_boottime);
+	if (bpf_map_update_elem(&procs, &ctgid, &info, BPF_ANY))
+		count(CNT_PROC_MAP_FULL);
+	return 0;
+}
+
+/* The last thread of a followed child exits: its PID may go to an unrelated process. */
+static __always_inline int on_exit(struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	struct proc_info *info;
+
+	if (tgid == targ_tgid || BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	info = bpf_map_lookup_elem(&procs, &tgid);
+	if (info)
+		info->exited = 1;
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_exec_btf, struct task_struct *p, pid_t old_pid)
+{
+	return on_exec(true, p, old_pid);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_fork_btf, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(true, parent, child);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_exit_btf, struct task_struct *p)
+{
+	return on_exit(p);
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(sched_exec_raw, struct task_struct *p, pid_t old_pid)
+{
+	return on_exec(false, p, old_pid);
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(sched_fork_raw, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(false, parent, child);
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(sched_exit_raw, struct task_struct *p)
+{
+	return on_exit(p);
 }
 
 /* Kernel lock contention (mutexes, rwsems...): a thread that blocks in between waits on a lock. */

@@ -27,8 +27,10 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	key.pid = pid_tgid >> 32;
 	key.tid = (__u32)pid_tgid;
 	s = bpf_map_lookup_elem(&threads, &key.tid);
-	if (s)
+	if (s) {
 		key.span = active_span(s);	/* stamped here, at sample time: no joins later */
+		key.gen = s->open.gen;
+	}
 	key.kern_stack_id = stack_id(ctx, 0);
 	key.py_stack_id = py_stack_id(PY_SLOT_ONCPU);
 	bpf_get_current_comm(key.comm, sizeof(key.comm));

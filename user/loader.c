@@ -54,7 +54,7 @@ static bool btf_has(const struct btf *btf, const char *typedef_name)
  * tracepoints (5.19+) are left out where the kernel has none. AGENTPROF_RAW_TP=1 forces the
  * raw_tp twins, so that tests prove they load on a kernel that has both.
  */
-static bool choose_programs(struct agentprof_bpf *skel)
+static bool choose_programs(struct agentprof_bpf *skel, bool follow)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
 	const char *force_raw = getenv("AGENTPROF_RAW_TP");
@@ -70,6 +70,9 @@ static bool choose_programs(struct agentprof_bpf *skel)
 		{ skel->progs.sched_waking_btf, skel->progs.sched_waking_raw, true },
 		{ skel->progs.contention_begin_btf, skel->progs.contention_begin_raw, klock },
 		{ skel->progs.contention_end_btf, skel->progs.contention_end_raw, klock },
+		{ skel->progs.sched_exec_btf, skel->progs.sched_exec_raw, true },
+		{ skel->progs.sched_fork_btf, skel->progs.sched_fork_raw, follow },
+		{ skel->progs.sched_exit_btf, skel->progs.sched_exit_raw, follow },
 	};
 
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
@@ -128,14 +131,22 @@ struct loader *loader__load(const struct loader_opts *opts)
 	/* the task iterator shows only the tasks of our PID namespace: the host's are seen as they run */
 	l->skel->rodata->seed_on_sight = procfs_is_foreign();
 	l->skel->rodata->py_frames = opts->python;	/* else the Python frame walker is pruned away */
+	l->skel->rodata->follow_children = opts->follow_children;
 	bpf_map__set_max_entries(l->skel->maps.stacks, opts->stack_entries);
 	l->skel->rodata->dwarf_user_stacks = !opts->fp_user_stacks;
 	bpf_map__set_max_entries(l->skel->maps.user_stacks, user_stack_ring_bytes(opts->freq_hz));
-	l->tls = choose_programs(l->skel);
+	l->tls = choose_programs(l->skel, opts->follow_children);
 	bpf_program__set_autoload(l->skel->progs.seed_py_stacks, opts->python);
 	err = agentprof_bpf__load(l->skel);
 	if (err) {
 		pr_warn("load BPF programs: %s\n", strerror(-err));
+		goto fail;
+	}
+	/* the target's generation: counted from here, at 0 */
+	if (opts->pid && bpf_map_update_elem(bpf_map__fd(l->skel->maps.procs), &(__u32){ opts->pid },
+					     &(struct proc_info){}, BPF_ANY)) {
+		err = -errno;
+		pr_warn("add the target to the process map: %s\n", strerror(-err));
 		goto fail;
 	}
 	return l;
@@ -461,6 +472,7 @@ struct kernel_maps loader__maps(const struct loader *l)
 		.user_stacks_fd = bpf_map__fd(l->skel->maps.user_stacks),
 		.py_stacks_fd = bpf_map__fd(l->skel->maps.py_stacks),
 		.py_stored_fd = bpf_map__fd(l->skel->maps.py_stored),
+		.procs_fd = bpf_map__fd(l->skel->maps.procs),
 	};
 }
 

@@ -20,6 +20,7 @@ struct loader_opts {
 	uint64_t cgroup_id;	/* every process of this cgroup v2 and below (0: pid's only) */
 	uint32_t cgroup_level;	/* the cgroup's depth in the hierarchy */
 	bool python;		/* load the Python frame walker (loader__add_python says where) */
+	bool follow_children;	/* also the processes the target forks, and theirs */
 };
 
 /* Opens and loads the programs for opts->pid. NULL and errno, after saying what failed. */

@@ -322,12 +322,13 @@ static int push_frame(struct sample *s, const char *name, struct frame_origin or
 }
 
 /* The index of the profile's mapping that holds a user address, added on first use; -1: none. */
-static int32_t mapping_of(struct profile *p, struct syms_cache *syms, pid_t pid, uint64_t addr, int *err)
+static int32_t mapping_of(struct profile *p, struct syms_cache *syms, pid_t pid, uint32_t gen, uint64_t addr,
+			  int *err)
 {
 	struct profile_mapping *m;
 	struct user_mapping um;
 
-	if (syms_cache__mapping(syms, pid, addr, &um))
+	if (syms_cache__mapping(syms, pid, gen, addr, &um))
 		return -1;
 	for (size_t i = 0; i < p->nmappings; i++) {
 		m = &p->mappings[i];
@@ -377,10 +378,10 @@ static int push_native(struct profile *p, struct sample *s, struct syms_cache *s
 {
 	uint64_t addr = call_site(s->user[i], i > 0);
 	int err = 0;
-	int32_t mapping = mapping_of(p, syms, s->pid, addr, &err);
+	int32_t mapping = mapping_of(p, syms, s->pid, s->gen, addr, &err);
 	char name[1024];
 
-	syms_cache__user(syms, s->pid, s->user[i], i > 0, name, sizeof(name));
+	syms_cache__user(syms, s->pid, s->gen, s->user[i], i > 0, name, sizeof(name));
 	return err ?: push_frame(s, name, (struct frame_origin){ addr, mapping, false });
 }
 
@@ -475,10 +476,10 @@ const char *sample__leaf(const struct sample *s)
 	return s->nframes ? s->frames[s->nframes - 1] : "[unknown]";
 }
 
-/* The name of a sample's process: the recording's, or in a container, that process's own. */
+/* The name of a sample's process: its own (a container's, a followed child), else the recording's. */
 static const char *process_name(const struct profile *p, uint32_t pid)
 {
-	for (size_t i = 0; p->cgroup && i < p->nprocs; i++)
+	for (size_t i = 0; i < p->nprocs; i++)
 		if (p->procs[i].pid == pid && p->procs[i].comm[0])
 			return p->procs[i].comm;
 	return p->comm;

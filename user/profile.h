@@ -34,6 +34,7 @@ struct profile_mapping {
 struct sample {
 	uint32_t pid;			/* the thread's process (host PID) */
 	uint32_t tid;
+	uint32_t gen;			/* the process's generation: which image its user frames are in */
 	char comm[TASK_COMM_LEN];	/* thread name */
 	uint64_t *user, *kern;		/* leaf first, as the kernel records them */
 	uint32_t nuser, nkern;

@@ -24,12 +24,13 @@ static struct env {
 	enum group_by group_by;
 	bool no_py_lines;
 	bool force;
+	bool follow_children;
 } env = {
 	.common.freq_hz = 99,
 	.stack_entries = DEFAULT_STACK_ENTRIES,
 };
 
-enum { OPT_STACK_STORAGE = 0x100, OPT_GROUP_BY, OPT_NO_PY_LINES, OPT_FORCE };
+enum { OPT_STACK_STORAGE = 0x100, OPT_GROUP_BY, OPT_NO_PY_LINES, OPT_FORCE, OPT_FOLLOW };
 
 static const char *const group_names[] = {
 	[GROUP_THREAD] = "thread", [GROUP_PROCESS] = "process", [GROUP_SPAN] = "span", [GROUP_TRACE] = "trace",
@@ -40,6 +41,8 @@ static const struct argp_option options[] = {
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (default: at Ctrl-C or when the target exits)", 0 },
 	{ "output", 'o', "DIR", 0, "Output directory (default agentprof-PID), created 0700", 0 },
 	{ "force", OPT_FORCE, NULL, 0, "Write into an output directory that is not empty", 0 },
+	{ "follow-children", OPT_FOLLOW, NULL, 0,
+	  "Also record the processes it forks from now on (and theirs), each a process of the report", 0 },
 	{ "stack-storage-size", OPT_STACK_STORAGE, "N", 0, "Distinct stacks kept in the kernel (default 16384)", 0 },
 	{ "group-by", OPT_GROUP_BY, "WHAT", 0,
 	  "Root frames of the flame graphs: thread (default), process, span or trace", 0 },
@@ -61,6 +64,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_FORCE:
 		env.force = true;
+		break;
+	case OPT_FOLLOW:
+		env.follow_children = true;
 		break;
 	case OPT_STACK_STORAGE:
 		err = parse_number("stack storage size", arg, 16, 1 << 22, &env.stack_entries);
@@ -123,7 +129,7 @@ int cmd_record(int argc, char **argv)
 		return 2;
 	err = session__open(&sess, &(struct session_opts){ env.common.pid, env.common.container, env.common.freq_hz,
 							   env.stack_entries, env.common.fp_user_stacks,
-							   &env.common.llm });
+							   &env.common.llm, env.follow_children });
 	if (!err && !env.outdir) {
 		if (env.common.container)
 			snprintf(env.default_outdir, sizeof(env.default_outdir), "agentprof-%s", sess.cgroup.name);

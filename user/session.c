@@ -167,6 +167,7 @@ int session__open(struct session *s, const struct session_opts *opts)
 	s->sigfd = -1;
 	s->stack_entries = opts->stack_entries;
 	s->spans.llm = opts->llm;
+	s->follow_children = opts->follow_children;
 	err = preflight_btf() ?: preflight_caps() ?: preflight_lockdown() ?:
 	      (opts->container ? cgroup_resolve(opts->container, &s->cgroup) : target__open(&s->target, opts->pid));
 	if (err)
@@ -194,7 +195,7 @@ int session__open(struct session *s, const struct session_opts *opts)
 	s->loader = loader__load(&(struct loader_opts){
 		.pid = opts->pid, .freq_hz = opts->freq_hz, .stack_entries = opts->stack_entries,
 		.fp_user_stacks = opts->fp_user_stacks, .cgroup_id = s->cgroup.id, .cgroup_level = s->cgroup.level,
-		.python = s->python,
+		.python = s->python, .follow_children = opts->follow_children,
 	});
 	if (!s->loader)
 		return -errno;
@@ -210,12 +211,36 @@ int session__open(struct session *s, const struct session_opts *opts)
 }
 
 /* A cgroup's processes, as the kernel side found them (the iterator, new processes): added once each. */
+/*
+ * Every process image the kernel's process map holds (the target's, each one after an exec, and
+ * with --follow-children the processes it forks): its mappings read while it still runs it. A
+ * followed child becomes a process of the recording.
+ */
+static void add_images(struct session *s)
+{
+	int fd = loader__maps(s->loader).procs_fd;
+	__u32 key, next, *prev = NULL;
+	struct proc_info info;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &info))
+			continue;	/* deleted meanwhile */
+		if (syms_cache__add_image(s->syms, key, &info))
+			return;	/* -ENOMEM */
+		if (s->follow_children && (pid_t)key != s->target.pid && add_process(s, key))
+			pr_debug("process %d: %s\n", key, "gone before its maps were read");
+	}
+}
+
 static void add_new_processes(struct session *s)
 {
 	struct kernel_maps maps = loader__maps(s->loader);
 	pid_t *pids = NULL;
 	ssize_t n = s->cgroup.id ? snapshot__pids(&maps, &pids) : 0;
 
+	add_images(s);
 	for (ssize_t i = 0; i < n; i++)
 		if (add_process(s, pids[i]))
 			pr_debug("process %d: %s\n", pids[i], "gone before its maps were read");
@@ -320,6 +345,7 @@ int session__attach(struct session *s)
 /* New processes and mappings (a dlopen'ed span library among them): names, and span probes. */
 static void refresh(struct session *s)
 {
+	add_images(s);	/* first: an image that exec'd since is not read as the one it was */
 	syms_cache__refresh(s->syms);	/* a process gone keeps its last maps */
 	add_new_processes(s);
 	set_code_ranges(s);
@@ -391,7 +417,8 @@ int session__snapshot(struct session *s, uint64_t at_ns, struct snapshot *snap)
 	int err;
 
 	drain(s);
-	err = snapshot__read(&maps, s->target.pid, at_ns ?: now_ns(CLOCK_MONOTONIC), snap);
+	/* pid 0: every process in the maps (a container's, or the target's and its children) */
+	err = snapshot__read(&maps, s->follow_children ? 0 : s->target.pid, at_ns ?: now_ns(CLOCK_MONOTONIC), snap);
 	if (!err)
 		snap->counters[CNT_SAMPLE_MAP_FULL] += s->sample_map_full;
 	return err;

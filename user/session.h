@@ -38,6 +38,7 @@ struct session {
 	uint64_t unwound, unwound_bytes, unwind_ns;	/* for -v */
 	struct py_stacks *py_stacks;	/* NULL when the target runs no Python */
 	bool python;			/* Python frames are walked (in the processes that run CPython) */
+	bool follow_children;		/* the processes the target forks are processes of the recording */
 };
 
 struct session_opts {
@@ -47,6 +48,7 @@ struct session_opts {
 	long stack_entries;
 	bool fp_user_stacks;
 	const struct llm_endpoints *llm;	/* HTTP calls to these are LLM calls; may be NULL */
+	bool follow_children;
 };
 
 enum stop_reason { STOP_DEADLINE, STOP_SIGNAL, STOP_TARGET_EXIT, STOP_INPUT };

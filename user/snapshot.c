@@ -204,6 +204,8 @@ static int add_thread(const void *key, const void *value, void *ctx)
 	struct snap_thread *t;
 	uint64_t end;
 
+	if (r->pid && st->open.pid != (__u32)r->pid)
+		return 0;
 	if (GROW(s->threads, s->nthreads, r->cap))
 		return -ENOMEM;
 	t = &s->threads[s->nthreads++];
@@ -377,7 +379,8 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, stru
 
 	for (size_t i = 0; i < cur->nsamples; i++) {
 		const struct snap_sample *c = &cur->samples[i], *p = NULL;
-		struct sample s = { .category = CAT_CPU, .pid = c->key.pid, .tid = c->key.tid, .span = c->key.span };
+		struct sample s = { .category = CAT_CPU, .pid = c->key.pid, .tid = c->key.tid, .gen = c->key.gen,
+				    .span = c->key.span };
 
 		if (prev && prev->nsamples)
 			p = bsearch(c, prev->samples, prev->nsamples, sizeof(*c), cmp_sample);
@@ -394,6 +397,7 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, stru
 		struct sample s = {
 			.pid = c->key.pid,
 			.tid = c->key.tid,
+			.gen = c->key.gen,
 			.category = classify_wait(&c->key.wait),
 			.wait = c->key.wait,
 			.waker_tid = c->key.waker_tid,

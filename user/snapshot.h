@@ -22,6 +22,7 @@ struct kernel_maps {
 	int user_stacks_fd;	/* ring buffer of struct user_stack_event */
 	int py_stacks_fd;	/* __u32 id -> struct py_stack */
 	int py_stored_fd;	/* [0]: how many stacks py_stacks has taken */
+	int procs_fd;		/* __u32 tgid -> struct proc_info */
 };
 
 struct snap_sample {

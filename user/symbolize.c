@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Turns the addresses of a recording's processes into frame names: /proc/PID/maps finds the file,
+ * Turns the addresses of a recording's processes into frame names: /proc/PID/maps of the image that
+ * ran them (the process's generation: an exec starts a new one) finds the file,
  * an ELF cache keyed by the file's identity (device, inode), shared by the processes, reads each
  * binary once, /proc/kallsyms serves the kernel, and each process's perf map names JIT-compiled
  * code in anonymous memory.
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "demangle.h"
 #include "elfsyms.h"
 #include "ksyms.h"
@@ -18,6 +20,7 @@
 #include "procmaps.h"
 #include "pyinterp.h"
 #include "symbolize.h"
+#include "util.h"
 
 #define DEBUG_ROOT "/usr/lib/debug"
 
@@ -28,9 +31,19 @@ struct elf_entry {
 	struct elf_syms *syms;	/* NULL: the file could not be read, do not try again */
 };
 
-/* One process: its view of the file system and its executable mappings as last read. */
+/*
+ * One image of one process, keyed by (pid, generation): a PID runs another image after an exec,
+ * or when a followed child gets the PID of one that exited (struct proc_info). Its view of the
+ * file system and its executable mappings as last read.
+ */
 struct proc_syms {
 	pid_t pid;
+	uint32_t gen;
+	pid_t parent;		/* forked from parent's image parent_gen (0: not a fork, or exec'd since) */
+	uint32_t parent_gen;
+	uint64_t start_ticks;	/* /proc/PID/stat starttime: with pid, the process's identity */
+	bool read;		/* maps were read at least once */
+	bool gone;		/* exited, exec'd, or the PID is another process's: nothing read any more */
 	char root[4200];	/* /proc/PID/root: the files as the process sees them */
 	struct proc_maps maps;
 	char perf_path[4300];	/* its perf map, inside its root and named by its own PID */
@@ -54,36 +67,131 @@ struct syms_cache *syms_cache__new(void)
 	return calloc(1, sizeof(struct syms_cache));
 }
 
+/* The newest image of pid (the one still running, if any). */
 static struct proc_syms *proc_of(const struct syms_cache *c, pid_t pid)
 {
+	struct proc_syms *latest = NULL;
+
 	for (size_t i = 0; i < c->nprocs; i++)
-		if (c->procs[i].pid == pid)
+		if (c->procs[i].pid == pid && (!latest || c->procs[i].gen > latest->gen))
+			latest = &c->procs[i];
+	return latest;
+}
+
+static struct proc_syms *image_find(const struct syms_cache *c, pid_t pid, uint32_t gen)
+{
+	for (size_t i = 0; i < c->nprocs; i++)
+		if (c->procs[i].pid == pid && c->procs[i].gen == gen)
 			return &c->procs[i];
 	return NULL;
 }
 
-int syms_cache__add(struct syms_cache *c, pid_t pid)
+/* The image whose mappings name addresses of (pid, gen): a child never read runs its parent's. */
+static struct proc_syms *image_of(const struct syms_cache *c, pid_t pid, uint32_t gen)
 {
-	struct proc_syms *p = proc_of(c, pid);
+	struct proc_syms *p = image_find(c, pid, gen);
+
+	for (int depth = 0; p && !p->read && p->parent && depth < 16; depth++)
+		p = image_find(c, p->parent, p->parent_gen);
+	return p && p->read ? p : NULL;
+}
+
+/* Whether pid is still the process that started at start_ticks (0: whichever it is, taken now). */
+static bool same_process(struct proc_syms *p)
+{
+	char path[4200];
+	uint64_t ticks;
+
+	if (proc_path(path, sizeof(path), p->pid, "stat") || proc_start_ticks(path, &ticks))
+		return false;
+	if (!p->start_ticks)
+		p->start_ticks = ticks;
+	return ticks == p->start_ticks;
+}
+
+/* Reads the image's mappings while its process runs it; keeps the last ones once it is gone. */
+static int image_read(struct proc_syms *p)
+{
+	struct proc_maps maps;
+	int err;
+
+	if (p->gone)
+		return -ESRCH;
+	err = same_process(p) ? proc_maps__read(p->pid, &maps) : -ESRCH;
+	if (!err && !maps.n) {	/* a zombie: its maps read empty */
+		proc_maps__free(&maps);
+		err = -ESRCH;
+	}
+	if (err) {
+		p->gone = true;	/* the PID is no longer this process's */
+		return err;
+	}
+	proc_maps__free(&p->maps);
+	p->maps = maps;
+	p->read = true;
+	p->perf_read = false;
+	return 0;
+}
+
+/* A new image of pid, its mappings read now (when it still runs), and its interpreter found. */
+static int image_add(struct syms_cache *c, pid_t pid, uint32_t gen, uint64_t start_ticks, struct proc_syms **out)
+{
+	struct proc_syms *p = realloc(c->procs, (c->nprocs + 1) * sizeof(*p));
 	pid_t ns;
 	int err;
 
-	if (p)
-		return 0;
-	p = realloc(c->procs, (c->nprocs + 1) * sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	c->procs = p;
 	p = &c->procs[c->nprocs];
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
-	err = proc_path(p->root, sizeof(p->root), pid, "root") ?: proc_maps__read(pid, &p->maps);
+	p->gen = gen;
+	p->start_ticks = start_ticks;
+	err = proc_path(p->root, sizeof(p->root), pid, "root") ?: image_read(p);
+	c->nprocs++;
+	*out = p;
 	if (err)
 		return err;
 	if (proc_ns_pid(pid, &ns) || proc_perf_map_path(p->perf_path, sizeof(p->perf_path), pid, ns))
 		p->perf_path[0] = '\0';
 	p->py = py_interp__open(pid, p->root, &p->maps);	/* NULL: not a Python process */
-	c->nprocs++;
+	return 0;
+}
+
+int syms_cache__add(struct syms_cache *c, pid_t pid)
+{
+	struct proc_syms *p;
+	int err;
+
+	if (proc_of(c, pid))
+		return 0;
+	err = image_add(c, pid, 0, 0, &p);
+	if (err)
+		c->nprocs--;	/* unknown: the caller says so */
+	return err;
+}
+
+int syms_cache__add_image(struct syms_cache *c, pid_t pid, const struct proc_info *info)
+{
+	struct proc_syms *p = proc_of(c, pid);
+	uint64_t ticks = info->start_ns / (1000000000ull / sysconf(_SC_CLK_TCK));	/* start_boottime, in ticks */
+	int err;
+
+	if (p && p->gen >= info->gen)
+		return 0;	/* known, or an older image seen late: nothing of it can be read now */
+	if (p && !info->start_ns)
+		ticks = p->start_ticks;	/* the same process after an exec */
+	for (size_t i = 0; i < c->nprocs; i++)	/* the older images of pid run no more */
+		if (c->procs[i].pid == pid)
+			c->procs[i].gone = true;
+	err = image_add(c, pid, info->gen, ticks, &p);
+	if (err == -ENOMEM)
+		return err;
+	p->parent = info->parent;
+	p->parent_gen = info->parent_gen;
+	if (err)
+		pr_debug("process %d (generation %u): no mappings of its own: %s\n", pid, info->gen, strerror(-err));
 	return 0;
 }
 
@@ -111,20 +219,10 @@ int syms_cache__refresh(struct syms_cache *c)
 	int ret = 0;
 
 	for (size_t i = 0; i < c->nprocs; i++) {
-		struct proc_maps maps;
-		int err = proc_maps__read(c->procs[i].pid, &maps);
+		int err = image_read(&c->procs[i]);
 
-		if (!err && !maps.n) {	/* a zombie: its maps read empty */
-			proc_maps__free(&maps);
-			err = -ESRCH;
-		}
-		if (err) {
+		if (err)
 			ret = err;	/* the process is gone; its last maps stay */
-			continue;
-		}
-		proc_maps__free(&c->procs[i].maps);
-		c->procs[i].maps = maps;
-		c->procs[i].perf_read = false;
 	}
 	return ret;
 }
@@ -144,10 +242,13 @@ const struct proc_maps *syms_cache__maps(const struct syms_cache *c, pid_t pid)
 	return p ? &p->maps : &none;
 }
 
-/* Opens through the target's root first (containers, deleted mounts), then the host path. */
+/*
+ * Opens through the process's root first (containers, deleted mounts), while the PID is still
+ * that process's, then the host path.
+ */
 static struct elf_syms *open_file(const struct proc_syms *p, const struct map_entry *m)
 {
-	struct elf_syms *s = elf_syms__open(p->root, m->path, DEBUG_ROOT);
+	struct elf_syms *s = p->gone ? NULL : elf_syms__open(p->root, m->path, DEBUG_ROOT);
 
 	if (!s)
 		s = elf_syms__open("", m->path, DEBUG_ROOT);
@@ -202,10 +303,11 @@ static const char *jit_name(struct proc_syms *p, uint64_t addr)
 	return p->perf ? perf_map__lookup(p->perf, addr) : NULL;
 }
 
-void syms_cache__user(struct syms_cache *c, pid_t pid, uint64_t addr, bool is_return, char *buf, size_t len)
+void syms_cache__user(struct syms_cache *c, pid_t pid, uint32_t gen, uint64_t addr, bool is_return, char *buf,
+		      size_t len)
 {
 	uint64_t lookup = is_return && addr ? addr - 1 : addr, offset, vaddr, off;
-	struct proc_syms *p = proc_of(c, pid);
+	struct proc_syms *p = image_of(c, pid, gen);
 	const struct map_entry *m = p ? proc_maps__find(&p->maps, lookup) : NULL;
 	struct elf_entry *e;
 	const char *name;
@@ -236,9 +338,9 @@ void syms_cache__user(struct syms_cache *c, pid_t pid, uint64_t addr, bool is_re
 		snprintf(buf, len, "%s+0x%llx", base_name(m->path), (unsigned long long)vaddr);
 }
 
-int syms_cache__mapping(struct syms_cache *c, pid_t pid, uint64_t addr, struct user_mapping *out)
+int syms_cache__mapping(struct syms_cache *c, pid_t pid, uint32_t gen, uint64_t addr, struct user_mapping *out)
 {
-	const struct proc_syms *p = proc_of(c, pid);
+	const struct proc_syms *p = image_of(c, pid, gen);
 	const struct map_entry *m = p ? proc_maps__find(&p->maps, addr) : NULL;
 	struct elf_entry *e;
 

@@ -7,7 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/types.h>
+#include "agentprof.h"
 
+/*
+ * Mappings are kept per image of a process: (pid, generation), the generation being the kernel's
+ * (struct proc_info): a process that execs runs a new image. A process is (pid, start time): a
+ * PID that another process took is never read as the one it was.
+ */
 struct syms_cache;
 
 /* Not a user address: the root-side end of a user stack cut short, named [truncated]. */
@@ -16,11 +23,20 @@ struct syms_cache;
 /* An empty cache; NULL on -ENOMEM. */
 struct syms_cache *syms_cache__new(void);
 void syms_cache__free(struct syms_cache *c);
-/* Adds a process (no-op when known): reads its /proc/PID/maps. 0 or -errno. */
+/* Adds a process at generation 0 (no-op when known): reads its /proc/PID/maps. 0 or -errno. */
 int syms_cache__add(struct syms_cache *c, pid_t pid);
-/* Re-reads every process's mappings (to follow dlopen); a process gone keeps its last ones: -ESRCH. */
+/*
+ * A process image as the kernel's process map has it: a generation not seen yet (an exec, a
+ * followed child) gets its mappings read now, the older ones keep theirs; a child never read is
+ * named with its parent's image. 0 or -ENOMEM.
+ */
+int syms_cache__add_image(struct syms_cache *c, pid_t pid, const struct proc_info *info);
+/*
+ * Re-reads the mappings of every image still running (to follow dlopen); one gone (exited,
+ * exec'd, its PID another process's) keeps its last ones: -ESRCH.
+ */
 int syms_cache__refresh(struct syms_cache *c);
-/* The executable mappings of a process as last read (none for an unknown PID). */
+/* The executable mappings of a process's latest image as last read (none for an unknown PID). */
 const struct proc_maps *syms_cache__maps(const struct syms_cache *c, pid_t pid);
 
 /*
@@ -28,7 +44,8 @@ const struct proc_maps *syms_cache__maps(const struct syms_cache *c, pid_t pid);
  * has no symbol there, "[unknown]" when no mapping holds it. is_return: the address is a
  * return address (every frame but the leaf), so the call is the byte before it.
  */
-void syms_cache__user(struct syms_cache *c, pid_t pid, uint64_t addr, bool is_return, char *buf, size_t len);
+void syms_cache__user(struct syms_cache *c, pid_t pid, uint32_t gen, uint64_t addr, bool is_return, char *buf,
+		      size_t len);
 /* Same for a kernel address, from /proc/kallsyms (loaded on first use). */
 void syms_cache__kernel(struct syms_cache *c, uint64_t addr, bool is_return, char *buf, size_t len);
 
@@ -44,6 +61,6 @@ struct user_mapping {
 };
 
 /* 0, or -ENOENT when no file-backed mapping holds addr ([vdso] counts as one, without a build-id). */
-int syms_cache__mapping(struct syms_cache *c, pid_t pid, uint64_t addr, struct user_mapping *out);
+int syms_cache__mapping(struct syms_cache *c, pid_t pid, uint32_t gen, uint64_t addr, struct user_mapping *out);
 
 #endif /* SYMBOLIZE_H */

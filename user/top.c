@@ -352,7 +352,7 @@ int cmd_top(int argc, char **argv)
 		return 2;
 	err = session__open(&sess, &(struct session_opts){ env.common.pid, env.common.container, env.common.freq_hz,
 							   DEFAULT_STACK_ENTRIES, env.common.fp_user_stacks,
-							   &env.common.llm });
+							   &env.common.llm, false });
 	if (err)
 		goto cleanup;
 	/* after session__open: the server's thread inherits the blocked stop signals */

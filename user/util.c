@@ -2,7 +2,9 @@
 /* Small shared helpers: strict number parsing, clocks, whole-file reads. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "util.h"
@@ -80,4 +82,27 @@ fail:
 	close(fd);
 	free(buf);
 	return err;
+}
+
+/* Field 22 of /proc/PID/stat; the comm in field 2 may hold spaces and parens, so start after the last ')'. */
+int proc_start_ticks(const char *path, uint64_t *out)
+{
+	char *text, *p;
+	unsigned long long v;
+	ssize_t n;
+	int field;
+
+	n = read_file(path, 1 << 16, &text);
+	if (n < 0)
+		return n;
+	p = strrchr(text, ')');
+	for (field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", &v) != 1) {
+		free(text);
+		return -EINVAL;
+	}
+	free(text);
+	*out = v;
+	return 0;
 }

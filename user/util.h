@@ -20,4 +20,7 @@ uint64_t now_ns(clockid_t clock);
  */
 ssize_t read_file(const char *path, size_t max, char **out);
 
+/* starttime (field 22) of a /proc/PID/stat file: with the PID, a process's identity. 0 or -errno. */
+int proc_start_ticks(const char *path, uint64_t *out);
+
 #endif /* UTIL_H */

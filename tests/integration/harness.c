@@ -223,6 +223,8 @@ uint64_t elf_func_offset(const char *path, const char *func)
 	if (fd >= 0)
 		close(fd);
 	return off;
+}
+
 /* bpftool's JSON listing of objects of kind (prog, link, perf). */
 static json_t *bpftool_list(const char *kind)
 {

@@ -58,7 +58,7 @@ static void new_cache(void)
 static const char *user(uint64_t addr, bool is_return)
 {
 	memset(buf, 'X', sizeof(buf));
-	syms_cache__user(cache, getpid(), addr, is_return, buf, sizeof(buf));
+	syms_cache__user(cache, getpid(), 0, addr, is_return, buf, sizeof(buf));
 	return buf;
 }
 
@@ -131,7 +131,7 @@ Test(symbolize, unknown_process_is_unknown)
 {
 	load_fixture();
 	new_cache();
-	syms_cache__user(cache, getpid() + 1, global_addr, false, buf, sizeof(buf));
+	syms_cache__user(cache, getpid() + 1, 0, global_addr, false, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "[unknown]");
 	cr_assert_eq(syms_cache__maps(cache, getpid() + 1)->n, 0);
 	cr_assert_gt(syms_cache__maps(cache, getpid())->n, 0);
@@ -143,7 +143,7 @@ Test(symbolize, long_names_are_truncated_to_the_buffer)
 
 	load_fixture();
 	new_cache();
-	syms_cache__user(cache, getpid(), global_addr, false, small, sizeof(small));
+	syms_cache__user(cache, getpid(), 0, global_addr, false, small, sizeof(small));
 	cr_assert_str_eq(small, "agentpr");
 }
 
