@@ -153,7 +153,15 @@ test: deps deps-test
 demo: all
 	@tools/demo/run.sh
 
-bench: all $(WORKLOADS)
+# Symbolization speed, for the bench: links the program's own symbolizer.
+$(OUT)/symbench: $(OUT)/tools/bench/symbench.o $(OUT)/libflamegraph.a $(OUT)/libagentprof.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $< $(AP_LIBS) $(LDLIBS) -o $@
+
+# The peers it compares with (perf, bpftrace, libbpf-tools) are installed when they can be; each
+# row of a missing one is skipped. BENCH_ONLY=section,... runs some sections (see bench.py).
+bench: all $(WORKLOADS) $(OUT)/symbench
+	@tools/deps.sh bench || echo "bench: could not install the peers; their rows are skipped"
 	@/usr/bin/python3 tools/bench/bench.py
 
 clean:

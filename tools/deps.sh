@@ -14,6 +14,8 @@ pkgs="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev li
 # pprof files) and prometheus (promtool lints the metrics, a real server scrapes top).
 [ "${1:-}" = test ] && pkgs="libcriterion-dev binutils python3 libpython3.11-dev util-linux libcap2-bin libxml2-utils
       chromium python3-jsonschema python3-yaml libclang-rt-14-dev curl openssl"
+# the bench's peers, side by side with agentprof: perf, bpftrace, libbpf-tools (offcputime)
+[ "${1:-}" = bench ] && pkgs="linux-perf bpftrace libbpf-tools"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -5,11 +5,17 @@
  * `switch1 N` (the same with both threads on CPU 0: every round trip is two switches on one CPU,
  * with no idle-state or IPI latency in the measure, so a cost per switch shows undiluted),
  * `tcp1 N` (switch1 over one TCP loopback connection: every wait is a net wait with a peer), or
- * `spans N` (N spans through the SDK, each around ~50 us of CPU: about 10k spans a second).
- * Prints its PID, waits DELAY seconds (argv[3], default 2) for a profiler to attach, does the
- * work, then prints the elapsed nanoseconds of the work alone.
+ * `spans N` (N spans through the SDK, each around ~50 us of CPU: about 10k spans a second),
+ * `io N` (N 4 KiB writes to a file on disk, synced every 8: blocking I/O), `threads N T` (N
+ * rounds of 20 us of CPU and a 50 us sleep, shared among T threads), `stacks N K` (N rounds of
+ * work, each under one of K distinct call stacks), or `churn SECONDS` (for soaks: threads that
+ * start and stop, and 1000 short-lived children over SECONDS).
+ * Prints its PID, waits DELAY seconds (the last argument, default 2; "stdin": until a line on
+ * stdin) for a profiler to attach, does the work, then prints the elapsed nanoseconds of the
+ * work alone.
  */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
@@ -18,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "agentprof_span.h"
@@ -105,16 +112,150 @@ static __attribute__((noinline)) void span_work(void)
 	}
 }
 
+static __attribute__((noinline)) void io_work(void)
+{
+	char path[] = "/var/tmp/benchwork.XXXXXX", block[4096];
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		exit(1);
+	unlink(path);
+	memset(block, 'x', sizeof(block));
+	for (long i = 0; i < rounds; i++) {
+		if (pwrite(fd, block, sizeof(block), (i % 256) * sizeof(block)) != sizeof(block))
+			exit(1);
+		if (i % 8 == 7 && fdatasync(fd))
+			exit(1);
+	}
+	close(fd);
+}
+
+static long per_thread;
+
+static void *sleeper(void *arg)
+{
+	struct timespec nap = { 0, 50000 };
+
+	(void)arg;
+	for (long i = 0; i < per_thread; i++) {
+		cpu_work_units(20);	/* ~20 us */
+		nanosleep(&nap, NULL);
+	}
+	return NULL;
+}
+
+static __attribute__((noinline)) void threads_work(long nthreads)
+{
+	pthread_t *t = calloc(nthreads, sizeof(*t));
+
+	per_thread = rounds / nthreads;
+	for (long i = 0; i < nthreads; i++)
+		if (!t || pthread_create(&t[i], NULL, sleeper, NULL))
+			exit(1);
+	for (long i = 0; i < nthreads; i++)
+		pthread_join(t[i], NULL);
+	free(t);
+}
+
+/*
+ * Distinct stacks: a path of left() and right() calls, one per bit of the round's number, so that
+ * K rounds in a row run under K stacks. The two differ so that the compiler does not fold them.
+ */
+static __attribute__((noinline)) void walk(unsigned long bits, int depth);
+
+static __attribute__((noinline)) void left(unsigned long bits, int depth)
+{
+	walk(bits, depth);
+	sink += 1;
+}
+
+static __attribute__((noinline)) void right(unsigned long bits, int depth)
+{
+	walk(bits, depth);
+	sink += 2;
+}
+
+static __attribute__((noinline)) void walk(unsigned long bits, int depth)
+{
+	if (depth == 0)
+		cpu_work_units(20);
+	else if (bits & 1)
+		left(bits >> 1, depth - 1);
+	else
+		right(bits >> 1, depth - 1);
+}
+
+static __attribute__((noinline)) void stacks_work(long distinct)
+{
+	int depth = 0;
+
+	while ((1l << depth) < distinct)
+		depth++;
+	for (long i = 0; i < rounds; i++)
+		walk(i % distinct, depth);
+}
+
+static void *short_thread(void *arg)
+{
+	(void)arg;
+	cpu_work_units(200);
+	usleep(200000);
+	return NULL;
+}
+
+/* Soak: about 5 threads a second start and stop, and 1000 children come and go over the run. */
+static __attribute__((noinline)) void churn_work(long seconds)
+{
+	long long end = now_ns() + seconds * 1000000000ll, step = seconds * 1000000ll;	/* ns per child */
+	long long next_thread = 0;
+	int children = 0;
+
+	while (now_ns() < end) {
+		if (children < 1000) {
+			pid_t pid = fork();
+
+			if (pid == 0) {
+				cpu_work_units(2000);	/* ~2 ms */
+				_exit(0);
+			}
+			children += pid > 0;
+		}
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if (now_ns() >= next_thread) {
+			pthread_t t;
+
+			if (pthread_create(&t, NULL, short_thread, NULL) == 0)
+				pthread_detach(t);
+			next_thread = now_ns() + 200000000ll;
+		}
+		cpu_work_units(100);
+		usleep(step / 1000 > 1000 ? step / 1000 : 1000);
+	}
+	while (wait(NULL) > 0)
+		;
+}
+
+static const char *const modes[] = { "cpu", "switch", "switch1", "tcp1", "spans", "io", "threads", "stacks", "churn" };
+
 int main(int argc, char **argv)
 {
+	const char *mode = argc > 1 ? argv[1] : "", *delay;
+	bool two = !strcmp(mode, "threads") || !strcmp(mode, "stacks");	/* N and T, or N and K */
 	long long start;
+	long arg2 = 1;
+	bool ok = false;
 
-	if (argc < 3 || (strcmp(argv[1], "cpu") && strcmp(argv[1], "switch") && strcmp(argv[1], "switch1") &&
-			 strcmp(argv[1], "tcp1") && strcmp(argv[1], "spans"))) {
-		fprintf(stderr, "usage: benchwork cpu|switch|switch1|tcp1|spans N [DELAY]\n");
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		ok |= !strcmp(mode, modes[i]);
+	if (two && argc >= 4)
+		arg2 = atol(argv[3]);
+	if (!ok || argc < 3 + two || arg2 < 1) {
+		fprintf(stderr, "usage: benchwork cpu|switch|switch1|tcp1|spans|io|churn N [DELAY], threads N T [DELAY], "
+				"stacks N K [DELAY]\n");
 		return 2;
 	}
-	if (!strcmp(argv[1], "switch1") || !strcmp(argv[1], "tcp1")) {
+	if (!strcmp(mode, "switch1") || !strcmp(mode, "tcp1")) {
 		cpu_set_t one;
 
 		CPU_ZERO(&one);
@@ -125,14 +266,30 @@ int main(int argc, char **argv)
 	rounds = atol(argv[2]);
 	printf("%d\n", (int)getpid());
 	fflush(stdout);
-	usleep((useconds_t)((argc > 3 ? atof(argv[3]) : 2) * 1e6));
+	delay = argc > 3 + two ? argv[3 + two] : "2";
+	if (!strcmp(delay, "stdin")) {
+		char line[16];
+
+		if (!fgets(line, sizeof(line), stdin))
+			return 1;
+	} else {
+		usleep((useconds_t)(atof(delay) * 1e6));
+	}
 	start = now_ns();
-	if (!strcmp(argv[1], "cpu"))
+	if (!strcmp(mode, "cpu"))
 		cpu_work(rounds);
-	else if (!strcmp(argv[1], "spans"))
+	else if (!strcmp(mode, "spans"))
 		span_work();
+	else if (!strcmp(mode, "io"))
+		io_work();
+	else if (!strcmp(mode, "threads"))
+		threads_work(arg2);
+	else if (!strcmp(mode, "stacks"))
+		stacks_work(arg2);
+	else if (!strcmp(mode, "churn"))
+		churn_work(rounds);
 	else
-		switch_work(!strcmp(argv[1], "tcp1"));
+		switch_work(!strcmp(mode, "tcp1"));
 	printf("%lld\n", now_ns() - start);
 	return 0;
 }

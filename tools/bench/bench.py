@@ -1,68 +1,111 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-"""Overhead benchmarks: the target's own elapsed time with and without a profiler attached,
-A/B interleaved, the median of per-pair ratios; plus per-program BPF cost. Rewrites
-docs/BENCHMARKS.md. Timings never fail anything: this is `make bench`, not `make test`."""
+"""Benchmarks for `make bench`: the target's slowdown beside the peers, per-program BPF cost, the
+profiler's own cost, symbolization, scale, a soak, flame graph rendering, and the targets of
+issue #8 with the figure measured beside each. Timings never fail anything: this is not a test.
+
+Each section's results go into docs/benchmarks.json, and docs/BENCHMARKS.md is rewritten from it,
+so that one section can be run again alone (the machine is shared):
+  BENCH_ONLY=slowdown,scale      the sections to run (default: all; names in SECTIONS below)
+  BENCH_WORKLOADS=io BENCH_PROFILERS=offcputime   only the slowdown cells whose names contain these
+  BENCH_PAIRS=5                   A/B pairs per slowdown cell
+  AGENTPROF_SOAK_SECONDS=600      the soak's length
+"""
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 AGENTPROF = os.path.join(ROOT, "build", "agentprof")
 WORK = os.path.join(ROOT, "build", "workloads", "benchwork")
+SYMBENCH = os.path.join(ROOT, "build", "symbench")
+DEMO = os.path.join(ROOT, "build", "demo-agent")
+RESULTS = os.path.join(ROOT, "docs", "benchmarks.json")
+DOC = os.path.join(ROOT, "docs", "BENCHMARKS.md")
 PAIRS = int(os.environ.get("BENCH_PAIRS", "5"))
-DELAY = 2.0  # seconds the workload waits before working, for the profiler to attach
+SOAK_SECONDS = int(os.environ.get("AGENTPROF_SOAK_SECONDS", "600"))
 WORKLOADS = {
     "CPU-bound (1 thread)": ["cpu", "1500"],
     "context-switch heavy (pipe ping-pong, 2 CPUs)": ["switch", "60000"],
     "context-switch heavy (pipe ping-pong, 1 CPU)": ["switch1", "600000"],
     "span heavy (~10k spans/s through the SDK)": ["spans", "30000"],
+    "I/O heavy (4 KiB writes, fdatasync every 8)": ["io", "60000"],
 }
 SPANS = 30000
+DEFAULT = "agentprof record (99 Hz, on+off-CPU)"
+PERF = "perf record -F 99 -g -p"
 
 
 def profilers(tmp):
-    """name -> function(pid) returning a Popen of the profiler attached to pid."""
+    """name -> (argv for a pid, the line it prints once attached, or None: give it a second)."""
     out = os.path.join(tmp, "out")
     p = {
-        "agentprof record (99 Hz, on+off-CPU)": lambda pid: [AGENTPROF, "record", "-p", str(pid), "-o", out],
-        "agentprof record -F 999": lambda pid: [AGENTPROF, "record", "-p", str(pid), "-F", "999", "-o", out],
+        DEFAULT: (lambda pid: [AGENTPROF, "record", "-p", str(pid), "-o", out, "--force"], "recording"),
+        "agentprof record -F 999": (lambda pid: [AGENTPROF, "record", "-p", str(pid), "-F", "999", "-o", out,
+                                                 "--force"], "recording"),
     }
     if shutil.which("perf"):
-        p["perf record -F 99 -g -p"] = lambda pid: ["perf", "record", "-q", "-F", "99", "-g", "-p", str(pid),
-                                                     "-o", os.path.join(tmp, "perf.data")]
+        p[PERF] = (lambda pid: ["perf", "record", "-q", "-F", "99", "-g", "-p", str(pid), "-o",
+                                os.path.join(tmp, "perf.data")], None)
     if shutil.which("bpftrace"):
-        p["bpftrace profile:hz:99"] = lambda pid: ["bpftrace", "-q", "-e",
-                                                   "profile:hz:99 /pid == %d/ { @[ustack, kstack] = count(); }" % pid]
+        p["bpftrace profile:hz:99"] = (lambda pid: [
+            "bpftrace", "-e", "profile:hz:99 /pid == %d/ { @[ustack, kstack] = count(); }" % pid], "Attaching")
+    if shutil.which("offcputime"):
+        p["libbpf-tools offcputime -p"] = (lambda pid: ["offcputime", "-p", str(pid)], "Tracing")
     return p
 
 
+def start_profiler(argv, ready):
+    """Starts a profiler and returns once it says it is attached (or after a second without a marker)."""
+    prof = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = threading.Event()
+
+    def drain():
+        for line in prof.stdout:
+            if ready and ready in line:
+                seen.set()
+    threading.Thread(target=drain, daemon=True).start()
+    if ready:
+        seen.wait(30)
+        time.sleep(0.2)  # bpftrace says "Attaching" before it has
+    else:
+        time.sleep(1)
+    return prof
+
+
+def stop(prof):
+    prof.send_signal(signal.SIGINT)
+    try:
+        prof.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        prof.kill()
+        prof.wait()
+
+
 def run_once(args, profiler=None):
-    """Runs the workload (and a profiler attached to it); returns the work's elapsed ns."""
-    work = subprocess.Popen([WORK] + args + [str(DELAY)], stdout=subprocess.PIPE, text=True)
+    """Runs the workload (and a profiler attached to it first); returns the work's elapsed ns."""
+    work = subprocess.Popen([WORK] + args + ["stdin"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     pid = int(work.stdout.readline())
-    prof = None
-    if profiler:
-        prof = subprocess.Popen(profiler(pid), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    prof = start_profiler(*profiler(pid)) if profiler else None
+    work.stdin.write("go\n")
+    work.stdin.flush()
     elapsed = int(work.stdout.readline())
     work.wait()
     if prof:
-        prof.send_signal(signal.SIGINT)
-        try:
-            prof.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            prof.kill()
+        stop(prof)
     return elapsed
 
 
-def slowdowns(args, profiler):
+def slowdown(args, profiler):
     ratios = []
     for i in range(PAIRS):
         # alternate which runs first, so that drift on a shared machine cancels out
@@ -71,46 +114,85 @@ def slowdowns(args, profiler):
         else:
             prof, base = run_once(args, profiler), run_once(args)
         ratios.append(prof / base)
-    return statistics.median(ratios), ratios
+    return {"median": statistics.median(ratios), "ratios": ratios}
+
+
+def section_slowdown(old):
+    cells = old.get("cells", {})
+    wsel, psel = os.environ.get("BENCH_WORKLOADS", ""), os.environ.get("BENCH_PROFILERS", "")
+    with tempfile.TemporaryDirectory() as tmp:
+        for wname, args in WORKLOADS.items():
+            for pname, (argv, ready) in profilers(tmp).items():
+                if wsel not in wname or psel not in pname:
+                    continue
+                r = slowdown(args, lambda pid: (argv(pid), ready))
+                r["date"] = time.strftime("%Y-%m-%d")
+                cells.setdefault(wname, {})[pname] = r
+                print("%s | %s | %+.1f%%" % (wname, pname, (r["median"] - 1) * 100), flush=True)
+                if args[0] == "spans" and pname == DEFAULT:
+                    base = statistics.median(run_once(args) for _ in range(3))
+                    old["span_cost_ns"] = (r["median"] - 1) * base / SPANS
+    old["cells"] = cells
+    return old
 
 
 OUR_PROGRAMS = {n[:15] for n in ("on_cpu_sample", "sched_switch_btf", "sched_wakeup_btf", "sched_wakeup_new_btf",
                                   "contention_begin_btf", "contention_end_btf", "sched_switch_raw",
                                   "sched_wakeup_raw", "sched_wakeup_new_raw", "contention_begin_raw",
                                   "contention_end_raw", "sched_waking_btf", "sched_waking_raw", "span_begin",
-                                  "span_end", "http_sys_enter",
-                                  "http_sys_exit", "tls_write", "tls_write_ex", "tls_read", "tls_read_ex",
+                                  "span_end", "http_sys_enter", "http_sys_exit", "sched_exec_btf",
+                                  "sched_exec_raw", "sched_fork_btf", "sched_fork_raw", "sched_exit_btf",
+                                  "sched_exit_raw", "tls_write", "tls_write_ex", "tls_read", "tls_read_ex",
                                   "tls_read_ret")}
 TLS_PROGRAMS = ("tls_write", "tls_write_ex", "tls_read", "tls_read_ex", "tls_read_ret")
 
 
-def bpf_program_costs(tmp, args):
-    """run_time_ns / run_cnt of every agentprof program while it profiles the switch workload."""
+def bpf_program_costs(tmp, args, extra=()):
+    """run_time_ns / run_cnt of every agentprof program while it profiles a workload."""
     with open("/proc/sys/kernel/bpf_stats_enabled") as f:
         old = f.read().strip()
     with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
         f.write("1")
-    first_id = max([p["id"] for p in json.loads(subprocess.check_output(["bpftool", "-j", "prog", "show"]))] + [0])
     try:
-        work = subprocess.Popen([WORK] + args + [str(DELAY)], stdout=subprocess.PIPE, text=True)
+        work = subprocess.Popen([WORK] + args + ["stdin"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         pid = int(work.stdout.readline())
-        prof = subprocess.Popen([AGENTPROF, "record", "-p", str(pid), "-o", os.path.join(tmp, "costs")],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        prof = start_profiler([AGENTPROF, "record", "-p", str(pid), "-o", os.path.join(tmp, "costs"), "--force"]
+                              + list(extra), "recording")
+        work.stdin.write("go\n")
+        work.stdin.flush()
         elapsed = int(work.stdout.readline())
         progs = json.loads(subprocess.check_output(["bpftool", "-j", "prog", "show"]))
+        attached = json.loads(subprocess.check_output(["bpftool", "-j", "perf", "show"]))
         work.wait()
-        prof.send_signal(signal.SIGINT)
-        prof.wait(timeout=30)
+        stop(prof)
     finally:
         with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
             f.write(old)
-    # BPF names are cut at 15 characters; only programs loaded after we started count
-    ours = [p for p in progs if p["id"] > first_id and p.get("name", "")[:15] in OUR_PROGRAMS]
+    # Other sessions may run agentprof too. Ours are loaded at once (consecutive ids) by this recorder:
+    # between the first and last id it attached to tracepoints and probes (perf show does not list
+    # the cpu-clock events), and attached by no one else.
+    mine = [e["prog_id"] for e in attached if e.get("pid") == prof.pid]
+    others = {e["prog_id"] for e in attached if e.get("pid") != prof.pid}
+    ours = [p for p in progs if min(mine) <= p["id"] <= max(mine) and p["id"] not in others
+            and p.get("name", "")[:15] in OUR_PROGRAMS]
     rows = []
     for p in sorted(ours, key=lambda p: p.get("name", "")):
         cnt = p.get("run_cnt", 0)
         rows.append((p.get("name", "?"), cnt, p.get("run_time_ns", 0) / cnt if cnt else 0.0))
-    return rows, elapsed
+    return {"rows": rows, "elapsed_ns": elapsed}
+
+
+def section_programs(old):
+    with tempfile.TemporaryDirectory() as tmp:
+        r = {"switch": bpf_program_costs(tmp, ["switch", "60000"]),
+             "tcp1": bpf_program_costs(tmp, ["tcp1", "60000"]),
+             "spans": bpf_program_costs(tmp, ["spans", str(SPANS)])}
+    hits = sum(cnt for name, cnt, ns in r["spans"]["rows"] if name in ("span_begin", "span_end"))
+    r["hits_per_span"] = hits / SPANS
+    for what in ("switch", "tcp1", "spans"):
+        for name, cnt, ns in r[what]["rows"]:
+            print("%-8s %-24s %10d runs %8.0f ns/run" % (what, name, cnt, ns))
+    return r
 
 
 PYSTACK = ["/usr/bin/python3", os.path.join(ROOT, "tests", "workloads", "pystack.py"), "30"]
@@ -247,7 +329,33 @@ def tls_costs(tmp, seconds=5):
     return rows
 
 
-DEMO = os.path.join(ROOT, "build", "demo-agent")
+def section_tls(old):
+    with tempfile.TemporaryDirectory() as tmp:
+        return {"rows": tls_costs(tmp)}
+
+
+def section_python(old):
+    return {"rows": python_costs()}
+
+
+def ticks(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def rss_mb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def drops_of(outdir):
+    with open(os.path.join(outdir, "report.json")) as f:
+        report = json.load(f)
+    return report["samples"], report["drops"]
 
 
 def own_cost(command, seconds=10):
@@ -255,7 +363,8 @@ def own_cost(command, seconds=10):
     agent = subprocess.Popen([DEMO, "-t", "3", "-d", str(seconds + 15)], stdout=subprocess.PIPE, text=True)
     pid = agent.stdout.readline().split()[-1]
     threads = len(os.listdir("/proc/%s/task" % pid))
-    args = {"record": [AGENTPROF, "record", "-p", pid, "-d", str(seconds), "-o", tempfile.mkdtemp()],
+    out = tempfile.mkdtemp()
+    args = {"record": [AGENTPROF, "record", "-p", pid, "-d", str(seconds), "-o", out, "--force"],
             "top": [AGENTPROF, "top", "-p", pid, "-i", "1", "-n", str(seconds), "--json"]}[command]
     start = time.monotonic()
     p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -267,15 +376,137 @@ def own_cost(command, seconds=10):
     elapsed = time.monotonic() - start
     agent.kill()
     agent.wait()
-    total = (usage.ru_utime + usage.ru_stime) / elapsed * 100
-    steady = (c1 - c0) / os.sysconf("SC_CLK_TCK") / (t1 - t0) * 100
-    return threads, steady, total, usage.ru_maxrss / 1024
+    r = {"threads": threads, "steady": (c1 - c0) / os.sysconf("SC_CLK_TCK") / (t1 - t0) * 100,
+         "total": (usage.ru_utime + usage.ru_stime) / elapsed * 100, "rss_mb": usage.ru_maxrss / 1024}
+    if command == "record":
+        r["samples"], r["drop_counts"] = drops_of(out)
+        r["drops"] = sum(r["drop_counts"].values())
+    shutil.rmtree(out, ignore_errors=True)
+    return r
 
 
-def ticks(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
+def section_own(old):
+    r = {}
+    for command in ("record", "top"):
+        r[command] = own_cost(command)
+        print(command, r[command], flush=True)
+    return r
+
+
+def section_symbolize(old):
+    """symbench over a Python process with many extension modules loaded: cold and warm cache."""
+    py = subprocess.Popen(["/usr/bin/python3", "-c", "import ssl, sqlite3, json, decimal, ctypes, hashlib, lzma, "
+                           "bz2, zlib, socket, select, time; print('ready', flush=True); time.sleep(120)"],
+                          stdout=subprocess.PIPE, text=True)
+    py.stdout.readline()
+    runs = [json.loads(subprocess.check_output([SYMBENCH, "20000", str(py.pid)])) for _ in range(5)]
+    py.kill()
+    py.wait()
+    r = {k: statistics.median(run[k] for run in runs) for k in ("cold_per_s", "warm_per_s", "cold_s", "warm_s")}
+    r["files"], r["addresses"] = runs[0]["files"], runs[0]["addresses"]
+    print("symbolization", r, flush=True)
+    return r
+
+
+def record_run(args, extra, seconds_cap=120):
+    """Records one run of the workload: its elapsed ns, the recorder's CPU s and peak RSS, drops."""
+    out = tempfile.mkdtemp()
+    work = subprocess.Popen([WORK] + args + ["stdin"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    pid = int(work.stdout.readline())
+    prof = start_profiler([AGENTPROF, "record", "-p", str(pid), "-o", out, "--force"] + extra, "recording")
+    c0 = ticks(prof.pid)
+    work.stdin.write("go\n")
+    work.stdin.flush()
+    elapsed = int(work.stdout.readline())
+    c1 = ticks(prof.pid)
+    work.wait()
+    prof.send_signal(signal.SIGINT)
+    _, status, usage = os.wait4(prof.pid, 0)
+    samples, drops = drops_of(out)
+    stacks = 0
+    with open(os.path.join(out, "cpu.folded")) as f:
+        stacks = sum(1 for _ in f)
+    shutil.rmtree(out, ignore_errors=True)
+    return {"elapsed_ns": elapsed, "cpu_s": (c1 - c0) / os.sysconf("SC_CLK_TCK"), "rss_mb": usage.ru_maxrss / 1024,
+            "samples": samples, "drops": drops, "folded_stacks": stacks}
+
+
+def section_scale(old):
+    """Cost as the target's threads grow (same total work), and as its distinct stacks grow."""
+    r = {"threads": [], "stacks": []}
+    for n in (1, 10, 100, 1000):
+        args = ["threads", "40000", str(n)]
+        base = [run_once(args) for _ in range(3)]
+        runs = [record_run(args, []) for _ in range(3)]
+        row = {"threads": n, "slowdown": statistics.median(x["elapsed_ns"] for x in runs) / statistics.median(base),
+               "cpu_s": statistics.median(x["cpu_s"] for x in runs),
+               "work_s": statistics.median(base) / 1e9,
+               "rss_mb": max(x["rss_mb"] for x in runs),
+               "drops": max(sum(x["drops"].values()) for x in runs)}
+        r["threads"].append(row)
+        print("scale threads", row, flush=True)
+    for k in (100, 1000, 10000, 100000):
+        for storage in ("16384", "1024"):
+            x = record_run(["stacks", "250000", str(k)], ["-F", "999", "--stack-storage-size", storage])
+            row = {"distinct": k, "storage": int(storage), "samples": x["samples"], "folded_stacks": x["folded_stacks"],
+                   "collision": x["drops"]["stack_collision"], "full": x["drops"]["stack_map_full"],
+                   "cpu_s": x["cpu_s"], "rss_mb": x["rss_mb"], "work_s": x["elapsed_ns"] / 1e9}
+            r["stacks"].append(row)
+            print("scale stacks", row, flush=True)
+    return r
+
+
+def section_soak(old):
+    """Records a churning target (threads come and go, 1000 children) with --follow-children; RSS over time."""
+    seconds = SOAK_SECONDS
+    out = tempfile.mkdtemp()
+    work = subprocess.Popen([WORK, "churn", str(seconds), "stdin"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    pid = int(work.stdout.readline())
+    prof = start_profiler([AGENTPROF, "record", "-p", str(pid), "-o", out, "--force", "--follow-children"],
+                          "recording")
+    work.stdin.write("go\n")
+    work.stdin.flush()
+    start, samples = time.monotonic(), []
+    while work.poll() is None:
+        time.sleep(max(1, seconds // 60))
+        if work.poll() is None:
+            samples.append((time.monotonic() - start, rss_mb(prof.pid), ticks(prof.pid)))
+    stop_start = time.monotonic()
+    _, status, usage = os.wait4(prof.pid, 0)
+    write_s = time.monotonic() - stop_start
+    nsamples, drops = drops_of(out)
+    children = len([d for d in os.listdir(out) if d.isdigit()])
+    shutil.rmtree(out, ignore_errors=True)
+    quarter = [rss for t, rss, _ in samples if t >= seconds / 4] or [samples[-1][1]]
+    r = {"seconds": seconds, "rss_first_mb": samples[0][1], "rss_quarter_mb": quarter[0],
+         "rss_last_mb": samples[-1][1], "rss_peak_recording_mb": max(rss for _, rss, _ in samples),
+         "rss_peak_mb": usage.ru_maxrss / 1024, "cpu_pct": (samples[-1][2] - samples[0][2]) /
+         os.sysconf("SC_CLK_TCK") / (samples[-1][0] - samples[0][0]) * 100,
+         "write_s": write_s, "children": children, "samples": nsamples, "drops": drops,
+         "exit": os.waitstatus_to_exitcode(status), "date": time.strftime("%Y-%m-%d")}
+    print("soak", r, flush=True)
+    return r
+
+
+def section_flamegraph(old):
+    # flamegraph/bench/run.sh times a generated 200k-stack file (and flamegraph.pl on PATH)
+    fg = subprocess.run(["sh", os.path.join(ROOT, "flamegraph", "bench", "run.sh")], capture_output=True, text=True)
+    print(fg.stdout, end="", flush=True)
+    return {"text": fg.stdout.rstrip("\n")}
+
+
+SECTIONS = {
+    "slowdown": section_slowdown,
+    "programs": section_programs,
+    "own": section_own,
+    "tls": section_tls,
+    "python": section_python,
+    "symbolize": section_symbolize,
+    "scale": section_scale,
+    "soak": section_soak,
+    "flamegraph": section_flamegraph,
+}
 
 
 def machine():
@@ -288,90 +519,196 @@ def machine():
     return "%s, %d CPUs (%s), kernel %s" % (platform.node(), os.cpu_count(), model, platform.release())
 
 
+def pct(ratio):
+    return "%+.1f%%" % ((ratio - 1) * 100)
+
+
+def render_slowdown(r):
+    lines = ["## Target slowdown", "",
+             "The workload's own elapsed time with the profiler attached (and ready) over without, A/B "
+             "interleaved, median of the pairs (all ratios in brackets). Peers that are not installed have no row.",
+             "", "| workload | profiler | slowdown | ratios | measured |", "| --- | --- | --- | --- | --- |"]
+    for wname in WORKLOADS:
+        for pname, c in r.get("cells", {}).get(wname, {}).items():
+            lines.append("| %s | %s | %s | %s | %s |" % (wname, pname, pct(c["median"]),
+                                                         " ".join("%.3f" % x for x in c["ratios"]), c.get("date", "")))
+    if "span_cost_ns" in r:
+        lines += ["", "Cost per span, from the span workload's slowdown: %.1f us (uprobes cost ~10 us a hit in "
+                  "this VM, ~0.3 us on bare metal)." % (r["span_cost_ns"] / 1e3)]
+    return lines
+
+
+def render_programs(r):
+    lines = ["## Per-program BPF cost", ""]
+    for what, title in (("switch", "the context-switch workload"),
+                        ("tcp1", "the TCP loopback ping-pong (every wait a net wait with a peer)"),
+                        ("spans", "the span workload (%d spans)" % SPANS)):
+        if what not in r:
+            continue
+        lines += ["`run_time_ns / run_cnt` (kernel.bpf_stats_enabled) while recording %s (%.2f s of work)."
+                  % (title, r[what]["elapsed_ns"] / 1e9), "", "| program | runs | ns per run |", "| --- | --- | --- |"]
+        lines += ["| %s | %d | %.0f |" % tuple(row) for row in r[what]["rows"]] + [""]
+    lines.append("Probe hits per span: %.2f (span_begin + span_end runs / spans)." % r["hits_per_span"])
+    return lines
+
+
+def render_own(r):
+    lines = ["## The profiler's own cost", "",
+             "CPU of agentprof in % of one core: steady state (from 3 s in, after loading and attaching) "
+             "and over its whole 10 s run; peak RSS. On the demo agent (`-t 3`).", "",
+             "| command | target threads | CPU steady | CPU whole run | peak RSS, MB | samples | dropped |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for command in ("record", "top"):
+        c = r[command]
+        lines.append("| %s | %d | %.2f%% | %.2f%% | %.1f | %s | %s |" % (
+            command, c["threads"], c["steady"], c["total"], c["rss_mb"], c.get("samples", "-"), c.get("drops", "-")))
+    return lines
+
+
+def render_tls(r):
+    return ["## LLM calls over HTTPS", "",
+            "Uprobe hits and BPF time of the TLS programs per call, while recording each client calling the "
+            "tests' mock LLM API (50 ms a call) for 5 s. Each hit also costs the kernel's uprobe "
+            "machinery (~10 us here), which run_time_ns does not include.", "",
+            "| client | calls | uprobe hits per call | BPF ns per call | hits per call by program |",
+            "| --- | --- | --- | --- | --- |"] + [
+        "| %s | %d | %.1f | %.0f | %s |" % tuple(row) for row in r["rows"]]
+
+
+def render_python(r):
+    return ["## Python frames", "",
+            "The sampling program's cost per sample of a Python target recorded at 999 Hz for 4 s, with "
+            "Python frames and without (`AGENTPROF_NO_PYTHON=1`): its run time less the other "
+            "processes' ticks, over the target's samples; medians of %d runs. The off-CPU switch-out "
+            "walks the same frames with the same code. Userspace reads each code object once "
+            "(`record -v`)." % PYTHON_REPS, "",
+            "| target | Python frames | target samples | ns per sample | code objects |",
+            "| --- | --- | --- | --- | --- |"] + [
+        "| %s | %s | %s | %.0f | %s |" % (what, frames, samples, ns, resolve)
+        for what, frames, samples, ns, resolve in r["rows"]]
+
+
+def render_symbolize(r):
+    return ["## Symbolization", "",
+            "`build/symbench`: %d addresses spread over the %d executable files a Python process with a dozen "
+            "extension modules maps, named through agentprof's symbolizer; median of 5." % (r["addresses"], r["files"]),
+            "", "| cache | addresses per second | time |", "| --- | --- | --- |",
+            "| cold (every ELF file read on first use) | %.0f | %.1f ms |" % (r["cold_per_s"], r["cold_s"] * 1e3),
+            "| warm (the same addresses again) | %.0f | %.1f ms |" % (r["warm_per_s"], r["warm_s"] * 1e3)]
+
+
+def render_scale(r):
+    lines = ["## Scale", "", "Threads: `benchwork threads 40000 T` (the same 40000 rounds of ~20 us of CPU and a "
+             "50 us sleep, shared among T threads), recorded at 99 Hz; median of 3 against 3 runs without.", "",
+             "| threads | work alone, s | slowdown | record CPU, s | peak RSS, MB | dropped |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for row in r["threads"]:
+        lines.append("| %d | %.2f | %s | %.2f | %.1f | %d |" % (row["threads"], row["work_s"], pct(row["slowdown"]),
+                                                               row["cpu_s"], row["rss_mb"], row["drops"]))
+    lines += ["", "Distinct stacks: `benchwork stacks 250000 K` (each round under one of K call stacks) at "
+              "-F 999, with the default stack map (16384) and a small one (1024). A stack that does not fit is "
+              "counted (collision: its hash bucket holds another stack; full: no free entry) and its samples "
+              "show as `[stack lost]`, never under another stack.", "",
+              "| distinct stacks | stack map | samples | stacks in cpu.folded | collisions | full | record CPU, s "
+              "| peak RSS, MB |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for row in r["stacks"]:
+        lines.append("| %d | %d | %d | %d | %d | %d | %.2f | %.1f |" % (
+            row["distinct"], row["storage"], row["samples"], row["folded_stacks"], row["collision"], row["full"],
+            row["cpu_s"], row["rss_mb"]))
+    return lines
+
+
+def render_soak(r):
+    lost = sum(r["drops"].values())
+    return ["## Soak", "",
+            "`record --follow-children` for %d s on `benchwork churn` (about 5 threads a second start and stop; "
+            "1000 short-lived children over the run), measured %s. RSS of the recorder while recording: "
+            "%.1f MB after the first sample, %.1f MB a quarter in, %.1f MB at the end (peak while recording "
+            "%.1f MB; %.1f MB with the final writing of %d child profiles, %.1f s). CPU while recording: "
+            "%.2f%% of one core. %d samples, %d dropped%s; exit %d."
+            % (r["seconds"], r["date"], r["rss_first_mb"], r["rss_quarter_mb"], r["rss_last_mb"],
+               r["rss_peak_recording_mb"], r["rss_peak_mb"], r["children"], r["write_s"], r["cpu_pct"],
+               r["samples"], lost, "" if not lost else " (%s)" % ", ".join(
+                   "%s %d" % (k, v) for k, v in r["drops"].items() if v), r["exit"])]
+
+
+def render_flamegraph(r):
+    return ["## Flame graphs", "", "`flamegraph/bench/run.sh`:", "", "```"] + r["text"].split("\n") + ["```"]
+
+
+def render_targets(res):
+    """Issue #8's targets, each with the figure measured beside it."""
+    rows = []
+
+    def row(target, figure, met):
+        rows.append("| %s | %s | %s |" % (target, figure, "met" if met else "**missed**"))
+    cells = res.get("slowdown", {}).get("cells", {})
+    cpu = cells.get("CPU-bound (1 thread)", {}).get(DEFAULT)
+    if cpu:
+        row("slowdown <= 1%, CPU-bound, 99 Hz", pct(cpu["median"]), cpu["median"] <= 1.01)
+    sw = cells.get("context-switch heavy (pipe ping-pong, 2 CPUs)", {}).get(DEFAULT)
+    if sw:
+        row("slowdown <= 3%, context-switch heavy, every feature on", pct(sw["median"]), sw["median"] <= 1.03)
+    for wname in WORKLOADS:
+        ours, perf = cells.get(wname, {}).get(DEFAULT), cells.get(wname, {}).get(PERF)
+        if ours and perf:
+            row("lower than `perf record -F 99 -g`: %s" % wname, "%s vs %s" % (pct(ours["median"]), pct(perf["median"])),
+                ours["median"] <= perf["median"])
+    own = res.get("own", {}).get("record")
+    if own:
+        row("recorder < 1% of one core at 99 Hz (steady)", "%.2f%%" % own["steady"], own["steady"] < 1)
+        row("recorder < 64 MB RSS", "%.1f MB" % own["rss_mb"], own["rss_mb"] < 64)
+        row("zero lost samples at 99 Hz on 2 CPUs", "%d dropped (%s) of %d samples" % (
+            own["drops"], ", ".join("%s %d" % (k, v) for k, v in own.get("drop_counts", {}).items() if v) or "none",
+            own["samples"]), own["drops"] == 0)
+    if "hits_per_span" in res.get("programs", {}):
+        h = res["programs"]["hits_per_span"]
+        row("<= 2 probe hits per span", "%.2f" % h, h <= 2.0001)
+    soak = res.get("soak")
+    if soak:
+        growth = soak["rss_last_mb"] - soak["rss_quarter_mb"]
+        row("soak: RSS flat (%d s, churning target)" % soak["seconds"],
+            "%+.1f MB from a quarter in to the end" % growth, growth < 0.1 * soak["rss_quarter_mb"] + 1)
+    return ["## Targets", "", "Issue #8's targets with the figure measured (from the sections below).", "",
+            "| target | measured | |", "| --- | --- | --- |"] + rows
+
+
+RENDER = {"slowdown": render_slowdown, "programs": render_programs, "own": render_own,
+          "tls": render_tls, "python": render_python, "symbolize": render_symbolize, "scale": render_scale, "soak": render_soak,
+          "flamegraph": render_flamegraph}
+
+
+def render(res):
+    lines = ["# Benchmarks", "",
+             "Written by `make bench` (tools/bench/bench.py) from docs/benchmarks.json; each section says the machine "
+             "and day it was measured on. The machine is shared and noisy: only ratios measured in the same run are "
+             "compared.", ""] + render_targets(res) + [""]
+    for name in SECTIONS:
+        if name in res:
+            lines += RENDER[name](res[name]) + ["", "_Measured on %s, %s._" % (res["machine"][name][0],
+                                                                               res["machine"][name][1]), ""]
+    return "\n".join(lines)
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench: needs root (BPF, perf)")
-    lines = ["# Benchmarks", "",
-             "Written by `make bench` (tools/bench/bench.py) on %s, %s." % (machine(), time.strftime("%Y-%m-%d")),
-             "The machine is shared and noisy: only ratios measured in the same run are compared.", "",
-             "## Target slowdown", "",
-             "The workload's own elapsed time with the profiler attached over without, A/B interleaved, "
-             "median of %d pairs (all ratios in brackets)." % PAIRS, "",
-             "| workload | profiler | slowdown | ratios |", "| --- | --- | --- | --- |"]
-    span_cost = None
-    with tempfile.TemporaryDirectory() as tmp:
-        for wname, args in WORKLOADS.items():
-            for pname, fn in profilers(tmp).items():
-                med, ratios = slowdowns(args, fn)
-                row = "| %s | %s | %+.1f%% | %s |" % (wname, pname, (med - 1) * 100,
-                                                     " ".join("%.3f" % r for r in ratios))
-                print(row, flush=True)
-                lines.append(row)
-                if args[0] == "spans" and pname.startswith("agentprof record (99"):
-                    base = statistics.median(run_once(args) for _ in range(3))
-                    span_cost = (med - 1) * base / SPANS
-        cost_sets = [("the context-switch workload", ["switch", "60000"]),
-                     ("the TCP loopback ping-pong (every wait a net wait with a peer)", ["tcp1", "60000"]),
-                     ("the span workload (%d spans)" % SPANS, ["spans", str(SPANS)])]
-        costs = [(what, bpf_program_costs(tmp, args)) for what, args in cost_sets]
-        tls_rows = tls_costs(tmp)
-    lines += ["", "## Per-program BPF cost", ""]
-    for what, (rows, elapsed) in costs:
-        lines += ["`run_time_ns / run_cnt` (kernel.bpf_stats_enabled) while recording %s (%.2f s of work)."
-                  % (what, elapsed / 1e9), "", "| program | runs | ns per run |", "| --- | --- | --- |"]
-        for name, cnt, ns in rows:
-            lines.append("| %s | %d | %.0f |" % (name, cnt, ns))
-            print("%-28s %10d runs %8.0f ns/run" % (name, cnt, ns))
-        if "span" in what:
-            hits = sum(cnt for name, cnt, ns in rows if name in ("span_begin", "span_end"))
-            lines += ["", "Probe hits per span: %.2f (span_begin + span_end runs / spans)." % (hits / SPANS)]
-        lines.append("")
-    if tls_rows:
-        lines += ["## LLM calls over HTTPS", "",
-                  "Uprobe hits and BPF time of the TLS programs per call, while recording each client calling the "
-                  "tests' mock LLM API (50 ms a call) for 5 s. Each hit also costs the kernel's uprobe "
-                  "machinery (~10 us here), which run_time_ns does not include.", "",
-                  "| client | calls | uprobe hits per call | BPF ns per call | hits per call by program |",
-                  "| --- | --- | --- | --- | --- |"]
-        for name, calls, hits, ns, detail in tls_rows:
-            lines.append("| %s | %d | %.1f | %.0f | %s |" % (name, calls, hits, ns, detail))
-            print("%s: %d calls, %.1f hits and %.0f BPF ns per call (%s)" % (name, calls, hits, ns, detail))
-        lines.append("")
-    if span_cost is not None:
-        lines += ["Cost per span, from the span workload's slowdown: %.1f us (uprobes cost ~10 us a hit "
-                  "in this VM, ~0.3 us on bare metal)." % (span_cost / 1e3), ""]
-    lines += ["## Python frames", "",
-              "The sampling program's cost per sample of a Python target recorded at 999 Hz for 4 s, with "
-              "Python frames and without (`AGENTPROF_NO_PYTHON=1`): its run time less the other "
-              "processes' ticks, over the target's samples; medians of %d runs. The off-CPU switch-out "
-              "walks the same frames with the same code. Userspace reads each code object once "
-              "(`record -v`)." % PYTHON_REPS, "",
-              "| target | Python frames | target samples | ns per sample | code objects |",
-              "| --- | --- | --- | --- | --- |"]
-    for what, frames, samples, ns, resolve in python_costs():
-        row = "| %s | %s | %d | %.0f | %s |" % (what, frames, samples, ns, resolve)
-        lines.append(row)
-        print(row, flush=True)
-    lines.append("")
-    lines += ["## The profiler's own cost", "",
-              "CPU of agentprof in % of one core: steady state (from 3 s in, after loading and attaching) "
-              "and over its whole 10 s run; peak RSS. On the demo agent (`-t 3`).", "",
-              "| command | target threads | CPU steady | CPU whole run | peak RSS, MB |",
-              "| --- | --- | --- | --- | --- |"]
-    for command in ("record", "top"):
-        threads, steady, total, rss = own_cost(command)
-        lines.append("| %s | %d | %.2f%% | %.2f%% | %.1f |" % (command, threads, steady, total, rss))
-        print("%s on %d threads: %.2f%% steady, %.2f%% whole, %.1f MB" % (command, threads, steady, total, rss),
-              flush=True)
-    lines.append("")
-    # flame graphs: flamegraph/bench/run.sh times a generated 200k-stack file (and flamegraph.pl on PATH)
-    lines += ["## Flame graphs", "", "`flamegraph/bench/run.sh`:", "", "```"]
-    fg = subprocess.run(["sh", os.path.join(ROOT, "flamegraph", "bench", "run.sh")], capture_output=True, text=True)
-    print(fg.stdout, end="", flush=True)
-    lines += fg.stdout.rstrip("\n").split("\n") + ["```", ""]
-    os.makedirs(os.path.join(ROOT, "docs"), exist_ok=True)
-    with open(os.path.join(ROOT, "docs", "BENCHMARKS.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
+    only = [s for s in os.environ.get("BENCH_ONLY", "").split(",") if s] or list(SECTIONS)
+    unknown = [s for s in only if s not in SECTIONS]
+    if unknown:
+        sys.exit("bench: no section %s (sections: %s)" % (", ".join(unknown), ", ".join(SECTIONS)))
+    res = {}
+    if os.path.exists(RESULTS):
+        with open(RESULTS) as f:
+            res = json.load(f)
+    res.setdefault("machine", {})
+    for name in only:
+        res[name] = SECTIONS[name](res.get(name, {}))
+        res["machine"][name] = (machine(), time.strftime("%Y-%m-%d"))
+        with open(RESULTS, "w") as f:  # after each section: a long run interrupted keeps what it measured
+            json.dump(res, f, indent=1)
+        with open(DOC, "w") as f:
+            f.write(render(res) + "\n")
     print("bench: wrote docs/BENCHMARKS.md")
 
 
