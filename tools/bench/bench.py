@@ -82,7 +82,15 @@ def start_profiler(argv, ready):
     return prof
 
 
-def stop(prof):
+def stop(prof, exits_itself=False):
+    """Ctrl-C; or, for a recorder that stops by itself when its target exits, time to do so (a
+    signal while it writes would end it at once, as a second Ctrl-C does)."""
+    if exits_itself:
+        try:
+            prof.wait(timeout=120)
+            return
+        except subprocess.TimeoutExpired:
+            pass
     prof.send_signal(signal.SIGINT)
     try:
         prof.wait(timeout=60)
@@ -164,7 +172,7 @@ def bpf_program_costs(tmp, args, extra=()):
         progs = json.loads(subprocess.check_output(["bpftool", "-j", "prog", "show"]))
         attached = json.loads(subprocess.check_output(["bpftool", "-j", "perf", "show"]))
         work.wait()
-        stop(prof)
+        stop(prof, exits_itself=True)
     finally:
         with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
             f.write(old)
@@ -408,46 +416,42 @@ def section_symbolize(old):
     return r
 
 
-def record_run(args, extra, seconds_cap=120):
-    """Records one run of the workload: its elapsed ns, the recorder's CPU s and peak RSS, drops."""
+def record_run(args, extra):
+    """Records one run of the workload to its end: elapsed ns of the work, the recorder's CPU (whole
+    run: the BPF programs run in the target, and count there), its peak RSS, the drops."""
     out = tempfile.mkdtemp()
     work = subprocess.Popen([WORK] + args + ["stdin"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     pid = int(work.stdout.readline())
     prof = start_profiler([AGENTPROF, "record", "-p", str(pid), "-o", out, "--force"] + extra, "recording")
-    c0 = ticks(prof.pid)
     work.stdin.write("go\n")
     work.stdin.flush()
     elapsed = int(work.stdout.readline())
-    c1 = ticks(prof.pid)
     work.wait()
-    prof.send_signal(signal.SIGINT)
-    _, status, usage = os.wait4(prof.pid, 0)
+    _, status, usage = os.wait4(prof.pid, 0)  # it stops when the target exits
     samples, drops = drops_of(out)
-    stacks = 0
     with open(os.path.join(out, "cpu.folded")) as f:
         stacks = sum(1 for _ in f)
     shutil.rmtree(out, ignore_errors=True)
-    return {"elapsed_ns": elapsed, "cpu_s": (c1 - c0) / os.sysconf("SC_CLK_TCK"), "rss_mb": usage.ru_maxrss / 1024,
+    return {"elapsed_ns": elapsed, "cpu_s": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
             "samples": samples, "drops": drops, "folded_stacks": stacks}
 
 
 def section_scale(old):
     """Cost as the target's threads grow (same total work), and as its distinct stacks grow."""
     r = {"threads": [], "stacks": []}
-    for n in (1, 10, 100, 1000):
-        args = ["threads", "40000", str(n)]
-        base = [run_once(args) for _ in range(3)]
-        runs = [record_run(args, []) for _ in range(3)]
-        row = {"threads": n, "slowdown": statistics.median(x["elapsed_ns"] for x in runs) / statistics.median(base),
-               "cpu_s": statistics.median(x["cpu_s"] for x in runs),
-               "work_s": statistics.median(base) / 1e9,
-               "rss_mb": max(x["rss_mb"] for x in runs),
-               "drops": max(sum(x["drops"].values()) for x in runs)}
-        r["threads"].append(row)
-        print("scale threads", row, flush=True)
-    for k in (100, 1000, 10000, 100000):
+    with tempfile.TemporaryDirectory() as tmp:
+        argv, ready = profilers(tmp)[DEFAULT]
+        for n in (1, 10, 100, 1000):
+            args = ["threads", "20000", str(n)]
+            s = slowdown(args, lambda pid: (argv(pid), ready))
+            x = record_run(args, [])
+            row = {"threads": n, "slowdown": s["median"], "ratios": s["ratios"], "work_s": x["elapsed_ns"] / 1e9,
+                   "cpu_s": x["cpu_s"], "rss_mb": x["rss_mb"], "drops": sum(x["drops"].values())}
+            r["threads"].append(row)
+            print("scale threads", row, flush=True)
+    for k in (100, 1000, 10000):
         for storage in ("16384", "1024"):
-            x = record_run(["stacks", "250000", str(k)], ["-F", "999", "--stack-storage-size", storage])
+            x = record_run(["stacks", "100000", str(k)], ["-F", "999", "--stack-storage-size", storage])
             row = {"distinct": k, "storage": int(storage), "samples": x["samples"], "folded_stacks": x["folded_stacks"],
                    "collision": x["drops"]["stack_collision"], "full": x["drops"]["stack_map_full"],
                    "cpu_s": x["cpu_s"], "rss_mb": x["rss_mb"], "work_s": x["elapsed_ns"] / 1e9}
@@ -598,18 +602,23 @@ def render_symbolize(r):
 
 
 def render_scale(r):
-    lines = ["## Scale", "", "Threads: `benchwork threads 40000 T` (the same 40000 rounds of ~20 us of CPU and a "
-             "50 us sleep, shared among T threads), recorded at 99 Hz; median of 3 against 3 runs without.", "",
-             "| threads | work alone, s | slowdown | record CPU, s | peak RSS, MB | dropped |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = ["## Scale", "", "Threads: `benchwork threads 20000 T` (the same 20000 rounds of ~20 us of CPU and a "
+             "50 us sleep, shared among T threads), recorded at 99 Hz: slowdown as above (median of the pairs), "
+             "then one recorded run for the recorder's CPU over its whole run (loading, attaching, writing: "
+             "the BPF programs run in the target and count in its slowdown), peak RSS and drops.", "",
+             "| threads | work, s | slowdown | ratios | record CPU, s | peak RSS, MB | dropped |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     for row in r["threads"]:
-        lines.append("| %d | %.2f | %s | %.2f | %.1f | %d |" % (row["threads"], row["work_s"], pct(row["slowdown"]),
-                                                               row["cpu_s"], row["rss_mb"], row["drops"]))
-    lines += ["", "Distinct stacks: `benchwork stacks 250000 K` (each round under one of K call stacks) at "
-              "-F 999, with the default stack map (16384) and a small one (1024). A stack that does not fit is "
-              "counted (collision: its hash bucket holds another stack; full: no free entry) and its samples "
-              "show as `[stack lost]`, never under another stack.", "",
-              "| distinct stacks | stack map | samples | stacks in cpu.folded | collisions | full | record CPU, s "
+        lines.append("| %d | %.2f | %s | %s | %.2f | %.1f | %d |" % (
+            row["threads"], row["work_s"], pct(row["slowdown"]), " ".join("%.3f" % x for x in row["ratios"]),
+            row["cpu_s"], row["rss_mb"], row["drops"]))
+    lines += ["", "Distinct stacks: `benchwork stacks 100000 K` (each round under one of K call paths; the leaf's "
+              "address varies within the loop, so the kernel sees several stacks per path) at -F 999, with the "
+              "default stack map (16384) and a small one (1024). A stack that does not fit is counted (collision: "
+              "its hash bucket holds another stack; full: no free entry) and its samples show as `[stack lost]`, "
+              "never under another stack. Collisions start well before the map is full: it is a hash without "
+              "chaining.", "",
+              "| call paths | stack map | samples | lines in cpu.folded | collisions | full | record CPU, s "
               "| peak RSS, MB |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for row in r["stacks"]:
         lines.append("| %d | %d | %d | %d | %d | %d | %.2f | %.1f |" % (
