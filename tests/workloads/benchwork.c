@@ -6,7 +6,8 @@
  * with no idle-state or IPI latency in the measure, so a cost per switch shows undiluted),
  * `tcp1 N` (switch1 over one TCP loopback connection: every wait is a net wait with a peer), or
  * `spans N` (N spans through the SDK, each around ~50 us of CPU: about 10k spans a second),
- * `io N` (N 4 KiB writes to a file on disk, synced every 8: blocking I/O), `threads N T` (N
+ * `io N` (N 4 KiB writes and reads of a file through the page cache: syscall-heavy I/O; a sync to
+ * the disk would measure the shared disk's latency, not the profiler), `threads N T` (N
  * rounds of 20 us of CPU and a 50 us sleep, shared among T threads), `stacks N K` (N rounds of
  * work, each under one of K distinct call stacks), or `churn SECONDS` (for soaks: threads that
  * start and stop, and 1000 short-lived children over SECONDS).
@@ -122,9 +123,10 @@ static __attribute__((noinline)) void io_work(void)
 	unlink(path);
 	memset(block, 'x', sizeof(block));
 	for (long i = 0; i < rounds; i++) {
-		if (pwrite(fd, block, sizeof(block), (i % 256) * sizeof(block)) != sizeof(block))
-			exit(1);
-		if (i % 8 == 7 && fdatasync(fd))
+		off_t at = (i % 2048) * sizeof(block);	/* an 8 MiB file */
+
+		if (pwrite(fd, block, sizeof(block), at) != sizeof(block) ||
+		    pread(fd, block, sizeof(block), at) != sizeof(block))
 			exit(1);
 	}
 	close(fd);

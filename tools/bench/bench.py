@@ -7,7 +7,7 @@ issue #8 with the figure measured beside each. Timings never fail anything: this
 Each section's results go into docs/benchmarks.json, and docs/BENCHMARKS.md is rewritten from it,
 so that one section can be run again alone (the machine is shared):
   BENCH_ONLY=slowdown,scale      the sections to run (default: all; names in SECTIONS below)
-  BENCH_WORKLOADS=io BENCH_PROFILERS=offcputime   only the slowdown cells whose names contain these
+  BENCH_WORKLOADS=I/O BENCH_PROFILERS='bpftrace|offcputime'   only the slowdown cells whose names match
   BENCH_PAIRS=5                   A/B pairs per slowdown cell
   AGENTPROF_SOAK_SECONDS=600      the soak's length
 """
@@ -38,7 +38,7 @@ WORKLOADS = {
     "context-switch heavy (pipe ping-pong, 2 CPUs)": ["switch", "60000"],
     "context-switch heavy (pipe ping-pong, 1 CPU)": ["switch1", "600000"],
     "span heavy (~10k spans/s through the SDK)": ["spans", "30000"],
-    "I/O heavy (4 KiB writes, fdatasync every 8)": ["io", "60000"],
+    "I/O heavy (4 KiB pwrite + pread, page cache)": ["io", "600000"],
 }
 SPANS = 30000
 DEFAULT = "agentprof record (99 Hz, on+off-CPU)"
@@ -131,7 +131,7 @@ def section_slowdown(old):
     with tempfile.TemporaryDirectory() as tmp:
         for wname, args in WORKLOADS.items():
             for pname, (argv, ready) in profilers(tmp).items():
-                if wsel not in wname or psel not in pname:
+                if not re.search(wsel, wname) or not re.search(psel, pname):
                     continue
                 r = slowdown(args, lambda pid: (argv(pid), ready))
                 r["date"] = time.strftime("%Y-%m-%d")
