@@ -30,6 +30,7 @@
 
 struct proc {
 	pid_t pid;
+	uint32_t gen;		/* the process's image (struct proc_info): an exec gets a Dwfl of its own */
 	Dwfl *dwfl;		/* NULL: could not be set up (the process is gone) */
 	uint64_t reported_ns;	/* CLOCK_MONOTONIC */
 	uint64_t used;		/* the unwinder's clock when last used */
@@ -183,12 +184,12 @@ static int proc_init(struct proc *p, pid_t pid)
 	return err;
 }
 
-static struct proc *proc_of(struct unwinder *u, pid_t pid)
+static struct proc *proc_of(struct unwinder *u, pid_t pid, uint32_t gen)
 {
 	struct proc *p = NULL;
 
 	for (size_t i = 0; i < u->n; i++)
-		if (u->procs[i].pid == pid)
+		if (u->procs[i].pid == pid && u->procs[i].gen == gen)
 			p = &u->procs[i];
 	if (!p) {
 		if (u->n < MAX_PROCS) {
@@ -200,6 +201,7 @@ static struct proc *proc_of(struct unwinder *u, pid_t pid)
 					p = &u->procs[i];
 			proc_free(p);
 		}
+		p->gen = gen;
 		proc_init(p, pid);
 	}
 	p->used = ++u->clock;
@@ -254,7 +256,7 @@ size_t unwinder__unwind(struct unwinder *u, const struct user_stack_event *e, ui
 
 	if (!max)
 		return 0;
-	p = proc_of(u, e->key.pid);
+	p = proc_of(u, e->key.pid, e->key.gen);
 	if (!p->dwfl && now_ns(CLOCK_MONOTONIC) - p->reported_ns >= REPORT_NS)
 		proc_init(p, p->pid);	/* it failed before: the process may have been starting */
 	if (!p->dwfl) {
