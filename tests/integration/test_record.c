@@ -111,7 +111,7 @@ Test(record, names_binary_libc_kernel_and_late_threads)
 	cr_assert_gt(folded_sum(folded, "_[k]"), 0, "no kernel frames:\n%s", folded);
 	cr_assert_eq(folded_sum(folded, "[unknown]_[k]"), 0, "unnamed kernel frames:\n%s", folded);
 	cr_assert(strstr(report, "\"comm\": \"late\""), "thread created after attach missing: %s", report);
-	cr_assert_gt(folded_sum(folded, "late;start_thread;late_thread;"), 0, "thread created after attach unsampled:\n%s",
+	cr_assert_gt(folded_sum(folded, ";late_thread;"), 0, "thread created after attach unsampled:\n%s",
 		     folded);
 	free(folded);
 	free(report);
@@ -158,8 +158,9 @@ Test(record, tiny_stack_map_counts_drops_and_never_mixes_stacks)
 	require_root();
 	pid = start_workload((char *const[]){ WORKLOAD("frames"), "30", NULL });
 	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	/* frame-pointer user stacks: they go through the kernel's stack map too, as kernel stacks do */
 	run_cmd((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", "3", "-F", "999", "--stack-storage-size",
-				 "16", "-o", out, NULL }, &r);
+				 "16", "--unwind", "fp", "-o", out, NULL }, &r);
 	stop_workload(pid);
 	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
 	folded = output("cpu.folded");
