@@ -6,7 +6,8 @@ issue #8 with the figure measured beside each. Timings never fail anything: this
 
 Each section's results go into docs/benchmarks.json, and docs/BENCHMARKS.md is rewritten from it,
 so that one section can be run again alone (the machine is shared):
-  BENCH_ONLY=slowdown,scale      the sections to run (default: all; names in SECTIONS below)
+  BENCH_ONLY=slowdown,scale      the sections to run (default: all; names in SECTIONS below;
+                                 render: none, the document again from the results)
   BENCH_WORKLOADS=I/O BENCH_PROFILERS='bpftrace|offcputime'   only the slowdown cells whose names match
   BENCH_PAIRS=5                   A/B pairs per slowdown cell
   AGENTPROF_SOAK_SECONDS=600      the soak's length
@@ -705,6 +706,8 @@ def main():
     if os.geteuid() != 0:
         sys.exit("bench: needs root (BPF, perf)")
     only = [s for s in os.environ.get("BENCH_ONLY", "").split(",") if s] or list(SECTIONS)
+    if only == ["render"]:  # no measuring: the document again from the results
+        only = []
     unknown = [s for s in only if s not in SECTIONS]
     if unknown:
         sys.exit("bench: no section %s (sections: %s)" % (", ".join(unknown), ", ".join(SECTIONS)))
@@ -718,8 +721,8 @@ def main():
         res["machine"][name] = (machine(), time.strftime("%Y-%m-%d"))
         with open(RESULTS, "w") as f:  # after each section: a long run interrupted keeps what it measured
             json.dump(res, f, indent=1)
-        with open(DOC, "w") as f:
-            f.write(render(res) + "\n")
+    with open(DOC, "w") as f:
+        f.write(render(res) + "\n")
     print("bench: wrote docs/BENCHMARKS.md")
 
 
