@@ -11,6 +11,7 @@ so that one section can be run again alone (the machine is shared):
   BENCH_WORKLOADS=I/O BENCH_PROFILERS='bpftrace|offcputime'   only the slowdown cells whose names match
   BENCH_PAIRS=5                   A/B pairs per slowdown cell
   AGENTPROF_SOAK_SECONDS=600      the soak's length
+  BENCH_RESULTS=docs/benchmarks.json   where results are kept (BENCHMARKS.md is written beside it)
 """
 import json
 import os
@@ -30,8 +31,8 @@ AGENTPROF = os.path.join(ROOT, "build", "agentprof")
 WORK = os.path.join(ROOT, "build", "workloads", "benchwork")
 SYMBENCH = os.path.join(ROOT, "build", "symbench")
 DEMO = os.path.join(ROOT, "build", "demo-agent")
-RESULTS = os.path.join(ROOT, "docs", "benchmarks.json")
-DOC = os.path.join(ROOT, "docs", "BENCHMARKS.md")
+RESULTS = os.environ.get("BENCH_RESULTS", os.path.join(ROOT, "docs", "benchmarks.json"))
+DOC = os.path.join(os.path.dirname(RESULTS), "BENCHMARKS.md")
 PAIRS = int(os.environ.get("BENCH_PAIRS", "5"))
 SOAK_SECONDS = int(os.environ.get("AGENTPROF_SOAK_SECONDS", "600"))
 WORKLOADS = {
