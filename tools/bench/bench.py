@@ -693,12 +693,12 @@ MISSED = """Where targets are missed:
   at once), so the median of 5 pairs cannot resolve 1%; a quiet run measured +0.7% (ratios
   0.99-1.02). The sampler costs ~3-5 us per sample (`on_cpu_sample` below): 99 of them a second is
   0.05% of a CPU. A dedicated machine, or more pairs, would settle it.
-- **Context-switch heavy**: every switch of the target runs `sched_switch` (~1 us here: the state
-  machine, the wait's signature, stacks when the wait changes) and every wakeup `sched_waking` and
-  `sched_wakeup`; at ~50k switches a second that is the slowdown, on one CPU as on two. It is
-  lower than `perf record -g` pays for the same workload, but not 3%. What would fix it: skip
-  the stacks of a wait seen before more often (STACK_REUSE_US), and the wait signature of a
-  preempted thread.
+- **Context-switch heavy**: the ping-pong is latency-bound, and each round trip (tens of us) has
+  two switches and two wakeups on its critical path, each now running a program: `sched_switch`
+  (~1 us here: the state machine, the wait's signature, stacks when the wait changes),
+  `sched_waking` and `sched_wakeup`. Less than `perf record -g` adds, but not 3%. What would
+  fix it: taking the stacks of a wait seen before less often (STACK_REUSE_US), and no wait
+  signature for a preempted thread.
 - **I/O heavy**: the traceparent capture attaches `sys_enter`/`sys_exit`, which puts every syscall
   of every process on the slow syscall path (~100-170 ns of program, more of path); the workload is
   two syscalls per 4 KiB. A re-check with them left out (AGENTPROF_RAW_TP=1 loads no traceparent
