@@ -473,12 +473,12 @@ def section_soak(old):
                           "recording")
     work.stdin.write("go\n")
     work.stdin.flush()
-    start, samples = time.monotonic(), []
+    start, samples, every = time.monotonic(), [], max(1, seconds // 60)
     while work.poll() is None:
-        time.sleep(max(1, seconds // 60))
-        if work.poll() is None:
+        time.sleep(0.2)
+        if work.poll() is None and time.monotonic() - start >= every * (len(samples) + 1):
             samples.append((time.monotonic() - start, rss_mb(prof.pid), ticks(prof.pid)))
-    stop_start = time.monotonic()
+    stop_start = time.monotonic()  # the recorder stops with its target, then writes
     _, status, usage = os.wait4(prof.pid, 0)
     write_s = time.monotonic() - stop_start
     nsamples, drops = drops_of(out)
@@ -635,10 +635,11 @@ def render_soak(r):
             "`record --follow-children` for %d s on `benchwork churn` (about 5 threads a second start and stop; "
             "1000 short-lived children over the run), measured %s. RSS of the recorder while recording: "
             "%.1f MB after the first sample, %.1f MB a quarter in, %.1f MB at the end (peak while recording "
-            "%.1f MB; %.1f MB with the final writing of %d child profiles, %.1f s). CPU while recording: "
+            "%.1f MB; %.1f MB with the final writing of %d child profiles%s). CPU while recording: "
             "%.2f%% of one core. %d samples, %d dropped%s; exit %d."
             % (r["seconds"], r["date"], r["rss_first_mb"], r["rss_quarter_mb"], r["rss_last_mb"],
-               r["rss_peak_recording_mb"], r["rss_peak_mb"], r["children"], r["write_s"], r["cpu_pct"],
+               r["rss_peak_recording_mb"], r["rss_peak_mb"], r["children"],
+               ", %.1f s" % r["write_s"] if r["write_s"] >= 0.1 else "", r["cpu_pct"],
                r["samples"], lost, "" if not lost else " (%s)" % ", ".join(
                    "%s %d" % (k, v) for k, v in r["drops"].items() if v), r["exit"])]
 
