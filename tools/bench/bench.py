@@ -482,7 +482,8 @@ def section_soak(old):
     _, status, usage = os.wait4(prof.pid, 0)
     write_s = time.monotonic() - stop_start
     nsamples, drops = drops_of(out)
-    children = len([d for d in os.listdir(out) if d.isdigit()])
+    with open(os.path.join(out, "report.json")) as f:
+        children = len(json.load(f)["processes"]) - 1  # each followed child is a process of the report
     shutil.rmtree(out, ignore_errors=True)
     quarter = [rss for t, rss, _ in samples if t >= seconds / 4] or [samples[-1][1]]
     r = {"seconds": seconds, "rss_first_mb": samples[0][1], "rss_quarter_mb": quarter[0],
@@ -635,7 +636,7 @@ def render_soak(r):
             "`record --follow-children` for %d s on `benchwork churn` (about 5 threads a second start and stop; "
             "1000 short-lived children over the run), measured %s. RSS of the recorder while recording: "
             "%.1f MB after the first sample, %.1f MB a quarter in, %.1f MB at the end (peak while recording "
-            "%.1f MB; %.1f MB with the final writing of %d child profiles%s). CPU while recording: "
+            "%.1f MB; %.1f MB with the final writing, %d child processes in the report%s). CPU while recording: "
             "%.2f%% of one core. %d samples, %d dropped%s; exit %d."
             % (r["seconds"], r["date"], r["rss_first_mb"], r["rss_quarter_mb"], r["rss_last_mb"],
                r["rss_peak_recording_mb"], r["rss_peak_mb"], r["children"],
