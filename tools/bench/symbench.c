@@ -40,12 +40,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: symbench [ADDRESSES [PID]]\n");
 		return 2;
 	}
-	c = syms_cache__new(pid, 0);
-	if (!c) {
-		perror("symbench: read maps");
+	c = syms_cache__new();
+	if (!c || syms_cache__add(c, pid)) {
+		fprintf(stderr, "symbench: cannot read the maps of %ld\n", pid);
 		return 1;
 	}
-	maps = syms_cache__maps(c);
+	maps = syms_cache__maps(c, pid);
 	addrs = calloc(n, sizeof(*addrs));
 	if (!addrs)
 		return 1;
@@ -61,7 +61,9 @@ int main(int argc, char **argv)
 		addrs[i] = m->start + 1 + (uint64_t)rand() % (m->end - m->start - 1);
 	}
 	syms_cache__free(c);
-	c = syms_cache__new(pid, 0);	/* fresh: nothing read yet */
+	c = syms_cache__new();	/* fresh: nothing read yet */
+	if (!c || syms_cache__add(c, pid))
+		return 1;
 	cold = pass(c, pid, addrs, n, &named_cold);
 	warm = pass(c, pid, addrs, n, &named_warm);
 	printf("{\"addresses\": %ld, \"files\": %zu, \"cold_s\": %.4f, \"warm_s\": %.4f, \"cold_per_s\": %.0f, "
