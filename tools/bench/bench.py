@@ -448,7 +448,8 @@ def section_scale(old):
             s = slowdown(args, lambda pid: (argv(pid), ready))
             x = record_run(args, [])
             row = {"threads": n, "slowdown": s["median"], "ratios": s["ratios"], "work_s": x["elapsed_ns"] / 1e9,
-                   "cpu_s": x["cpu_s"], "rss_mb": x["rss_mb"], "drops": sum(x["drops"].values())}
+                   "cpu_s": x["cpu_s"], "rss_mb": x["rss_mb"], "drops": sum(x["drops"].values()),
+                   "drop_counts": {k: v for k, v in x["drops"].items() if v}}
             r["threads"].append(row)
             print("scale threads", row, flush=True)
     for k in (100, 1000, 10000):
@@ -612,9 +613,10 @@ def render_scale(r):
              "| threads | work, s | slowdown | ratios | record CPU, s | peak RSS, MB | dropped |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for row in r["threads"]:
-        lines.append("| %d | %.2f | %s | %s | %.2f | %.1f | %d |" % (
+        lines.append("| %d | %.2f | %s | %s | %.2f | %.1f | %s |" % (
             row["threads"], row["work_s"], pct(row["slowdown"]), " ".join("%.3f" % x for x in row["ratios"]),
-            row["cpu_s"], row["rss_mb"], row["drops"]))
+            row["cpu_s"], row["rss_mb"], ", ".join("%s %d" % kv for kv in row.get("drop_counts", {}).items())
+            or row["drops"]))
     lines += ["", "Distinct stacks: `benchwork stacks 100000 K` (each round under one of K call paths; the leaf's "
               "address varies within the loop, so the kernel sees several stacks per path) at -F 999, with the "
               "default stack map (16384) and a small one (1024). A stack that does not fit is counted (collision: "
