@@ -44,9 +44,9 @@ struct proc_syms {
 	uint64_t start_ticks;	/* /proc/PID/stat starttime: with pid, the process's identity */
 	bool read;		/* maps were read at least once */
 	bool gone;		/* exited, exec'd, or the PID is another process's: nothing read any more */
-	char root[4200];	/* /proc/PID/root: the files as the process sees them */
+	char *root;		/* /proc/PID/root: the files as the process sees them */
 	struct proc_maps maps;
-	char perf_path[4300];	/* its perf map, inside its root and named by its own PID */
+	char *perf_path;	/* its perf map, inside its root and named by its own PID; NULL: none */
 	struct perf_map *perf;
 	bool perf_read;		/* since the last refresh: a JIT appends to it as it goes */
 	struct py_interp *py;	/* its CPython interpreter, NULL: none */
@@ -137,6 +137,7 @@ static int image_read(struct proc_syms *p)
 static int image_add(struct syms_cache *c, pid_t pid, uint32_t gen, uint64_t start_ticks, struct proc_syms **out)
 {
 	struct proc_syms *p = realloc(c->procs, (c->nprocs + 1) * sizeof(*p));
+	char path[4300];	/* a process each: a recording that follows children has many, kept short */
 	pid_t ns;
 	int err;
 
@@ -148,13 +149,15 @@ static int image_add(struct syms_cache *c, pid_t pid, uint32_t gen, uint64_t sta
 	p->pid = pid;
 	p->gen = gen;
 	p->start_ticks = start_ticks;
-	err = proc_path(p->root, sizeof(p->root), pid, "root") ?: image_read(p);
+	err = proc_path(path, sizeof(path), pid, "root");
+	p->root = err ? NULL : strdup(path);
+	err = err ?: p->root ? image_read(p) : -ENOMEM;
 	c->nprocs++;
 	*out = p;
 	if (err)
 		return err;
-	if (proc_ns_pid(pid, &ns) || proc_perf_map_path(p->perf_path, sizeof(p->perf_path), pid, ns))
-		p->perf_path[0] = '\0';
+	if (!proc_ns_pid(pid, &ns) && !proc_perf_map_path(path, sizeof(path), pid, ns))
+		p->perf_path = strdup(path);
 	p->py = py_interp__open(pid, p->root, &p->maps);	/* NULL: not a Python process */
 	return 0;
 }
@@ -167,8 +170,10 @@ int syms_cache__add(struct syms_cache *c, pid_t pid)
 	if (proc_of(c, pid))
 		return 0;
 	err = image_add(c, pid, 0, 0, &p);
-	if (err)
+	if (err) {
+		free(p->root);
 		c->nprocs--;	/* unknown: the caller says so */
+	}
 	return err;
 }
 
@@ -207,6 +212,8 @@ void syms_cache__free(struct syms_cache *c)
 	for (size_t i = 0; i < c->nprocs; i++) {
 		proc_maps__free(&c->procs[i].maps);
 		perf_map__free(c->procs[i].perf);
+		free(c->procs[i].root);
+		free(c->procs[i].perf_path);
 		py_interp__free(c->procs[i].py);
 	}
 	free(c->procs);
@@ -248,7 +255,7 @@ const struct proc_maps *syms_cache__maps(const struct syms_cache *c, pid_t pid)
  */
 static struct elf_syms *open_file(const struct proc_syms *p, const struct map_entry *m)
 {
-	struct elf_syms *s = p->gone ? NULL : elf_syms__open(p->root, m->path, DEBUG_ROOT);
+	struct elf_syms *s = p->gone || !p->root ? NULL : elf_syms__open(p->root, m->path, DEBUG_ROOT);
 
 	if (!s)
 		s = elf_syms__open("", m->path, DEBUG_ROOT);
@@ -297,7 +304,7 @@ static const char *jit_name(struct proc_syms *p, uint64_t addr)
 {
 	if (!p->perf_read) {
 		perf_map__free(p->perf);
-		p->perf = p->perf_path[0] ? perf_map__load(p->perf_path) : NULL;
+		p->perf = p->perf_path ? perf_map__load(p->perf_path) : NULL;
 		p->perf_read = true;
 	}
 	return p->perf ? perf_map__lookup(p->perf, addr) : NULL;
