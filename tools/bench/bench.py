@@ -454,7 +454,9 @@ def section_scale(old):
             print("scale threads", row, flush=True)
     for k in (100, 1000, 10000):
         for storage in ("16384", "1024"):
-            x = record_run(["stacks", "100000", str(k)], ["-F", "999", "--stack-storage-size", storage])
+            # frame-pointer user stacks: they go through the stack map (DWARF ones are interned here)
+            x = record_run(["stacks", "100000", str(k)], ["-F", "999", "--stack-storage-size", storage, "--unwind",
+                                                          "fp"])
             row = {"distinct": k, "storage": int(storage), "samples": x["samples"], "folded_stacks": x["folded_stacks"],
                    "collision": x["drops"]["stack_collision"], "full": x["drops"]["stack_map_full"],
                    "cpu_s": x["cpu_s"], "rss_mb": x["rss_mb"], "work_s": x["elapsed_ns"] / 1e9}
@@ -618,7 +620,8 @@ def render_scale(r):
             row["cpu_s"], row["rss_mb"], ", ".join("%s %d" % kv for kv in row.get("drop_counts", {}).items())
             or row["drops"]))
     lines += ["", "Distinct stacks: `benchwork stacks 100000 K` (each round under one of K call paths; the leaf's "
-              "address varies within the loop, so the kernel sees several stacks per path) at -F 999, with the "
+              "address varies within the loop, so the kernel sees several stacks per path) at -F 999 with "
+              "`--unwind fp` (user stacks through the kernel's stack map, as kernel stacks always are), with the "
               "default stack map (16384) and a small one (1024). A stack that does not fit is counted (collision: "
               "its hash bucket holds another stack; full: no free entry) and its samples show as `[stack lost]`, "
               "never under another stack. Collisions start well before the map is full: it is a hash without "
