@@ -227,14 +227,18 @@ def prog_ids(pid):
     return ids
 
 
-def record_costs(cmd, frames, seconds):
-    """Records cmd at 999 Hz: (target samples, on_cpu_sample runs and ns, code object line of -v)."""
+def record_costs(cmd, frames, seconds, extra=()):
+    """Records cmd at 999 Hz: (target samples, on_cpu_sample runs and ns, what -v said, the recorder's
+    CPU seconds while recording)."""
     work = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     pid = int(work.stdout.readline())
     env = dict(os.environ, AGENTPROF_NO_PYTHON="0" if frames else "1")
-    prof = subprocess.Popen([AGENTPROF, "record", "-v", "-F", "999", "-p", str(pid), "-o", tempfile.mkdtemp()],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    time.sleep(seconds)
+    prof = subprocess.Popen([AGENTPROF, "record", "-v", "-F", "999", "-p", str(pid), "-o", tempfile.mkdtemp()]
+                            + list(extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(1)  # past loading and attaching
+    cpu0 = ticks(prof.pid)
+    time.sleep(seconds - 1)
+    cpu = (ticks(prof.pid) - cpu0) / os.sysconf("SC_CLK_TCK")
     progs = json.loads(subprocess.check_output(["bpftool", "-j", "prog", "show"]))
     ids = prog_ids(prof.pid)
     prof.send_signal(signal.SIGINT)
@@ -245,8 +249,12 @@ def record_costs(cmd, frames, seconds):
     runs, ns = next(((p.get("run_cnt", 0), p.get("run_time_ns", 0)) for p in progs
                      if p["id"] in ids and p.get("name") == "on_cpu_sample"), (0, 0))
     samples = next((int(l.split(": ")[1].split()[0]) for l in out.splitlines() if l.startswith("Recorded")), 0)
-    resolve = next((l.split(": ", 2)[-1] for l in err.splitlines() if "code objects read" in l), "-")
-    return samples, runs, ns, resolve
+    return samples, runs, ns, err, cpu
+
+
+def said(err, what):
+    """The line of record -v's stderr that says what, after its "agentprof: " prefix ("-": none)."""
+    return next((l.split(": ", 1)[-1] for l in err.splitlines() if what in l), "-")
 
 
 def python_costs(seconds=4):
@@ -267,14 +275,52 @@ def python_costs(seconds=4):
         with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
             f.write(old)
     idle = next(iter(PYTHON_TARGETS))
-    other = statistics.median(ns / max(n, 1) for (w, _), v in runs.items() if w == idle for _, n, ns, _ in v)
+    other = statistics.median(ns / max(n, 1) for (w, _), v in runs.items() if w == idle for _, n, ns, _, _ in v)
     rows = [("other processes' ticks", "-", 0, other, "-")]
     for (what, frames), v in runs.items():
         if what == idle:
             continue
-        per = statistics.median((ns - (n - s) * other) / max(s, 1) for s, n, ns, _ in v)
-        rows.append((what, "yes" if frames else "no", statistics.median(s for s, _, _, _ in v), per, v[-1][3]))
+        per = statistics.median((ns - (n - s) * other) / max(s, 1) for s, n, ns, _, _ in v)
+        rows.append((what, "yes" if frames else "no", statistics.median(s for s, _, _, _, _ in v), per,
+                     said(v[-1][3], "code objects read").split(": ", 1)[-1]))
     return rows
+
+
+UNWIND_TARGETS = {
+    "C built without frame pointers, in glibc's qsort": [os.path.join(ROOT, "build", "workloads", "nofp_qsort"),
+                                                          "60"],
+    "Debian python3 (no frame pointers), a pure-Python loop": PYSTACK,
+}
+
+
+def section_unwind(old, seconds=4, reps=3):
+    """The cost of DWARF unwinding beside frame pointers, per sample at 999 Hz: the sampling program's
+    run time over the target's samples, the bytes copied and the userspace unwinding (record -v), the
+    recorder's CPU while recording. Medians of reps runs, fp and dwarf alternating."""
+    with open("/proc/sys/kernel/bpf_stats_enabled") as f:
+        old_stats = f.read().strip()
+    runs = {}
+    try:
+        with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+            f.write("1")
+        for _ in range(reps):
+            for what, cmd in UNWIND_TARGETS.items():
+                for mode in ("fp", "dwarf"):
+                    runs.setdefault((what, mode), []).append(
+                        record_costs(cmd, True, seconds, ["--unwind", mode]))
+    finally:
+        with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+            f.write(old_stats)
+    rows = []
+    for (what, mode), v in runs.items():
+        unwound = [re.search(r"([0-9.]+) KiB copied and ([0-9.]+) us each", r[3]) for r in v]
+        unwound = [m for m in unwound if m]
+        rows.append({"target": what, "mode": mode, "samples": statistics.median(r[0] for r in v),
+                     "bpf_ns": statistics.median(r[2] / max(r[0], 1) for r in v),
+                     "kib": statistics.median(float(m[1]) for m in unwound) if unwound else 0,
+                     "unwind_us": statistics.median(float(m[2]) for m in unwound) if unwound else 0,
+                     "cpu_pct": statistics.median(r[4] / (seconds - 1) * 100 for r in v)})
+    return {"rows": rows, "seconds": seconds, "reps": reps}
 
 
 def prog_stats(ids):
@@ -512,6 +558,7 @@ SECTIONS = {
     "own": section_own,
     "tls": section_tls,
     "python": section_python,
+    "unwind": section_unwind,
     "symbolize": section_symbolize,
     "scale": section_scale,
     "soak": section_soak,
@@ -596,6 +643,21 @@ def render_python(r):
             "| --- | --- | --- | --- | --- |"] + [
         "| %s | %s | %s | %.0f | %s |" % (what, frames, samples, ns, resolve)
         for what, frames, samples, ns, resolve in r["rows"]]
+
+
+def render_unwind(r):
+    return ["## Unwinding", "",
+            "`record -F 999 --unwind fp|dwarf` for %d s of each target, medians of %d runs: the sampling "
+            "program's run time over the target's samples (other processes' ticks included, the same for "
+            "both), the stack bytes copied and the userspace unwinding per stack (`record -v`), and the "
+            "recorder's CPU while recording (at 99 Hz it unwinds a tenth as many)." % (r["seconds"], r["reps"]),
+            "", "| target | unwind | samples | BPF ns per sample | KiB copied | unwinding, us | recorder CPU |",
+            "| --- | --- | --- | --- | --- | --- | --- |"] + [
+        "| %s | %s | %d | %.0f | %s | %s | %.1f%% |" % (
+            row["target"], row["mode"], row["samples"], row["bpf_ns"],
+            "%.1f" % row["kib"] if row["mode"] == "dwarf" else "-",
+            "%.1f" % row["unwind_us"] if row["mode"] == "dwarf" else "-", row["cpu_pct"])
+        for row in r["rows"]]
 
 
 def render_symbolize(r):
@@ -722,7 +784,7 @@ MISSED = """Where targets are missed:
 
 
 RENDER = {"slowdown": render_slowdown, "programs": render_programs, "own": render_own,
-          "tls": render_tls, "python": render_python, "symbolize": render_symbolize, "scale": render_scale, "soak": render_soak,
+          "tls": render_tls, "python": render_python, "unwind": render_unwind, "symbolize": render_symbolize, "scale": render_scale, "soak": render_soak,
           "flamegraph": render_flamegraph}
 
 
