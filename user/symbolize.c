@@ -102,7 +102,7 @@ static bool same_process(struct proc_syms *p)
 	char path[4200];
 	uint64_t ticks;
 
-	if (proc_path(path, sizeof(path), p->pid, "stat") || proc_start_ticks(path, &ticks))
+	if (proc_path(path, sizeof(path), p->pid, "stat") || proc_stat(path, NULL, &ticks))
 		return false;
 	if (!p->start_ticks)
 		p->start_ticks = ticks;

@@ -12,34 +12,13 @@
 #include "target.h"
 #include "util.h"
 
-/*
- * Fields 3 (state) and 22 (starttime) of /proc/PID/stat; the comm in field 2 may hold spaces and
- * parens, so start after the last ')'.
- */
 static int read_stat(pid_t pid, char *state, uint64_t *start_ticks)
 {
-	char path[4200], *text, *p;
-	unsigned long long v;
-	ssize_t n;
-	int field;
+	char path[4200];
 
 	if (proc_path(path, sizeof(path), pid, "stat"))
 		return -ENAMETOOLONG;
-	n = read_file(path, 1 << 16, &text);
-	if (n < 0)
-		return n;
-	p = strrchr(text, ')');
-	if (p && p[1] == ' ')
-		*state = p[2];
-	for (field = 2; p && field < 22; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p + 1, "%llu", &v) != 1) {
-		free(text);
-		return -EINVAL;
-	}
-	free(text);
-	*start_ticks = v;
-	return 0;
+	return proc_stat(path, state, start_ticks);
 }
 
 int target__describe(struct target *t, pid_t pid)

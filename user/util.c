@@ -84,8 +84,11 @@ fail:
 	return err;
 }
 
-/* Field 22 of /proc/PID/stat; the comm in field 2 may hold spaces and parens, so start after the last ')'. */
-int proc_start_ticks(const char *path, uint64_t *out)
+/*
+ * Fields 3 (state) and 22 (starttime) of /proc/PID/stat; the comm in field 2 may hold spaces and
+ * parens, so start after the last ')'.
+ */
+int proc_stat(const char *path, char *state, uint64_t *start_ticks)
 {
 	char *text, *p;
 	unsigned long long v;
@@ -96,6 +99,8 @@ int proc_start_ticks(const char *path, uint64_t *out)
 	if (n < 0)
 		return n;
 	p = strrchr(text, ')');
+	if (state)
+		*state = p && p[1] == ' ' ? p[2] : '?';
 	for (field = 2; p && field < 22; field++)
 		p = strchr(p + 1, ' ');
 	if (!p || sscanf(p + 1, "%llu", &v) != 1) {
@@ -103,6 +108,6 @@ int proc_start_ticks(const char *path, uint64_t *out)
 		return -EINVAL;
 	}
 	free(text);
-	*out = v;
+	*start_ticks = v;
 	return 0;
 }

@@ -20,7 +20,10 @@ uint64_t now_ns(clockid_t clock);
  */
 ssize_t read_file(const char *path, size_t max, char **out);
 
-/* starttime (field 22) of a /proc/PID/stat file: with the PID, a process's identity. 0 or -errno. */
-int proc_start_ticks(const char *path, uint64_t *out);
+/*
+ * The state (field 3; NULL: not wanted) and starttime (field 22: with the PID, a process's
+ * identity) of a /proc/PID/stat file. 0 or -errno.
+ */
+int proc_stat(const char *path, char *state, uint64_t *start_ticks);
 
 #endif /* UTIL_H */
