@@ -4,12 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include "ksyms.h"
-
-static int fd = -1;
-static char path[64];
+#include "memfd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -18,19 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ksyms *ks;
 	const char *name;
 
-	if (fd < 0) {
-		fd = memfd_create("kallsyms", MFD_CLOEXEC);
-		if (fd < 0) {
-			perror("memfd_create");
-			abort();
-		}
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	}
-	if (ftruncate(fd, 0) || pwrite(fd, data, size, 0) != (ssize_t)size) {
-		perror("memfd");
-		abort();
-	}
-	ks = ksyms__load(path);
+	ks = ksyms__load(input_file(data, size));
 	if (!ks)
 		return 0;
 	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {

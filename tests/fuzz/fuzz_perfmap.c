@@ -4,12 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
+#include "memfd.h"
 #include "perfmap.h"
-
-static int fd = -1;
-static char path[64];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -17,19 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct perf_map *m;
 	const char *name;
 
-	if (fd < 0) {
-		fd = memfd_create("perfmap", MFD_CLOEXEC);
-		if (fd < 0) {
-			perror("memfd_create");
-			abort();
-		}
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	}
-	if (ftruncate(fd, 0) || pwrite(fd, data, size, 0) != (ssize_t)size) {
-		perror("memfd");
-		abort();
-	}
-	m = perf_map__load(path);
+	m = perf_map__load(input_file(data, size));
 	if (!m)
 		return 0;
 	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
