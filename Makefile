@@ -139,7 +139,7 @@ unit: deps deps-test $(OUT)/test-unit
 integration: deps deps-test $(OUT)/agentprof $(OUT)/test-integration $(WORKLOADS)
 	$(OUT)/test-integration --jobs 1 --verbose
 
-# The browser test drives the flame graph SVG in headless Chromium (skips without it).
+# The browser test drives the flame graph SVG in headless Chromium (Debian chromium, a test dependency).
 browser: deps deps-test $(OUT)/flamegraph
 	/usr/bin/python3 flamegraph/tests/browser-test.py --flamegraph $(OUT)/flamegraph
 

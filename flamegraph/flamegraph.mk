@@ -4,7 +4,7 @@
 #   FLAMEGRAPH_LIB_OBJS     objects of $(OUT)/libflamegraph.a
 #   $(OUT)/flamegraph       the CLI
 #   $(OUT)/test-flamegraph  the flame graph unit tests alone (they are in $(OUT)/test-unit too)
-#   flamegraph-check        those, the model comparison and the browser test (SKIPs without chromium)
+#   flamegraph-check        those, the model comparison and the browser test (needs chromium)
 # Include it below the `all:` rule: its first explicit target must not become the default goal.
 # Objects go to $(OUT)/flamegraph-lib/, not $(OUT)/flamegraph/: that path is the CLI binary.
 
@@ -14,7 +14,8 @@ FG_OBJDIR := $(OUT)/flamegraph-lib
 FLAMEGRAPH_LIB_SRCS := $(filter-out flamegraph/main.c,$(wildcard flamegraph/*.c))
 FLAMEGRAPH_LIB_OBJS := $(patsubst flamegraph/%.c,$(FG_OBJDIR)/%.o,$(FLAMEGRAPH_LIB_SRCS)) \
 		       $(FG_OBJDIR)/js.o
-FLAMEGRAPH_TEST_OBJS := $(patsubst %.c,$(OUT)/%.o,$(wildcard tests/unit/test_flamegraph*.c))
+FLAMEGRAPH_TEST_OBJS := $(patsubst %.c,$(OUT)/%.o,$(wildcard tests/unit/test_flamegraph*.c)) \
+			$(OUT)/tests/unit/helpers.o
 
 $(FG_OBJDIR)/%.o: flamegraph/%.c
 	@mkdir -p $(@D)

@@ -8,7 +8,7 @@ details line, a real mouse click zooms, Ctrl-F opens the search prompt and the a
 the matches with their share, Reset Zoom undoes the zoom, and ?s= in the URL searches at load.
 Screenshots go to --shots (default: a temporary directory), for a person to look at.
 
-Skips (exit 0, a SKIP line) when Chromium is not installed (Debian package chromium). Runs as root
+Fails (exit 1, one line) when Chromium is missing (Debian package chromium). Runs as root
 with --no-sandbox. Ends with "browser: N passed, N failed".
 """
 import argparse
@@ -156,8 +156,8 @@ def main():
 
     chromium = next((p for p in map(shutil.which, ("chromium", "chromium-browser")) if p), None)
     if not chromium:
-        print("SKIP: chromium not installed (Debian package chromium)")
-        return 0
+        print("browser: chromium is missing: install Debian's chromium (make deps-test does)", file=sys.stderr)
+        return 1
     if not os.access(args.flamegraph, os.X_OK):
         print(f"browser: {args.flamegraph} missing: make build/flamegraph first", file=sys.stderr)
         return 1

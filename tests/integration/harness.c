@@ -20,6 +20,45 @@ void require_root(void)
 		cr_skip_test("needs root: loads BPF programs and attaches perf events");
 }
 
+bool have(const char *cmd)
+{
+	char sh[256];
+
+	if (strchr(cmd, '/'))
+		return access(cmd, X_OK) == 0;
+	snprintf(sh, sizeof(sh), "command -v '%s' >/dev/null 2>&1", cmd);
+	return system(sh) == 0;
+}
+
+const char *main_category(json_t *o)
+{
+	const char *key, *best = "";
+	json_int_t most = -1;
+	json_t *v;
+
+	json_object_foreach(json_object_get(o, "breakdown_ns"), key, v)
+		if (strcmp(key, "runq") && json_integer_value(v) > most) {
+			most = json_integer_value(v);
+			best = key;
+		}
+	return best;
+}
+
+bool class_is(json_t *o, const char *want)
+{
+	const char *class = json_string_value(json_object_get(o, "class"));
+
+	if (!class || !strcmp(main_category(o), "") || strcmp(main_category(o), want))
+		return false;
+	return !strcmp(class, want) || !strcmp(class, "runq");
+}
+
+void require_tool(const char *cmd, const char *package)
+{
+	if (!have(cmd))
+		cr_assert_fail("%s is missing: install Debian's %s (make deps-test does)", cmd, package);
+}
+
 pid_t start_workload(char *const argv[])
 {
 	char line[64] = "";
@@ -41,6 +80,36 @@ pid_t start_workload(char *const argv[])
 	f = fdopen(fds[0], "r");
 	cr_assert(fgets(line, sizeof(line), f), "workload %s printed nothing", argv[0]);
 	fclose(f);
+	return pid;
+}
+
+pid_t start_recording(char *const argv[], const char *log)
+{
+	char *said = NULL;
+	pid_t pid;
+	int fd;
+
+	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0, "%s: %s", log, strerror(errno));
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(fd);
+	/* the suite's timeout bounds the wait: a verifier on a loaded machine can take a while */
+	for (;;) {
+		free(said);
+		said = slurp(log);
+		if (said && strstr(said, "agentprof: recording"))
+			break;
+		cr_assert_eq(waitpid(pid, NULL, WNOHANG), 0, "agentprof stopped before recording: %s", said);
+		usleep(20000);
+	}
+	free(said);
 	return pid;
 }
 

@@ -3,6 +3,7 @@
 #ifndef HARNESS_H
 #define HARNESS_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -21,8 +22,20 @@ struct run {
 
 /* Skips the calling test unless it runs as root (BPF needs CAP_BPF + CAP_PERFMON). */
 void require_root(void);
+/* Whether a command (a path, or a name looked up in PATH) can be run. */
+bool have(const char *cmd);
+/*
+ * Fails the calling test unless cmd can be run, naming the Debian package that has it: a test
+ * never skips for a missing package (tools/deps.sh test installs every one the suite uses).
+ */
+void require_tool(const char *cmd, const char *package);
 /* Starts argv[0] with stdout on a pipe; returns its PID after it printed its first line. */
 pid_t start_workload(char *const argv[]);
+/*
+ * Starts argv (an agentprof that records) with its output in the file log; returns its PID once
+ * it says it is recording: its programs are attached, whatever the machine's load.
+ */
+pid_t start_recording(char *const argv[], const char *log);
 /* Kills (SIGKILL) and reaps a workload. */
 void stop_workload(pid_t pid);
 /* Runs argv to completion, capturing its output. */
@@ -43,6 +56,15 @@ size_t bpf_progs_of(pid_t pid, uint32_t *ids, size_t max);
 size_t bpf_progs_left(const uint32_t *ids, size_t n);
 /* utime + stime of a process, in clock ticks. */
 uint64_t cpu_ticks(pid_t pid);
+
+/*
+ * The category holding most of the time of o's breakdown_ns (a thread, span or trace of
+ * report.json), runq set aside: how long a thread waits for a CPU depends on the machine's load,
+ * what it does the rest of the time does not. "" when o has no breakdown.
+ */
+const char *main_category(json_t *o);
+/* Whether o's class is want, or runq (a loaded machine) while its main category is want. */
+bool class_is(json_t *o, const char *want);
 
 /* The file offset of function func of an ELF file (what uprobes take), 0 when not found. */
 uint64_t elf_func_offset(const char *path, const char *func);

@@ -284,8 +284,7 @@ Test(container, minimal_capabilities_suffice_and_each_missing_one_is_named)
 	pid_t ns, host;
 
 	require_root();
-	if (access("/usr/sbin/capsh", X_OK) && access("/sbin/capsh", X_OK))
-		cr_skip_test("capsh (Debian libcap2-bin) not installed");
+	require_tool("/usr/sbin/capsh", "libcap2-bin");
 	ns = start_namespaced(&host);
 	record_with_caps(host, -1, -1, &r);
 	cr_assert_eq(r.status, 0, "minimal capabilities: %s", r.err);
@@ -315,8 +314,7 @@ Test(container, span_probes_need_cap_sys_admin)
 	pid_t pid;
 
 	require_root();
-	if (access("/usr/sbin/capsh", X_OK) && access("/sbin/capsh", X_OK))
-		cr_skip_test("capsh (Debian libcap2-bin) not installed");
+	require_tool("/usr/sbin/capsh", "libcap2-bin");
 	pid = start_workload((char *const[]){ WORKLOAD("spans"), "30", NULL });
 	record_with_caps(pid, -1, -1, &r);
 	cr_assert_eq(r.status, 0, "%s", r.err);

@@ -49,14 +49,6 @@ static const char *file(const char *name)
 	return path;
 }
 
-static bool have(const char *tool)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", tool);
-	return system(cmd) == 0;
-}
-
 /* Records workload argv for seconds into out, grouped by group_by (thread, span...). */
 static pid_t record(char *const argv[], const char *seconds, const char *group_by)
 {
@@ -126,8 +118,7 @@ Test(formats, pprof_top_shows_the_hot_functions)
 	pb = gunzip(file("cpu.pb.gz"), &len);
 	cr_assert(holds(pb, len, "hot_eighty") && holds(pb, len, "nanoseconds"), "cpu.pb.gz lacks the hot functions");
 	free(pb);
-	if (!have("go"))
-		cr_skip_test("go is not installed (Debian: golang-go): cpu.pb.gz not read by go tool pprof");
+	require_tool("go", "golang-go");
 	top = sh("HOME=%s go tool pprof -top %s", dir, file("cpu.pb.gz"));
 	cr_log_info("go tool pprof -top:\n%s", top);
 	cr_assert(strstr(top, "Type: cpu"), "%s", top);
@@ -153,8 +144,7 @@ Test(formats, pprof_tags_name_threads_and_wait_reasons)
 	pb = gunzip(file("offcpu.pb.gz"), &len);
 	cr_assert(holds(pb, len, "mutex-wait") && holds(pb, len, "wait"), "offcpu.pb.gz lacks its labels");
 	free(pb);
-	if (!have("go"))
-		cr_skip_test("go is not installed (Debian: golang-go): labels not read by go tool pprof");
+	require_tool("go", "golang-go");
 	tags = sh("HOME=%s go tool pprof -tags %s", dir, file("offcpu.pb.gz"));
 	cr_log_info("go tool pprof -tags offcpu.pb.gz:\n%s", tags);
 	cr_assert(strstr(tags, " thread: Total") && strstr(tags, "): mutex-wait") && strstr(tags, "): net-client"),
@@ -191,8 +181,7 @@ Test(formats, spans_label_pprof_samples_and_group_speedscope_profiles)
 		at += snprintf(names + at, sizeof(names) - at, "%s|", json_string_value(json_object_get(prof, "name")));
 	cr_assert(strstr(names, "span tool|"), "%s", names);
 	json_decref(root);
-	if (!have("go"))
-		cr_skip_test("go is not installed (Debian: golang-go): span labels not read by go tool pprof");
+	require_tool("go", "golang-go");
 	tags = sh("HOME=%s go tool pprof -tags %s", dir, file("cpu.pb.gz"));
 	cr_log_info("go tool pprof -tags cpu.pb.gz:\n%s", tags);
 	cr_assert(strstr(tags, " trace_id: Total") && strstr(tags, " span_id: Total"), "%s", tags);
@@ -264,8 +253,7 @@ Test(formats, speedscope_files_match_the_schema_and_the_folded_counts)
 	snprintf(cmd, sizeof(cmd), VALIDATE " %s/cpu.speedscope.json %s/offcpu.speedscope.json", out, out);
 	st = system(cmd);
 	cr_assert(WIFEXITED(st));
-	if (WEXITSTATUS(st) == 77)
-		cr_skip_test("python3-jsonschema is not installed: speedscope files not validated");
+	cr_assert_neq(WEXITSTATUS(st), 77, "python3-jsonschema is missing (make deps-test installs it)");
 	cr_assert_eq(WEXITSTATUS(st), 0, "the speedscope files do not match speedscope's schema");
 }
 
@@ -508,8 +496,8 @@ Test(formats, prometheus_scrapes_top)
 	FILE *f;
 
 	require_root();
-	if (!have("prometheus") || !have("promtool"))
-		cr_skip_test("prometheus is not installed (Debian: prometheus): no real scrape");
+	require_tool("prometheus", "prometheus");
+	require_tool("promtool", "prometheus");
 	pid = start_workload((char *const[]){ WORKLOAD("waits"), "90", NULL });
 	start_top(pid, "127.0.0.1:0", &s);
 	snprintf(cfg, sizeof(cfg), "%s/prometheus.yml", dir);

@@ -37,8 +37,9 @@ TestSuite(python, .init = setup, .fini = teardown, .timeout = 90);
 
 static void require_interpreter(const char *python)
 {
-	if (access(python, X_OK))
-		cr_skip_test("%s is not installed", python);
+	if (!strncmp(python, PYENV, strlen(PYENV)))
+		cr_assert(have(python), "%s is missing: pyenv's builds come with this kind of machine", python);
+	require_tool(python, "python3");
 }
 
 /* Records pid for seconds (NULL: until it exits); returns what record printed on stderr. */

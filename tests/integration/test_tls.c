@@ -23,14 +23,6 @@
 static char dir[64], out[128], cert[128], key[128], port_file[128], server_log[128], canary[40], port[16];
 static pid_t server;
 
-static bool have(const char *prog)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", prog);
-	return system(cmd) == 0;
-}
-
 static void setup(void)
 {
 	char cmd[512], *p;
@@ -45,7 +37,7 @@ static void setup(void)
 	snprintf(canary, sizeof(canary), "CANARY%08x%08x", (unsigned)random() ^ (unsigned)getpid(),
 		 (unsigned)random());
 	if (geteuid() != 0 || access(PYTHON, X_OK) || !have("openssl"))
-		return;	/* the tests skip */
+		return;	/* the tests fail, naming what is missing */
 	snprintf(cmd, sizeof(cmd),
 		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
 		 "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout %s -out %s 2>/dev/null", key, cert);
@@ -71,10 +63,8 @@ TestSuite(tls, .init = setup, .fini = teardown, .timeout = 90);
 static void require(void)
 {
 	require_root();
-	if (access(PYTHON, X_OK))
-		cr_skip_test("needs %s", PYTHON);
-	if (!have("openssl"))
-		cr_skip_test("needs the openssl command");
+	require_tool(PYTHON, "python3");
+	require_tool("openssl", "openssl");
 }
 
 static json_t *load(const char *name)
@@ -244,7 +234,7 @@ Test(tls, node_https_static_openssl)
 	if (f)
 		pclose(f);
 	if (!node[0])
-		cr_skip_test("needs node");
+		cr_assert_fail("node is missing: install Debian's nodejs (make deps-test does)");
 	check_agent(start_workload((char *const[]){ node, "tests/workloads/llmagent.js", port, cert, canary, NULL }));
 }
 
@@ -255,8 +245,7 @@ Test(tls, curl_over_libssl)
 	FILE *f;
 
 	require();
-	if (!have("curl"))
-		cr_skip_test("needs curl");
+	require_tool("curl", "curl");
 	/* one curl, many calls, each with its own traceparent; the secrets in a file, not argv */
 	snprintf(config, sizeof(config), "%s/curl.cfg", dir);
 	f = fopen(config, "w");

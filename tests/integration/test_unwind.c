@@ -185,8 +185,7 @@ Test(unwind, through_debian_python)
 	pid_t pid;
 
 	require_root();
-	if (access(PYTHON, X_OK))
-		cr_skip_test(PYTHON " is not installed");
+	require_tool(PYTHON, "python3");
 	pid = start_workload((char *const[]){ PYTHON, "-c", (char *)busy, NULL });
 	folded = record_folded(pid, "3", "dwarf");
 	stop_workload(pid);
@@ -236,8 +235,7 @@ Test(unwind, names_node_functions)
 	pid_t pid;
 
 	require_root();
-	if (access("/usr/bin/node", X_OK))
-		cr_skip_test("node is not installed");
+	require_tool("/usr/bin/node", "nodejs");
 	pid = start_workload((char *const[]){ "/usr/bin/node", "--perf-basic-prof", "--logfile=/dev/null",
 						"--no-logfile-per-isolate", "-e", (char *)busy, NULL });
 	sleep(1);	/* hotLoop gets optimized, and named again */

@@ -65,6 +65,12 @@ int run(const char *fmt, ...)
 	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+void require_tool(const char *cmd, const char *package)
+{
+	if (run("command -v '%s' >/dev/null 2>&1", cmd) != 0)
+		cr_assert_fail("%s is missing: install Debian's %s (make deps-test does)", cmd, package);
+}
+
 char *run_output(const char *fmt, ...)
 {
 	char *cmd, *out = NULL;

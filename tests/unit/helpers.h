@@ -16,6 +16,12 @@ void write_bytes(const char *path, const void *data, size_t len);
 /* Runs a shell command built from fmt; returns its exit status, or -1 when it did not exit. */
 int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Fails the test unless cmd (a name in PATH) can be run, naming the Debian package that has it:
+ * no test skips for a missing package (tools/deps.sh test installs every one the suite uses).
+ */
+void require_tool(const char *cmd, const char *package);
+
 /* Runs a shell command built from fmt; returns its standard output (malloc'd, NUL-terminated). */
 char *run_output(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -139,13 +139,12 @@ Test(metrics, label_values_are_escaped)
 	free(t);
 }
 
-/* promtool, Prometheus's own linter, when installed. */
+/* promtool, Prometheus's own linter. */
 Test(metrics, promtool_accepts_them)
 {
 	char *dir, *path, *t;
 
-	if (run("command -v promtool >/dev/null 2>&1") != 0)
-		cr_skip_test("promtool is not installed (Debian: prometheus): metrics not linted");
+	require_tool("promtool", "prometheus");
 	add_interval(CAT_NET, 10, 1);
 	t = text();
 	dir = scratch_dir();

@@ -398,14 +398,13 @@ Test(pprof, same_profile_in_any_order_gives_the_same_bytes)
 	free(b);
 }
 
-/* When Go is installed, its pprof reads the file as a user would. */
+/* Go's own pprof reads the file as a user would. */
 Test(pprof, go_tool_pprof_reads_it)
 {
 	char *dir, *path, *out, *buf;
 	size_t len;
 
-	if (run("command -v go >/dev/null 2>&1") != 0)
-		cr_skip_test("go is not installed (Debian: golang-go): go tool pprof not run");
+	require_tool("go", "golang-go");
 	dir = scratch_dir();
 	path = path_in(dir, "cpu.pb.gz");
 	written(&pprof_cpu_output, &buf, &len);
