@@ -5,12 +5,13 @@
  * thread over loopback, "lock" waits for a mutex a holder thread keeps ~10 ms at a time; then it
  * begins a "handoff" span that a "finisher" thread ends. A "stuck" thread has "long" spans of
  * 2 s back to back, so one is always open when a recording stops.
- * Prints its PID; runs argv[1] seconds (default 30). With argv[2], writes there one line per
- * span the agent ended: "span_id_hex start_ns end_ns" (CLOCK_MONOTONIC).
+ * Prints its PID; runs argv[1] seconds (default 30), or until SIGTERM. With argv[2], writes there
+ * one line per span the agent ended: "span_id_hex start_ns end_ns" (CLOCK_MONOTONIC).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,12 +199,18 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	double seconds = argc > 1 ? atof(argv[1]) : 30;
+	struct timespec run = { (time_t)seconds, (long)((seconds - (time_t)seconds) * 1e9) };
 	pthread_t a, s, h, f, k;
+	sigset_t term;
 
 	if (argc > 2 && !(log_file = fopen(argv[2], "w")))
 		return 1;
 	if (pipe(handoff))
 		return 1;
+	/* SIGTERM ends the run early, log written: blocked in every thread, the main one waits for it */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &term, NULL);
 	listen_fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (listen_fd < 0 || bind(listen_fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(listen_fd, 1))
 		return 1;
@@ -219,7 +226,7 @@ int main(int argc, char **argv)
 	pthread_setname_np(a, "agent");
 	printf("%d\n", (int)getpid());
 	fflush(stdout);
-	sleep_ms((long)(seconds * 1000));
+	sigtimedwait(&term, NULL, &run);
 	stop = 1;
 	pthread_join(a, NULL);
 	if (log_file)
