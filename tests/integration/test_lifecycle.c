@@ -56,13 +56,26 @@ static uint64_t rooted(const char *folded, const char *root, const char *needle)
 	return sum;
 }
 
+/*
+ * Records pid for seconds; once record is attached and a second has passed, tells the lifecycle
+ * workload (SIGUSR1) to go on to its next phase: exec, or fork.
+ */
 static void record(pid_t pid, const char *seconds, bool follow, struct run *r)
 {
-	char pidstr[16];
+	char pidstr[16], log[160];
+	pid_t rec;
+	int status;
 
 	snprintf(pidstr, sizeof(pidstr), "%d", pid);
-	run_cmd((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", (char *)seconds, "-o", out,
-				 follow ? "--follow-children" : "-v", NULL }, r);
+	snprintf(log, sizeof(log), "%s/record.log", dir);
+	rec = start_recording((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", (char *)seconds, "-o", out,
+					       follow ? "--follow-children" : "-v", NULL }, log);
+	sleep(1);
+	kill(pid, SIGUSR1);
+	cr_assert_eq(waitpid(rec, &status, 0), rec);
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	r->out = strdup("");
+	r->err = slurp(log);
 }
 
 /*
@@ -76,7 +89,7 @@ Test(lifecycle, exec_names_each_image_against_its_own_binary)
 	pid_t pid;
 
 	require_root();
-	pid = start_workload((char *const[]){ WORKLOAD("lifecycle"), "exec", "3", WORKLOAD("hot8020"), "30", NULL });
+	pid = start_workload((char *const[]){ WORKLOAD("lifecycle"), "exec", "30", WORKLOAD("hot8020"), "30", NULL });
 	record(pid, "5", false, &r);
 	stop_workload(pid);
 	cr_assert_eq(r.status, 0, "record failed: %s", r.err);

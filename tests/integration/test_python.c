@@ -278,10 +278,10 @@ Test(python, hostile_code_object)
 Test(python, every_python_process_of_a_container)
 {
 	const char *root = cgroup_root(), *other = PYENV "3.12.1/bin/python3";
-	char cg[PATH_MAX], name[64], cmd[PATH_MAX + 256], *cpu;
-	pid_t in[2];
-	struct run r;
+	char cg[PATH_MAX], name[64], cmd[PATH_MAX + 256], log[160], *cpu, *said;
+	pid_t in[2], rec;
 	struct tally t;
+	int status;
 
 	require_root();
 	cr_assert(root, "no cgroup v2 hierarchy");
@@ -291,16 +291,21 @@ Test(python, every_python_process_of_a_container)
 	snprintf(cg, sizeof(cg), "%s/%s", root, name);
 	cr_assert_eq(mkdir(cg, 0755), 0, "mkdir %s: %s", cg, strerror(errno));
 	for (int i = 0; i < 2; i++) {
-		snprintf(cmd, sizeof(cmd), "echo $$ > %s/cgroup.procs && exec %s tests/workloads/pystack.py 6", cg,
+		snprintf(cmd, sizeof(cmd), "echo $$ > %s/cgroup.procs && exec %s tests/workloads/pystack.py 60", cg,
 			 i ? other : PYTHON);
 		in[i] = start_workload((char *const[]){ "/bin/sh", "-c", cmd, NULL });
 	}
-	/* no -d: it stops when the cgroup has emptied */
-	run_cmd((char *const[]){ AGENTPROF, "record", "--container", name, "-o", out, NULL }, &r);
-	waitpid(in[0], NULL, 0);
-	waitpid(in[1], NULL, 0);
+	/* no -d: it stops when the cgroup has emptied, 3 s after it is attached however long that took */
+	snprintf(log, sizeof(log), "%s/record.log", dir);
+	rec = start_recording((char *const[]){ AGENTPROF, "record", "--container", name, "-o", out, NULL }, log);
+	sleep(3);
+	stop_workload(in[0]);
+	stop_workload(in[1]);
+	cr_assert_eq(waitpid(rec, &status, 0), rec);
 	rmdir(cg);
-	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	said = slurp(log);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "record failed: %s", said);
+	free(said);
 	cpu = output("cpu.folded");
 	t = tally_cpu(cpu);
 	fprintf(stderr, "python: a container of %s and %s: %.1f%% of %llu samples with the Python chain\n", PYTHON,
@@ -309,5 +314,4 @@ Test(python, every_python_process_of_a_container)
 	cr_expect_geq(t.chain * 100, t.total * 90, "%llu of %llu samples with the Python chain:\n%.3000s",
 		      (unsigned long long)t.chain, (unsigned long long)t.total, cpu);
 	free(cpu);
-	run_free(&r);
 }
