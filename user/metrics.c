@@ -10,6 +10,7 @@
 #include <string.h>
 #include "metrics.h"
 #include "output.h"
+#include "spangroups.h"
 #include "spans.h"
 #include "text.h"
 
@@ -85,7 +86,10 @@ static struct series *series_of(struct series_set *set, const char *raw)
 
 int metrics__add(struct metrics *m, const struct profile *p)
 {
+	struct span_group *groups = NULL;
 	struct series *s;
+	size_t n;
+	int err;
 
 	for (size_t i = 0; i < p->nthreads; i++) {
 		s = series_of(&m->threads, p->threads[i].comm);
@@ -94,14 +98,18 @@ int metrics__add(struct metrics *m, const struct profile *p)
 		for (int c = 0; c < NR_CATEGORIES; c++)
 			s->ns[c] += p->threads[i].ns[c];
 	}
-	/* as report.json's spans: each span's time with that of the spans nested in it */
-	for (size_t i = 0; i < p->nspans; i++) {
-		s = series_of(&m->spans, p->spans[i].rec->name);
+	/* report.json's span groups: each span's time with that of the spans nested in it */
+	err = span_groups__by_name(p, &groups, &n);
+	for (size_t i = 0; !err && i < n; i++) {
+		s = series_of(&m->spans, groups[i].name);
 		if (!s)
-			return -ENOMEM;
-		for (int c = 0; c < NR_CATEGORIES; c++)
-			s->ns[c] += p->spans[i].ns[c];
+			err = -ENOMEM;
+		for (int c = 0; s && c < NR_CATEGORIES; c++)
+			s->ns[c] += groups[i].ns[c];
 	}
+	free(groups);
+	if (err)
+		return err;
 	m->samples += p->oncpu.total;
 	for (int c = 0; c < NR_COUNTERS; c++)
 		m->drops[c] += p->counters[c];

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "output.h"
+#include "spangroups.h"
 #include "spans.h"
 #include "text.h"
 
@@ -70,29 +71,6 @@ static int write_spans(FILE *f, const struct profile *p)
 const struct output_ops spans_jsonl_output = { "spans.jsonl", write_spans };
 
 #define TOP_STACKS 3	/* per category and span name */
-
-static int cmp_by_name(const void *a, const void *b)
-{
-	const struct span_info *x = *(const struct span_info *const *)a, *y = *(const struct span_info *const *)b;
-	int c = strcmp(x->rec->name, y->rec->name);
-
-	return c ? c : (x->rec->seq > y->rec->seq) - (x->rec->seq < y->rec->seq);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile of sorted values. */
-static uint64_t percentile(const uint64_t *v, size_t n, unsigned int pct)
-{
-	size_t rank = (n * pct + 99) / 100;
-
-	return n ? v[rank ? rank - 1 : 0] : 0;
-}
 
 struct stack_weight {
 	const struct sample *s;
@@ -158,111 +136,59 @@ static json_t *top_stacks_json(const struct profile *p, const char *name)
 }
 
 /* One entry of report.json's "spans": every span of one name. */
-static json_t *span_name_json(const struct profile *p, const struct span_info *const *group, size_t n)
+static json_t *span_name_json(const struct profile *p, const struct span_group *g)
 {
-	uint64_t ns[NR_CATEGORIES] = { 0 }, wall = 0, *durations = calloc(n, sizeof(uint64_t));
-	size_t done = 0;
 	char name[SPAN_NAME_LEN * 3];
-	json_t *o;
 
-	if (!durations)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		for (int c = 0; c < NR_CATEGORIES; c++)
-			ns[c] += group[i]->ns[c];
-		wall += group[i]->wall_ns;
-		if (!group[i]->unfinished)
-			durations[done++] = group[i]->wall_ns;
-	}
-	qsort(durations, done, sizeof(*durations), cmp_u64);
-	utf8_sanitize(group[0]->rec->name, name, sizeof(name));
-	o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:s, s:o, s:o}",
-		      "name", name,
-		      "count", (json_int_t)done,
-		      "unfinished", (json_int_t)(n - done),
-		      "p50_ns", (json_int_t)percentile(durations, done, 50),
-		      "p95_ns", (json_int_t)percentile(durations, done, 95),
-		      "p99_ns", (json_int_t)percentile(durations, done, 99),
-		      "breakdown_ns", breakdown_json(ns),
-		      "class", category_name(classify_breakdown(ns, wall)),
-		      "net_peers", net_peers_json(p, 0, group[0]->rec->name),
-		      "top_stacks", top_stacks_json(p, group[0]->rec->name));
-	free(durations);
-	return o;
-}
-
-static bool same_name(const struct span_info *a, const struct span_info *b)
-{
-	return !strcmp(a->rec->name, b->rec->name);
-}
-
-typedef json_t *(*group_json_fn)(const struct profile *p, const struct span_info *const *group, size_t n);
-
-/* An array of fn's objects, one per group of spans that cmp sorts together and same joins. */
-static json_t *grouped_json(const struct profile *p, int (*cmp)(const void *, const void *),
-			    bool (*same)(const struct span_info *, const struct span_info *), group_json_fn fn)
-{
-	const struct span_info **order = calloc(p->nspans ? p->nspans : 1, sizeof(*order));
-	json_t *a = json_array();
-	size_t i, j;
-
-	if (!order)
-		return a;
-	for (i = 0; i < p->nspans; i++)
-		order[i] = &p->spans[i];
-	qsort(order, p->nspans, sizeof(*order), cmp);
-	for (i = 0; i < p->nspans; i = j) {
-		for (j = i; j < p->nspans && same(order[i], order[j]); j++)
-			;
-		json_array_append_new(a, fn(p, order + i, j - i));
-	}
-	free(order);
-	return a;
+	utf8_sanitize(g->name, name, sizeof(name));
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:s, s:o, s:o}",
+			 "name", name,
+			 "count", (json_int_t)g->count,
+			 "unfinished", (json_int_t)g->unfinished,
+			 "p50_ns", (json_int_t)g->p50_ns,
+			 "p95_ns", (json_int_t)g->p95_ns,
+			 "p99_ns", (json_int_t)g->p99_ns,
+			 "breakdown_ns", breakdown_json(g->ns),
+			 "class", category_name(g->class),
+			 "net_peers", net_peers_json(p, 0, g->name),
+			 "top_stacks", top_stacks_json(p, g->name));
 }
 
 json_t *span_names_json(const struct profile *p)
 {
-	return grouped_json(p, cmp_by_name, same_name, span_name_json);
+	struct span_group *groups;
+	json_t *a = json_array();
+	size_t n;
+
+	if (!a || span_groups__by_name(p, &groups, &n))
+		return a;
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, span_name_json(p, &groups[i]));
+	free(groups);
+	return a;
 }
 
-static int cmp_by_trace(const void *a, const void *b)
+/* One entry of report.json's "traces". */
+static json_t *trace_json(const struct trace_group *g)
 {
-	const struct span_info *x = *(const struct span_info *const *)a, *y = *(const struct span_info *const *)b;
-	int c = memcmp(x->rec->trace_id, y->rec->trace_id, sizeof(x->rec->trace_id));
-
-	return c ? c : (x->rec->seq > y->rec->seq) - (x->rec->seq < y->rec->seq);
-}
-
-/* One entry of report.json's "traces": its spans' own time (nested spans are not counted twice). */
-static json_t *trace_json(const struct profile *p, const struct span_info *const *group, size_t n)
-{
-	uint64_t ns[NR_CATEGORIES] = { 0 }, first = UINT64_MAX, last = 0;
 	char hex[33];
 
-	for (size_t i = 0; i < n; i++) {
-		const struct span_info *s = group[i];
-		uint64_t end = s->unfinished ? p->window_end_ns : s->rec->end_ns;
-
-		for (int c = 0; c < NR_CATEGORIES; c++)
-			ns[c] += s->self_ns[c];
-		if (s->rec->start_ns < first)
-			first = s->rec->start_ns;
-		if (end > last)
-			last = end;
-	}
-	hex_id(group[0]->rec->trace_id, sizeof(group[0]->rec->trace_id), hex);
-	return json_pack("{s:s, s:I, s:I, s:o, s:s}", "trace_id", hex, "span_count", (json_int_t)n,
-			 "duration_ns", (json_int_t)(last > first ? last - first : 0), "breakdown_ns",
-			 breakdown_json(ns), "class",
-			 category_name(classify_breakdown(ns, last > first ? last - first : 0)));
-}
-
-static bool same_trace(const struct span_info *a, const struct span_info *b)
-{
-	return !memcmp(a->rec->trace_id, b->rec->trace_id, sizeof(a->rec->trace_id));
+	hex_id(g->trace_id, sizeof(g->trace_id), hex);
+	return json_pack("{s:s, s:I, s:I, s:o, s:s}", "trace_id", hex, "span_count", (json_int_t)g->span_count,
+			 "duration_ns", (json_int_t)g->duration_ns, "breakdown_ns", breakdown_json(g->ns),
+			 "class", category_name(g->class));
 }
 
 json_t *traces_json(const struct profile *p)
 {
-	return grouped_json(p, cmp_by_trace, same_trace, trace_json);
+	struct trace_group *groups;
+	json_t *a = json_array();
+	size_t n;
+
+	if (!a || span_groups__by_trace(p, &groups, &n))
+		return a;
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, trace_json(&groups[i]));
+	free(groups);
+	return a;
 }

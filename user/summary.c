@@ -2,6 +2,7 @@
 /* The human summary on stdout after a recording: totals, drops, where the time went, hot functions. */
 #include <stdlib.h>
 #include "output.h"
+#include "spangroups.h"
 #include "spans.h"
 #include "text.h"
 
@@ -18,32 +19,25 @@ static void print_breakdown(FILE *f, const uint64_t ns[NR_CATEGORIES])
 		fprintf(f, " %5.1f", total ? 100.0 * ns[c] / total : 0.0);
 }
 
-/* Per span name, from report.json's own aggregation (one definition of count, p50, class). */
+/* Per span name: the model's groups, as report.json's "spans" gives them. */
 static void print_spans(FILE *f, const struct profile *p)
 {
-	json_t *spans = span_names_json(p), *s;
 	char name[SPAN_NAME_LEN * 3], label[SPAN_NAME_LEN * 3 + 64];
-	size_t i;
+	struct span_group *groups;
+	size_t n;
 
-	if (!spans || !json_array_size(spans)) {
-		json_decref(spans);
+	if (span_groups__by_name(p, &groups, &n))
 		return;
-	}
-	fprintf(f, "Spans (inclusive of nested spans), %%:\n");
-	json_array_foreach(spans, i, s) {
-		uint64_t ns[NR_CATEGORIES];
-
-		for (int c = 0; c < NR_CATEGORIES; c++)
-			ns[c] = json_integer_value(json_object_get(json_object_get(s, "breakdown_ns"), category_name(c)));
-		term_sanitize(json_string_value(json_object_get(s, "name")), name, sizeof(name));
-		snprintf(label, sizeof(label), "%s x%lld p50 %.1fms", name,
-			 json_integer_value(json_object_get(s, "count")),
-			 json_integer_value(json_object_get(s, "p50_ns")) / 1e6);
-		fprintf(f, "  %-30.30s %-6s", label, json_string_value(json_object_get(s, "class")));
-		print_breakdown(f, ns);
+	if (n)
+		fprintf(f, "Spans (inclusive of nested spans), %%:\n");
+	for (size_t i = 0; i < n; i++) {
+		term_sanitize(groups[i].name, name, sizeof(name));
+		snprintf(label, sizeof(label), "%s x%zu p50 %.1fms", name, groups[i].count, groups[i].p50_ns / 1e6);
+		fprintf(f, "  %-30.30s %-6s", label, category_name(groups[i].class));
+		print_breakdown(f, groups[i].ns);
 		fputc('\n', f);
 	}
-	json_decref(spans);
+	free(groups);
 }
 
 static void print_threads(FILE *f, const struct profile *p)

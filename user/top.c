@@ -18,6 +18,7 @@
 #include "output.h"
 #include "session.h"
 #include "symbolize.h"
+#include "spangroups.h"
 #include "spans.h"
 #include "text.h"
 #include "util.h"
@@ -159,57 +160,38 @@ static void print_row(const struct screen *sc, const char *label, const uint64_t
 #define SPAN_ROWS	5
 #define TRACE_ROWS	3
 
-struct name_row {
-	const char *name;
-	uint64_t ns[NR_CATEGORIES];
-	uint64_t wall;
-	size_t count;
-};
-
-static int cmp_row_busy(const void *a, const void *b)
+static int cmp_group_busy(const void *a, const void *b)
 {
-	uint64_t x = busy_ns(((const struct name_row *)a)->ns), y = busy_ns(((const struct name_row *)b)->ns);
+	const struct span_group *x = a, *y = b;
+	uint64_t bx = busy_ns(x->ns), by = busy_ns(y->ns);
 
-	if (x != y)
-		return (x < y) - (x > y);
-	return strcmp(((const struct name_row *)a)->name, ((const struct name_row *)b)->name);
+	if (bx != by)
+		return (bx < by) - (bx > by);
+	return strcmp(x->name, y->name);
 }
 
 /* Span names active in the interval, busiest first: up to SPAN_ROWS rows. Returns rows printed. */
 static int print_spans(const struct screen *sc, const struct profile *p)
 {
-	struct name_row *rows = calloc(p->nspans ? p->nspans : 1, sizeof(*rows));
 	char label[256], name[SPAN_NAME_LEN * 3], text[1024];
-	size_t n = 0;
+	struct span_group *groups;
 	int printed = 0;
+	size_t n;
 
-	if (!rows)
+	if (span_groups__by_name(p, &groups, &n))
 		return 0;
-	for (size_t i = 0; i < p->nspans; i++) {
-		const struct span_info *info = &p->spans[i];
-		size_t j;
-
-		for (j = 0; j < n && strcmp(rows[j].name, info->rec->name); j++)
-			;
-		if (j == n)
-			rows[n++].name = info->rec->name;
-		for (int c = 0; c < NR_CATEGORIES; c++)
-			rows[j].ns[c] += info->ns[c];
-		rows[j].wall += info->wall_ns;
-		rows[j].count++;
-	}
-	qsort(rows, n, sizeof(*rows), cmp_row_busy);
+	qsort(groups, n, sizeof(*groups), cmp_group_busy);
 	for (size_t i = 0; i < n && i < SPAN_ROWS; i++) {
-		enum category class = classify_breakdown(rows[i].ns, rows[i].wall);
+		const struct span_group *g = &groups[i];
 
-		term_sanitize(rows[i].name, name, sizeof(name));
-		snprintf(label, sizeof(label), "span %s (%zu)", name, rows[i].count);
-		verdict_spans(p, rows[i].name, rows[i].ns, class, text, sizeof(text));
+		term_sanitize(g->name, name, sizeof(name));
+		snprintf(label, sizeof(label), "span %s (%zu)", name, g->count + g->unfinished);
+		verdict_spans(p, g->name, g->ns, g->class, text, sizeof(text));
 		term_sanitize(text, text, sizeof(text));
-		print_row(sc, label, rows[i].ns, class, text);
+		print_row(sc, label, g->ns, g->class, text);
 		printed++;
 	}
-	free(rows);
+	free(groups);
 	return printed;
 }
 
