@@ -8,8 +8,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "json.h"
 #include "metrics.h"
-#include "output.h"
 #include "spangroups.h"
 #include "spans.h"
 #include "text.h"

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "json.h"
 #include "output.h"
 #include "spangroups.h"
 #include "spans.h"
@@ -26,7 +27,8 @@ static json_t *id_json(const uint8_t *id, size_t n)
 	return json_string(hex);
 }
 
-json_t *span_json(const struct profile *p, const struct span_info *s)
+/* One line of spans.jsonl. */
+static json_t *span_json(const struct profile *p, const struct span_info *s)
 {
 	const struct span_rec *r = s->rec;
 	char name[SPAN_NAME_LEN * 3], peer[PEER_STR_LEN];

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "outdir.h"
 #include "output.h"
+#include "summary.h"
 #include "profile.h"
 #include "session.h"
 #include "util.h"

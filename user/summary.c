@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The human summary on stdout after a recording: totals, drops, where the time went, hot functions. */
 #include <stdlib.h>
-#include "output.h"
 #include "spangroups.h"
 #include "spans.h"
+#include "summary.h"
 #include "text.h"
 
 #define SUMMARY_TOP	10

@@ -15,7 +15,7 @@
 #include "cli.h"
 #include "log.h"
 #include "metrics_server.h"
-#include "output.h"
+#include "json.h"
 #include "session.h"
 #include "symbolize.h"
 #include "spangroups.h"
