@@ -83,8 +83,8 @@ $(OUT)/libagentprof.a: $(USER_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-# record writes flame graphs (libflamegraph.a), which sanitize names with user/text.c: a group.
-AP_LIBS := -Wl,--start-group $(OUT)/libagentprof.a $(OUT)/libflamegraph.a -Wl,--end-group
+# record writes flame graphs: libagentprof.a stands above libflamegraph.a, which needs nothing of it.
+AP_LIBS := $(OUT)/libagentprof.a $(OUT)/libflamegraph.a
 $(OUT)/agentprof: $(OUT)/user/main.o $(OUT)/libflamegraph.a $(OUT)/libagentprof.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $< $(AP_LIBS) $(LDLIBS) -o $@

@@ -116,6 +116,12 @@ unsigned fg_layout__height(const struct fg_layout *l);
  */
 int flamegraph__write_svg(const struct flamegraph *fg, const struct fg_opts *opts, FILE *out);
 
+/*
+ * Copies s into buf (truncating on a character boundary), each invalid UTF-8 byte replaced by '?'
+ * (RFC 3629: no overlongs, surrogates, > U+10FFFF). agentprof's outputs use it too.
+ */
+void fg_utf8_sanitize(const char *s, char *buf, size_t len);
+
 /* The XML escaping of every name and label that reaches the SVG; exposed for the tests. */
 int fg_xml_escape(FILE *out, const char *s, size_t len);
 

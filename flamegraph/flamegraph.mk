@@ -20,7 +20,7 @@ FLAMEGRAPH_TEST_OBJS := $(patsubst %.c,$(OUT)/%.o,$(wildcard tests/unit/test_fla
 $(FG_OBJDIR)/%.o: flamegraph/%.c
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -D_GNU_SOURCE -Iflamegraph -c $< -o $@
 
 # .incbin reads flamegraph.js when assembling: -I tells as where, the prerequisite when.
 $(FG_OBJDIR)/js.o: flamegraph/js.S flamegraph/flamegraph.js
@@ -32,16 +32,12 @@ $(OUT)/libflamegraph.a: $(FLAMEGRAPH_LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-# The library uses utf8_sanitize (user/text.c) and the CLI parse_long (user/util.c): those two
-# objects rather than all of libagentprof.a, so the CLI needs neither libbpf nor the skeleton.
-# Linked with libagentprof.a instead, libflamegraph.a must come first. No -lm needed.
-FLAMEGRAPH_USER_OBJS := $(OUT)/user/text.o $(OUT)/user/util.o
-
-$(OUT)/flamegraph: $(FG_OBJDIR)/main.o $(OUT)/libflamegraph.a $(FLAMEGRAPH_USER_OBJS)
+# The library and its CLI stand alone: nothing of agentprof's user/ is compiled in.
+$(OUT)/flamegraph: $(FG_OBJDIR)/main.o $(OUT)/libflamegraph.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
 
-$(OUT)/test-flamegraph: $(FLAMEGRAPH_TEST_OBJS) $(OUT)/libflamegraph.a $(FLAMEGRAPH_USER_OBJS)
+$(OUT)/test-flamegraph: $(FLAMEGRAPH_TEST_OBJS) $(OUT)/libflamegraph.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -lcriterion -o $@
 

@@ -7,7 +7,6 @@
 #include <string.h>
 #include "flamegraph.h"
 #include "fg_internal.h"
-#include "util.h"
 
 static const char usage[] =
 	"Usage: flamegraph [OPTION...] [FILE...]        folded stacks (stdin without FILE) to SVG\n"
@@ -68,6 +67,22 @@ static int parse_minwidth(const char *s, struct fg_opts *o)
 	o->minwidth_percent = len && s[len - 1] == '%';
 	o->minwidth_set = true;
 	return fg_parse_decimal(s, len - o->minwidth_percent, &o->minwidth);
+}
+
+/* A whole decimal number in [min, max]: "12abc", " 12" and overflows are refused. 0 or -1. */
+static int parse_range(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end || errno || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 static FILE *open_input(const char *path)
@@ -164,12 +179,12 @@ int main(int argc, char **argv)
 				return bad("--minwidth", optarg);
 			break;
 		case OPT_WIDTH:
-			if (parse_long(optarg, 2 * FG_XPAD + 1, 1000000, &v))
+			if (parse_range(optarg, 2 * FG_XPAD + 1, 1000000, &v))
 				return bad("--width", optarg);
 			o.width = v;
 			break;
 		case OPT_HEIGHT:
-			if (parse_long(optarg, 1, 10000, &v))
+			if (parse_range(optarg, 1, 10000, &v))
 				return bad("--height", optarg);
 			o.frame_height = v;
 			break;

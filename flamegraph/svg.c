@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fg_internal.h"
-#include "text.h"
 
 /* flamegraph.js, linked in by js.S */
 extern const char fg_js_start[], fg_js_end[];
@@ -25,11 +24,11 @@ int fg_xml_escape(FILE *out, const char *s, size_t len)
 	}
 	raw = buf;
 	clean = buf + len + 1;
-	/* utf8_sanitize reads a C string: an embedded NUL becomes a control character, then '?' */
+	/* fg_utf8_sanitize reads a C string: an embedded NUL becomes a control character, then '?' */
 	for (size_t i = 0; i < len; i++)
 		raw[i] = s[i] ? s[i] : 0x01;
 	raw[len] = '\0';
-	utf8_sanitize(raw, clean, len + 1);	/* invalid bytes -> '?': never longer */
+	fg_utf8_sanitize(raw, clean, len + 1);	/* invalid bytes -> '?': never longer */
 	for (const unsigned char *p = (const unsigned char *)clean; *p; p++) {
 		switch (*p) {
 		case '&':

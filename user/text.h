@@ -4,9 +4,16 @@
 #define TEXT_H
 
 #include <stddef.h>
+#include "flamegraph.h"
 
-/* Copies s into buf (truncating on a character boundary), each invalid UTF-8 byte replaced by '?'. */
-void utf8_sanitize(const char *s, char *buf, size_t len);
+/*
+ * Copies s into buf (truncating on a character boundary), each invalid UTF-8 byte replaced by '?'.
+ * The one implementation is the flame graph library's, which stands alone below agentprof.
+ */
+static inline void utf8_sanitize(const char *s, char *buf, size_t len)
+{
+	fg_utf8_sanitize(s, buf, len);
+}
 
 /* The same, and control characters replaced by '?' too: for terminals. */
 void term_sanitize(const char *s, char *buf, size_t len);
