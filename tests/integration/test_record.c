@@ -365,7 +365,7 @@ Test(record, refuses_without_btf)
  */
 static void stop_with(int sig, bool twice)
 {
-	char pidstr[16], *report;
+	char pidstr[16], log[160], *report;
 	uint32_t ids[64];
 	size_t nids;
 	pid_t pid, rec;
@@ -374,15 +374,8 @@ static void stop_with(int sig, bool twice)
 	require_root();
 	pid = start_workload((char *const[]){ WORKLOAD("hot8020"), "30", NULL });
 	snprintf(pidstr, sizeof(pidstr), "%d", pid);
-	rec = fork();
-	cr_assert_geq(rec, 0);
-	if (rec == 0) {
-		freopen("/dev/null", "w", stdout);
-		freopen("/dev/null", "w", stderr);
-		execl(AGENTPROF, AGENTPROF, "record", "-p", pidstr, "-o", out, (char *)NULL);
-		_exit(127);
-	}
-	sleep(2);
+	snprintf(log, sizeof(log), "%s/record.log", dir);
+	rec = start_recording((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-o", out, NULL }, log);
 	nids = bpf_progs_of(rec, ids, 64);
 	cr_assert_geq(nids, 5, "record attached %zu programs", nids);
 	kill(rec, sig);
