@@ -53,6 +53,7 @@ fi
 left=$(missing)
 if [ -n "$left" ]; then
 	why=$(grep -E '^(E|W): ' "$log" | head -1)
-	echo "deps: could not install:$left (${why:-apt-get failed}); the ${1:-build} needs them" >&2
+	case "${1:-}" in test) who="the tests need" ;; bench) who="the bench needs" ;; *) who="the build needs" ;; esac
+	echo "deps: could not install:$left (${why:-apt-get failed}); $who them" >&2
 	exit 1
 fi
