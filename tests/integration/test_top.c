@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* `agentprof top`: live intervals as JSON lines, the same classes as record, and a clean exit. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "harness.h"
 
 TestSuite(top, .timeout = 60);
@@ -29,15 +32,19 @@ static json_t *parse_lines(const char *out, size_t *n)
 	return all;
 }
 
-static const char *thread_class(json_t *report, const char *comm)
+/* The thread named comm has class want (or runq on a loaded machine, see class_is). */
+static void expect_thread(json_t *report, const char *comm, const char *want)
 {
 	json_t *t;
 	size_t i;
 
 	json_array_foreach(json_object_get(report, "threads"), i, t)
-		if (!strcmp(json_string_value(json_object_get(t, "comm")), comm))
-			return json_string_value(json_object_get(t, "class"));
-	return "(missing)";
+		if (!strcmp(json_string_value(json_object_get(t, "comm")), comm)) {
+			cr_expect(class_is(t, want), "%s: class %s, mostly %s, want %s", comm,
+				  json_string_value(json_object_get(t, "class")), main_category(t), want);
+			return;
+		}
+	cr_expect_fail("no thread %s", comm);
 }
 
 Test(top, three_json_intervals_with_every_class_right)
@@ -62,12 +69,12 @@ Test(top, three_json_intervals_with_every_class_right)
 		cr_expect(s > 1.5 && s < 3.0, "interval %zu lasted %.2f s, want about 2", i, s);
 	}
 	last = json_array_get(objs, 2);
-	cr_expect_str_eq(thread_class(last, "spinner"), "cpu");
-	cr_expect_str_eq(thread_class(last, "mutex-wait"), "lock");
-	cr_expect_str_eq(thread_class(last, "net-client"), "net");
-	cr_expect_str_eq(thread_class(last, "disk"), "disk");
-	cr_expect_str_eq(thread_class(last, "sleeper"), "sleep");
-	cr_expect_str_eq(thread_class(last, "pool"), "idle");
+	expect_thread(last, "spinner", "cpu");
+	expect_thread(last, "mutex-wait", "lock");
+	expect_thread(last, "net-client", "net");
+	expect_thread(last, "disk", "disk");
+	expect_thread(last, "sleeper", "sleep");
+	expect_thread(last, "pool", "idle");
 	cr_expect(strstr(json_string_value(json_object_get(json_array_get(json_object_get(last, "threads"), 0),
 							   "verdict")), "%"), "verdicts are filled in");
 	json_decref(objs);
@@ -76,24 +83,49 @@ Test(top, three_json_intervals_with_every_class_right)
 
 Test(top, final_interval_when_the_target_exits)
 {
-	char pidstr[16];
-	struct run r;
+	char pidstr[16], dir[64], out[96], err[96], *said = NULL, *printed;
 	json_t *objs;
 	size_t n;
-	pid_t pid;
+	pid_t pid, top;
+	int status, fd;
 
 	require_root();
-	pid = start_workload((char *const[]){ WORKLOAD("hot8020"), "2.5", NULL });
+	make_tmpdir(dir, sizeof(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(err, sizeof(err), "%s/err", dir);
+	pid = start_workload((char *const[]){ WORKLOAD("hot8020"), "60", NULL });
 	snprintf(pidstr, sizeof(pidstr), "%d", pid);
-	run_cmd((char *const[]){ AGENTPROF, "top", "-p", pidstr, "--json", NULL }, &r);
+	top = fork();
+	cr_assert_geq(top, 0);
+	if (top == 0) {
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 2);
+		execv(AGENTPROF, (char *const[]){ AGENTPROF, "top", "-p", pidstr, "--json", NULL });
+		_exit(127);
+	}
+	/* the target exits once top has printed an interval, however long attaching took */
+	do {
+		free(said);
+		usleep(50000);
+		said = slurp(out);
+		cr_assert_eq(waitpid(top, NULL, WNOHANG), 0, "top stopped early");
+	} while (!said || !strchr(said, '\n'));
+	free(said);
 	stop_workload(pid);
-	cr_assert_eq(r.status, 0, "top failed: %s", r.err);
-	cr_assert(strstr(r.err, "exited"), "does not say the target exited: %s", r.err);
-	objs = parse_lines(r.out, &n);
+	cr_assert_eq(waitpid(top, &status, 0), top);
+	said = slurp(err);
+	printed = slurp(out);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "top failed: %s", said);
+	cr_assert(strstr(said, "exited"), "does not say the target exited: %s", said);
+	objs = parse_lines(printed, &n);
 	cr_assert_geq(n, 2);
 	cr_assert(json_is_true(json_object_get(json_array_get(objs, n - 1), "target_exited")));
 	json_decref(objs);
-	run_free(&r);
+	free(said);
+	free(printed);
+	remove_tree(dir);
 }
 
 Test(top, refuses_bad_input)
