@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "elffile.h"
 #include "elfsyms.h"
+#include "vec.h"
 
 #define MAX_SYMBOLS	(4u << 20)	/* more than any real binary; bounds memory on a hostile one */
 #define MAX_SYMTAB_BYTES ((uint64_t)MAX_SYMBOLS * sizeof(Elf64_Sym))
@@ -46,16 +47,11 @@ static int add_name(struct elf_syms *s, const char *name, size_t namelen, size_t
 	size_t len = namelen + 1;
 
 	if (s->names_len + len > s->names_cap) {
-		size_t cap = s->names_cap ? s->names_cap * 2 : 65536;
-		char *p;
+		char *p = vec__reserve(s->names, &s->names_cap, s->names_len + len, 1);
 
-		while (cap < s->names_len + len)
-			cap *= 2;
-		p = realloc(s->names, cap);
 		if (!p)
 			return -ENOMEM;
 		s->names = p;
-		s->names_cap = cap;
 	}
 	memcpy(s->names + s->names_len, name, namelen);
 	s->names[s->names_len + namelen] = '\0';
@@ -121,17 +117,10 @@ static int load_symtab(struct elf_syms *s, Elf *elf, Elf_Scn *scn, GElf_Shdr *sh
 		name = elf_strptr(elf, sh->sh_link, sym.st_name);	/* bounds-checked by libelf */
 		if (!name || !*name || *name == '@')
 			continue;
-		if (s->n == s->cap) {
-			struct sym *v;
-
-			if (s->cap >= MAX_SYMBOLS)
-				return -E2BIG;
-			v = realloc(s->syms, (s->cap ? s->cap * 2 : 1024) * sizeof(*v));
-			if (!v)
-				return -ENOMEM;
-			s->syms = v;
-			s->cap = s->cap ? s->cap * 2 : 1024;
-		}
+		if (s->n >= MAX_SYMBOLS)
+			return -E2BIG;
+		if (VEC_GROW(s->syms, s->n, s->cap))
+			return -ENOMEM;
 		/* "memcpy@@GLIBC_2.14": the version says nothing about where the time went */
 		if (add_name(s, name, strcspn(name, "@"), &at))
 			return -ENOMEM;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "folded.h"
+#include "vec.h"
 
 struct line {
 	char *stack;
@@ -63,16 +64,9 @@ int folded__add(struct folded *f, const char *const *frames, size_t n, uint64_t 
 		put_frame(s + at, frames[i]);
 		at += strlen(s + at);
 	}
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 256;
-		struct line *v = realloc(f->v, cap * sizeof(*v));
-
-		if (!v) {
-			free(s);
-			return -ENOMEM;
-		}
-		f->v = v;
-		f->cap = cap;
+	if (VEC_GROW(f->v, f->n, f->cap)) {
+		free(s);
+		return -ENOMEM;
 	}
 	f->v[f->n++] = (struct line){ s, count };
 	f->total += count;

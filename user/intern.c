@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "intern.h"
+#include "vec.h"
 
 static uint64_t hash(const void *key, size_t len)
 {
@@ -66,16 +67,10 @@ int64_t intern__id(struct intern *t, const void *key, size_t len)
 	if (*slot)
 		return *slot - 1;
 	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 256;
-		char **keys = realloc(t->keys, cap * sizeof(*keys));
-		size_t *lens = keys ? realloc(t->lens, cap * sizeof(*lens)) : NULL;
+		size_t cap = t->cap;	/* the two arrays grow together */
 
-		if (keys)
-			t->keys = keys;
-		if (!lens)
+		if (VEC_GROW(t->keys, t->n, cap) || VEC_GROW(t->lens, t->n, t->cap))
 			return -ENOMEM;
-		t->lens = lens;
-		t->cap = cap;
 	}
 	t->keys[t->n] = malloc(len ? len : 1);
 	if (!t->keys[t->n])

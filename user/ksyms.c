@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ksyms.h"
+#include "vec.h"
 
 struct ksym {
 	uint64_t addr;
@@ -44,16 +45,9 @@ struct ksyms *ksyms__load(const char *path)
 		/* text symbols only; all-zero addresses mean kptr_restrict hides them */
 		if (!addr || (type != 't' && type != 'T' && type != 'w' && type != 'W'))
 			continue;
-		if (ks->n == ks->cap) {
-			size_t cap = ks->cap ? ks->cap * 2 : 65536;
-			struct ksym *v = realloc(ks->v, cap * sizeof(*v));
-
-			if (!v) {
-				err = -ENOMEM;
-				goto fail;
-			}
-			ks->v = v;
-			ks->cap = cap;
+		if (VEC_GROW(ks->v, ks->n, ks->cap)) {
+			err = -ENOMEM;
+			goto fail;
 		}
 		ks->v[ks->n].addr = addr;
 		ks->v[ks->n].name = strdup(name);

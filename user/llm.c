@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include "llm.h"
 #include "util.h"
+#include "vec.h"
 
 /* Paths that start a known API's generation or embedding call: a whole segment each. */
 static const char *const prefixes[] = {
@@ -121,7 +122,6 @@ bool llm_mark_span(char *name, uint32_t flags, const struct net_peer *peer, cons
 static int add_addr(struct llm_endpoints *e, const struct sockaddr *sa, uint16_t port)
 {
 	struct net_peer p = { .port = port, .family = sa->sa_family };
-	struct net_peer *v;
 
 	if (sa->sa_family == AF_INET)
 		memcpy(p.addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
@@ -132,10 +132,8 @@ static int add_addr(struct llm_endpoints *e, const struct sockaddr *sa, uint16_t
 	for (size_t i = 0; i < e->n; i++)
 		if (peer_eq(&e->v[i], &p))
 			return 0;
-	v = realloc(e->v, (e->n + 1) * sizeof(*v));
-	if (!v)
+	if (VEC_GROW_N(e->v, e->n))
 		return -ENOMEM;
-	e->v = v;
 	e->v[e->n++] = p;
 	return 0;
 }
@@ -143,11 +141,10 @@ static int add_addr(struct llm_endpoints *e, const struct sockaddr *sa, uint16_t
 /* Keeps the name given (lowercase), for Host headers that name it. */
 static int add_host(struct llm_endpoints *e, const char *host)
 {
-	char **v = realloc(e->hosts, (e->nhosts + 1) * sizeof(*v)), *copy;
+	char *copy;
 
-	if (!v)
+	if (VEC_GROW_N(e->hosts, e->nhosts))
 		return -ENOMEM;
-	e->hosts = v;
 	copy = strdup(host);
 	if (!copy)
 		return -ENOMEM;

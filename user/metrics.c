@@ -13,6 +13,7 @@
 #include "spangroups.h"
 #include "spans.h"
 #include "text.h"
+#include "vec.h"
 
 /* Seconds per category of one thread name or one span name. */
 struct series {
@@ -71,10 +72,8 @@ static struct series *series_of(struct series_set *set, const char *raw)
 	for (size_t i = 0; i < set->n; i++)
 		if (!strcmp(set->v[i].name, name))
 			return &set->v[i];
-	s = realloc(set->v, (set->n + 1) * sizeof(*s));
-	if (!s)
+	if (VEC_GROW_N(set->v, set->n))
 		return NULL;
-	set->v = s;
 	s = &set->v[set->n];
 	memset(s, 0, sizeof(*s));
 	s->name = strdup(name);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pb.h"
+#include "vec.h"
 
 enum { WIRE_VARINT = 0, WIRE_LEN = 2 };
 
@@ -20,20 +21,16 @@ void pb__free(struct pb *b)
 
 static int reserve(struct pb *b, size_t n)
 {
-	size_t cap = b->cap ? b->cap : 256;
 	uint8_t *v;
 
 	if (b->err)
 		return b->err;
 	if (b->len + n <= b->cap)
 		return 0;
-	while (cap < b->len + n)
-		cap *= 2;
-	v = realloc(b->buf, cap);
+	v = vec__reserve(b->buf, &b->cap, b->len + n, 1);
 	if (!v)
 		return b->err = -ENOMEM;
 	b->buf = v;
-	b->cap = cap;
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "perfmap.h"
+#include "vec.h"
 
 #define MAX_NAME 1024
 
@@ -80,17 +81,9 @@ struct perf_map *perf_map__load(const char *path)
 
 		if (e == -EINVAL)
 			continue;
-		if (!e && m->n == m->cap) {
-			size_t cap = m->cap ? m->cap * 2 : 256;
-			struct perf_sym *v = realloc(m->v, cap * sizeof(*v));
-
-			if (v) {
-				m->v = v;
-				m->cap = cap;
-			} else {
-				free(sym.name);
-				e = -ENOMEM;
-			}
+		if (!e && VEC_GROW(m->v, m->n, m->cap)) {
+			free(sym.name);
+			e = -ENOMEM;
 		}
 		if (e) {
 			err = e;

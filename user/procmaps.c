@@ -7,6 +7,7 @@
 #include "procfs.h"
 #include "procmaps.h"
 #include "util.h"
+#include "vec.h"
 
 #define MAPS_MAX_BYTES	(64u << 20)	/* the target controls its maps; do not read without bound */
 
@@ -122,16 +123,10 @@ int proc_maps__parse(const char *text, struct proc_maps *out)
 			}
 			continue;
 		}
-		if (maps.n == cap) {
-			struct map_entry *v = realloc(maps.v, (cap ? cap * 2 : 64) * sizeof(*v));
-
-			if (!v) {
-				free(e.path);
-				err = -ENOMEM;
-				goto fail;
-			}
-			maps.v = v;
-			cap = cap ? cap * 2 : 64;
+		if (VEC_GROW(maps.v, maps.n, cap)) {
+			free(e.path);
+			err = -ENOMEM;
+			goto fail;
 		}
 		maps.v[maps.n++] = e;
 	}

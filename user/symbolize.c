@@ -21,6 +21,7 @@
 #include "pyinterp.h"
 #include "symbolize.h"
 #include "util.h"
+#include "vec.h"
 
 #define DEBUG_ROOT "/usr/lib/debug"
 
@@ -274,15 +275,8 @@ static struct elf_entry *elf_for(struct syms_cache *c, const struct proc_syms *p
 		    e->dev_minor == m->dev_minor && !strcmp(e->path, m->path))
 			return e;
 	}
-	if (c->nelfs == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-
-		e = realloc(c->elfs, cap * sizeof(*e));
-		if (!e)
-			return NULL;
-		c->elfs = e;
-		c->cap = cap;
-	}
+	if (VEC_GROW(c->elfs, c->nelfs, c->cap))
+		return NULL;
 	e = &c->elfs[c->nelfs];
 	*e = (struct elf_entry){ m->dev_major, m->dev_minor, m->inode, strdup(m->path), NULL };
 	if (!e->path)
