@@ -599,6 +599,7 @@ static pid_t flood(int port, int out)
 	struct pollfd p[FLOOD];
 	size_t sent[FLOOD] = { 0 };
 	unsigned long opened = 0, closed = 0, trickles_closed = 0, trickles_whole = 0;
+	struct timespec last = { 0 };
 	char line[128];
 	pid_t pid = fork();
 
@@ -611,6 +612,14 @@ static pid_t flood(int port, int out)
 	for (int i = 0; i < FLOOD; i++)
 		p[i].fd = -1;
 	for (bool ready = false; !flood_stop; ready = true) {
+		struct timespec now;
+		bool trickle;
+
+		/* a byte per TRICKLE_US, however often poll wakes */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		trickle = (now.tv_sec - last.tv_sec) * 1000000 + (now.tv_nsec - last.tv_nsec) / 1000 >= TRICKLE_US;
+		if (trickle)
+			last = now;
 		for (int i = 0; i < FLOOD; i++) {
 			if (p[i].fd < 0) {
 				p[i].fd = dial(port);
@@ -619,7 +628,7 @@ static pid_t flood(int port, int out)
 				opened += p[i].fd >= 0;
 				if (p[i].fd >= 0 && i >= TRICKLES && i % 2)
 					sent[i] = write(p[i].fd, partial, sizeof(partial) - 1);
-			} else if (i < TRICKLES && sent[i] < sizeof(slow) - 1) {
+			} else if (trickle && i < TRICKLES && sent[i] < sizeof(slow) - 1) {
 				if (write(p[i].fd, slow + sent[i], 1) == 1 && ++sent[i] == sizeof(slow) - 1)
 					trickles_whole++;
 			}
