@@ -2,7 +2,7 @@
 /*
  * Spans from W3C traceparent headers in HTTP/1.x, shared by the socket syscalls (http.bpf.c) and
  * OpenSSL's plaintext (tls.bpf.c). The first HTTP_PEEK bytes of a payload are looked at in a
- * per-CPU buffer that userspace cannot read: an inbound request with a traceparent makes the trace
+ * per-CPU buffer, wiped once parsed: an inbound request with a traceparent makes the trace
  * active on the reading thread until it writes the response on the same socket (span
  * "http METHOD /path"); an outbound one is a client span until its response is read. Only the
  * ids, the method, the path, the Host header and the peer's address leave the kernel; no other
@@ -80,7 +80,11 @@ struct peek {
 	__u32 chunked;	/* a response's Transfer-Encoding is chunked */
 };
 
-/* Payload bytes (Authorization headers, bodies): write-only from userspace, which never reads it. */
+/*
+ * Payload bytes (Authorization headers, bodies). BPF_F_WRONLY makes agentprof's descriptor unable
+ * to read it (BPF_F_WRONLY_PROG would stop the programs instead); it is the descriptor's flag, not
+ * the map's: root opening the map by id reads it. So http_seen wipes it after each parse.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(map_flags, BPF_F_WRONLY);
@@ -342,30 +346,17 @@ static __always_inline bool response_done(struct peek *p, struct http_val *open,
 	return false;
 }
 
-/*
- * len bytes at the target's buf went over socket fd of the current thread tid: inbound (read) or
- * not. A request with a traceparent opens a span, a response closes the connection's span.
- * flags: SPAN_TLS for plaintext seen in OpenSSL.
- */
-static __always_inline void http_seen(__u32 tid, __u32 fd, __u64 buf, __u64 len, bool inbound, __u32 flags)
+/* What http_seen does with the payload's first bytes, copied into p. */
+static __always_inline void http_parse(struct peek *p, __u32 tid, __u32 fd, __u64 buf, __u64 len, bool inbound,
+				       __u32 flags)
 {
 	struct http_key key = { .tid = tid, .fd = fd };
 	struct http_val *open, val = {};
 	struct span_ref ref;
-	struct peek *p;
 	struct file *f;
 	__u8 parent[8];
-	__u32 zero = 0, n, method;
+	__u32 method;
 
-	if (len < 5)
-		return;
-	p = bpf_map_lookup_elem(&peeks, &zero);
-	if (!p)
-		return;
-	n = len < HTTP_PEEK ? len : HTTP_PEEK;
-	if (bpf_probe_read_user(p->buf, n & (HTTP_PEEK - 1) ?: HTTP_PEEK, (void *)buf))
-		return;
-	p->len = n;
 	method = http_method(p->buf);
 	if (!method) {
 		bool response = is_response(p->buf), tls = flags & SPAN_TLS;
@@ -429,6 +420,37 @@ static __always_inline void http_seen(__u32 tid, __u32 fd, __u64 buf, __u64 len,
 	val.body = BODY_AWAITED;
 	val.tls = !!(flags & SPAN_TLS);
 	bpf_map_update_elem(&http_spans, &key, &val, BPF_ANY);
+}
+
+/*
+ * len bytes at the target's buf went over socket fd of the current thread tid: inbound (read) or
+ * not. A request with a traceparent opens a span, a response closes the connection's span.
+ * flags: SPAN_TLS for plaintext seen in OpenSSL.
+ */
+static __always_inline void http_seen(__u32 tid, __u32 fd, __u64 buf, __u64 len, bool inbound, __u32 flags)
+{
+	struct peek *p;
+	__u32 zero = 0, n;
+
+	if (len < 5)
+		return;
+	p = bpf_map_lookup_elem(&peeks, &zero);
+	if (!p)
+		return;
+	n = len < HTTP_PEEK ? len : HTTP_PEEK;
+	n = n & (HTTP_PEEK - 1) ?: HTTP_PEEK;	/* the verifier's bound: 1..HTTP_PEEK */
+	/* a failed read leaves its n bytes zeroed */
+	if (bpf_probe_read_user(p->buf, n, (void *)buf))
+		return;
+	p->len = n;
+	http_parse(p, tid, fd, buf, len, inbound, flags);
+	/*
+	 * Root reads any map by its id (bpftool map dump) whatever the flags of agentprof's own
+	 * descriptor: the payload must not outlive its parse. The whole buffer, in stores the
+	 * compiler unrolls: ~20 ns, where a helper zeroing only the n bytes copied costs ~50.
+	 */
+	__builtin_memset(p->buf, 0, sizeof(p->buf));
+	p->len = 0;
 }
 
 /* The connection fd of thread tid is being closed: its span, if any, ends (a response not read whole). */

@@ -134,6 +134,8 @@ static __always_inline __s32 wait_user_stack(__u32 pid, __u32 tid, __u64 now)
 	for (int i = 0; i < WAIT_SIG_WORDS; i++)
 		if (in_code(code, words[i]))
 			h = (h ^ words[i]) * 0x100000001b3ull;
+	/* the target's raw stack, maybe its secrets: root can read the map by id */
+	__builtin_memset(words, 0, WAIT_SIG_WORDS * sizeof(__u64));
 	token = bpf_map_lookup_elem(&wait_tokens, &h);
 	if (token)
 		return *token;

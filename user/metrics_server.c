@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * `top --listen`: serves the metrics at /metrics over HTTP while top runs. libmicrohttpd answers
- * from its own thread; top replaces the page after each interval, under a lock.
+ * from a thread of ours that runs its epoll loop and closes the connections that are slow to
+ * send a request; top replaces the page after each interval, under a lock.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <microhttpd.h>
 #include "log.h"
@@ -18,8 +23,24 @@
 #include "util.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
-#define MAX_CONNECTIONS 16
-#define CONNECTION_TIMEOUT_S 10	/* a client that stalls is dropped */
+/*
+ * Scrapers need a few connections. The limit bounds descriptors and memory (256 x 16 KiB); it is
+ * set well above them so that idle connections, each dropped within HEADER_DEADLINE_S, cannot fill
+ * it before a scrape gets one. No per-address limit: on loopback, the default, every client is
+ * 127.0.0.1 and a local flood would lock the local Prometheus out with it.
+ */
+#define MAX_CONNECTIONS 256
+#define CONNECTION_MEMORY (16 * 1024)	/* a scrape's request headers are a few hundred bytes */
+/* A connection has this long from its start, or from its last answer, to send a request's headers. */
+#define HEADER_DEADLINE_S 3
+#define IDLE_TIMEOUT_S 5	/* no byte either way while a request is read or answered: dropped */
+
+/* A connection of the daemon's, while it is open. */
+struct client {
+	struct client *next, *prev;
+	int fd;
+	uint64_t deadline_ns;	/* for its next request's headers; 0 while one is answered */
+};
 
 struct metrics_server {
 	struct MHD_Daemon *daemon;
@@ -27,6 +48,10 @@ struct metrics_server {
 	pthread_mutex_t lock;	/* guards page */
 	char *page;
 	size_t len;
+	pthread_t thread;	/* runs the daemon; the only one touching clients until it is joined */
+	bool running;
+	int wake_fd;		/* an eventfd: stop */
+	struct client *clients;
 };
 
 int parse_listen(const char *s, struct sockaddr_storage *addr, socklen_t *len)
@@ -96,6 +121,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	(void)version, (void)upload_data;
 	/* the first call brings the headers only; answer on the next one */
 	if (!*req_cls) {
+		const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		struct client *c = info ? info->socket_context : NULL;
+
+		if (c)
+			c->deadline_ns = 0;	/* headers in time: only the idle timeout applies now */
 		*req_cls = &first_call;
 		return MHD_YES;
 	}
@@ -109,6 +139,114 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	ret = reply(conn, MHD_HTTP_OK, s->page, s->len);
 	pthread_mutex_unlock(&s->lock);
 	return ret;
+}
+
+static uint64_t header_deadline(void)
+{
+	return now_ns(CLOCK_MONOTONIC) + HEADER_DEADLINE_S * 1000000000ull;
+}
+
+/* Tracks each connection from its start, so that one that sends no request in time is closed. */
+static void notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			      enum MHD_ConnectionNotificationCode toe)
+{
+	struct metrics_server *s = cls;
+	const union MHD_ConnectionInfo *info;
+	struct client *c;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		c = *socket_context;
+		if (!c)
+			return;
+		if (c->prev)
+			c->prev->next = c->next;
+		else
+			s->clients = c->next;
+		if (c->next)
+			c->next->prev = c->prev;
+		free(c);
+		return;
+	}
+	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	c = calloc(1, sizeof(*c));
+	if (!c || !info) {
+		/* one that could not be watched is not served: it could hold its slot */
+		if (info)
+			shutdown(info->connect_fd, SHUT_RDWR);
+		free(c);
+		return;
+	}
+	c->fd = info->connect_fd;
+	c->deadline_ns = header_deadline();
+	c->next = s->clients;
+	if (s->clients)
+		s->clients->prev = c;
+	s->clients = c;
+	*socket_context = c;
+}
+
+/* A request was answered (or dropped): the connection's next one has its own deadline. */
+static void request_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+			      enum MHD_RequestTerminationCode toe)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct client *c = info ? info->socket_context : NULL;
+
+	(void)cls, (void)req_cls, (void)toe;
+	if (c)
+		c->deadline_ns = header_deadline();
+}
+
+/*
+ * Ends the connections past their header deadline; how long until the next one is due, in ms
+ * (-1: none). libmicrohttpd has no such deadline (its timeout is reset by every byte, which a
+ * slow client sends one at a time): shutdown() makes it read the end of the connection and
+ * close it itself.
+ */
+static int drop_late(struct metrics_server *s)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC), next = UINT64_MAX;
+
+	for (struct client *c = s->clients; c; c = c->next) {
+		if (!c->deadline_ns)
+			continue;
+		if (c->deadline_ns <= now) {
+			shutdown(c->fd, SHUT_RDWR);
+			c->deadline_ns = 0;
+		} else if (c->deadline_ns < next) {
+			next = c->deadline_ns;
+		}
+	}
+	return next == UINT64_MAX ? -1 : (int)((next - now + 999999) / 1000000);
+}
+
+/* The daemon's loop: its epoll descriptor, its own timeouts, the header deadlines, until woken. */
+static void *serve(void *arg)
+{
+	struct metrics_server *s = arg;
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+	struct pollfd fds[2] = { { .fd = info ? info->epoll_fd : -1, .events = POLLIN },
+				 { .fd = s->wake_fd, .events = POLLIN } };
+
+	if (!info) {
+		pr_warn("metrics server: libmicrohttpd has no epoll descriptor\n");
+		return NULL;
+	}
+	for (;;) {
+		MHD_UNSIGNED_LONG_LONG mhd_ms;
+		int ms = drop_late(s);
+
+		if (MHD_get_timeout(s->daemon, &mhd_ms) == MHD_YES && (ms < 0 || mhd_ms < (MHD_UNSIGNED_LONG_LONG)ms))
+			ms = mhd_ms > 60000 ? 60000 : (int)mhd_ms;
+		if (poll(fds, 2, ms) < 0 && errno != EINTR) {
+			pr_warn("metrics server: poll: %s\n", strerror(errno));
+			break;
+		}
+		if (fds[1].revents)
+			break;
+		MHD_run(s->daemon);
+	}
+	return NULL;
 }
 
 /* Renders the metrics and serves them from now on. */
@@ -140,7 +278,7 @@ static int publish(struct metrics_server *s)
 /* A listening socket made here, so that a refusal (address in use...) can be said as it is. */
 static int listen_on(const char *where, const struct sockaddr_storage *addr, socklen_t len)
 {
-	int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, err;
+	int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), one = 1, err;
 
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(fd, (const struct sockaddr *)addr, len) || listen(fd, MAX_CONNECTIONS)) {
@@ -183,6 +321,7 @@ struct metrics_server *metrics_server__start(const char *where, pid_t pid, const
 
 	if (!s)
 		return NULL;
+	s->wake_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	s->metrics = metrics__new(pid, comm);
 	err = s->metrics ? publish(s) : -ENOMEM;
@@ -199,16 +338,30 @@ struct metrics_server *metrics_server__start(const char *where, pid_t pid, const
 		goto fail;
 	}
 	/* the daemon owns fd from here, and closes it when stopped */
-	s->daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, handle, s,
-				     MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
-				     (unsigned int)MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
-				     (unsigned int)CONNECTION_TIMEOUT_S, MHD_OPTION_END);
+	s->daemon = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, handle, s, MHD_OPTION_LISTEN_SOCKET, fd,
+				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
+				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)IDLE_TIMEOUT_S,
+				     MHD_OPTION_NOTIFY_CONNECTION, notify_connection, s,
+				     MHD_OPTION_NOTIFY_COMPLETED, request_completed, s, MHD_OPTION_END);
 	if (!s->daemon) {
 		err = -EIO;
 		pr_warn("serve metrics on %s: libmicrohttpd did not start\n", where);
 		close(fd);
 		goto fail;
 	}
+	s->wake_fd = eventfd(0, EFD_CLOEXEC);
+	if (s->wake_fd < 0) {
+		err = -errno;
+		pr_warn("serve metrics: eventfd: %s\n", strerror(-err));
+		goto fail;
+	}
+	err = -pthread_create(&s->thread, NULL, serve, s);
+	if (err) {
+		pr_warn("serve metrics: thread: %s\n", strerror(-err));
+		goto fail;
+	}
+	s->running = true;
 	say_where(fd);
 	return s;
 fail:
@@ -226,8 +379,15 @@ void metrics_server__stop(struct metrics_server *s)
 {
 	if (!s)
 		return;
+	if (s->running) {
+		eventfd_write(s->wake_fd, 1);
+		pthread_join(s->thread, NULL);
+	}
+	/* from here only this thread uses the daemon: its last callbacks free the clients */
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
+	if (s->wake_fd >= 0)
+		close(s->wake_fd);
 	metrics__free(s->metrics);
 	free(s->page);
 	pthread_mutex_destroy(&s->lock);

@@ -11,10 +11,12 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -545,4 +547,177 @@ Test(formats, top_refuses_a_bad_listen_address)
 	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
 	cr_assert(strstr(r.err, "listen address must be"), "%s", r.err);
 	run_free(&r);
+}
+
+#define FLOOD 200		/* idle connections held open against top's metrics server */
+#define TRICKLES 10		/* of them, those that send their request a byte every TRICKLE_US */
+#define TRICKLE_US 500000
+static const char partial[] = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n";	/* no blank line */
+static const char slow[] = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slowloris/1.0\r\n\r\n";
+static volatile sig_atomic_t flood_stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	flood_stop = 1;
+}
+
+static int dial(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * A process that keeps FLOOD connections open to 127.0.0.1:port, sending nothing (even ones),
+ * half a request (odd ones) or a request a byte at a time (the first TRICKLES), and opens a new
+ * one for each the server closes. It writes "ready" to out once it has dialled them all; on
+ * SIGTERM, "opened closed trickles_closed trickles_whole": trickles_whole counts the slow requests
+ * the server waited for to the end.
+ */
+static pid_t flood(int port, int out)
+{
+	struct pollfd p[FLOOD];
+	size_t sent[FLOOD] = { 0 };
+	unsigned long opened = 0, closed = 0, trickles_closed = 0, trickles_whole = 0;
+	struct timespec last = { 0 };
+	char line[128];
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(SIGTERM, on_term);
+	signal(SIGPIPE, SIG_IGN);
+	for (int i = 0; i < FLOOD; i++)
+		p[i].fd = -1;
+	for (bool ready = false; !flood_stop; ready = true) {
+		struct timespec now;
+		bool trickle;
+
+		/* a byte per TRICKLE_US, however often poll wakes */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		trickle = (now.tv_sec - last.tv_sec) * 1000000 + (now.tv_nsec - last.tv_nsec) / 1000 >= TRICKLE_US;
+		if (trickle)
+			last = now;
+		for (int i = 0; i < FLOOD; i++) {
+			if (p[i].fd < 0) {
+				p[i].fd = dial(port);
+				p[i].events = POLLIN;
+				sent[i] = 0;
+				opened += p[i].fd >= 0;
+				if (p[i].fd >= 0 && i >= TRICKLES && i % 2)
+					sent[i] = write(p[i].fd, partial, sizeof(partial) - 1);
+			} else if (trickle && i < TRICKLES && sent[i] < sizeof(slow) - 1) {
+				if (write(p[i].fd, slow + sent[i], 1) == 1 && ++sent[i] == sizeof(slow) - 1)
+					trickles_whole++;
+			}
+		}
+		if (!ready && write(out, "ready\n", 6) != 6)
+			_exit(1);
+		if (poll(p, FLOOD, TRICKLE_US / 1000) <= 0)
+			continue;
+		for (int i = 0; i < FLOOD; i++) {
+			char buf[4096];
+
+			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (read(p[i].fd, buf, sizeof(buf)) > 0)
+				continue;	/* an answer, to a trickle that got its request through */
+			closed++;
+			trickles_closed += i < TRICKLES && sent[i] < sizeof(slow) - 1;
+			close(p[i].fd);
+			p[i].fd = -1;
+		}
+	}
+	snprintf(line, sizeof(line), "%lu %lu %lu %lu\n", opened, closed, trickles_closed, trickles_whole);
+	_exit(write(out, line, strlen(line)) < 0);
+}
+
+/*
+ * A flood of idle and slow connections (slowloris) does not keep a scraper out: a plain GET made
+ * during it is answered, a real Prometheus scrapes top (up == 1, a sample), and the server closes
+ * the connections that send no request, whether they send nothing, half a request or a byte at a
+ * time, instead of waiting for them.
+ */
+Test(formats, metrics_served_through_a_flood_of_idle_connections)
+{
+	char cfg[128], data[128], listen[64], line[128] = "", *answer, *page;
+	unsigned long opened = 0, closed = 0, trickles_closed = 0, trickles_whole = 0;
+	struct timespec t0, t1;
+	struct server s;
+	pid_t pid, prom, flooder;
+	int port, fds[2], status;
+	FILE *f, *said;
+
+	require_root();
+	if (!have("prometheus") || !have("promtool"))
+		cr_skip_test("prometheus is not installed (Debian: prometheus): no real scrape");
+	pid = start_workload((char *const[]){ WORKLOAD("waits"), "90", NULL });
+	start_top(pid, "127.0.0.1:0", &s);
+	cr_assert_eq(pipe(fds), 0);
+	flooder = flood(s.port, fds[1]);
+	close(fds[1]);
+	said = fdopen(fds[0], "r");
+	cr_assert(said && fgets(line, sizeof(line), said) && !strcmp(line, "ready\n"), "the flood did not start");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	page = http(s.port, "GET", "/metrics");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cr_assert(page && strstr(page, " 200 ") && strstr(page, "agentprof_intervals_total"),
+		  "no answer to a GET during the flood: %s", page ?: "(none)");
+	cr_log_info("a GET during the flood of %d: answered in %.1f ms", FLOOD,
+		    (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+	free(page);
+
+	snprintf(cfg, sizeof(cfg), "%s/prometheus.yml", dir);
+	snprintf(data, sizeof(data), "%s/prometheus-data", dir);
+	f = fopen(cfg, "w");
+	cr_assert(f);
+	fprintf(f, "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+		   "scrape_configs:\n  - job_name: agentprof\n    static_configs:\n"
+		   "      - targets: ['127.0.0.1:%d']\n", s.port);
+	fclose(f);
+	port = free_port();
+	snprintf(listen, sizeof(listen), "--web.listen-address=127.0.0.1:%d", port);
+	prom = fork();
+	cr_assert_geq(prom, 0);
+	if (prom == 0) {
+		char c[160], d[160];
+		int null = open("/dev/null", O_WRONLY);
+
+		snprintf(c, sizeof(c), "--config.file=%s", cfg);
+		snprintf(d, sizeof(d), "--storage.tsdb.path=%s", data);
+		dup2(null, 1);
+		dup2(null, 2);
+		execlp("prometheus", "prometheus", c, d, listen, "--log.level=error", (char *)NULL);
+		_exit(127);
+	}
+	answer = query_until(port, "up{job=\"agentprof\"}", "=> 1 @");
+	cr_log_info("%s", answer);
+	free(answer);
+	answer = query_until(port, "agentprof_samples_total > 0", "agentprof_samples_total{");
+	cr_assert(strstr(answer, "job=\"agentprof\""), "%s", answer);
+	free(answer);
+	stop(prom);
+
+	kill(flooder, SIGTERM);
+	cr_assert(fgets(line, sizeof(line), said), "the flood said nothing");
+	fclose(said);
+	waitpid(flooder, &status, 0);
+	cr_assert_eq(sscanf(line, "%lu %lu %lu %lu", &opened, &closed, &trickles_closed, &trickles_whole), 4);
+	cr_log_info("flood: %lu connections opened, %lu closed by the server, %lu slow requests cut, %lu let through",
+		    opened, closed, trickles_closed, trickles_whole);
+	cr_expect_gt(closed, 0, "the server closed none of the idle connections");
+	cr_expect_gt(trickles_closed, 0, "the server closed none of the slow requests");
+	cr_expect_eq(trickles_whole, 0, "the server waited for %lu requests sent a byte at a time", trickles_whole);
+	stop_top(&s);
+	stop_workload(pid);
 }

@@ -3,14 +3,19 @@
  * LLM calls over HTTPS: unmodified Python (ssl, libssl.so.3), curl and Node (static OpenSSL)
  * agents call a mock LLM API (another process, a certificate made for the test) with traceparent
  * headers. Their traces are listed and read as net, the API's address is the peer they waited
- * on, marked as an LLM API; the canary secrets of their headers and bodies are in no output.
+ * on, marked as an LLM API; the canary secrets of their headers and bodies are in no output, and
+ * in none of the BPF maps once the calls are over.
  */
 #include <criterion/criterion.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <dirent.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -368,4 +373,189 @@ Test(tls, streamed_answer_ends_with_its_span)
 	free(spans);
 	free(log);
 	json_decref(report);
+}
+
+/* A BPF map of agentprof's: its fd in agentprof, and one of the test's own (read-write, by id). */
+struct held_map {
+	int their_fd, fd;
+	struct bpf_map_info info;
+};
+
+/* The BPF maps process pid holds (from /proc/PID/fdinfo), at most max; how many. */
+static size_t maps_of(pid_t pid, struct held_map *maps, size_t max)
+{
+	char path[64];
+	struct dirent *e;
+	size_t n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo", pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while (n < max && (e = readdir(d))) {
+		char p[320], *info, *id;
+		__u32 len = sizeof(maps[n].info);
+
+		snprintf(p, sizeof(p), "/proc/%d/fdinfo/%s", pid, e->d_name);
+		info = e->d_name[0] == '.' ? NULL : slurp(p);
+		id = info ? strstr(info, "\nmap_id:\t") : NULL;
+		if (id) {
+			memset(&maps[n].info, 0, sizeof(maps[n].info));
+			maps[n].their_fd = atoi(e->d_name);
+			maps[n].fd = bpf_map_get_fd_by_id(strtoul(id + 9, NULL, 10));
+			if (maps[n].fd >= 0 && !bpf_obj_get_info_by_fd(maps[n].fd, &maps[n].info, &len))
+				n++;
+			else if (maps[n].fd >= 0)
+				close(maps[n].fd);
+		}
+		free(info);
+	}
+	closedir(d);
+	return n;
+}
+
+/* Whether any value of the map (every CPU's, for a per-CPU one) holds s; maps without keys to walk say no. */
+static bool map_holds(const struct held_map *m, const char *s)
+{
+	bool percpu = m->info.type == BPF_MAP_TYPE_PERCPU_ARRAY || m->info.type == BPF_MAP_TYPE_PERCPU_HASH ||
+		      m->info.type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	size_t vlen = percpu ? ((m->info.value_size + 7) & ~7u) * libbpf_num_possible_cpus() : m->info.value_size;
+	char *key = calloc(1, m->info.key_size + 1), *next = calloc(1, m->info.key_size + 1), *val = malloc(vlen);
+	bool found = false;
+	void *prev = NULL;
+
+	cr_assert(key && next && val);
+	while (!found && !bpf_map_get_next_key(m->fd, prev, next)) {
+		memcpy(key, next, m->info.key_size);
+		prev = key;
+		if (!bpf_map_lookup_elem(m->fd, key, val))
+			found = memmem(val, vlen, s, strlen(s)) != NULL;
+	}
+	free(key);
+	free(next);
+	free(val);
+	return found;
+}
+
+/*
+ * Whether bpftool's JSON of a map holds s: in a string, or in a char array it printed as numbers
+ * (as it does when the array holds bytes past its first NUL).
+ */
+static bool json_holds(json_t *j, const char *s)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (json_is_string(j))
+		return strstr(json_string_value(j), s);
+	if (json_is_object(j)) {
+		json_object_foreach(j, k, v)
+			if (json_holds(v, s))
+				return true;
+		return false;
+	}
+	if (!json_is_array(j))
+		return false;
+	if (json_array_size(j) && json_is_integer(json_array_get(j, 0))) {
+		size_t n = json_array_size(j);
+		char *bytes = malloc(n);
+		bool found;
+
+		cr_assert(bytes);
+		json_array_foreach(j, i, v)
+			bytes[i] = json_integer_value(v);
+		found = memmem(bytes, n, s, strlen(s));
+		free(bytes);
+		return found;
+	}
+	json_array_foreach(j, i, v)
+		if (json_holds(v, s))
+			return true;
+	return false;
+}
+
+/*
+ * The in-kernel copies of the agent's payloads (its API key, cookie and prompt; the answer that
+ * echoes the prompt) are gone once the calls are over: agentprof's own descriptor of the payload
+ * buffer cannot read it, and root, reading every map agentprof holds by id (as `bpftool map dump`
+ * does), finds no canary.
+ */
+Test(tls, no_payload_left_in_bpf_maps)
+{
+	char pidstr[16], cmd[128], buf[64], line[256], *log;
+	struct held_map maps[64];
+	size_t n = 0;
+	int calls = 0, before, peeks = -1, pidfd, fd, status, err[2];
+	FILE *f;
+	pid_t agent, rec;
+	json_t *dump;
+	struct run r;
+
+	require();
+	agent = start_workload((char *const[]){ PYTHON, "tests/workloads/llmagent.py", port, cert, canary, NULL });
+	snprintf(pidstr, sizeof(pidstr), "%d", agent);
+	cr_assert_eq(pipe(err), 0);
+	rec = fork();
+	cr_assert_geq(rec, 0);
+	if (rec == 0) {
+		freopen("/dev/null", "w", stdout);
+		dup2(err[1], 2);
+		close(err[0]);
+		close(err[1]);
+		execl(AGENTPROF, AGENTPROF, "record", "-p", pidstr, "-o", out, (char *)NULL);
+		_exit(127);
+	}
+	close(err[1]);
+	f = fdopen(err[0], "r");
+	/* it says so once its programs are attached */
+	while (fgets(line, sizeof(line), f) && !strstr(line, "agentprof: recording"))
+		;
+	n = maps_of(rec, maps, 64);
+	for (size_t k = 0; k < n; k++)
+		if (!strcmp(maps[k].info.name, "peeks"))
+			peeks = k;
+	cr_assert_geq(peeks, 0, "agentprof holds no map named peeks");
+	/* calls made while agentprof watches: the server logs each one when it has answered */
+	log = slurp(server_log);
+	before = log ? count_lines(log) : 0;
+	free(log);
+	/* a hang guard, not a measure */
+	for (int i = 0; i < 600 && calls < 20; i++) {
+		usleep(100000);
+		log = slurp(server_log);
+		calls = log ? count_lines(log) - before : 0;
+		free(log);
+	}
+	cr_assert_geq(calls, 20, "the agent made %d calls while recorded", calls);
+	/* the flag belongs to the descriptor (the map's info never shows it): ask agentprof's own */
+	pidfd = syscall(SYS_pidfd_open, rec, 0);
+	fd = pidfd < 0 ? -1 : syscall(SYS_pidfd_getfd, pidfd, maps[peeks].their_fd, 0);
+	cr_assert_geq(fd, 0, "pidfd_getfd of agentprof's peeks: %s", strerror(errno));
+	errno = 0;
+	cr_expect(bpf_map_lookup_elem(fd, &(__u32){ 0 }, buf) < 0 && errno == EPERM,
+		  "agentprof's descriptor of peeks reads it (errno %d)", errno);
+	close(fd);
+	close(pidfd);
+	/* record stops when its target exits; the maps live on while the test holds them */
+	stop_workload(agent);
+
+	for (size_t k = 0; k < n; k++)
+		cr_expect(!map_holds(&maps[k], canary), "map %s holds a canary secret of the agent's payloads",
+			  maps[k].info.name);
+	snprintf(cmd, sizeof(cmd), "bpftool -j map dump id %u", maps[peeks].info.id);
+	run_cmd((char *const[]){ "sh", "-c", cmd, NULL }, &r);
+	cr_assert_eq(r.status, 0, "%s: %s", cmd, r.err);
+	dump = json_loads(r.out, 0, NULL);
+	cr_assert(json_array_size(dump) == 1, "%s printed no value: %s", cmd, r.out);
+	cr_expect(!json_holds(dump, canary), "%s shows a canary secret", cmd);
+	json_decref(dump);
+	run_free(&r);
+	for (size_t k = 0; k < n; k++)
+		close(maps[k].fd);
+	cr_log_info("%d calls answered while attached, %zu maps read", calls, n);
+	cr_assert_eq(waitpid(rec, &status, 0), rec);
+	fclose(f);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "record did not stop cleanly: %#x", status);
 }

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # A mock LLM API over HTTPS for the TLS tests: a separate process, HTTP/1.1 with keep-alive.
 # `llmserver.py CERT KEY PORT_FILE LOG` answers every POST after 50 ms with a small chat
-# completion, or, when the request asks for "stream": true, streams it as server-sent events
+# completion that echoes the prompt (a canary in a response body, for the tests), or, when the request asks for "stream": true, streams it as server-sent events
 # (chunked: 4 events 30 ms apart); it appends "trace_id start_ns end_ns" (CLOCK_MONOTONIC, end:
 # when the answer was sent whole) to LOG for each request that carried a traceparent. Writes its
 # port to PORT_FILE, prints its PID, serves until killed.
@@ -29,8 +29,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if b'"stream": true' in request:
             self.stream()
         else:
+            try:
+                prompt = json.loads(request)["messages"][-1]["content"]
+            except (ValueError, KeyError, IndexError, TypeError):
+                prompt = ""
             body = json.dumps({"id": "chatcmpl-1", "object": "chat.completion",
-                               "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}}]}).encode()
+                               "choices": [{"index": 0, "message": {"role": "assistant",
+                                                                    "content": "echo " + prompt}}]}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
