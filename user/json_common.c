@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <jansson.h>
 #include "json.h"
+#include "query.h"
 
 static const char *const drop_names[NR_COUNTERS] = {
 	[CNT_STACK_COLLISION] = "stack_collision",

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include "folded.h"
 #include "output.h"
+#include "query.h"
 
 static int add(const char *const *frames, size_t n, uint64_t weight, void *ctx)
 {

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include "json.h"
 #include "output.h"
+#include "query.h"
 #include "text.h"
 #include "verdict.h"
 

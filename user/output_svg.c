@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include "flamegraph.h"
 #include "output.h"
+#include "query.h"
 #include "text.h"
 
 static int add(const char *const *frames, size_t n, uint64_t weight, void *ctx)

@@ -13,6 +13,7 @@
 #include "output.h"
 #include "summary.h"
 #include "profile.h"
+#include "profile_symbolize.h"
 #include "session.h"
 #include "util.h"
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The human summary on stdout after a recording: totals, drops, where the time went, hot functions. */
 #include <stdlib.h>
+#include "query.h"
 #include "spangroups.h"
 #include "spans.h"
 #include "summary.h"

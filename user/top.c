@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "log.h"
 #include "metrics_server.h"
+#include "profile_symbolize.h"
 #include "json.h"
 #include "session.h"
 #include "symbolize.h"

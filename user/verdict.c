@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include "query.h"
 #include "spans.h"
 #include "verdict.h"
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include "llm.h"
+#include "query.h"
 #include "verdict.h"
 
 static struct profile p;
