@@ -37,14 +37,14 @@ endif
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(OUT)/agentprof.skel.h
-USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_SRCS := $(filter-out user/cmd/main.c,$(wildcard user/*/*.c))
 USER_OBJS := $(patsubst %.c,$(OUT)/%.o,$(USER_SRCS))
 UNIT_OBJS := $(patsubst %.c,$(OUT)/%.o,$(wildcard tests/unit/*.c))
 INTEG_OBJS := $(patsubst %.c,$(OUT)/%.o,$(wildcard tests/integration/*.c))
 WORKLOADS := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(wildcard tests/workloads/*.c))
 DEPFILES  := $(shell find $(OUT) -name '*.d' 2>/dev/null)
 
-.PHONY: all deps deps-test test unit integration browser container-check demo bench clean
+.PHONY: all deps deps-test test layers unit integration browser container-check demo bench clean
 all: deps $(OUT)/agentprof $(OUT)/demo-agent $(OUT)/flamegraph $(OUT)/libagentprof_span.so
 
 deps:
@@ -85,7 +85,7 @@ $(OUT)/libagentprof.a: $(USER_OBJS)
 
 # record writes flame graphs: libagentprof.a stands above libflamegraph.a, which needs nothing of it.
 AP_LIBS := $(OUT)/libagentprof.a $(OUT)/libflamegraph.a
-$(OUT)/agentprof: $(OUT)/user/main.o $(OUT)/libflamegraph.a $(OUT)/libagentprof.a
+$(OUT)/agentprof: $(OUT)/user/cmd/main.o $(OUT)/libflamegraph.a $(OUT)/libagentprof.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $< $(AP_LIBS) $(LDLIBS) -o $@
 
@@ -126,9 +126,9 @@ $(OUT)/workloads/spans $(OUT)/workloads/benchwork: $(OUT)/workloads/%: tests/wor
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< $(SPAN_LINK) -o $@
 
-$(OUT)/demo-agent: tools/demo/demo_agent.c user/util.c $(OUT)/libagentprof_span.so
+$(OUT)/demo-agent: tools/demo/demo_agent.c user/base/util.c $(OUT)/libagentprof_span.so
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(WORKLOAD_CFLAGS) -Iuser tools/demo/demo_agent.c user/util.c $(SPAN_LINK) -o $@
+	$(Q)$(CC) $(WORKLOAD_CFLAGS) -Iuser tools/demo/demo_agent.c user/base/util.c $(SPAN_LINK) -o $@
 
 $(OUT)/bpf:
 	@mkdir -p $@
@@ -147,8 +147,12 @@ browser: deps deps-test $(OUT)/flamegraph
 container-check: deps deps-test $(OUT)/agentprof
 	tools/container/check.sh $(OUT)/agentprof
 
+# Includes run only down user/'s stages; flamegraph/ and bpf/ include nothing of user/.
+layers:
+	@/usr/bin/python3 tools/check-layers.py
+
 test: deps deps-test
-	@$(MAKE) --no-print-directory unit integration browser container-check fuzz-smoke
+	@$(MAKE) --no-print-directory layers unit integration browser container-check fuzz-smoke
 
 demo: all
 	@tools/demo/run.sh

@@ -94,7 +94,7 @@ enum wait_flags {
 
 /*
  * What a thread was blocked in, read in the kernel at switch-out from its registers and file
- * table. The user side's classifier (user/classify.c) turns it into a category.
+ * table. The user side's classifier (user/classify/classify.c) turns it into a category.
  */
 struct wait_sig {
 	__s16 syscall;		/* x86-64 syscall number, -1 when not in a syscall */
@@ -224,7 +224,7 @@ struct code_ranges {
 
 /*
  * Where the BPF side finds a CPython interpreter's threads and frames: addresses in one process
- * and field offsets for its version (user/pyinterp.c); the value of `py_procs`, by tgid.
+ * and field offsets for its version (user/python/pyinterp.c); the value of `py_procs`, by tgid.
  */
 struct py_config {
 	__u64 runtime;			/* &_PyRuntime */

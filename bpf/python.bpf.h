@@ -28,7 +28,7 @@ struct py_tstate {
 	__u64 searched_ns;
 };
 
-/* Where each Python process of the recording keeps its threads and frames (user/pyinterp.c). */
+/* Where each Python process of the recording keeps its threads and frames (user/python/pyinterp.c). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, __u32);			/* tgid */

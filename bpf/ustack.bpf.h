@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * User stacks copied for DWARF unwinding in userspace (user/unwind.c): the registers and the top
+ * User stacks copied for DWARF unwinding in userspace (user/capture/unwind.c): the registers and the top
  * pages of the stack, through one ring buffer, for on-CPU samples and off-CPU waits alike.
  */
 #ifndef USTACK_BPF_H

@@ -19,7 +19,7 @@ struct flamegraph *flamegraph__new(void);
 void flamegraph__free(struct flamegraph *fg);
 
 /*
- * Adds count to the stack frames[0] (root) .. frames[n-1] (leaf). As in user/folded.c, ';' in a
+ * Adds count to the stack frames[0] (root) .. frames[n-1] (leaf). As in user/report/folded.c, ';' in a
  * name becomes ':' and a line break '?', so that the stack reads as the folded line it would be
  * written as. count >= 0 and finite, else -EINVAL. 0 or -errno.
  */

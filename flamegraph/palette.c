@@ -336,7 +336,7 @@ void fg_palette_color(enum fg_palette p, const char *name, size_t len, bool hash
 	ops[(unsigned)p < NR_FG_PALETTES ? p : FG_PALETTE_HOT].color(name, len, v, out);
 }
 
-/* The names agentprof's offcpu.folded puts under the thread (user/classify.c's categories). */
+/* The names agentprof's offcpu.folded puts under the thread (user/classify/classify.c's categories). */
 static const struct {
 	const char *name;
 	void (*color)(const char *name, size_t len, const double v[3], struct fg_rgb *out);

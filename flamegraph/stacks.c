@@ -129,7 +129,7 @@ int flamegraph__add(struct flamegraph *fg, const char *const *frames, size_t n, 
 			if (ch == ';')
 				s[at++] = ':';	/* the separator */
 			else if (ch < 0x20 || ch == 0x7f)
-				s[at++] = '?';	/* as user/folded.c writes it */
+				s[at++] = '?';	/* as user/report/folded.c writes it */
 			else
 				s[at++] = ch;
 		}

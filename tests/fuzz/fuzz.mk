@@ -18,8 +18,9 @@ FUZZ_CPPFLAGS := -Ibpf -Iuser -Iflamegraph -D_GNU_SOURCE
 FUZZ_TARGETS  := elfsyms procmaps ksyms perfmap flamegraph text pyobj
 FUZZ_BINS     := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_TARGETS))
 # the parsers and what they call: neither libbpf nor the skeleton
-FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_DIR)/%.o,user/elfsyms.c user/elffile.c user/procmaps.c user/procfs.c user/ksyms.c \
-		 user/perfmap.c user/text.c user/util.c user/folded.c user/pyobj.c user/vec.c $(FLAMEGRAPH_LIB_SRCS)) \
+FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_DIR)/%.o,user/symbols/elfsyms.c user/target/elffile.c \
+		 user/target/procmaps.c user/target/procfs.c user/symbols/ksyms.c user/symbols/perfmap.c \
+		 user/base/text.c user/base/util.c user/report/folded.c user/python/pyobj.c user/base/vec.c $(FLAMEGRAPH_LIB_SRCS)) \
 		 $(FUZZ_DIR)/flamegraph/js.o
 
 $(FUZZ_DIR)/%.o: %.c

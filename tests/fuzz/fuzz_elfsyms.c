@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "elfsyms.h"
+#include "symbols/elfsyms.h"
 
 /*
  * A private directory: the debug-file search looks next to the file for the name in its

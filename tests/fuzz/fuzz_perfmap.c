@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "memfd.h"
-#include "perfmap.h"
+#include "symbols/perfmap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "folded.h"
-#include "text.h"
+#include "report/folded.h"
+#include "base/text.h"
 
 #define MAX_FRAMES 64
 

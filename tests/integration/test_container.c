@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "cgroup.h"
+#include "target/cgroup.h"
 #include "harness.h"
 
 static char dir[64], out[128], nsdir[128], path[320];

@@ -12,8 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "harness.h"
-#include "procmaps.h"
-#include "symbolize.h"
+#include "target/procmaps.h"
+#include "symbols/symbolize.h"
 
 static char dir[64], out[128], path[320];
 

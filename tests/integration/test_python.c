@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "cgroup.h"
+#include "target/cgroup.h"
 #include "harness.h"
 
 #define PYTHON "/usr/bin/python3"

@@ -2,7 +2,7 @@
 /* The classifier: wait signatures as the kernel side records them, and breakdowns to classes. */
 #include <criterion/criterion.h>
 #include <sys/syscall.h>
-#include "classify.h"
+#include "classify/classify.h"
 
 #define FUTEX_WAIT_ 0
 #define FUTEX_WAIT_BITSET_ 9

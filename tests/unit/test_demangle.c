@@ -2,7 +2,7 @@
 /* Unit tests of demangle.c: C++ and Rust names as a flame graph should show them. */
 #include <criterion/criterion.h>
 #include <string.h>
-#include "demangle.h"
+#include "symbols/demangle.h"
 
 static char buf[256];
 

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
-#include "elfsyms.h"
+#include "symbols/elfsyms.h"
 #include "helpers.h"
-#include "procmaps.h"
-#include "util.h"
+#include "target/procmaps.h"
+#include "base/util.h"
 
 #define GLOBAL_FN "agentprof_global_fn"
 #define LOCAL_FN "agentprof_local_fn"

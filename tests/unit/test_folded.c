@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include "folded.h"
+#include "report/folded.h"
 
 static struct folded *f;
 static char *text;

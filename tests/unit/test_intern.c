@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
-#include "intern.h"
+#include "base/intern.h"
 
 Test(intern, numbers_in_order_first_seen)
 {

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include "helpers.h"
-#include "ksyms.h"
+#include "symbols/ksyms.h"
 
 static char *dir, *path;
 static struct ksyms *ks;

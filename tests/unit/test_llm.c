@@ -5,8 +5,8 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
-#include "llm.h"
-#include "spans.h"
+#include "classify/llm.h"
+#include "model/spans.h"
 
 static struct net_peer v4(const char *addr, uint16_t port)
 {

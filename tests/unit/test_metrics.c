@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "helpers.h"
-#include "metrics.h"
-#include "metrics_server.h"
-#include "spans.h"
+#include "report/metrics.h"
+#include "report/metrics_server.h"
+#include "model/spans.h"
 
 static struct metrics *m;
 static struct span_table spans;

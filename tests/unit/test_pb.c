@@ -2,7 +2,7 @@
 /* The protobuf writer against the byte sequences of the protocol-buffers encoding guide. */
 #include <criterion/criterion.h>
 #include <string.h>
-#include "pb.h"
+#include "report/pb.h"
 
 static struct pb b;
 

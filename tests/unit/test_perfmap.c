@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include "helpers.h"
-#include "perfmap.h"
+#include "symbols/perfmap.h"
 
 static char *dir, *path;
 static struct perf_map *m;

@@ -7,8 +7,8 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "helpers.h"
-#include "output.h"
-#include "spans.h"
+#include "report/output.h"
+#include "model/spans.h"
 
 #define EXE 0x555500000000ull
 #define LIBC 0x7f0000000000ull

@@ -3,8 +3,8 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <unistd.h>
-#include "preflight.h"
-#include "procfs.h"
+#include "target/preflight.h"
+#include "target/procfs.h"
 
 static void reset(void)
 {

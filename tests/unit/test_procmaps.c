@@ -5,7 +5,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <unistd.h>
-#include "procmaps.h"
+#include "target/procmaps.h"
 
 static const char maps_text[] =
 	"55d0c0a00000-55d0c0a02000 r--p 00000000 08:02 1048602                    /usr/bin/cat\n"

@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
-#include "pymerge.h"
+#include "python/pymerge.h"
 
 #define E PY_FRAME_ENTRY
 

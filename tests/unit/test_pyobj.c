@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <stdint.h>
 #include <string.h>
-#include "pyobj.h"
+#include "python/pyobj.h"
 
 /*
  * co_linetable of this function as CPython 3.11.2 compiled it (firstlineno 1), and the line of

@@ -12,7 +12,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stddef.h>
-#include "pyoffsets.h"
+#include "python/pyoffsets.h"
 
 _Static_assert(PY_MAJOR_VERSION == 3 && PY_MINOR_VERSION == 11, "these are 3.11's headers");
 

@@ -3,8 +3,8 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
-#include "spangroups.h"
-#include "spans.h"
+#include "model/spangroups.h"
+#include "model/spans.h"
 
 #define MS 1000000ull
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "helpers.h"
-#include "output.h"
-#include "spans.h"
+#include "report/output.h"
+#include "model/spans.h"
 
 #define VALIDATE "/usr/bin/python3 tests/speedscope/validate.py tests/speedscope/file-format-schema.json"
 

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "helpers.h"
-#include "procmaps.h"
-#include "symbolize.h"
+#include "target/procmaps.h"
+#include "symbols/symbolize.h"
 
 static char *dir, *lib;
 static void *handle;

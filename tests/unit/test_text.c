@@ -2,7 +2,7 @@
 /* Unit tests of text.c: names from the target come out as valid UTF-8, and safe for terminals. */
 #include <criterion/criterion.h>
 #include <string.h>
-#include "text.h"
+#include "base/text.h"
 
 static char buf[64];
 

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
-#include "symbolize.h"
-#include "unwind.h"
+#include "symbols/symbolize.h"
+#include "capture/unwind.h"
 
 static struct unwinder *u;
 static struct user_stack_event *e;

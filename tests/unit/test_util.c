@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "helpers.h"
-#include "util.h"
+#include "base/util.h"
 
 Test(parse_long, accepts_decimal_within_range)
 {

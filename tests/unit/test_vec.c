@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include "vec.h"
+#include "base/vec.h"
 
 Test(vec, grows_by_doubling_and_keeps_every_element)
 {

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include "llm.h"
-#include "query.h"
-#include "verdict.h"
+#include "classify/llm.h"
+#include "report/query.h"
+#include "report/verdict.h"
 
 static struct profile p;
 

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "procmaps.h"
-#include "symbolize.h"
-#include "util.h"
+#include "target/procmaps.h"
+#include "symbols/symbolize.h"
+#include "base/util.h"
 
 static double pass(struct syms_cache *c, pid_t pid, const uint64_t *addrs, size_t n, size_t *named)
 {

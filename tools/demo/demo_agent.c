@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "agentprof_span.h"
-#include "util.h"	/* parse_long: the project's one strict number parser */
+#include "base/util.h"	/* parse_long: the project's one strict number parser */
 
 /* noclone too, or GCC specialises them into names like tool_tokenize.constprop.0 */
 #ifdef __clang__

@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The BPF side's lifecycle: open, size, load, attach (tracepoints, seeding, sampling), detach. */
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "capture/loader.h"
+#include "agentprof.skel.h"
+#include "target/elffile.h"
+#include "base/log.h"
+#include "target/procfs.h"
+#include "target/procmaps.h"
+#include "capture/usdt.h"
+
+/* OpenSSL's functions whose plaintext is looked at: reads first, so that they detach last. */
+enum tls_func { TLS_READ, TLS_READ_EX, TLS_WRITE, TLS_WRITE_EX, NR_TLS_FUNCS };
+
+static const char *const tls_funcs[NR_TLS_FUNCS] = {
+	[TLS_READ] = "SSL_read", [TLS_READ_EX] = "SSL_read_ex",
+	[TLS_WRITE] = "SSL_write", [TLS_WRITE_EX] = "SSL_write_ex",
+};
+
+/* A file the span probes were attached to (or found to carry none): looked at once. */
+struct probed_file {
+	uint32_t dev_major, dev_minor;
+	uint64_t inode;
+	struct bpf_link *begin, *end;
+	struct bpf_link *tls_entry[NR_TLS_FUNCS], *tls_return[NR_TLS_FUNCS];	/* returns: reads only */
+};
+
+struct loader {
+	struct loader_opts opts;
+	struct agentprof_bpf *skel;
+	struct bpf_link **perf_links;
+	int nperf;
+	struct probed_file *files;
+	size_t nfiles;
+	bool warned_uprobes;	/* that span probes cannot be attached without CAP_SYS_ADMIN */
+	bool tls;		/* TLS probes loaded (they need the syscall tracepoints) */
+};
+
+static bool btf_has(const struct btf *btf, const char *typedef_name)
+{
+	return btf && btf__find_by_name_kind(btf, typedef_name, BTF_KIND_TYPEDEF) >= 0;
+}
+
+/*
+ * tp_btf where the kernel's BTF describes the tracepoint, raw_tp otherwise; the lock contention
+ * tracepoints (5.19+) are left out where the kernel has none. AGENTPROF_RAW_TP=1 forces the
+ * raw_tp twins, so that tests prove they load on a kernel that has both.
+ */
+static bool choose_programs(struct agentprof_bpf *skel, bool follow)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const char *force_raw = getenv("AGENTPROF_RAW_TP");
+	bool tp_btf = btf_has(btf, "btf_trace_sched_switch") && !(force_raw && !strcmp(force_raw, "1"));
+	bool klock = btf_has(btf, "btf_trace_contention_begin");
+	struct {
+		struct bpf_program *btf, *raw;
+		bool wanted;
+	} pairs[] = {
+		{ skel->progs.sched_switch_btf, skel->progs.sched_switch_raw, true },
+		{ skel->progs.sched_wakeup_btf, skel->progs.sched_wakeup_raw, true },
+		{ skel->progs.sched_wakeup_new_btf, skel->progs.sched_wakeup_new_raw, true },
+		{ skel->progs.sched_waking_btf, skel->progs.sched_waking_raw, true },
+		{ skel->progs.contention_begin_btf, skel->progs.contention_begin_raw, klock },
+		{ skel->progs.contention_end_btf, skel->progs.contention_end_raw, klock },
+		{ skel->progs.sched_exec_btf, skel->progs.sched_exec_raw, true },
+		{ skel->progs.sched_fork_btf, skel->progs.sched_fork_raw, follow },
+		{ skel->progs.sched_exit_btf, skel->progs.sched_exit_raw, follow },
+	};
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		bpf_program__set_autoload(pairs[i].btf, pairs[i].wanted && tp_btf);
+		bpf_program__set_autoload(pairs[i].raw, pairs[i].wanted && !tp_btf);
+	}
+	if (!klock)
+		pr_info("no lock:contention tracepoints: kernel lock waits count by syscall only\n");
+	/* traceparent capture reads syscall registers through BTF: tp_btf only */
+	bpf_program__set_autoload(skel->progs.http_sys_enter, tp_btf);
+	bpf_program__set_autoload(skel->progs.http_sys_exit, tp_btf);
+	/* TLS plaintext builds on the syscall tracepoints */
+	bpf_program__set_autoload(skel->progs.tls_write, tp_btf);
+	bpf_program__set_autoload(skel->progs.tls_write_ex, tp_btf);
+	bpf_program__set_autoload(skel->progs.tls_read, tp_btf);
+	bpf_program__set_autoload(skel->progs.tls_read_ex, tp_btf);
+	bpf_program__set_autoload(skel->progs.tls_read_ret, tp_btf);
+	if (!tp_btf)
+		pr_info("no BTF-typed tracepoints: no traceparent capture from HTTP\n");
+	btf__free(btf);
+	return tp_btf;
+}
+
+/*
+ * Room for a quarter of a second of samples with their stack copies (userspace drains it ten
+ * times a second), and never less than 4 MiB.
+ */
+static __u32 user_stack_ring_bytes(long freq_hz)
+{
+	long ncpus = libbpf_num_possible_cpus();
+	__u64 want = (__u64)freq_hz * (ncpus > 0 ? ncpus : 1) * sizeof(struct user_stack_event) / 4;
+	__u32 bytes = 4 << 20;
+
+	while (bytes < want && bytes < (1u << 30))
+		bytes <<= 1;
+	return bytes;
+}
+
+struct loader *loader__load(const struct loader_opts *opts)
+{
+	struct loader *l = calloc(1, sizeof(*l));
+	int err;
+
+	if (!l)
+		return NULL;
+	l->opts = *opts;
+	l->skel = agentprof_bpf__open();
+	if (!l->skel) {
+		err = -errno;
+		pr_warn("open BPF object: %s\n", strerror(-err));
+		goto fail;
+	}
+	l->skel->rodata->targ_tgid = opts->pid;
+	l->skel->rodata->targ_cgroup = opts->cgroup_id;
+	l->skel->rodata->targ_cgroup_level = opts->cgroup_level;
+	/* the task iterator shows only the tasks of our PID namespace: the host's are seen as they run */
+	l->skel->rodata->seed_on_sight = procfs_is_foreign();
+	l->skel->rodata->py_frames = opts->python;	/* else the Python frame walker is pruned away */
+	l->skel->rodata->follow_children = opts->follow_children;
+	bpf_map__set_max_entries(l->skel->maps.stacks, opts->stack_entries);
+	l->skel->rodata->dwarf_user_stacks = !opts->fp_user_stacks;
+	bpf_map__set_max_entries(l->skel->maps.user_stacks, user_stack_ring_bytes(opts->freq_hz));
+	l->tls = choose_programs(l->skel, opts->follow_children);
+	bpf_program__set_autoload(l->skel->progs.seed_py_stacks, opts->python);
+	err = agentprof_bpf__load(l->skel);
+	if (err) {
+		pr_warn("load BPF programs: %s\n", strerror(-err));
+		goto fail;
+	}
+	/* the target's generation: counted from here, at 0 */
+	if (opts->pid && bpf_map_update_elem(bpf_map__fd(l->skel->maps.procs), &(__u32){ opts->pid },
+					     &(struct proc_info){}, BPF_ANY)) {
+		err = -errno;
+		pr_warn("add the target to the process map: %s\n", strerror(-err));
+		goto fail;
+	}
+	return l;
+fail:
+	loader__free(l);
+	errno = -err;
+	return NULL;
+}
+
+/* Runs the task iterator once: every existing thread of the target gets its current state. */
+static int run_iter(struct bpf_program *prog)
+{
+	struct bpf_link *link = bpf_program__attach_iter(prog, NULL);
+	char buf[64];
+	int fd, err = 0;
+
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	while (read(fd, buf, sizeof(buf)) > 0)	/* the program runs as the iterator is read */
+		;
+	close(fd);
+out:
+	bpf_link__destroy(link);
+	return err;
+}
+
+/* One cpu-clock event per CPU: new threads are covered without per-task events on every switch. */
+static int attach_perf_events(struct loader *l)
+{
+	int ncpus = libbpf_num_possible_cpus(), err;
+	struct perf_event_attr attr = {
+		.size = sizeof(attr),
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.sample_period = 1000000000ull / l->opts.freq_hz,	/* a timer: a fixed period is exact */
+	};
+
+	if (ncpus < 0)
+		return ncpus;
+	l->perf_links = calloc(ncpus, sizeof(*l->perf_links));
+	if (!l->perf_links)
+		return -ENOMEM;
+	l->nperf = ncpus;
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		int fd = syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == ENODEV)	/* possible but offline */
+				continue;
+			err = -errno;
+			pr_warn("perf_event_open cpu-clock on CPU %d: %s\n", cpu, strerror(-err));
+			return err;
+		}
+		l->perf_links[cpu] = bpf_program__attach_perf_event(l->skel->progs.on_cpu_sample, fd);
+		if (!l->perf_links[cpu]) {
+			err = -errno;
+			close(fd);
+			pr_warn("attach perf_event on CPU %d: %s\n", cpu, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int loader__attach(struct loader *l)
+{
+	int err;
+
+	/* the skeleton attaches the tracepoints; perf_event and iter programs need more, below */
+	err = agentprof_bpf__attach(l->skel);
+	if (err) {
+		pr_warn("attach scheduler tracepoints: %s\n", strerror(-err));
+		return err;
+	}
+	err = run_iter(l->skel->progs.seed_threads);
+	if (err) {
+		pr_warn("run task iterator: %s\n", strerror(-err));
+		return err;
+	}
+	/* then the Python frames of the threads it found blocked */
+	err = l->opts.python ? run_iter(l->skel->progs.seed_py_stacks) : 0;
+	if (err) {
+		pr_warn("run Python task iterator: %s\n", strerror(-err));
+		return err;
+	}
+	return attach_perf_events(l);
+}
+
+static bool probed(const struct loader *l, const struct map_entry *m)
+{
+	for (size_t i = 0; i < l->nfiles; i++)
+		if (l->files[i].inode == m->inode && l->files[i].dev_major == m->dev_major &&
+		    l->files[i].dev_minor == m->dev_minor)
+			return true;
+	return false;
+}
+
+/* Which of OpenSSL's functions the file has (a libssl, or a binary linking it statically). */
+static bool tls_functions(const char *root, const char *path, bool has[NR_TLS_FUNCS])
+{
+	struct elf_symbol syms[NR_TLS_FUNCS];
+	Elf *elf;
+	int fd;
+
+	if (elf_file_open(root, path, &fd, &elf))
+		return false;
+	for (int i = 0; i < NR_TLS_FUNCS; i++)
+		syms[i] = (struct elf_symbol){ .name = tls_funcs[i] };
+	elf_file_symbols(elf, syms, NR_TLS_FUNCS);
+	elf_file_close(fd, elf);
+	for (int i = 0; i < NR_TLS_FUNCS; i++)
+		has[i] = syms[i].found && syms[i].value;
+	return has[TLS_READ] && has[TLS_WRITE];
+}
+
+static struct bpf_link *attach_uprobe(struct bpf_program *prog, pid_t pid, const char *path, const char *func,
+				      bool retprobe)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = func, .retprobe = retprobe);
+
+	return bpf_program__attach_uprobe_opts(prog, pid, path, 0, &opts);
+}
+
+static void detach_tls(struct probed_file *f)
+{
+	for (int k = NR_TLS_FUNCS; k-- > 0;) {
+		bpf_link__destroy(f->tls_entry[k]);
+		f->tls_entry[k] = NULL;
+	}
+	for (int k = NR_TLS_FUNCS; k-- > 0;) {
+		bpf_link__destroy(f->tls_return[k]);
+		f->tls_return[k] = NULL;
+	}
+}
+
+/*
+ * Uprobes on OpenSSL's reads and writes in the file at path (through the target's root). Reads'
+ * returns first, then their entries, then writes: a client span seen beginning has its end watched.
+ */
+static int attach_tls(struct loader *l, struct probed_file *f, pid_t pid, const char *path,
+		      const bool has[NR_TLS_FUNCS])
+{
+	struct agentprof_bpf *skel = l->skel;
+	struct bpf_program *entry[NR_TLS_FUNCS] = {
+		[TLS_READ] = skel->progs.tls_read, [TLS_READ_EX] = skel->progs.tls_read_ex,
+		[TLS_WRITE] = skel->progs.tls_write, [TLS_WRITE_EX] = skel->progs.tls_write_ex,
+	};
+	int err;
+
+	for (int i = TLS_READ; i <= TLS_READ_EX; i++)
+		if (has[i] && !(f->tls_return[i] = attach_uprobe(skel->progs.tls_read_ret, pid, path, tls_funcs[i], true)))
+			goto fail;
+	for (int i = 0; i < NR_TLS_FUNCS; i++)
+		if (has[i] && !(f->tls_entry[i] = attach_uprobe(entry[i], pid, path, tls_funcs[i], false)))
+			goto fail;
+	return 0;
+fail:
+	err = -errno;
+	detach_tls(f);
+	return err;
+}
+
+/* The kernel's uprobe PMU takes CAP_SYS_ADMIN, not CAP_PERFMON: record without uprobe spans. */
+static bool uprobes_refused(struct loader *l, int err, const char *what, const char *path)
+{
+	if (err != -EACCES && err != -EPERM)
+		return false;
+	if (!l->warned_uprobes)
+		pr_warn("%s in %s: %s (uprobes need CAP_SYS_ADMIN): recording without spans\n", what, path,
+			strerror(-err));
+	l->warned_uprobes = true;
+	return true;
+}
+
+int loader__attach_spans(struct loader *l, pid_t pid, const struct proc_maps *maps)
+{
+	/*
+	 * A probe for every process that maps the file (the programs filter) where PIDs are many
+	 * (a cgroup) or not ours (the host's, under a foreign /proc: perf takes PIDs of our namespace).
+	 */
+	pid_t probe_pid = l->opts.cgroup_id || procfs_is_foreign() ? -1 : pid;
+	char root[4200];
+	int attached = 0;
+
+	if (proc_path(root, sizeof(root), pid, "root"))
+		return -ENAMETOOLONG;
+
+	for (size_t i = 0; i < maps->n; i++) {
+		const struct map_entry *m = &maps->v[i];
+		bool tls[NR_TLS_FUNCS] = { false };
+		struct probed_file *f;
+		char path[sizeof(root) + 4096];
+		int err;
+
+		if (!m->path[0] || m->path[0] == '[' || !m->inode || probed(l, m))
+			continue;
+		f = realloc(l->files, (l->nfiles + 1) * sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		l->files = f;
+		f = &l->files[l->nfiles++];
+		*f = (struct probed_file){ .dev_major = m->dev_major, .dev_minor = m->dev_minor, .inode = m->inode };
+		/* through the target's root: the file may exist only in its mount namespace */
+		snprintf(path, sizeof(path), "%s%s", root, m->path);
+		if (l->tls && tls_functions(root, m->path, tls)) {
+			err = attach_tls(l, f, probe_pid, path, tls);
+			if (err && !uprobes_refused(l, err, "TLS probes", m->path)) {
+				pr_warn("attach TLS probes in %s: %s\n", m->path, strerror(-err));
+				return err;
+			}
+			if (!err) {
+				pr_info("TLS probes attached in %s\n", m->path);
+				attached++;
+			}
+		}
+		if (!elf_has_usdt_provider(root, m->path, "agentprof"))
+			continue;
+		/*
+		 * Ends before begins, and (in loader__detach) begins off before ends: a uprobe takes a
+		 * while to arm here, and this way no span is seen beginning without its end being
+		 * watched; the other edge (an end with no begin) is a span the recording did not cover.
+		 */
+		f->end = bpf_program__attach_usdt(l->skel->progs.span_end, probe_pid, path, "agentprof",
+						  "span_end", NULL);
+		f->begin = f->end ? bpf_program__attach_usdt(l->skel->progs.span_begin, probe_pid, path,
+							      "agentprof", "span_begin", NULL) : NULL;
+		if (!f->begin || !f->end) {
+			err = -errno;
+			if (uprobes_refused(l, err, "span probes", m->path)) {
+				bpf_link__destroy(f->end);
+				f->end = NULL;
+				continue;
+			}
+			pr_warn("attach span probes in %s: %s\n", m->path, strerror(-err));
+			return err;
+		}
+		pr_info("span probes attached in %s\n", m->path);
+		attached++;
+	}
+	return attached;
+}
+
+int loader__set_code_ranges(struct loader *l, const struct proc_maps *maps)
+{
+	struct { __u64 start, len; } r[MAX_CODE_RANGES + 1] = {};
+	struct code_ranges c = {};
+	size_t n = 0;
+	__u32 zero = 0;
+
+	/* in address order; past MAX_CODE_RANGES, the two ranges closest together become one */
+	for (size_t i = 0; i < maps->n; i++) {
+		size_t best = 0;
+
+		r[n].start = maps->v[i].start;
+		r[n++].len = maps->v[i].end - maps->v[i].start;
+		if (n <= MAX_CODE_RANGES)
+			continue;
+		for (size_t j = 1; j + 1 < n; j++)
+			if (r[j + 1].start - (r[j].start + r[j].len) < r[best + 1].start - (r[best].start + r[best].len))
+				best = j;
+		r[best].len = r[best + 1].start + r[best + 1].len - r[best].start;
+		memmove(&r[best + 1], &r[best + 2], (n - best - 2) * sizeof(*r));
+		n--;
+	}
+	memcpy(c.r, r, sizeof(c.r));
+	return bpf_map_update_elem(bpf_map__fd(l->skel->maps.code_ranges), &zero, &c, BPF_ANY) ? -errno : 0;
+}
+
+void loader__detach(struct loader *l)
+{
+	/* what begins spans first (span begins, TLS entries), then what ends them */
+	for (size_t i = 0; i < l->nfiles; i++) {
+		struct probed_file *f = &l->files[i];
+
+		bpf_link__destroy(f->begin);
+		f->begin = NULL;
+		for (int k = NR_TLS_FUNCS; k-- > 0;) {
+			bpf_link__destroy(f->tls_entry[k]);
+			f->tls_entry[k] = NULL;
+		}
+	}
+	for (size_t i = 0; i < l->nfiles; i++) {
+		struct probed_file *f = &l->files[i];
+
+		bpf_link__destroy(f->end);
+		f->end = NULL;
+		for (int k = NR_TLS_FUNCS; k-- > 0;) {
+			bpf_link__destroy(f->tls_return[k]);
+			f->tls_return[k] = NULL;
+		}
+	}
+	for (int i = 0; l->perf_links && i < l->nperf; i++)
+		bpf_link__destroy(l->perf_links[i]);	/* also closes the perf event fd */
+	free(l->perf_links);
+	l->perf_links = NULL;
+	l->nperf = 0;
+	if (l->skel)
+		agentprof_bpf__detach(l->skel);
+}
+
+int loader__add_python(struct loader *l, pid_t pid, const struct py_config *cfg)
+{
+	__u32 key = pid;
+
+	return bpf_map__update_elem(l->skel->maps.py_procs, &key, sizeof(key), cfg, sizeof(*cfg), BPF_ANY);
+}
+
+struct kernel_maps loader__maps(const struct loader *l)
+{
+	return (struct kernel_maps){
+		.samples_fd = bpf_map__fd(l->skel->maps.samples),
+		.offcpu_fd = bpf_map__fd(l->skel->maps.offcpu),
+		.threads_fd = bpf_map__fd(l->skel->maps.threads),
+		.stacks_fd = bpf_map__fd(l->skel->maps.stacks),
+		.counters_fd = bpf_map__fd(l->skel->maps.counters),
+		.span_cpu_fd = bpf_map__fd(l->skel->maps.span_cpu),
+		.span_events_fd = bpf_map__fd(l->skel->maps.span_events),
+		.user_stacks_fd = bpf_map__fd(l->skel->maps.user_stacks),
+		.py_stacks_fd = bpf_map__fd(l->skel->maps.py_stacks),
+		.py_stored_fd = bpf_map__fd(l->skel->maps.py_stored),
+		.procs_fd = bpf_map__fd(l->skel->maps.procs),
+	};
+}
+
+void loader__free(struct loader *l)
+{
+	if (!l)
+		return;
+	loader__detach(l);
+	agentprof_bpf__destroy(l->skel);
+	free(l->files);
+	free(l);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The BPF side's lifecycle: open, size, load, attach (tracepoints, seeding, sampling), detach. */
+#ifndef LOADER_H
+#define LOADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include "agentprof.h"
+#include "capture/snapshot.h"
+
+struct loader;
+
+struct loader_opts {
+	pid_t pid;		/* the process, or 0 with a cgroup */
+	long freq_hz;
+	long stack_entries;
+	bool fp_user_stacks;	/* walk user stacks by frame pointers in the kernel, not DWARF here */
+	uint64_t cgroup_id;	/* every process of this cgroup v2 and below (0: pid's only) */
+	uint32_t cgroup_level;	/* the cgroup's depth in the hierarchy */
+	bool python;		/* load the Python frame walker (loader__add_python says where) */
+	bool follow_children;	/* also the processes the target forks, and theirs */
+};
+
+/* Opens and loads the programs for opts->pid. NULL and errno, after saying what failed. */
+struct loader *loader__load(const struct loader_opts *opts);
+/* Attaches scheduler tracing, seeds the existing threads, then starts sampling. 0 or -errno. */
+int loader__attach(struct loader *l);
+struct proc_maps;
+
+/*
+ * Attaches the span probes to every file of pid's maps that carries agentprof's USDT probes and
+ * was not attached yet (call again after the process dlopens, and for each process of a cgroup).
+ * Returns how many files were newly attached, or -errno.
+ */
+int loader__attach_spans(struct loader *l, pid_t pid, const struct proc_maps *maps);
+/*
+ * Tells the kernel side where the target's code is (maps: its executable mappings), merged into
+ * MAX_CODE_RANGES ranges: off-CPU stacks are told apart by the return addresses they hold.
+ */
+int loader__set_code_ranges(struct loader *l, const struct proc_maps *maps);
+/* Walks the Python frames of process pid, whose interpreter cfg describes. 0 or -errno. */
+int loader__add_python(struct loader *l, pid_t pid, const struct py_config *cfg);
+/* Stops every program; the maps stay readable. */
+void loader__detach(struct loader *l);
+struct kernel_maps loader__maps(const struct loader *l);
+void loader__free(struct loader *l);
+
+#endif /* LOADER_H */

@@ -1,0 +1,512 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* What `record` and `top` share: checks, the targets, the BPF side, symbols, and the wait loop. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "target/cgroup.h"
+#include "capture/loader.h"
+#include "base/log.h"
+#include "target/preflight.h"
+#include "target/procfs.h"
+#include "target/procmaps.h"
+#include "python/pyinterp.h"
+#include "capture/pystacks.h"
+#include "capture/session.h"
+#include "capture/stackcache.h"
+#include "symbols/symbolize.h"
+#include "capture/unwind.h"
+#include "base/util.h"
+
+#define REFRESH_MS 1000	/* how often mappings are re-read, to follow dlopen */
+#define DRAIN_MS 100	/* how often sampled user stacks are unwound (the sampler does not wake us) */
+
+/* Stop signals arrive on a descriptor, so the wait loop polls them with the target's pidfd. */
+static int stop_signals_fd(void)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	fd = signalfd(-1, &set, SFD_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static int on_span_event(void *ctx, void *data, size_t size)
+{
+	if (size < sizeof(struct span_event))
+		return 0;
+	return span_table__add(ctx, data);
+}
+
+/* Counts a sample under its unwound stack, in the map the sampler counts the others in. */
+static void count_sample(struct session *s, const struct sample_key *key)
+{
+	__u64 n = 0;
+
+	bpf_map_lookup_elem(s->samples_fd, key, &n);	/* only this process writes these keys */
+	n++;
+	if (bpf_map_update_elem(s->samples_fd, key, &n, BPF_ANY))
+		s->sample_map_full++;
+}
+
+static int on_user_stack(void *ctx, void *data, size_t size)
+{
+	const struct user_stack_event *e = data;
+	struct session *s = ctx;
+	uint64_t ips[MAX_STACK_DEPTH];
+	struct sample_key key;
+	size_t n;
+
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+
+	if (size < sizeof(*e))
+		return 0;
+	n = unwinder__unwind(s->unwinder, e, ips, MAX_STACK_DEPTH);
+	s->unwind_ns += now_ns(CLOCK_MONOTONIC) - t0;
+	s->unwound++;
+	s->unwound_bytes += e->size;
+	key = e->key;
+	if (key.user_stack_id >= USER_STACK_TOKEN_BASE) {	/* an off-CPU wait's stack */
+		stack_cache__set_token(s->stacks, key.user_stack_id, stack_cache__intern(s->stacks, ips, n));
+		return 0;
+	}
+	key.user_stack_id = stack_cache__intern(s->stacks, ips, n);
+	count_sample(s, &key);
+	return 0;
+}
+
+/* Span events, user stacks to unwind, and new Python stacks: their code objects read while the target lives. */
+static void drain(struct session *s)
+{
+	if (s->span_rb)
+		ring_buffer__consume(s->span_rb);
+	if (s->user_rb)
+		ring_buffer__consume(s->user_rb);
+	if (s->py_stacks)
+		py_stacks__sync(s->py_stacks, s->syms);
+}
+
+/* Files that exist only in a process's container are read through /proc/PID/root: say once if we cannot. */
+static void warn_unreadable_root(struct session *s, pid_t pid)
+{
+	char root[4200];
+
+	if (s->warned_root || proc_path(root, sizeof(root), pid, "root/") || access(root, X_OK) == 0 ||
+	    (errno != EACCES && errno != EPERM))
+		return;
+	s->warned_root = true;
+	pr_warn("cannot look into %s%s: names of files only in the process's container stay unknown\n", root,
+		ptrace_hint(-errno));
+}
+
+/* A process of the recording: its identity for the report, its mappings for names and span probes. */
+/* A process of the recording that runs CPython: the BPF side walks its frames from now on. */
+static void enable_python(struct session *s, pid_t pid)
+{
+	struct py_interp *py = s->python ? syms_cache__python(s->syms, pid) : NULL;
+	int err;
+
+	if (!py)
+		return;
+	err = loader__add_python(s->loader, pid, py_interp__config(py));
+	if (err)
+		pr_warn("process %d: no Python frames: %s\n", pid, strerror(-err));
+	else
+		pr_info("process %d: Python %u.%u: Python frames in stacks\n", pid, py_interp__version(py) >> 24,
+			(py_interp__version(py) >> 16) & 0xff);
+}
+
+static int add_process(struct session *s, pid_t pid)
+{
+	struct target *t;
+	int err;
+
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (s->procs[i].pid == pid)
+			return 0;
+	err = syms_cache__add(s->syms, pid);
+	if (err)
+		return err;
+	warn_unreadable_root(s, pid);
+	t = realloc(s->procs, (s->nprocs + 1) * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	s->procs = t;
+	t = &s->procs[s->nprocs++];
+	if (pid == s->target.pid)
+		*t = s->target;
+	else if (target__describe(t, pid))
+		*t = (struct target){ .pid = pid };	/* gone meanwhile: its threads still name it */
+	t->pidfd = -1;	/* the session's target keeps its own */
+	if (s->loader)	/* else once loaded */
+		enable_python(s, pid);
+	return 0;
+}
+
+int session__open(struct session *s, const struct session_opts *opts)
+{
+	const char *no_python = getenv("AGENTPROF_NO_PYTHON");
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->target.pidfd = -1;
+	s->sigfd = -1;
+	s->stack_entries = opts->stack_entries;
+	s->spans.llm = opts->llm;
+	s->follow_children = opts->follow_children;
+	err = preflight_btf() ?: preflight_caps() ?: preflight_lockdown() ?:
+	      (opts->container ? cgroup_resolve(opts->container, &s->cgroup) : target__open(&s->target, opts->pid));
+	if (err)
+		return err;
+	if (opts->container)
+		snprintf(s->target.comm, sizeof(s->target.comm), "%.*s", (int)sizeof(s->target.comm) - 1, s->cgroup.name);
+	/* the tracepoints here are BTF-typed and need no tracefs; classic ones will */
+	if (ensure_tracefs())
+		pr_info("could not mount tracefs at /sys/kernel/tracing: %s\n", strerror(errno));
+	libbpf_set_print(libbpf_print_fn);
+	s->syms = syms_cache__new();
+	if (!s->syms)
+		return -ENOMEM;
+	if (opts->pid && (err = add_process(s, opts->pid))) {
+		pr_warn("read /proc/%d/maps: %s%s\n", opts->pid, strerror(-err), ptrace_hint(err));
+		return err;
+	}
+	/*
+	 * The Python frame walker is loaded for a Python target, and for a container (whose processes
+	 * are found later). AGENTPROF_NO_PYTHON=1: native stacks only, for make bench to measure what
+	 * Python frames cost.
+	 */
+	s->python = (opts->container || syms_cache__python(s->syms, opts->pid)) &&
+		    !(no_python && !strcmp(no_python, "1"));
+	s->loader = loader__load(&(struct loader_opts){
+		.pid = opts->pid, .freq_hz = opts->freq_hz, .stack_entries = opts->stack_entries,
+		.fp_user_stacks = opts->fp_user_stacks, .cgroup_id = s->cgroup.id, .cgroup_level = s->cgroup.level,
+		.python = s->python, .follow_children = opts->follow_children,
+	});
+	if (!s->loader)
+		return -errno;
+	for (size_t i = 0; i < s->nprocs; i++)
+		enable_python(s, s->procs[i].pid);
+	s->sigfd = stop_signals_fd();
+	if (s->sigfd < 0) {
+		err = s->sigfd;
+		pr_warn("signalfd: %s\n", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* A cgroup's processes, as the kernel side found them (the iterator, new processes): added once each. */
+/*
+ * Every process image the kernel's process map holds (the target's, each one after an exec, and
+ * with --follow-children the processes it forks): its mappings read while it still runs it. A
+ * followed child becomes a process of the recording.
+ */
+static void add_images(struct session *s)
+{
+	int fd = loader__maps(s->loader).procs_fd;
+	__u32 key, next, *prev = NULL;
+	struct proc_info info;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &info))
+			continue;	/* deleted meanwhile */
+		if (syms_cache__add_image(s->syms, key, &info))
+			return;	/* -ENOMEM */
+		if (s->follow_children && (pid_t)key != s->target.pid && add_process(s, key))
+			pr_debug("process %d: %s\n", key, "gone before its maps were read");
+	}
+}
+
+static void add_new_processes(struct session *s)
+{
+	struct kernel_maps maps = loader__maps(s->loader);
+	pid_t *pids = NULL;
+	ssize_t n = s->cgroup.id ? snapshot__pids(&maps, &pids) : 0;
+
+	add_images(s);
+	for (ssize_t i = 0; i < n; i++)
+		if (add_process(s, pids[i]))
+			pr_debug("process %d: %s\n", pids[i], "gone before its maps were read");
+	free(pids);
+}
+
+/* Span probes in every file of every process that carries them (not yet probed). */
+static int attach_spans(struct session *s)
+{
+	for (size_t i = 0; i < s->nprocs; i++) {
+		int err = loader__attach_spans(s->loader, s->procs[i].pid, syms_cache__maps(s->syms, s->procs[i].pid));
+
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+static int cmp_start(const void *a, const void *b)
+{
+	uint64_t x = ((const struct map_entry *)a)->start, y = ((const struct map_entry *)b)->start;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Where the code of the recording's processes is, for the kernel side to tell waits apart by the
+ * return addresses they hold. A container's processes share the ranges: their mappings together,
+ * sorted, overlaps merged (the loader merges them further into MAX_CODE_RANGES).
+ */
+static int set_code_ranges(struct session *s)
+{
+	struct proc_maps all = {};
+	size_t n = 0;
+	int err;
+
+	if (s->nprocs == 1)
+		return loader__set_code_ranges(s->loader, syms_cache__maps(s->syms, s->procs[0].pid));
+	for (size_t i = 0; i < s->nprocs; i++)
+		n += syms_cache__maps(s->syms, s->procs[i].pid)->n;
+	all.v = calloc(n ? n : 1, sizeof(*all.v));
+	if (!all.v)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct proc_maps *m = syms_cache__maps(s->syms, s->procs[i].pid);
+
+		memcpy(all.v + all.n, m->v, m->n * sizeof(*m->v));	/* shallow: the paths stay theirs */
+		all.n += m->n;
+	}
+	if (all.n)
+		qsort(all.v, all.n, sizeof(*all.v), cmp_start);
+	n = 0;
+	for (size_t i = 0; i < all.n; i++) {
+		if (n && all.v[i].start <= all.v[n - 1].end) {
+			if (all.v[i].end > all.v[n - 1].end)
+				all.v[n - 1].end = all.v[i].end;
+		} else {
+			all.v[n++] = all.v[i];
+		}
+	}
+	all.n = n;
+	err = loader__set_code_ranges(s->loader, &all);
+	free(all.v);
+	return err;
+}
+
+int session__attach(struct session *s)
+{
+	struct kernel_maps maps = loader__maps(s->loader);
+	int err;
+
+	s->stacks = stack_cache__new(maps.stacks_fd, s->stack_entries);
+	if (!s->stacks)
+		return -ENOMEM;
+	if (s->python && !(s->py_stacks = py_stacks__new(maps.py_stacks_fd, maps.py_stored_fd)))
+		return -ENOMEM;
+	s->span_rb = ring_buffer__new(maps.span_events_fd, on_span_event, &s->spans, NULL);
+	if (!s->span_rb) {
+		err = -errno;
+		pr_warn("span ring buffer: %s\n", strerror(-err));
+		return err;
+	}
+	s->samples_fd = maps.samples_fd;
+	s->unwinder = unwinder__new();
+	s->user_rb = s->unwinder ? ring_buffer__new(maps.user_stacks_fd, on_user_stack, s, NULL) : NULL;
+	if (!s->user_rb) {
+		err = s->unwinder ? -errno : -ENOMEM;
+		pr_warn("user stack ring buffer: %s\n", strerror(-err));
+		return err;
+	}
+	err = set_code_ranges(s) ?: loader__attach(s->loader);
+	if (err)
+		return err;
+	add_new_processes(s);
+	/* the iterator saw every task of the cgroup: none, with some there, means a wrong depth */
+	if (s->cgroup.id && !s->nprocs && !procfs_is_foreign() && cgroup_populated(&s->cgroup))
+		pr_warn("no process of %s found: is /sys/fs/cgroup the host's hierarchy, not a cgroup namespace's?\n",
+			s->cgroup.path);
+	return set_code_ranges(s) ?: attach_spans(s);
+}
+
+/* New processes and mappings (a dlopen'ed span library among them): names, and span probes. */
+static void refresh(struct session *s)
+{
+	add_images(s);	/* first: an image that exec'd since is not read as the one it was */
+	syms_cache__refresh(s->syms);	/* a process gone keeps its last maps */
+	add_new_processes(s);
+	set_code_ranges(s);
+	attach_spans(s);
+}
+
+/* Where no pidfd tells: the target's /proc entry gone, or the container's cgroup empty. */
+static bool gone(const struct session *s)
+{
+	if (s->cgroup.id)
+		return !cgroup_populated(&s->cgroup);
+	return s->target.pidfd < 0 && target__exited(&s->target);
+}
+
+enum stop_reason session__wait(struct session *s, uint64_t deadline_ns, int input_fd)
+{
+	struct pollfd pfd[4] = {
+		{ .fd = s->sigfd, .events = POLLIN },
+		{ .fd = s->target.pidfd, .events = POLLIN },
+		{ .fd = input_fd, .events = POLLIN },	/* poll() skips a negative fd */
+		{ .fd = s->span_rb ? ring_buffer__epoll_fd(s->span_rb) : -1, .events = POLLIN },
+	};
+	uint64_t next_refresh = now_ns(CLOCK_MONOTONIC) + REFRESH_MS * 1000000ull;
+	uint64_t next_drain = now_ns(CLOCK_MONOTONIC) + DRAIN_MS * 1000000ull;
+
+	for (;;) {
+		uint64_t now = now_ns(CLOCK_MONOTONIC), until = next_refresh;
+		int timeout;
+
+		if (deadline_ns && now >= deadline_ns)
+			return STOP_DEADLINE;
+		if (now >= next_drain) {
+			drain(s);	/* span events and user stacks do not wake us */
+			next_drain = now + DRAIN_MS * 1000000ull;
+		}
+		if (now >= next_refresh) {
+			refresh(s);
+			if (gone(s))
+				return STOP_TARGET_EXIT;
+			next_refresh = now + REFRESH_MS * 1000000ull;
+			continue;
+		}
+		if (next_drain < until)
+			until = next_drain;
+		if (deadline_ns && deadline_ns < until)
+			until = deadline_ns;
+		timeout = (until - now + 999999) / 1000000;
+		if (poll(pfd, 4, timeout) < 0 && errno != EINTR)
+			return STOP_SIGNAL;
+		if (pfd[0].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(s->sigfd, &si, sizeof(si)) == sizeof(si))
+				pr_info("%s: stopping\n", strsignal(si.ssi_signo));
+			return STOP_SIGNAL;
+		}
+		if (pfd[1].revents)
+			return STOP_TARGET_EXIT;
+		if (pfd[2].revents)
+			return STOP_INPUT;
+		if (pfd[3].revents)
+			ring_buffer__consume(s->span_rb);
+	}
+}
+
+int session__snapshot(struct session *s, uint64_t at_ns, struct snapshot *snap)
+{
+	struct kernel_maps maps = loader__maps(s->loader);
+	int err;
+
+	drain(s);
+	/* pid 0: every process in the maps (a container's, or the target's and its children) */
+	err = snapshot__read(&maps, s->follow_children ? 0 : s->target.pid, at_ns ?: now_ns(CLOCK_MONOTONIC), snap);
+	if (!err)
+		snap->counters[CNT_SAMPLE_MAP_FULL] += s->sample_map_full;
+	return err;
+}
+
+int session__describe(const struct session *s, struct profile *p)
+{
+	p->pid = s->target.pid;
+	p->ns_pid = s->target.ns_pid;
+	memcpy(p->comm, s->target.comm, sizeof(p->comm));
+	if (s->cgroup.id) {
+		p->cgroup = strdup(s->cgroup.path);
+		if (!p->cgroup)
+			return -ENOMEM;
+		p->cgroup_id = s->cgroup.id;
+	}
+	for (size_t i = 0; i < s->nprocs; i++) {
+		struct process_info *proc = profile__process(p, s->procs[i].pid);
+
+		if (!proc)
+			return -ENOMEM;
+		proc->ns_pid = s->procs[i].ns_pid;
+		memcpy(proc->comm, s->procs[i].comm, sizeof(proc->comm));
+	}
+	return 0;
+}
+
+int session__forget_spans(struct session *s, struct snapshot *snap)
+{
+	struct kernel_maps maps = loader__maps(s->loader);
+
+	return snapshot__forget_spans(snap, &maps, &s->spans);
+}
+
+void session__detach(struct session *s)
+{
+	sigset_t set;
+
+	/*
+	 * Stopping has begun: a second Ctrl-C or SIGTERM now ends the process at once, even where the
+	 * shell started it with them ignored (a background job). SIGHUP keeps its disposition (nohup).
+	 */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	if (s->loader)
+		loader__detach(s->loader);
+}
+
+struct stack_cache *session__stacks(const struct session *s)
+{
+	return s->stacks;
+}
+
+struct py_stacks *session__py_stacks(const struct session *s)
+{
+	return s->py_stacks;
+}
+
+void session__close(struct session *s)
+{
+	if (s->unwound)
+		pr_info("unwound %lu user stacks: %.1f KiB copied and %.1f us each\n", s->unwound,
+			s->unwound_bytes / 1024.0 / s->unwound, s->unwind_ns / 1e3 / s->unwound);
+	stack_cache__free(s->stacks);
+	s->stacks = NULL;
+	py_stacks__free(s->py_stacks);
+	s->py_stacks = NULL;
+	ring_buffer__free(s->span_rb);
+	s->span_rb = NULL;
+	ring_buffer__free(s->user_rb);
+	s->user_rb = NULL;
+	unwinder__free(s->unwinder);
+	s->unwinder = NULL;
+	span_table__free(&s->spans);
+	loader__free(s->loader);
+	s->loader = NULL;
+	syms_cache__free(s->syms);
+	s->syms = NULL;
+	free(s->procs);
+	s->procs = NULL;
+	s->nprocs = 0;
+	if (s->sigfd >= 0)
+		close(s->sigfd);
+	s->sigfd = -1;
+	target__close(&s->target);
+}

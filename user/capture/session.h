@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* What `record` and `top` share: checks, the targets, the BPF side, symbols, and the wait loop. */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "target/cgroup.h"
+#include "capture/snapshot.h"
+#include "model/spans.h"
+#include "target/target.h"
+
+struct loader;
+struct ring_buffer;
+struct py_stacks;
+struct stack_cache;
+struct syms_cache;
+struct unwinder;
+
+struct session {
+	struct target target;	/* -p; for a container, pid 0 and the cgroup's name */
+	struct cgroup_target cgroup;	/* --container; id 0 otherwise */
+	struct target *procs;	/* every process seen: -p's, or those of the cgroup */
+	size_t nprocs;
+	struct loader *loader;
+	struct syms_cache *syms;
+	int sigfd;		/* SIGINT, SIGTERM, SIGHUP */
+	bool warned_root;	/* that a process's /proc/PID/root could not be read */
+	long stack_entries;
+	struct ring_buffer *span_rb;
+	struct span_table spans;	/* every span begun or ended since attach */
+	struct stack_cache *stacks;
+	struct ring_buffer *user_rb;	/* samples whose user stacks are unwound here */
+	struct unwinder *unwinder;
+	int samples_fd;
+	uint64_t sample_map_full;	/* samples unwound here that the full sample map refused */
+	uint64_t unwound, unwound_bytes, unwind_ns;	/* for -v */
+	struct py_stacks *py_stacks;	/* NULL when the target runs no Python */
+	bool python;			/* Python frames are walked (in the processes that run CPython) */
+	bool follow_children;		/* the processes the target forks are processes of the recording */
+};
+
+struct session_opts {
+	pid_t pid;
+	const char *container;	/* --container ID|CGROUP-PATH instead of pid, or NULL */
+	long freq_hz;
+	long stack_entries;
+	bool fp_user_stacks;
+	const struct llm_endpoints *llm;	/* HTTP calls to these are LLM calls; may be NULL */
+	bool follow_children;
+};
+
+enum stop_reason { STOP_DEADLINE, STOP_SIGNAL, STOP_TARGET_EXIT, STOP_INPUT };
+
+/* Checks privileges, BTF and lockdown, opens the target, loads the programs: 0 or -errno, said in one line. */
+int session__open(struct session *s, const struct session_opts *opts);
+/* Starts tracing, sampling and span probes (in the files that carry them). */
+int session__attach(struct session *s);
+/*
+ * Waits for deadline_ns (CLOCK_MONOTONIC; 0: none), a stop signal, the target's exit (a
+ * container's: its cgroup empty), or input on input_fd (-1: none), re-reading the mappings
+ * and finding a container's new processes as it goes.
+ */
+enum stop_reason session__wait(struct session *s, uint64_t deadline_ns, int input_fd);
+/*
+ * A snapshot of everything recorded so far, open states closed at at_ns (CLOCK_MONOTONIC; 0: now),
+ * span events drained first.
+ */
+int session__snapshot(struct session *s, uint64_t at_ns, struct snapshot *snap);
+/* After an interval: drops what belongs to ended spans from the maps and from snap. */
+int session__forget_spans(struct session *s, struct snapshot *snap);
+/* The recording's identity into p: PID and NSpid, or cgroup; each process's NSpid and name. 0 or -ENOMEM. */
+int session__describe(const struct session *s, struct profile *p);
+/* Stops every program (the maps stay readable). */
+void session__detach(struct session *s);
+/* The kernel's stacks, read once each. */
+struct stack_cache *session__stacks(const struct session *s);
+/* The Python stacks, read once each (NULL when the target runs no Python). */
+struct py_stacks *session__py_stacks(const struct session *s);
+void session__close(struct session *s);
+
+#endif /* SESSION_H */

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A snapshot of what the kernel aggregated, with every thread's open state closed at the moment
+ * it was taken, so that the difference of two snapshots is exactly what happened in between:
+ * `record` turns one snapshot into its profile, `top` the difference of two per interval.
+ */
+#ifndef SNAPSHOT_H
+#define SNAPSHOT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "model/profile.h"
+
+struct kernel_maps {
+	int samples_fd;		/* struct sample_key -> __u64 count */
+	int offcpu_fd;		/* struct offcpu_key -> struct offcpu_val */
+	int threads_fd;		/* __u32 tid -> struct thread_stats */
+	int stacks_fd;		/* BPF_MAP_TYPE_STACK_TRACE */
+	int counters_fd;	/* per-CPU __u64[NR_COUNTERS] */
+	int span_cpu_fd;	/* __u32 span seq -> __u64 CPU ns */
+	int span_events_fd;	/* ring buffer of struct span_event */
+	int user_stacks_fd;	/* ring buffer of struct user_stack_event */
+	int py_stacks_fd;	/* __u32 id -> struct py_stack */
+	int py_stored_fd;	/* [0]: how many stacks py_stacks has taken */
+	int procs_fd;		/* __u32 tgid -> struct proc_info */
+};
+
+struct snap_sample {
+	struct sample_key key;
+	uint64_t count;
+};
+
+struct snap_wait {
+	struct offcpu_key key;
+	struct offcpu_val val;
+};
+
+struct snap_thread {
+	uint32_t pid;
+	uint32_t tid;
+	char comm[TASK_COMM_LEN];
+	uint64_t wall_ns;	/* first seen -> exit, or -> the snapshot */
+	uint64_t cpu_ns;
+	bool exited;
+};
+
+struct snapshot {
+	uint64_t at_ns;		/* CLOCK_MONOTONIC */
+	struct snap_sample *samples;	/* each array sorted by key */
+	struct snap_wait *waits;
+	struct snap_thread *threads;
+	struct span_cpu *span_cpu;
+	size_t nsamples, nwaits, nthreads, nspan_cpu;
+	uint64_t counters[NR_COUNTERS];
+};
+
+/* Reads the maps of pid's recording (0: every process's) at time now_ns (CLOCK_MONOTONIC). 0 or -errno. */
+int snapshot__read(const struct kernel_maps *maps, pid_t pid, uint64_t now_ns, struct snapshot *s);
+/*
+ * Adds to prof what happened between prev (NULL: since the start) and cur: samples, waits,
+ * per-thread and per-span CPU time, with their stacks from the caches (py: NULL when the target
+ * runs no Python). profile__finish then sums and classifies.
+ */
+struct stack_cache;
+struct py_stacks;
+int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, struct stack_cache *stacks,
+		   struct py_stacks *py, struct profile *prof);
+/*
+ * Deletes from the kernel's maps, and from s, what belongs to spans ended by s's time: it will not
+ * change again, and a long `top` would otherwise read ever larger maps every interval.
+ */
+struct span_table;
+int snapshot__forget_spans(struct snapshot *s, const struct kernel_maps *maps, const struct span_table *spans);
+void snapshot__free(struct snapshot *s);
+/* The processes the kernel side follows a thread of (malloc'd, NULL when none): how many, or -errno. */
+ssize_t snapshot__pids(const struct kernel_maps *maps, pid_t **pids);
+
+#endif /* SNAPSHOT_H */

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* `agentprof record`: attach to a process, sample until told to stop, write the outputs. */
+#include <argp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cmd/cli.h"
+#include "base/log.h"
+#include "report/outdir.h"
+#include "report/output.h"
+#include "report/summary.h"
+#include "model/profile.h"
+#include "symbols/profile_symbolize.h"
+#include "capture/session.h"
+#include "base/util.h"
+
+static struct env {
+	struct common_args common;
+	long duration_s;	/* 0: until a signal or the target exits */
+	long stack_entries;
+	const char *outdir;
+	char default_outdir[300];
+	enum group_by group_by;
+	bool no_py_lines;
+	bool force;
+	bool follow_children;
+} env = {
+	.common.freq_hz = 99,
+	.stack_entries = DEFAULT_STACK_ENTRIES,
+};
+
+enum { OPT_STACK_STORAGE = 0x100, OPT_GROUP_BY, OPT_NO_PY_LINES, OPT_FORCE, OPT_FOLLOW };
+
+static const char *const group_names[] = {
+	[GROUP_THREAD] = "thread", [GROUP_PROCESS] = "process", [GROUP_SPAN] = "span", [GROUP_TRACE] = "trace",
+};
+
+static const struct argp_option options[] = {
+	COMMON_OPTIONS("Process to profile (all its threads, present and future)"),
+	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (default: at Ctrl-C or when the target exits)", 0 },
+	{ "output", 'o', "DIR", 0, "Output directory (default agentprof-PID), created 0700", 0 },
+	{ "force", OPT_FORCE, NULL, 0, "Write into an output directory that is not empty", 0 },
+	{ "follow-children", OPT_FOLLOW, NULL, 0,
+	  "Also record the processes it forks from now on (and theirs), each a process of the report", 0 },
+	{ "stack-storage-size", OPT_STACK_STORAGE, "N", 0, "Distinct stacks kept in the kernel (default 16384)", 0 },
+	{ "group-by", OPT_GROUP_BY, "WHAT", 0,
+	  "Root frames of the flame graphs: thread (default), process, span or trace", 0 },
+	{ "no-py-lines", OPT_NO_PY_LINES, NULL, 0, "Python frames without line numbers: one frame per function", 0 },
+	{},
+};
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	error_t err = 0;
+
+	(void)state;
+	switch (key) {
+	case 'd':
+		err = parse_number("duration", arg, 1, 7 * 24 * 3600, &env.duration_s);
+		break;
+	case 'o':
+		env.outdir = arg;
+		break;
+	case OPT_FORCE:
+		env.force = true;
+		break;
+	case OPT_FOLLOW:
+		env.follow_children = true;
+		break;
+	case OPT_STACK_STORAGE:
+		err = parse_number("stack storage size", arg, 16, 1 << 22, &env.stack_entries);
+		break;
+	case OPT_NO_PY_LINES:
+		env.no_py_lines = true;
+		break;
+	case OPT_GROUP_BY:
+		err = EINVAL;
+		for (size_t i = 0; i < ARRAY_SIZE(group_names); i++)
+			if (!strcmp(arg, group_names[i])) {
+				env.group_by = i;
+				err = 0;
+			}
+		if (err)
+			pr_warn("--group-by takes thread, process, span or trace, not '%s'\n", arg);
+		break;
+	default:
+		return parse_common_arg(key, arg, &env.common);
+	}
+	return err;
+}
+
+static const struct argp argp = {
+	.options = options,
+	.parser = parse_arg,
+	.args_doc = "",
+	.doc = "Record where a running process (or every process of a container) spends its time: on CPU, and off CPU by wait reason, "
+	       "per thread, span and trace.\v"
+	       "Writes into DIR: cpu.svg and offcpu.svg (flame graphs), cpu.folded and offcpu.folded, "
+	       "spans.jsonl, report.json, cpu.pb.gz and offcpu.pb.gz (pprof), *.speedscope.json; and "
+	       "prints a summary.",
+};
+
+struct output_job {
+	const struct output_ops *ops;
+	const struct profile *prof;
+};
+
+static int write_output(FILE *f, void *ctx)
+{
+	const struct output_job *job = ctx;
+
+	return job->ops->write(f, job->prof);
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct outdir out = { .dirfd = -1 };
+	struct snapshot snap = {};
+	struct session sess;
+	struct profile prof;
+	bool wrote = false;
+	uint64_t start_ns, stop_ns;
+	int err;
+
+	profile__init(&prof);
+	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (err)
+		return 2;
+	err = session__open(&sess, &(struct session_opts){ env.common.pid, env.common.container, env.common.freq_hz,
+							   env.stack_entries, env.common.fp_user_stacks,
+							   &env.common.llm, env.follow_children });
+	if (!err && !env.outdir) {
+		if (env.common.container)
+			snprintf(env.default_outdir, sizeof(env.default_outdir), "agentprof-%s", sess.cgroup.name);
+		else
+			snprintf(env.default_outdir, sizeof(env.default_outdir), "agentprof-%d", env.common.pid);
+		env.outdir = env.default_outdir;
+	}
+	err = err ?: outdir__open(&out, env.outdir, env.force) ?: session__attach(&sess);
+	if (err)
+		goto cleanup;
+
+	prof.freq_hz = env.common.freq_hz;
+	prof.group_by = env.group_by;
+	prof.no_py_lines = env.no_py_lines;
+	prof.llm = &env.common.llm;
+	prof.start_unix_ns = now_ns(CLOCK_REALTIME);
+	start_ns = now_ns(CLOCK_MONOTONIC);
+	if (env.common.container)
+		fprintf(stderr, "agentprof: recording every process of cgroup %s at %ld Hz%s\n", sess.cgroup.path,
+			env.common.freq_hz, env.duration_s ? "" : "; Ctrl-C to stop");
+	else
+		fprintf(stderr, "agentprof: recording %s (PID %d) at %ld Hz%s\n", sess.target.comm, env.common.pid,
+			env.common.freq_hz, env.duration_s ? "" : "; Ctrl-C to stop");
+	prof.target_exited = session__wait(&sess, env.duration_s ? start_ns + env.duration_s * 1000000000ull : 0,
+					   -1) == STOP_TARGET_EXIT;
+	stop_ns = now_ns(CLOCK_MONOTONIC);
+	session__detach(&sess);	/* uprobes take a while to disarm: the window ends before */
+	/* states frozen by the detach are closed when stopping began, not when the detach ended */
+	err = session__snapshot(&sess, stop_ns, &snap);
+	if (err) {
+		pr_warn("read BPF maps: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	prof.duration_ns = stop_ns - start_ns;
+	err = snapshot__diff(&snap, NULL, session__stacks(&sess), session__py_stacks(&sess), &prof);
+	/* every probe armed from start to stop: a span that begins and ends in between is whole */
+	prof.window_start_ns = start_ns;
+	prof.window_end_ns = stop_ns;
+	err = err ?: session__describe(&sess, &prof) ?: profile__finish(&prof, &sess.spans) ?:
+	      profile__symbolize(&prof, sess.syms);
+	if (err) {
+		pr_warn("build profile: %s\n", strerror(-err));
+		goto cleanup;
+	}
+
+	static const struct output_ops *const outputs[] = {
+		&folded_cpu_output, &folded_offcpu_output, &svg_cpu_output, &svg_offcpu_output,
+		&spans_jsonl_output, &report_json_output, &pprof_cpu_output, &pprof_offcpu_output,
+		&speedscope_cpu_output, &speedscope_offcpu_output,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(outputs); i++) {
+		struct output_job job = { outputs[i], &prof };
+
+		err = outdir__write(&out, outputs[i]->file, write_output, &job);
+		if (err)
+			goto cleanup;
+		wrote = true;
+	}
+	print_summary(stdout, &prof, env.outdir);
+cleanup:
+	outdir__close(&out, !wrote);
+	snapshot__free(&snap);
+	session__close(&sess);
+	profile__free(&prof);
+	llm_endpoints__free(&env.common.llm);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The model: what one recording measured, as drained from the kernel, summed per thread, process and span. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model/profile.h"
+#include "model/spans.h"
+
+void profile__init(struct profile *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+static void sample__free(struct sample *s)
+{
+	free(s->user);
+	free(s->kern);
+	free(s->py);
+	for (uint32_t i = 0; i < s->nframes; i++)
+		free(s->frames[i]);
+	free(s->frames);
+	free(s->origins);
+}
+
+static void set__free(struct sample_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		sample__free(&set->v[i]);
+	free(set->v);
+	memset(set, 0, sizeof(*set));
+}
+
+void profile__free(struct profile *p)
+{
+	set__free(&p->oncpu);
+	set__free(&p->offcpu);
+	free(p->threads);
+	free(p->procs);
+	free(p->cgroup);
+	p->procs = NULL;
+	p->cgroup = NULL;
+	p->nprocs = 0;
+	free(p->span_cpu);
+	free(p->spans);
+	p->threads = NULL;
+	p->span_cpu = NULL;
+	p->spans = NULL;
+	p->nthreads = p->nspan_cpu = p->nspans = 0;
+	for (size_t i = 0; i < p->nmappings; i++) {
+		free(p->mappings[i].path);
+		free(p->mappings[i].build_id);
+	}
+	free(p->mappings);
+	p->mappings = NULL;
+	p->nmappings = 0;
+}
+
+int profile__add_span_cpu(struct profile *p, uint32_t seq, uint64_t ns)
+{
+	struct span_cpu *v = realloc(p->span_cpu, (p->nspan_cpu + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	p->span_cpu = v;
+	v[p->nspan_cpu++] = (struct span_cpu){ seq, ns };
+	return 0;
+}
+
+static uint64_t *dup_ips(const uint64_t *ips, size_t n)
+{
+	uint64_t *v = malloc((n ? n : 1) * sizeof(*v));
+
+	if (v && n)
+		memcpy(v, ips, n * sizeof(*v));
+	return v;
+}
+
+int profile__add(struct sample_set *set, const struct sample *tmpl, const uint64_t *user, size_t nuser,
+		 const uint64_t *kern, size_t nkern)
+{
+	struct sample *s;
+
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 256;
+
+		s = realloc(set->v, cap * sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		set->v = s;
+		set->cap = cap;
+	}
+	s = &set->v[set->n];
+	*s = *tmpl;
+	s->comm[sizeof(s->comm) - 1] = '\0';
+	s->frames = NULL;
+	s->origins = NULL;
+	s->nframes = 0;
+	s->user = dup_ips(user, nuser);
+	s->kern = dup_ips(kern, nkern);
+	s->py = malloc((tmpl->npy ?: 1) * sizeof(*s->py));
+	if (s->py && tmpl->npy)
+		memcpy(s->py, tmpl->py, tmpl->npy * sizeof(*s->py));
+	if (!s->user || !s->kern || !s->py) {
+		sample__free(s);
+		return -ENOMEM;
+	}
+	s->nuser = nuser;
+	s->nkern = nkern;
+	set->n++;
+	set->total += s->count;
+	return 0;
+}
+
+struct thread_info *profile__thread(struct profile *p, uint32_t tid)
+{
+	struct thread_info *t;
+
+	for (size_t i = 0; i < p->nthreads; i++)
+		if (p->threads[i].tid == tid)
+			return &p->threads[i];
+	t = realloc(p->threads, (p->nthreads + 1) * sizeof(*t));
+	if (!t)
+		return NULL;
+	p->threads = t;
+	t = &p->threads[p->nthreads++];
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	return t;
+}
+
+struct process_info *profile__process(struct profile *p, uint32_t pid)
+{
+	struct process_info *v;
+
+	for (size_t i = 0; i < p->nprocs; i++)
+		if (p->procs[i].pid == pid)
+			return &p->procs[i];
+	v = realloc(p->procs, (p->nprocs + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	p->procs = v;
+	v = &p->procs[p->nprocs++];
+	memset(v, 0, sizeof(*v));
+	v->pid = pid;
+	return v;
+}
+
+void profile__title(const struct profile *p, char *buf, size_t len)
+{
+	const char *slash = p->cgroup ? strrchr(p->cgroup, '/') : NULL;
+
+	if (p->cgroup)
+		snprintf(buf, len, "cgroup %s", slash && slash[1] ? slash + 1 : p->cgroup);
+	else
+		snprintf(buf, len, "%s (PID %d)", p->comm, p->pid);
+}
+
+static int cmp_process(const void *a, const void *b)
+{
+	const struct process_info *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* Each thread's time into its process's, then the processes' classes. */
+static int finish_processes(struct profile *p)
+{
+	for (size_t i = 0; i < p->nthreads; i++) {
+		const struct thread_info *t = &p->threads[i];
+		struct process_info *proc = profile__process(p, t->pid);
+
+		if (!proc)
+			return -ENOMEM;
+		for (int c = 0; c < NR_CATEGORIES; c++)
+			proc->ns[c] += t->ns[c];
+		proc->samples += t->samples;
+		proc->nthreads++;
+		if (!proc->comm[0] && t->tid == t->pid)	/* the main thread names the process */
+			memcpy(proc->comm, t->comm, sizeof(proc->comm));
+	}
+	for (size_t i = 0; i < p->nprocs; i++)
+		p->procs[i].class = classify_breakdown(p->procs[i].ns, p->duration_ns);
+	if (p->nprocs)
+		qsort(p->procs, p->nprocs, sizeof(*p->procs), cmp_process);
+	return 0;
+}
+
+static int cmp_thread(const void *a, const void *b)
+{
+	const struct thread_info *x = a, *y = b;
+
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+static int cmp_span_cpu(const void *a, const void *b)
+{
+	uint32_t x = ((const struct span_cpu *)a)->seq, y = ((const struct span_cpu *)b)->seq;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_span_info(const void *a, const void *b)
+{
+	uint32_t x = ((const struct span_info *)a)->rec->seq, y = ((const struct span_info *)b)->rec->seq;
+
+	return (x > y) - (x < y);
+}
+
+const struct span_info *profile__span(const struct profile *p, uint32_t seq)
+{
+	struct span_rec rec = { .seq = seq };
+	struct span_info key = { .rec = &rec };
+
+	return seq ? bsearch(&key, p->spans, p->nspans, sizeof(key), cmp_span_info) : NULL;
+}
+
+/* The spans of the table alive in the window, with their breakdowns. */
+static int finish_spans(struct profile *p, const struct span_table *table)
+{
+	uint64_t ws = p->window_start_ns, we = p->window_end_ns;
+
+	for (uint32_t seq = 1; seq <= table->max_seq; seq++) {
+		const struct span_rec *r = span_table__get(table, seq);
+		struct span_info *info, *v;
+		struct span_cpu key = { .seq = seq }, *cpu;
+		uint64_t from, to;
+
+		if (!r || !r->begun || r->start_ns >= we || (r->ended && r->end_ns <= ws))
+			continue;
+		v = realloc(p->spans, (p->nspans + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		p->spans = v;
+		info = &p->spans[p->nspans++];
+		memset(info, 0, sizeof(*info));
+		info->rec = r;
+		info->unfinished = !r->ended;	/* one ended past the window was still seen whole */
+		/* record: the whole span, counted from its begin on; top: its part of the interval */
+		from = p->clip_spans && r->start_ns < ws ? ws : r->start_ns;
+		to = info->unfinished ? we : r->end_ns;
+		info->wall_ns = to > from ? to - from : 0;
+		/* span_cpu is NULL when no span ran on a CPU: bsearch must not get it */
+		cpu = p->nspan_cpu ? bsearch(&key, p->span_cpu, p->nspan_cpu, sizeof(key), cmp_span_cpu) : NULL;
+		info->self_ns[CAT_CPU] = cpu ? cpu->ns : 0;
+	}
+	for (size_t i = 0; i < p->offcpu.n; i++) {
+		const struct sample *s = &p->offcpu.v[i];
+		struct span_info *info = (struct span_info *)profile__span(p, s->span);
+
+		if (info)
+			info->self_ns[s->category] += s->count;
+	}
+	/*
+	 * Nested spans began later: from the last, each adds its total to its outer span's, when it
+	 * ended within it (an outer span ended by another thread does not own what followed).
+	 */
+	for (size_t i = p->nspans; i-- > 0;) {
+		struct span_info *info = &p->spans[i];
+		struct span_info *outer = (struct span_info *)profile__span(p, info->rec->outer);
+
+		for (int c = 0; c < NR_CATEGORIES; c++)
+			info->ns[c] += info->self_ns[c];
+		if (outer && (outer->unfinished || (!info->unfinished && info->rec->end_ns <= outer->rec->end_ns)))
+			for (int c = 0; c < NR_CATEGORIES; c++)
+				outer->ns[c] += info->ns[c];
+		info->class = classify_breakdown(info->ns, info->wall_ns);
+	}
+	return 0;
+}
+
+int profile__finish(struct profile *p, const struct span_table *spans)
+{
+	for (size_t i = 0; i < p->oncpu.n; i++) {
+		struct sample *s = &p->oncpu.v[i];
+		struct thread_info *t = profile__thread(p, s->tid);
+
+		if (!t)
+			return -ENOMEM;
+		t->pid = t->pid ?: s->pid;
+		t->samples += s->count;
+		if (!t->comm[0])
+			memcpy(t->comm, s->comm, sizeof(t->comm));
+	}
+	for (size_t i = 0; i < p->offcpu.n; i++) {
+		struct sample *s = &p->offcpu.v[i];
+		struct thread_info *t = profile__thread(p, s->tid);
+
+		if (!t)
+			return -ENOMEM;
+		t->pid = t->pid ?: s->pid;
+		t->ns[s->category] += s->count;
+	}
+	qsort(p->threads, p->nthreads, sizeof(*p->threads), cmp_thread);
+	memset(p->ns, 0, sizeof(p->ns));
+	for (size_t i = 0; i < p->nthreads; i++) {
+		struct thread_info *t = &p->threads[i];
+
+		for (int c = 0; c < NR_CATEGORIES; c++)
+			p->ns[c] += t->ns[c];
+		t->class = classify_breakdown(t->ns, t->wall_ns);
+	}
+	p->class = classify_breakdown(p->ns, p->duration_ns);
+	return finish_processes(p) ?: (spans ? finish_spans(p, spans) : 0);
+}

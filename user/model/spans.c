@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Spans as their begin and end events arrive from the kernel, indexed by sequence number. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "classify/llm.h"
+#include "model/spans.h"
+
+#define MAX_SEQ (1u << 28)	/* a bound on memory should the kernel side ever misbehave */
+
+static struct span_rec *slot(struct span_table *t, uint32_t seq)
+{
+	if (seq == 0 || seq > MAX_SEQ)
+		return NULL;
+	if (seq > t->cap) {
+		size_t cap = t->cap ? t->cap : 1024;
+		struct span_rec *v;
+
+		while (cap < seq)
+			cap *= 2;
+		v = realloc(t->v, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		memset(v + t->cap, 0, (cap - t->cap) * sizeof(*v));
+		t->v = v;
+		t->cap = cap;
+	}
+	if (seq > t->max_seq)
+		t->max_seq = seq;
+	return &t->v[seq - 1];
+}
+
+int span_table__add(struct span_table *t, const struct span_event *e)
+{
+	struct span_rec *r;
+
+	if (e->type != SPAN_BEGIN && e->type != SPAN_END)
+		return 0;
+	r = slot(t, e->seq);
+	if (!r)
+		return e->seq == 0 || e->seq > MAX_SEQ ? 0 : -ENOMEM;
+	r->seq = e->seq;
+	if (e->type == SPAN_BEGIN) {
+		r->begun = true;
+		r->tid = e->tid;
+		r->outer = e->outer < e->seq ? e->outer : 0;	/* an outer span began before */
+		r->start_ns = e->ts;
+		memcpy(r->trace_id, e->trace_id, sizeof(r->trace_id));
+		memcpy(r->span_id, e->span_id, sizeof(r->span_id));
+		memcpy(r->parent_id, e->parent_id, sizeof(r->parent_id));
+		memcpy(r->name, e->name, sizeof(r->name));
+		r->name[sizeof(r->name) - 1] = '\0';
+		r->peer = e->http.peer;
+		r->flags = e->http.flags;
+		memcpy(r->host, e->http.host, sizeof(r->host));
+		r->host[sizeof(r->host) - 1] = '\0';
+		r->llm = llm_mark_span(r->name, r->flags, &r->peer, r->host, t->llm);
+	} else {
+		r->ended = true;
+		r->end_tid = e->tid;
+		r->end_ns = e->ts;
+	}
+	return 0;
+}
+
+const struct span_rec *span_table__get(const struct span_table *t, uint32_t seq)
+{
+	if (seq == 0 || seq > t->max_seq || !t->v[seq - 1].seq)
+		return NULL;
+	return &t->v[seq - 1];
+}
+
+void span_table__free(struct span_table *t)
+{
+	free(t->v);
+	memset(t, 0, sizeof(*t));
+}
+
+void hex_id(const uint8_t *id, size_t n, char *buf)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		buf[2 * i] = digits[id[i] >> 4];
+		buf[2 * i + 1] = digits[id[i] & 15];
+	}
+	buf[2 * n] = '\0';
+}

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Naming the model's frames: each sample's stacks against its own process image, Python frames merged in. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "symbols/profile_symbolize.h"
+#include "python/pyinterp.h"
+#include "python/pymerge.h"
+#include "symbols/symbolize.h"
+
+#define EFAULT_ 14
+
+static int push_frame(struct sample *s, const char *name, struct frame_origin origin)
+{
+	char *f = strdup(name);
+
+	if (!f)
+		return -ENOMEM;
+	s->origins[s->nframes] = origin;
+	s->frames[s->nframes++] = f;
+	return 0;
+}
+
+/* The index of the profile's mapping that holds a user address, added on first use; -1: none. */
+static int32_t mapping_of(struct profile *p, struct syms_cache *syms, pid_t pid, uint32_t gen, uint64_t addr,
+			  int *err)
+{
+	struct profile_mapping *m;
+	struct user_mapping um;
+
+	if (syms_cache__mapping(syms, pid, gen, addr, &um))
+		return -1;
+	for (size_t i = 0; i < p->nmappings; i++) {
+		m = &p->mappings[i];
+		if (m->start == um.start && m->end == um.end && m->offset == um.offset && !strcmp(m->path, um.path))
+			return i;
+	}
+	m = realloc(p->mappings, (p->nmappings + 1) * sizeof(*m));
+	if (!m) {
+		*err = -ENOMEM;
+		return -1;
+	}
+	p->mappings = m;
+	m = &p->mappings[p->nmappings];
+	*m = (struct profile_mapping){ um.start, um.end, um.offset, strdup(um.path), strdup(um.build_id) };
+	if (!m->path || !m->build_id) {
+		free(m->path);
+		free(m->build_id);
+		*err = -ENOMEM;
+		return -1;
+	}
+	return p->nmappings++;
+}
+
+/*
+ * Stacks taken in a tracepoint program end in the tracing machinery (bpf_trace_run4, the
+ * program itself): cut them at the innermost bpf_trace_run / __bpf_trace frame.
+ */
+static uint32_t kernel_leaf_skip(const struct sample *s, struct syms_cache *syms)
+{
+	char name[256];
+
+	for (uint32_t i = 0; i < s->nkern && i < 4; i++) {
+		syms_cache__kernel(syms, s->kern[i], i > 0, name, sizeof(name));
+		if (!strncmp(name, "bpf_trace_run", 13) || !strncmp(name, "__bpf_trace_", 12))
+			return i + 1;
+	}
+	return 0;
+}
+
+/* The address a frame is named by: a return address (every frame but the leaf) names its call. */
+static uint64_t call_site(uint64_t addr, bool is_return)
+{
+	return is_return && addr ? addr - 1 : addr;
+}
+
+static int push_native(struct profile *p, struct sample *s, struct syms_cache *syms, uint32_t i)
+{
+	uint64_t addr = call_site(s->user[i], i > 0);
+	int err = 0;
+	int32_t mapping = mapping_of(p, syms, s->pid, s->gen, addr, &err);
+	char name[1024];
+
+	syms_cache__user(syms, s->pid, s->gen, s->user[i], i > 0, name, sizeof(name));
+	return err ?: push_frame(s, name, (struct frame_origin){ addr, mapping, false });
+}
+
+/* The user frames, root first, with the Python frames merged in where the interpreter runs them. */
+static int push_user(struct profile *p, struct sample *s, struct syms_cache *syms)
+{
+	struct py_interp *py = syms_cache__python(syms, s->pid);
+	struct frame_origin none = { 0, -1, false };
+	struct merged_frame *merged;
+	bool *is_eval, cut;
+	char name[1024];
+	size_t n;
+	int err = 0;
+
+	if (!py || (!s->npy && !s->py_flags)) {
+		for (uint32_t i = s->nuser; i-- > 0 && !err;)
+			err = push_native(p, s, syms, i);
+		return err;
+	}
+	is_eval = calloc(s->nuser + 1, sizeof(*is_eval));
+	merged = calloc(s->nuser + s->npy + 1, sizeof(*merged));
+	if (!is_eval || !merged) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0; i < s->nuser; i++)
+		is_eval[i] = py_interp__is_eval(py, call_site(s->user[i], i > 0));
+	/* the outer frames the BPF side could not walk: marked where they would be, above the last walked */
+	cut = s->py_flags & (PY_STACK_TRUNCATED | PY_STACK_BAD_READ);
+	if (cut && !s->npy)
+		err = push_frame(s, "[python stack truncated]", none);
+	n = py_merge(is_eval, s->nuser, s->py, s->npy, merged);
+	for (size_t k = 0; k < n && !err; k++) {
+		if (cut && merged[k].python && merged[k].index == s->npy - 1 &&
+		    (err = push_frame(s, "[python stack truncated]", none)))
+			break;
+		if (!merged[k].python) {
+			err = push_native(p, s, syms, merged[k].index);
+			continue;
+		}
+		py_interp__frame_name(py, &s->py[merged[k].index], !p->no_py_lines, name, sizeof(name));
+		err = push_frame(s, name, none);
+	}
+out:
+	free(is_eval);
+	free(merged);
+	return err;
+}
+
+static int symbolize_sample(struct profile *p, struct sample *s, struct syms_cache *syms)
+{
+	uint32_t skip = kernel_leaf_skip(s, syms);
+	/* a failed user stack (other than "none": -EFAULT) keeps its place as one marker frame */
+	bool lost = s->user_err && s->user_err != -EFAULT_;
+	struct frame_origin marker = { 0, -1, false };
+	size_t cap = s->nuser + s->npy + s->nkern + 2;
+	char name[1024];
+
+	s->frames = calloc(cap, sizeof(*s->frames));
+	s->origins = calloc(cap, sizeof(*s->origins));
+	if (!s->frames || !s->origins)
+		return -ENOMEM;
+	if (lost && push_frame(s, s->user_err == NO_STACK ? "[since before recording]" : "[stack lost]", marker))
+		return -ENOMEM;
+	if (push_user(p, s, syms))
+		return -ENOMEM;
+	for (uint32_t i = s->nkern; i-- > skip;) {
+		syms_cache__kernel(syms, s->kern[i], i > 0, name, sizeof(name) - 4);
+		strcat(name, "_[k]");
+		if (push_frame(s, name, (struct frame_origin){ call_site(s->kern[i], i > 0), -1, true }))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int profile__symbolize(struct profile *p, struct syms_cache *syms)
+{
+	struct sample_set *sets[] = { &p->oncpu, &p->offcpu };
+
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < sets[k]->n; i++) {
+			int err = symbolize_sample(p, &sets[k]->v[i], syms);
+
+			if (err)
+				return err;
+		}
+	return 0;
+}
