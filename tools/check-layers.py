@@ -3,7 +3,8 @@
 """Checks that includes run only down the stages of user/, and that flamegraph/ and bpf/ stand alone.
 
 The stages, lowest first: a file of a stage may include its own stage's headers and those of the
-stages before it, never one after it. Prints every include that runs the wrong way; exit 1 if any.
+stages before it, never one after it. No header may reach itself through its includes (no circle). Prints every include that runs the
+wrong way; exit 1 if any.
 """
 import os
 import re
@@ -26,6 +27,25 @@ def sources(top):
                 yield os.path.join(d, f)
 
 
+def circles(graph):
+    """Each include circle once, as the list of files around it."""
+    found, state = [], {}
+
+    def walk(node, path):
+        state[node] = 'open'
+        for nxt in graph.get(node, ()):
+            if state.get(nxt) == 'open':
+                found.append(path[path.index(nxt):] + [nxt])
+            elif nxt not in state:
+                walk(nxt, path + [nxt])
+        state[node] = 'done'
+
+    for node in sorted(graph):
+        if node not in state:
+            walk(node, [node])
+    return found
+
+
 def main():
     os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
     wrong = []
@@ -41,6 +61,12 @@ def main():
                     wrong.append(f'{path}: includes {inc}, a stage above {st}/')
                 elif dep is None and os.path.exists(os.path.join('user', inc)):
                     wrong.append(f'{path}: includes {inc} without its stage')
+    graph = {}
+    for path in sources('user'):
+        graph[path] = [os.path.join('user', inc) for inc in includes(path)
+                       if os.path.exists(os.path.join('user', inc))]
+    for circle in circles(graph):
+        wrong.append('an include circle: ' + ' -> '.join(circle))
     for top in ('flamegraph', 'bpf'):
         for path in sources(top):
             for inc in includes(path):
@@ -50,7 +76,7 @@ def main():
         print('layers:', w)
     if wrong:
         return 1
-    print(f'layers: {len(STAGES)} stages, every include runs down')
+    print(f'layers: {len(STAGES)} stages, every include runs down, no circle')
     return 0
 
 
