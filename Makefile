@@ -126,9 +126,9 @@ $(OUT)/workloads/spans $(OUT)/workloads/benchwork: $(OUT)/workloads/%: tests/wor
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< $(SPAN_LINK) -o $@
 
-$(OUT)/demo-agent: tools/demo/demo_agent.c user/base/util.c $(OUT)/libagentprof_span.so
+$(OUT)/demo-agent: tools/demo/demo_agent.c user/base/util.c user/base/vec.c $(OUT)/libagentprof_span.so
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(WORKLOAD_CFLAGS) -Iuser tools/demo/demo_agent.c user/base/util.c $(SPAN_LINK) -o $@
+	$(Q)$(CC) $(WORKLOAD_CFLAGS) -Iuser tools/demo/demo_agent.c user/base/util.c user/base/vec.c $(SPAN_LINK) -o $@
 
 $(OUT)/bpf:
 	@mkdir -p $@

@@ -62,3 +62,22 @@ Test(vec, implied_capacities)
 	cr_assert_eq(vec__implied_cap(9), 16);
 	cr_assert_eq(vec__implied_cap(1000), 1024);
 }
+
+Test(vec, a_table_grown_to_an_index_reads_zero_where_nothing_was_set)
+{
+	uint32_t *v = NULL;
+	size_t cap = 0;
+
+	v = vec__reserve_zeroed(v, &cap, 3, sizeof(*v));
+	cr_assert_not_null(v);
+	v[2] = 7;
+	v = vec__reserve_zeroed(v, &cap, 1000, sizeof(*v));
+	cr_assert_not_null(v);
+	cr_assert_geq(cap, 1000);
+	cr_assert_eq(v[2], 7);
+	for (size_t i = 0; i < cap; i++)
+		if (i != 2)
+			cr_assert_eq(v[i], 0, "v[%zu] = %u", i, v[i]);
+	cr_assert_eq(vec__reserve_zeroed(v, &cap, 10, sizeof(*v)), v, "no growth when it fits");
+	free(v);
+}

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "base/util.h"
+#include "base/vec.h"
 
 int parse_long(const char *s, long min, long max, long *out)
 {
@@ -36,28 +37,22 @@ uint64_t now_ns(clockid_t clock)
 
 ssize_t read_file(const char *path, size_t max, char **out)
 {
-	size_t len = 0, cap = 4096;
-	char *buf, *nbuf;
+	size_t len = 0, cap = 0;
+	char *buf = NULL, *nbuf;
 	ssize_t n;
 	int fd, err;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	buf = malloc(cap);
-	if (!buf) {
-		err = -ENOMEM;
-		goto fail;
-	}
 	for (;;) {
 		if (cap - len < 2) {
-			nbuf = realloc(buf, cap * 2);
+			nbuf = vec__reserve(buf, &cap, cap ? cap * 2 : 4096, 1);
 			if (!nbuf) {
 				err = -ENOMEM;
 				goto fail;
 			}
 			buf = nbuf;
-			cap *= 2;
 		}
 		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0 && errno == EINTR)

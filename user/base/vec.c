@@ -2,6 +2,7 @@
 /* Growing arrays, one way everywhere: doubling, so that n appends cost O(n) copies in all. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include "base/vec.h"
 
 #define VEC_MIN 8
@@ -29,5 +30,15 @@ void *vec__reserve(void *arr, size_t *cap, size_t need, size_t elem)
 	v = realloc(arr, want * elem);
 	if (v)
 		*cap = want;
+	return v;
+}
+
+void *vec__reserve_zeroed(void *arr, size_t *cap, size_t need, size_t elem)
+{
+	size_t old = *cap;
+	char *v = vec__reserve(arr, cap, need, elem);
+
+	if (v && *cap > old)
+		memset(v + old * elem, 0, (*cap - old) * elem);
 	return v;
 }

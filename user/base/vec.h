@@ -8,6 +8,8 @@
 
 /* arr with room for need elements of elem bytes (*cap updated), or NULL with arr untouched. */
 void *vec__reserve(void *arr, size_t *cap, size_t need, size_t elem);
+/* The same, the new room zeroed: for tables indexed by a number that grows (need: index + 1). */
+void *vec__reserve_zeroed(void *arr, size_t *cap, size_t need, size_t elem);
 /* The capacity an array grown only by VEC_GROW_N has at n elements: at least n, a power of two. */
 size_t vec__implied_cap(size_t n);
 

@@ -12,6 +12,7 @@
 #include "agentprof.h"
 #include "base/intern.h"
 #include "capture/stackcache.h"
+#include "base/vec.h"
 
 struct entry {
 	uint64_t *ips;	/* NULL: not read yet */
@@ -115,17 +116,11 @@ int stack_cache__set_token(struct stack_cache *c, int32_t token, int32_t id)
 	if (token < USER_STACK_TOKEN_BASE || id < 0 || id >= USER_STACK_TOKEN_BASE)
 		return -EINVAL;
 	if (t >= c->ntokens) {
-		size_t n = c->ntokens ? c->ntokens : 1024;
-		int32_t *v;
+		int32_t *v = vec__reserve_zeroed(c->tokens, &c->ntokens, (size_t)t + 1, sizeof(*v));
 
-		while (n <= t)
-			n *= 2;
-		v = realloc(c->tokens, n * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
-		memset(v + c->ntokens, 0, (n - c->ntokens) * sizeof(*v));
 		c->tokens = v;
-		c->ntokens = n;
 	}
 	c->tokens[t] = id;
 	return 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "classify/llm.h"
 #include "model/spans.h"
+#include "base/vec.h"
 
 #define MAX_SEQ (1u << 28)	/* a bound on memory should the kernel side ever misbehave */
 
@@ -13,17 +14,11 @@ static struct span_rec *slot(struct span_table *t, uint32_t seq)
 	if (seq == 0 || seq > MAX_SEQ)
 		return NULL;
 	if (seq > t->cap) {
-		size_t cap = t->cap ? t->cap : 1024;
-		struct span_rec *v;
+		struct span_rec *v = vec__reserve_zeroed(t->v, &t->cap, seq, sizeof(*v));
 
-		while (cap < seq)
-			cap *= 2;
-		v = realloc(t->v, cap * sizeof(*v));
 		if (!v)
 			return NULL;
-		memset(v + t->cap, 0, (cap - t->cap) * sizeof(*v));
 		t->v = v;
-		t->cap = cap;
 	}
 	if (seq > t->max_seq)
 		t->max_seq = seq;

@@ -7,6 +7,7 @@
 #include "classify/llm.h"
 #include "report/query.h"
 #include "model/spans.h"
+#include "base/vec.h"
 
 const char *sample__leaf(const struct sample *s)
 {
@@ -49,12 +50,13 @@ int profile__visit(const struct profile *p, const struct sample_set *set, bool o
 {
 	char category[32], trace[64], span[SPAN_NAME_LEN + 16];
 	const char **frames = NULL;
+	size_t cap = 0;
 	int err = 0;
 
 	for (size_t i = 0; i < set->n && !err; i++) {
 		const struct sample *s = &set->v[i];
 		uint64_t weight = offcpu ? (s->count + 500) / 1000 : s->count;
-		const char **v = realloc(frames, (s->nframes + 4) * sizeof(*v));
+		const char **v = vec__reserve(frames, &cap, s->nframes + 4, sizeof(*v));	/* + group, category */
 		size_t n;
 
 		if (!v) {
@@ -151,13 +153,10 @@ ssize_t profile__peer_waits(const struct profile *p, uint32_t tid, const char *s
 		for (k = 0; k < n && !peer_eq(&v[k].peer, &s->peer); k++)
 			;
 		if (k == n) {
-			struct peer_wait *grown = realloc(v, (n + 1) * sizeof(*v));
-
-			if (!grown) {
+			if (VEC_GROW_N(v, n)) {
 				free(v);
 				return -ENOMEM;
 			}
-			v = grown;
 			v[n++] = (struct peer_wait){ .peer = s->peer };
 		}
 		v[k].ns += s->count;

@@ -8,6 +8,7 @@
 #include "python/pyinterp.h"
 #include "python/pymerge.h"
 #include "symbols/symbolize.h"
+#include "base/vec.h"
 
 #define EFAULT_ 14
 
@@ -36,12 +37,10 @@ static int32_t mapping_of(struct profile *p, struct syms_cache *syms, pid_t pid,
 		if (m->start == um.start && m->end == um.end && m->offset == um.offset && !strcmp(m->path, um.path))
 			return i;
 	}
-	m = realloc(p->mappings, (p->nmappings + 1) * sizeof(*m));
-	if (!m) {
+	if (VEC_GROW_N(p->mappings, p->nmappings)) {
 		*err = -ENOMEM;
 		return -1;
 	}
-	p->mappings = m;
 	m = &p->mappings[p->nmappings];
 	*m = (struct profile_mapping){ um.start, um.end, um.offset, strdup(um.path), strdup(um.build_id) };
 	if (!m->path || !m->build_id) {
