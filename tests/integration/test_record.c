@@ -2,6 +2,7 @@
 /* `agentprof record` against real workloads: real BPF, real perf events, real symbols. */
 #include <criterion/criterion.h>
 #include <jansson.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +46,7 @@ Test(record, cpu_split_80_20)
 	struct run r;
 	char *folded, *report;
 	uint64_t total, eighty, twenty;
-	double expected, share;
+	double expected, share, tolerance;
 	json_t *parsed, *thread;
 	pid_t pid;
 
@@ -73,11 +74,19 @@ Test(record, cpu_split_80_20)
 	json_decref(parsed);
 	cr_log_info("samples %lu (expected ~%.0f), hot_eighty %lu, hot_twenty %lu", total, expected,
 		    eighty, twenty);
-	cr_assert_geq(total, 0.8 * expected, "%lu samples for %.0f expected", total, expected);
-	cr_assert_leq(total, 1.1 * expected + 5, "%lu samples for %.0f expected", total, expected);
+	/*
+	 * On a loaded machine the timer lands on the thread in proportion to the CPU it got, so the
+	 * counts scatter like draws: the bounds are four standard deviations (and never under 10
+	 * points for the split), not a share of a quiet machine's figures.
+	 */
+	cr_assert_gt(expected, 20, "the thread got %.0f samples' worth of CPU in 5 s", expected);
+	cr_assert_geq(total, expected - 4 * sqrt(expected) - 3, "%lu samples for %.0f expected", total, expected);
+	cr_assert_leq(total, expected + 4 * sqrt(expected) + 3, "%lu samples for %.0f expected", total, expected);
 	cr_assert_geq(eighty + twenty, 0.95 * total, "hot functions lost their callers");
 	share = 100.0 * eighty / (eighty + twenty);
-	cr_assert(share >= 70 && share <= 90, "split %.1f/%.1f, want 80/20 +/- 10", share, 100 - share);
+	tolerance = fmax(10, 400 * sqrt(0.8 * 0.2 / (eighty + twenty)));
+	cr_assert(fabs(share - 80) <= tolerance, "split %.1f/%.1f of %lu samples, want 80/20 +/- %.0f", share,
+		  100 - share, eighty + twenty, tolerance);
 
 	char needle[64];
 
