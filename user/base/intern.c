@@ -26,7 +26,7 @@ void intern__free(struct intern *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static uint32_t *slot_of(struct intern *t, const void *key, size_t len)
+static uint32_t *slot_of(const struct intern *t, const void *key, size_t len)
 {
 	size_t i = hash(key, len) & (t->nslots - 1);
 
@@ -55,6 +55,13 @@ static int grow(struct intern *t)
 			*slot_of(t, t->keys[old[i] - 1], t->lens[old[i] - 1]) = old[i];
 	free(old);
 	return 0;
+}
+
+int64_t intern__find(const struct intern *t, const void *key, size_t len)
+{
+	uint32_t id = t->nslots ? *slot_of(t, key, len) : 0;
+
+	return id ? (int64_t)id - 1 : -ENOENT;
 }
 
 int64_t intern__id(struct intern *t, const void *key, size_t len)

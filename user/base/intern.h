@@ -15,6 +15,8 @@ struct intern {
 
 /* The number of key, added when new; -ENOMEM. A zeroed struct intern is an empty table. */
 int64_t intern__id(struct intern *t, const void *key, size_t len);
+/* The number of key when the table has it, else -ENOENT. */
+int64_t intern__find(const struct intern *t, const void *key, size_t len);
 void intern__free(struct intern *t);
 
 #endif /* INTERN_H */
