@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "harness.h"
 #include "target/procmaps.h"
+#include "symbols/images.h"
 #include "symbols/symbolize.h"
 
 static char dir[64], out[128], path[320];
@@ -202,6 +203,7 @@ static const struct map_entry *mapping_of(const struct proc_maps *maps, const ch
  */
 Test(lifecycle, pid_reuse_never_reads_another_process)
 {
+	struct images *images;
 	struct syms_cache *c;
 	const struct map_entry *m;
 	char before[256], after[256];
@@ -210,9 +212,10 @@ Test(lifecycle, pid_reuse_never_reads_another_process)
 
 	require_root();
 	pid = start_workload((char *const[]){ WORKLOAD("frames"), "30", NULL });
-	c = syms_cache__new();
-	cr_assert(c && syms_cache__add(c, pid) == 0);
-	m = mapping_of(syms_cache__maps(c, pid), "/frames");
+	images = images__new();
+	c = images ? syms_cache__new(images) : NULL;
+	cr_assert(c && images__add(images, pid) == 0);
+	m = mapping_of(images__maps(images, pid), "/frames");
 	cr_assert(m, "no mapping of frames");
 	addr = m->start + (m->end - m->start) / 2;
 	syms_cache__user(c, pid, 0, addr, false, before, sizeof(before));
@@ -222,15 +225,17 @@ Test(lifecycle, pid_reuse_never_reads_another_process)
 	again = spawn_with_pid(pid, (char *const[]){ WORKLOAD("hot8020"), "30", NULL });
 	if (again < 0) {
 		syms_cache__free(c);
+		images__free(images);
 		cr_assert_fail("clone3 set_tid %d: %s", pid, strerror(errno));
 	}
 	cr_assert_eq(again, pid);
 	usleep(200000);	/* hot8020 is running its own image */
-	cr_assert_neq(syms_cache__refresh(c), 0, "read the mappings of another process under the same PID");
-	cr_assert(mapping_of(syms_cache__maps(c, pid), "/frames"), "the old process's mappings were dropped");
-	cr_assert(!mapping_of(syms_cache__maps(c, pid), "/hot8020"), "took the new process's mappings");
+	cr_assert_neq(images__refresh(images), 0, "read the mappings of another process under the same PID");
+	cr_assert(mapping_of(images__maps(images, pid), "/frames"), "the old process's mappings were dropped");
+	cr_assert(!mapping_of(images__maps(images, pid), "/hot8020"), "took the new process's mappings");
 	syms_cache__user(c, pid, 0, addr, false, after, sizeof(after));
 	cr_assert_str_eq(after, before);
 	stop_workload(again);
 	syms_cache__free(c);
+	images__free(images);
 }

@@ -10,10 +10,12 @@
 #include <unistd.h>
 #include "helpers.h"
 #include "target/procmaps.h"
+#include "symbols/images.h"
 #include "symbols/symbolize.h"
 
 static char *dir, *lib;
 static void *handle;
+static struct images *images;
 static struct syms_cache *cache;
 static uint64_t global_addr, local_addr;
 static char buf[256];
@@ -27,6 +29,7 @@ static void setup(void)
 static void teardown(void)
 {
 	syms_cache__free(cache);
+	images__free(images);
 	if (handle)
 		dlclose(handle);
 	free(lib);
@@ -50,9 +53,11 @@ static void load_fixture(void)
 
 static void new_cache(void)
 {
-	cache = syms_cache__new();
+	images = images__new();
+	cr_assert_not_null(images);
+	cache = syms_cache__new(images);
 	cr_assert_not_null(cache);
-	cr_assert_eq(syms_cache__add(cache, getpid()), 0);
+	cr_assert_eq(images__add(images, getpid()), 0);
 }
 
 static const char *user(uint64_t addr, bool is_return)
@@ -123,7 +128,7 @@ Test(symbolize, refresh_follows_dlopen)
 	new_cache();
 	load_fixture();
 	cr_assert_str_eq(user(global_addr, false), "[unknown]", "mapped after the cache read maps");
-	cr_assert_eq(syms_cache__refresh(cache), 0);
+	cr_assert_eq(images__refresh(images), 0);
 	cr_assert_str_eq(user(global_addr, false), "agentprof_global_fn");
 }
 
@@ -133,8 +138,8 @@ Test(symbolize, unknown_process_is_unknown)
 	new_cache();
 	syms_cache__user(cache, getpid() + 1, 0, global_addr, false, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "[unknown]");
-	cr_assert_eq(syms_cache__maps(cache, getpid() + 1)->n, 0);
-	cr_assert_gt(syms_cache__maps(cache, getpid())->n, 0);
+	cr_assert_eq(images__maps(images, getpid() + 1)->n, 0);
+	cr_assert_gt(images__maps(images, getpid())->n, 0);
 }
 
 Test(symbolize, long_names_are_truncated_to_the_buffer)

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "target/procmaps.h"
+#include "symbols/images.h"
 #include "symbols/symbolize.h"
 #include "base/util.h"
 
@@ -30,6 +31,7 @@ int main(int argc, char **argv)
 {
 	long n = 200000, pid = getpid();
 	const struct proc_maps *maps;
+	struct images *images;
 	struct syms_cache *c;
 	size_t files = 0, named_cold, named_warm;
 	uint64_t *addrs;
@@ -40,12 +42,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: symbench [ADDRESSES [PID]]\n");
 		return 2;
 	}
-	c = syms_cache__new();
-	if (!c || syms_cache__add(c, pid)) {
+	images = images__new();
+	if (!images || images__add(images, pid)) {
 		fprintf(stderr, "symbench: cannot read the maps of %ld\n", pid);
 		return 1;
 	}
-	maps = syms_cache__maps(c, pid);
+	maps = images__maps(images, pid);
 	addrs = calloc(n, sizeof(*addrs));
 	if (!addrs)
 		return 1;
@@ -60,15 +62,15 @@ int main(int argc, char **argv)
 		while (m->path[0] != '/');
 		addrs[i] = m->start + 1 + (uint64_t)rand() % (m->end - m->start - 1);
 	}
-	syms_cache__free(c);
-	c = syms_cache__new();	/* fresh: nothing read yet */
-	if (!c || syms_cache__add(c, pid))
+	c = syms_cache__new(images);	/* fresh: no file read yet */
+	if (!c)
 		return 1;
 	cold = pass(c, pid, addrs, n, &named_cold);
 	warm = pass(c, pid, addrs, n, &named_warm);
 	printf("{\"addresses\": %ld, \"files\": %zu, \"cold_s\": %.4f, \"warm_s\": %.4f, \"cold_per_s\": %.0f, "
 	       "\"warm_per_s\": %.0f, \"named\": %zu}\n", n, files, cold, warm, n / cold, n / warm, named_warm);
 	syms_cache__free(c);
+	images__free(images);
 	free(addrs);
 	return 0;
 }

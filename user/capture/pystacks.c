@@ -10,7 +10,7 @@
 #include <bpf/bpf.h>
 #include "python/pyinterp.h"
 #include "capture/pystacks.h"
-#include "symbols/symbolize.h"
+#include "symbols/images.h"
 
 struct entry {
 	uint32_t id;		/* 0: empty slot */
@@ -109,7 +109,7 @@ const struct py_stack *py_stacks__get(struct py_stacks *c, uint32_t id)
 	return e ? e->st : NULL;
 }
 
-int py_stacks__sync(struct py_stacks *c, struct syms_cache *syms)
+int py_stacks__sync(struct py_stacks *c, const struct images *images)
 {
 	uint32_t key, *prev = NULL, zero = 0;
 	uint64_t stored = 0;
@@ -121,7 +121,7 @@ int py_stacks__sync(struct py_stacks *c, struct syms_cache *syms)
 		struct py_interp *py;
 		struct entry *e;
 
-		if (!find(c, key) && (e = load(c, key)) && (py = syms_cache__python(syms, e->st->pid)))
+		if (!find(c, key) && (e = load(c, key)) && (py = images__python(images, e->st->pid)))
 			py_interp__read_codes(py, e->st->frames, e->st->nframes);
 		prev = &key;
 	}

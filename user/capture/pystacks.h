@@ -8,8 +8,8 @@
 #include <linux/types.h>
 #include "agentprof.h"
 
+struct images;
 struct py_stacks;
-struct syms_cache;
 
 /* fd: the py_stacks map; stored_fd: the count of stacks it took. NULL on -ENOMEM. */
 struct py_stacks *py_stacks__new(int fd, int stored_fd);
@@ -18,9 +18,9 @@ void py_stacks__free(struct py_stacks *c);
 const struct py_stack *py_stacks__get(struct py_stacks *c, uint32_t id);
 /*
  * Reads every stack stored since the last call and the code objects they name (through their
- * process's interpreter in syms): called often while the targets live, so that names outlive
+ * process's interpreter in images): called often while the targets live, so that names outlive
  * them; one syscall when there is nothing new. 0 or -errno.
  */
-int py_stacks__sync(struct py_stacks *c, struct syms_cache *syms);
+int py_stacks__sync(struct py_stacks *c, const struct images *images);
 
 #endif /* PYSTACKS_H */

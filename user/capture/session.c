@@ -22,6 +22,7 @@
 #include "capture/pystacks.h"
 #include "capture/session.h"
 #include "capture/stackcache.h"
+#include "symbols/images.h"
 #include "symbols/symbolize.h"
 #include "capture/unwind.h"
 #include "base/util.h"
@@ -97,7 +98,7 @@ static void drain(struct session *s)
 	if (s->user_rb)
 		ring_buffer__consume(s->user_rb);
 	if (s->py_stacks)
-		py_stacks__sync(s->py_stacks, s->syms);
+		py_stacks__sync(s->py_stacks, s->images);
 }
 
 /* Files that exist only in a process's container are read through /proc/PID/root: say once if we cannot. */
@@ -117,7 +118,7 @@ static void warn_unreadable_root(struct session *s, pid_t pid)
 /* A process of the recording that runs CPython: the BPF side walks its frames from now on. */
 static void enable_python(struct session *s, pid_t pid)
 {
-	struct py_interp *py = s->python ? syms_cache__python(s->syms, pid) : NULL;
+	struct py_interp *py = s->python ? images__python(s->images, pid) : NULL;
 	int err;
 
 	if (!py)
@@ -138,7 +139,7 @@ static int add_process(struct session *s, pid_t pid)
 	for (size_t i = 0; i < s->nprocs; i++)
 		if (s->procs[i].pid == pid)
 			return 0;
-	err = syms_cache__add(s->syms, pid);
+	err = images__add(s->images, pid);
 	if (err)
 		return err;
 	warn_unreadable_root(s, pid);
@@ -178,7 +179,8 @@ int session__open(struct session *s, const struct session_opts *opts)
 	if (ensure_tracefs())
 		pr_info("could not mount tracefs at /sys/kernel/tracing: %s\n", strerror(errno));
 	libbpf_set_print(libbpf_print_fn);
-	s->syms = syms_cache__new();
+	s->images = images__new();
+	s->syms = s->images ? syms_cache__new(s->images) : NULL;
 	if (!s->syms)
 		return -ENOMEM;
 	if (opts->pid && (err = add_process(s, opts->pid))) {
@@ -190,7 +192,7 @@ int session__open(struct session *s, const struct session_opts *opts)
 	 * are found later). AGENTPROF_NO_PYTHON=1: native stacks only, for make bench to measure what
 	 * Python frames cost.
 	 */
-	s->python = (opts->container || syms_cache__python(s->syms, opts->pid)) &&
+	s->python = (opts->container || images__python(s->images, opts->pid)) &&
 		    !(no_python && !strcmp(no_python, "1"));
 	s->loader = loader__load(&(struct loader_opts){
 		.pid = opts->pid, .freq_hz = opts->freq_hz, .stack_entries = opts->stack_entries,
@@ -227,7 +229,7 @@ static void add_images(struct session *s)
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, &info))
 			continue;	/* deleted meanwhile */
-		if (syms_cache__add_image(s->syms, key, &info))
+		if (images__add_image(s->images, key, &info))
 			return;	/* -ENOMEM */
 		if (s->follow_children && (pid_t)key != s->target.pid && add_process(s, key))
 			pr_debug("process %d: %s\n", key, "gone before its maps were read");
@@ -251,7 +253,7 @@ static void add_new_processes(struct session *s)
 static int attach_spans(struct session *s)
 {
 	for (size_t i = 0; i < s->nprocs; i++) {
-		int err = loader__attach_spans(s->loader, s->procs[i].pid, syms_cache__maps(s->syms, s->procs[i].pid));
+		int err = loader__attach_spans(s->loader, s->procs[i].pid, images__maps(s->images, s->procs[i].pid));
 
 		if (err < 0)
 			return err;
@@ -278,14 +280,14 @@ static int set_code_ranges(struct session *s)
 	int err;
 
 	if (s->nprocs == 1)
-		return loader__set_code_ranges(s->loader, syms_cache__maps(s->syms, s->procs[0].pid));
+		return loader__set_code_ranges(s->loader, images__maps(s->images, s->procs[0].pid));
 	for (size_t i = 0; i < s->nprocs; i++)
-		n += syms_cache__maps(s->syms, s->procs[i].pid)->n;
+		n += images__maps(s->images, s->procs[i].pid)->n;
 	all.v = calloc(n ? n : 1, sizeof(*all.v));
 	if (!all.v)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->nprocs; i++) {
-		const struct proc_maps *m = syms_cache__maps(s->syms, s->procs[i].pid);
+		const struct proc_maps *m = images__maps(s->images, s->procs[i].pid);
 
 		memcpy(all.v + all.n, m->v, m->n * sizeof(*m->v));	/* shallow: the paths stay theirs */
 		all.n += m->n;
@@ -346,7 +348,7 @@ int session__attach(struct session *s)
 static void refresh(struct session *s)
 {
 	add_images(s);	/* first: an image that exec'd since is not read as the one it was */
-	syms_cache__refresh(s->syms);	/* a process gone keeps its last maps */
+	images__refresh(s->images);	/* a process gone keeps its last maps */
 	add_new_processes(s);
 	set_code_ranges(s);
 	attach_spans(s);
@@ -502,6 +504,8 @@ void session__close(struct session *s)
 	s->loader = NULL;
 	syms_cache__free(s->syms);
 	s->syms = NULL;
+	images__free(s->images);
+	s->images = NULL;
 	free(s->procs);
 	s->procs = NULL;
 	s->nprocs = 0;

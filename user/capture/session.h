@@ -14,6 +14,7 @@
 struct loader;
 struct ring_buffer;
 struct py_stacks;
+struct images;
 struct stack_cache;
 struct syms_cache;
 struct unwinder;
@@ -24,7 +25,8 @@ struct session {
 	struct target *procs;	/* every process seen: -p's, or those of the cgroup */
 	size_t nprocs;
 	struct loader *loader;
-	struct syms_cache *syms;
+	struct images *images;	/* the processes' images: mappings, roots, interpreters */
+	struct syms_cache *syms;	/* names in those images */
 	int sigfd;		/* SIGINT, SIGTERM, SIGHUP */
 	bool warned_root;	/* that a process's /proc/PID/root could not be read */
 	long stack_entries;

@@ -7,6 +7,7 @@
 #include "symbols/profile_symbolize.h"
 #include "python/pyinterp.h"
 #include "python/pymerge.h"
+#include "symbols/images.h"
 #include "symbols/symbolize.h"
 #include "base/vec.h"
 
@@ -88,7 +89,7 @@ static int push_native(struct profile *p, struct sample *s, struct syms_cache *s
 /* The user frames, root first, with the Python frames merged in where the interpreter runs them. */
 static int push_user(struct profile *p, struct sample *s, struct syms_cache *syms)
 {
-	struct py_interp *py = syms_cache__python(syms, s->pid);
+	struct py_interp *py = images__python(syms_cache__images(syms), s->pid);
 	struct frame_origin none = { 0, -1, false };
 	struct merged_frame *merged;
 	bool *is_eval, cut;

@@ -10,34 +10,18 @@
 #include <linux/types.h>
 #include "agentprof.h"
 
-/*
- * Mappings are kept per image of a process: (pid, generation), the generation being the kernel's
- * (struct proc_info): a process that execs runs a new image. A process is (pid, start time): a
- * PID that another process took is never read as the one it was.
- */
+/* The ELF files by identity (device, inode) and the kernel's symbols, over a registry of images. */
 struct syms_cache;
+struct images;
 
 /* Not a user address: the root-side end of a user stack cut short, named [truncated]. */
 #define TRUNCATED_FRAME 0xfffffffffffffffeull
 
-/* An empty cache; NULL on -ENOMEM. */
-struct syms_cache *syms_cache__new(void);
+/* An empty cache over images (which must outlive it); NULL on -ENOMEM. */
+struct syms_cache *syms_cache__new(const struct images *images);
 void syms_cache__free(struct syms_cache *c);
-/* Adds a process at generation 0 (no-op when known): reads its /proc/PID/maps. 0 or -errno. */
-int syms_cache__add(struct syms_cache *c, pid_t pid);
-/*
- * A process image as the kernel's process map has it: a generation not seen yet (an exec, a
- * followed child) gets its mappings read now, the older ones keep theirs; a child never read is
- * named with its parent's image. 0 or -ENOMEM.
- */
-int syms_cache__add_image(struct syms_cache *c, pid_t pid, const struct proc_info *info);
-/*
- * Re-reads the mappings of every image still running (to follow dlopen); one gone (exited,
- * exec'd, its PID another process's) keeps its last ones: -ESRCH.
- */
-int syms_cache__refresh(struct syms_cache *c);
-/* The executable mappings of a process's latest image as last read (none for an unknown PID). */
-const struct proc_maps *syms_cache__maps(const struct syms_cache *c, pid_t pid);
+/* The images it names addresses in. */
+const struct images *syms_cache__images(const struct syms_cache *c);
 
 /*
  * Writes the frame name of a user address into buf: "func", "libfoo.so+0x1a2b" when the file
@@ -48,9 +32,6 @@ void syms_cache__user(struct syms_cache *c, pid_t pid, uint32_t gen, uint64_t ad
 		      size_t len);
 /* Same for a kernel address, from /proc/kallsyms (loaded on first use). */
 void syms_cache__kernel(struct syms_cache *c, uint64_t addr, bool is_return, char *buf, size_t len);
-
-/* A process's CPython interpreter, found when it was added; NULL when it runs none. */
-struct py_interp *syms_cache__python(const struct syms_cache *c, pid_t pid);
 
 /* The file mapping that holds a user address, as pprof describes it. */
 struct user_mapping {
