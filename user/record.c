@@ -129,9 +129,11 @@ int cmd_record(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return 2;
-	err = session__open(&sess, &(struct session_opts){ env.common.pid, env.common.container, env.common.freq_hz,
-							   env.stack_entries, env.common.fp_user_stacks,
-							   &env.common.llm, env.follow_children });
+	const struct session_opts opts = { env.common.pid, env.common.container, env.common.freq_hz,
+					   env.stack_entries, env.common.fp_user_stacks, &env.common.llm,
+					   env.follow_children };
+
+	err = session__open(&sess, &opts);
 	if (!err && !env.outdir) {
 		if (env.common.container)
 			snprintf(env.default_outdir, sizeof(env.default_outdir), "agentprof-%s", sess.cgroup.name);
@@ -139,7 +141,9 @@ int cmd_record(int argc, char **argv)
 			snprintf(env.default_outdir, sizeof(env.default_outdir), "agentprof-%d", env.common.pid);
 		env.outdir = env.default_outdir;
 	}
-	err = err ?: outdir__open(&out, env.outdir, env.force) ?: session__attach(&sess);
+	/* the output directory before the programs: a load can take minutes, a refusal must not */
+	err = err ?: outdir__open(&out, env.outdir, env.force) ?: session__load(&sess, &opts) ?:
+	      session__attach(&sess);
 	if (err)
 		goto cleanup;
 
@@ -148,6 +152,7 @@ int cmd_record(int argc, char **argv)
 	prof.no_py_lines = env.no_py_lines;
 	prof.llm = &env.common.llm;
 	prof.start_unix_ns = now_ns(CLOCK_REALTIME);
+	/* attached: -d counts from here, whatever the load took */
 	start_ns = now_ns(CLOCK_MONOTONIC);
 	if (env.common.container)
 		fprintf(stderr, "agentprof: recording every process of cgroup %s at %ld Hz%s\n", sess.cgroup.path,

@@ -53,8 +53,16 @@ struct session_opts {
 
 enum stop_reason { STOP_DEADLINE, STOP_SIGNAL, STOP_TARGET_EXIT, STOP_INPUT };
 
-/* Checks privileges, BTF and lockdown, opens the target, loads the programs: 0 or -errno, said in one line. */
+/*
+ * Checks privileges, BTF and lockdown, opens the target and reads its mappings: what can be
+ * refused in a moment, before session__load. 0 or -errno, said in one line.
+ */
 int session__open(struct session *s, const struct session_opts *opts);
+/*
+ * Loads the programs (saying so when that takes long), then takes the stop signals (SIGINT,
+ * SIGTERM, SIGHUP) onto a descriptor: blocked from here on. 0 or -errno, said in one line.
+ */
+int session__load(struct session *s, const struct session_opts *opts);
 /* Starts tracing, sampling and span probes (in the files that carry them). */
 int session__attach(struct session *s);
 /*
