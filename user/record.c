@@ -115,13 +115,46 @@ static int write_output(FILE *f, void *ctx)
 	return job->ops->write(f, job->prof);
 }
 
+static const struct output_ops *const outputs[] = {
+	&report_json_output,	/* first, alone: the smallest file, and the one that holds everything */
+	&folded_cpu_output, &folded_offcpu_output, &svg_cpu_output, &svg_offcpu_output,
+	&spans_jsonl_output, &pprof_cpu_output, &pprof_offcpu_output,
+	&speedscope_cpu_output, &speedscope_offcpu_output,
+};
+
+/*
+ * report.json, committed alone; then the others, committed together or not at all. 0 when all
+ * are written; else -errno, with report.json kept when it could be, said in one line.
+ */
+static int write_outputs(struct outdir *out, const struct profile *prof)
+{
+	struct output_job job = { outputs[0], prof };
+	int err;
+
+	err = outdir__stage(out, outputs[0]->file, write_output, &job) ?: outdir__commit(out);
+	if (err) {
+		pr_warn("write %s/%s: %s: nothing was kept\n", out->path, out->failed, strerror(-err));
+		return err;
+	}
+	for (size_t i = 1; !err && i < ARRAY_SIZE(outputs); i++) {
+		job.ops = outputs[i];
+		err = outdir__stage(out, outputs[i]->file, write_output, &job);
+	}
+	err = err ?: outdir__commit(out);
+	if (err) {
+		outdir__discard(out);
+		pr_warn("write %s/%s: %s: kept %s/report.json only\n", out->path, out->failed, strerror(-err), out->path);
+		return err;
+	}
+	return 0;
+}
+
 int cmd_record(int argc, char **argv)
 {
-	struct outdir out = { .dirfd = -1 };
+	struct outdir out = { .dirfd = -1, .parentfd = -1 };
 	struct snapshot snap = {};
 	struct session sess;
 	struct profile prof;
-	bool wrote = false;
 	uint64_t start_ns, stop_ns;
 	int err;
 
@@ -181,24 +214,11 @@ int cmd_record(int argc, char **argv)
 		pr_warn("build profile: %s\n", strerror(-err));
 		goto cleanup;
 	}
-
-	static const struct output_ops *const outputs[] = {
-		&folded_cpu_output, &folded_offcpu_output, &svg_cpu_output, &svg_offcpu_output,
-		&spans_jsonl_output, &report_json_output, &pprof_cpu_output, &pprof_offcpu_output,
-		&speedscope_cpu_output, &speedscope_offcpu_output,
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(outputs); i++) {
-		struct output_job job = { outputs[i], &prof };
-
-		err = outdir__write(&out, outputs[i]->file, write_output, &job);
-		if (err)
-			goto cleanup;
-		wrote = true;
-	}
-	print_summary(stdout, &prof, env.outdir);
+	err = write_outputs(&out, &prof);
+	if (!err)
+		print_summary(stdout, &prof, env.outdir);
 cleanup:
-	outdir__close(&out, !wrote);
+	outdir__close(&out);
 	snapshot__free(&snap);
 	session__close(&sess);
 	profile__free(&prof);
