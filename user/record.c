@@ -2,6 +2,7 @@
 /* `agentprof record`: attach to a process, sample until told to stop, write the outputs. */
 #include <argp.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,78 @@ static int write_output(FILE *f, void *ctx)
 	return job->ops->write(f, job->prof);
 }
 
+/* What a stop signal that ends record at once (not read from the session's descriptor) finds. */
+static struct {
+	struct outdir *out;
+	volatile sig_atomic_t phase;
+} aborting;
+
+enum { PHASE_LOADING, PHASE_STOPPING, PHASE_KEPT_REPORT, PHASE_WRITTEN };
+
+static void say(const char *s)
+{
+	ssize_t n = write(STDERR_FILENO, s, strlen(s));
+
+	(void)n;
+}
+
+/*
+ * SIGINT, SIGTERM and SIGHUP while the programs load, and SIGINT and SIGTERM once stopping began
+ * (the first one was read from the session's descriptor): record ends at once, by that signal, and
+ * says what is kept. Nothing half-written stays: staged files have no name, or a random one removed
+ * here; a directory this run created and kept nothing in is removed. Async-signal-safe only.
+ */
+static void on_abort(int sig)
+{
+	int saved = errno;
+
+	outdir__abort(aborting.out);
+	switch (aborting.phase) {
+	case PHASE_LOADING:
+		say("agentprof: interrupted while loading the BPF programs: nothing was recorded\n");
+		break;
+	case PHASE_STOPPING:
+		say("agentprof: aborted while writing the results: the recording is lost\n");
+		break;
+	case PHASE_KEPT_REPORT:
+		say("agentprof: aborted while writing the results: kept ");
+		say(aborting.out->path);
+		say("/report.json only\n");
+		break;
+	default:
+		say("agentprof: aborted after writing the results to ");
+		say(aborting.out->path);
+		say("\n");
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);	/* dies of it once the handler returns: the shell sees 128 + sig */
+	errno = saved;
+}
+
+static void catch_abort(int sig)
+{
+	struct sigaction sa = { .sa_handler = on_abort };
+
+	sigfillset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
+/*
+ * Stopping has begun: a second Ctrl-C or SIGTERM now ends record at once, even where the shell
+ * started it with them ignored (a background job), saying what is lost. SIGHUP stays blocked
+ * until the results are written: a terminal closing does not lose the recording.
+ */
+static void stop_signals_abort(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	aborting.phase = PHASE_STOPPING;
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
 static const struct output_ops *const outputs[] = {
 	&report_json_output,	/* first, alone: the smallest file, and the one that holds everything */
 	&folded_cpu_output, &folded_offcpu_output, &svg_cpu_output, &svg_offcpu_output,
@@ -136,6 +209,7 @@ static int write_outputs(struct outdir *out, const struct profile *prof)
 		pr_warn("write %s/%s: %s: nothing was kept\n", out->path, out->failed, strerror(-err));
 		return err;
 	}
+	aborting.phase = PHASE_KEPT_REPORT;
 	for (size_t i = 1; !err && i < ARRAY_SIZE(outputs); i++) {
 		job.ops = outputs[i];
 		err = outdir__stage(out, outputs[i]->file, write_output, &job);
@@ -146,6 +220,7 @@ static int write_outputs(struct outdir *out, const struct profile *prof)
 		pr_warn("write %s/%s: %s: kept %s/report.json only\n", out->path, out->failed, strerror(-err), out->path);
 		return err;
 	}
+	aborting.phase = PHASE_WRITTEN;
 	return 0;
 }
 
@@ -175,8 +250,14 @@ int cmd_record(int argc, char **argv)
 		env.outdir = env.default_outdir;
 	}
 	/* the output directory before the programs: a load can take minutes, a refusal must not */
-	err = err ?: outdir__open(&out, env.outdir, env.force) ?: session__load(&sess, &opts) ?:
-	      session__attach(&sess);
+	err = err ?: outdir__open(&out, env.outdir, env.force);
+	if (err)
+		goto cleanup;
+	aborting.out = &out;
+	catch_abort(SIGINT);
+	catch_abort(SIGTERM);
+	catch_abort(SIGHUP);
+	err = session__load(&sess, &opts) ?: session__attach(&sess);
 	if (err)
 		goto cleanup;
 
@@ -196,6 +277,7 @@ int cmd_record(int argc, char **argv)
 	prof.target_exited = session__wait(&sess, env.duration_s ? start_ns + env.duration_s * 1000000000ull : 0,
 					   -1) == STOP_TARGET_EXIT;
 	stop_ns = now_ns(CLOCK_MONOTONIC);
+	stop_signals_abort();
 	session__detach(&sess);	/* uprobes take a while to disarm: the window ends before */
 	/* states frozen by the detach are closed when stopping began, not when the detach ended */
 	err = session__snapshot(&sess, stop_ns, &snap);

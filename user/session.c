@@ -549,19 +549,6 @@ int session__forget_spans(struct session *s, struct snapshot *snap)
 
 void session__detach(struct session *s)
 {
-	sigset_t set;
-
-	/*
-	 * Stopping has begun: a second Ctrl-C or SIGTERM now ends the process at once, even where the
-	 * shell started it with them ignored (a background job). SIGHUP keeps its disposition (nohup).
-	 */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	if (s->loader)
 		loader__detach(s->loader);
 }

@@ -80,7 +80,7 @@ int session__snapshot(struct session *s, uint64_t at_ns, struct snapshot *snap);
 int session__forget_spans(struct session *s, struct snapshot *snap);
 /* The recording's identity into p: PID and NSpid, or cgroup; each process's NSpid and name. 0 or -ENOMEM. */
 int session__describe(const struct session *s, struct profile *p);
-/* Stops every program (the maps stay readable). */
+/* Stops every program (the maps stay readable); the stop signals stay blocked. */
 void session__detach(struct session *s);
 /* The kernel's stacks, read once each. */
 struct stack_cache *session__stacks(const struct session *s);
