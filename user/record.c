@@ -118,7 +118,8 @@ static int write_output(FILE *f, void *ctx)
 
 /* What a stop signal that ends record at once (not read from the session's descriptor) finds. */
 static struct {
-	struct outdir *out;
+	struct outdir *out;	/* NULL once closed */
+	const char *path;	/* env.outdir: lives as long as the process */
 	volatile sig_atomic_t phase;
 } aborting;
 
@@ -151,12 +152,12 @@ static void on_abort(int sig)
 		break;
 	case PHASE_KEPT_REPORT:
 		say("agentprof: aborted while writing the results: kept ");
-		say(aborting.out->path);
+		say(aborting.path);
 		say("/report.json only\n");
 		break;
 	default:
 		say("agentprof: aborted after writing the results to ");
-		say(aborting.out->path);
+		say(aborting.path);
 		say("\n");
 	}
 	signal(sig, SIG_DFL);
@@ -254,6 +255,7 @@ int cmd_record(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	aborting.out = &out;
+	aborting.path = env.outdir;
 	catch_abort(SIGINT);
 	catch_abort(SIGTERM);
 	catch_abort(SIGHUP);
@@ -300,6 +302,7 @@ int cmd_record(int argc, char **argv)
 	if (!err)
 		print_summary(stdout, &prof, env.outdir);
 cleanup:
+	aborting.out = NULL;	/* a signal from here on finds nothing of it to tidy */
 	outdir__close(&out);
 	snapshot__free(&snap);
 	session__close(&sess);
