@@ -179,3 +179,28 @@ Test(outdir, refuses_a_directory_writable_by_others)
 	free(out);
 	scratch_remove(dir);
 }
+
+/* Where O_TMPFILE is missing: random names while staged, none left after a commit or a discard. */
+Test(outdir, named_fallback_leaves_no_temporary_name)
+{
+	char *dir = scratch_dir(), *out = path_in(dir, "out"), *left;
+	struct outdir d;
+
+	cr_assert_eq(outdir__open(&d, out, false), 0);
+	d.anonymous = false;
+	cr_assert_eq(outdir__stage(&d, "a.txt", write_text, "a\n"), 0);
+	left = names(out);
+	cr_assert(!strncmp(left, ".agentprof-", 11) && strlen(left) == strlen(".agentprof-0123456789abcdef.tmp"),
+		  "staged as %s", left);
+	free(left);
+	cr_assert_eq(outdir__commit(&d), 0);
+	cr_assert_eq(outdir__stage(&d, "b.txt", write_text, "b\n"), 0);
+	cr_assert_eq(outdir__stage(&d, "c.txt", write_fails, NULL), -ENOMEM);
+	outdir__discard(&d);
+	outdir__close(&d);
+	left = names(out);
+	cr_assert_str_eq(left, "a.txt");
+	free(left);
+	free(out);
+	scratch_remove(dir);
+}
