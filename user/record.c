@@ -116,14 +116,20 @@ static int write_output(FILE *f, void *ctx)
 	return job->ops->write(f, job->prof);
 }
 
+static const struct output_ops *const outputs[] = {
+	&report_json_output,	/* first, alone: the smallest file, and the one that holds everything */
+	&folded_cpu_output, &folded_offcpu_output, &svg_cpu_output, &svg_offcpu_output,
+	&spans_jsonl_output, &pprof_cpu_output, &pprof_offcpu_output,
+	&speedscope_cpu_output, &speedscope_offcpu_output,
+};
+
 /* What a stop signal that ends record at once (not read from the session's descriptor) finds. */
 static struct {
 	struct outdir *out;	/* NULL once closed */
 	const char *path;	/* env.outdir: lives as long as the process */
-	volatile sig_atomic_t phase;
+	volatile sig_atomic_t stopping;	/* else loading */
+	volatile sig_atomic_t kept;	/* files committed, once out is closed */
 } aborting;
-
-enum { PHASE_LOADING, PHASE_STOPPING, PHASE_KEPT_REPORT, PHASE_WRITTEN };
 
 static void say(const char *s)
 {
@@ -140,22 +146,20 @@ static void say(const char *s)
  */
 static void on_abort(int sig)
 {
+	/* counted by the commit itself: a signal held during it sees what it committed */
+	sig_atomic_t kept = aborting.out ? aborting.out->ncommitted : aborting.kept;
 	int saved = errno;
 
 	outdir__abort(aborting.out);
-	switch (aborting.phase) {
-	case PHASE_LOADING:
+	if (!aborting.stopping) {
 		say("agentprof: interrupted while loading the BPF programs: nothing was recorded\n");
-		break;
-	case PHASE_STOPPING:
+	} else if (!kept) {
 		say("agentprof: aborted while writing the results: the recording is lost\n");
-		break;
-	case PHASE_KEPT_REPORT:
+	} else if (kept < (sig_atomic_t)ARRAY_SIZE(outputs)) {
 		say("agentprof: aborted while writing the results: kept ");
 		say(aborting.path);
 		say("/report.json only\n");
-		break;
-	default:
+	} else {
 		say("agentprof: aborted after writing the results to ");
 		say(aborting.path);
 		say("\n");
@@ -185,16 +189,9 @@ static void stop_signals_abort(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
-	aborting.phase = PHASE_STOPPING;
+	aborting.stopping = true;
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
-
-static const struct output_ops *const outputs[] = {
-	&report_json_output,	/* first, alone: the smallest file, and the one that holds everything */
-	&folded_cpu_output, &folded_offcpu_output, &svg_cpu_output, &svg_offcpu_output,
-	&spans_jsonl_output, &pprof_cpu_output, &pprof_offcpu_output,
-	&speedscope_cpu_output, &speedscope_offcpu_output,
-};
 
 /*
  * report.json, committed alone; then the others, committed together or not at all. 0 when all
@@ -210,7 +207,6 @@ static int write_outputs(struct outdir *out, const struct profile *prof)
 		pr_warn("write %s/%s: %s: nothing was kept\n", out->path, out->failed, strerror(-err));
 		return err;
 	}
-	aborting.phase = PHASE_KEPT_REPORT;
 	for (size_t i = 1; !err && i < ARRAY_SIZE(outputs); i++) {
 		job.ops = outputs[i];
 		err = outdir__stage(out, outputs[i]->file, write_output, &job);
@@ -221,7 +217,6 @@ static int write_outputs(struct outdir *out, const struct profile *prof)
 		pr_warn("write %s/%s: %s: kept %s/report.json only\n", out->path, out->failed, strerror(-err), out->path);
 		return err;
 	}
-	aborting.phase = PHASE_WRITTEN;
 	return 0;
 }
 
@@ -302,6 +297,7 @@ int cmd_record(int argc, char **argv)
 	if (!err)
 		print_summary(stdout, &prof, env.outdir);
 cleanup:
+	aborting.kept = out.ncommitted;
 	aborting.out = NULL;	/* a signal from here on finds nothing of it to tidy */
 	outdir__close(&out);
 	snapshot__free(&snap);

@@ -337,7 +337,7 @@ static void thaw(void)
 	frozen = false;
 }
 
-/* A second Ctrl-C while the results are written: it ends record, saying what is lost, and leaves nothing half-written. */
+/* A second Ctrl-C while the results are written ends record, saying what is lost, leaving nothing half-written. */
 Test(outdir, second_sigint_while_writing_says_the_recording_is_lost)
 {
 	char *said;
