@@ -198,8 +198,8 @@ struct slow_load {
 
 static void say_still_loading(long after_s)
 {
-	fprintf(stderr, "agentprof: still loading the BPF programs after %ld s (the kernel's verifier is slow on a "
-		"busy machine); recording starts once they are attached\n", after_s);
+	pr_warn("still loading the BPF programs after %ld s (the kernel's verifier is slow on a busy machine); "
+		"recording starts once they are attached\n", after_s);
 }
 
 /* Says once that the load takes long, unless it ends first. */
