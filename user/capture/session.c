@@ -2,8 +2,8 @@
 /* What `record` and `top` share: checks, the targets, the BPF side, symbols, and the wait loop. */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +29,7 @@
 
 #define REFRESH_MS 1000	/* how often mappings are re-read, to follow dlopen */
 #define DRAIN_MS 100	/* how often sampled user stacks are unwound (the sampler does not wake us) */
+#define SLOW_LOAD_S 3	/* a load longer than this is said to be slow */
 
 /* Stop signals arrive on a descriptor, so the wait loop polls them with the target's pidfd. */
 static int stop_signals_fd(void)
@@ -160,7 +161,6 @@ static int add_process(struct session *s, pid_t pid)
 
 int session__open(struct session *s, const struct session_opts *opts)
 {
-	const char *no_python = getenv("AGENTPROF_NO_PYTHON");
 	int err;
 
 	memset(s, 0, sizeof(*s));
@@ -187,6 +187,100 @@ int session__open(struct session *s, const struct session_opts *opts)
 		pr_warn("read /proc/%d/maps: %s%s\n", opts->pid, strerror(-err), ptrace_hint(err));
 		return err;
 	}
+	return 0;
+}
+
+struct slow_load {
+	pthread_mutex_t lock;
+	pthread_cond_t done_cond;
+	bool done;
+	uint64_t after_ns;	/* CLOCK_MONOTONIC */
+	long after_s;
+};
+
+static void say_still_loading(long after_s)
+{
+	pr_warn("still loading the BPF programs after %ld s (the kernel's verifier is slow on a busy machine); "
+		"recording starts once they are attached\n", after_s);
+}
+
+/* Says once that the load takes long, unless it ends first. */
+static void *watch_load(void *arg)
+{
+	struct slow_load *w = arg;
+	struct timespec until = { w->after_ns / 1000000000ull, w->after_ns % 1000000000ull };
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->done && pthread_cond_timedwait(&w->done_cond, &w->lock, &until) != ETIMEDOUT)
+		;
+	if (!w->done)
+		say_still_loading(w->after_s);
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* After how long a load is said to be slow: AGENTPROF_SLOW_LOAD_S, or SLOW_LOAD_S. */
+static long slow_load_s(void)
+{
+	const char *env = getenv("AGENTPROF_SLOW_LOAD_S");
+	long s = SLOW_LOAD_S;
+
+	if (env && parse_long(env, 0, 3600, &s)) {
+		pr_warn("AGENTPROF_SLOW_LOAD_S must be a number of seconds from 0 to 3600, not '%s'\n", env);
+		s = SLOW_LOAD_S;
+	}
+	return s;
+}
+
+/*
+ * The verifier runs inside one bpf() call, minutes long on a loaded machine: a thread says so
+ * meanwhile (0: at once), so that no one waits on a recording that has not begun.
+ */
+static struct loader *load_saying_if_slow(const struct loader_opts *opts)
+{
+	struct slow_load w = { .after_s = slow_load_s() };
+	pthread_condattr_t attr;
+	sigset_t all, old;
+	struct loader *l;
+	pthread_t thread;
+	bool watching;
+	int saved;
+
+	if (!w.after_s) {
+		say_still_loading(0);
+		return loader__load(opts);
+	}
+	w.after_ns = now_ns(CLOCK_MONOTONIC) + w.after_s * 1000000000ull;
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&w.done_cond, &attr);
+	pthread_condattr_destroy(&attr);
+	/* stop signals go to the main thread, never to the watcher */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	watching = !pthread_create(&thread, NULL, watch_load, &w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	l = loader__load(opts);
+	saved = errno;
+	if (watching) {
+		pthread_mutex_lock(&w.lock);
+		w.done = true;
+		pthread_cond_signal(&w.done_cond);
+		pthread_mutex_unlock(&w.lock);
+		pthread_join(thread, NULL);
+	}
+	pthread_cond_destroy(&w.done_cond);
+	pthread_mutex_destroy(&w.lock);
+	errno = saved;
+	return l;
+}
+
+int session__load(struct session *s, const struct session_opts *opts)
+{
+	const char *no_python = getenv("AGENTPROF_NO_PYTHON");
+	int err;
+
 	/*
 	 * The Python frame walker is loaded for a Python target, and for a container (whose processes
 	 * are found later). AGENTPROF_NO_PYTHON=1: native stacks only, for make bench to measure what
@@ -194,7 +288,7 @@ int session__open(struct session *s, const struct session_opts *opts)
 	 */
 	s->python = (opts->container || images__python(s->images, opts->pid)) &&
 		    !(no_python && !strcmp(no_python, "1"));
-	s->loader = loader__load(&(struct loader_opts){
+	s->loader = load_saying_if_slow(&(struct loader_opts){
 		.pid = opts->pid, .freq_hz = opts->freq_hz, .stack_entries = opts->stack_entries,
 		.fp_user_stacks = opts->fp_user_stacks, .cgroup_id = s->cgroup.id, .cgroup_level = s->cgroup.level,
 		.python = s->python, .follow_children = opts->follow_children,
@@ -457,19 +551,6 @@ int session__forget_spans(struct session *s, struct snapshot *snap)
 
 void session__detach(struct session *s)
 {
-	sigset_t set;
-
-	/*
-	 * Stopping has begun: a second Ctrl-C or SIGTERM now ends the process at once, even where the
-	 * shell started it with them ignored (a background job). SIGHUP keeps its disposition (nohup).
-	 */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	if (s->loader)
 		loader__detach(s->loader);
 }

@@ -55,8 +55,16 @@ struct session_opts {
 
 enum stop_reason { STOP_DEADLINE, STOP_SIGNAL, STOP_TARGET_EXIT, STOP_INPUT };
 
-/* Checks privileges, BTF and lockdown, opens the target, loads the programs: 0 or -errno, said in one line. */
+/*
+ * Checks privileges, BTF and lockdown, opens the target and reads its mappings: what can be
+ * refused in a moment, before session__load. 0 or -errno, said in one line.
+ */
 int session__open(struct session *s, const struct session_opts *opts);
+/*
+ * Loads the programs (saying so when that takes long), then takes the stop signals (SIGINT,
+ * SIGTERM, SIGHUP) onto a descriptor: blocked from here on. 0 or -errno, said in one line.
+ */
+int session__load(struct session *s, const struct session_opts *opts);
 /* Starts tracing, sampling and span probes (in the files that carry them). */
 int session__attach(struct session *s);
 /*
@@ -74,7 +82,7 @@ int session__snapshot(struct session *s, uint64_t at_ns, struct snapshot *snap);
 int session__forget_spans(struct session *s, struct snapshot *snap);
 /* The recording's identity into p: PID and NSpid, or cgroup; each process's NSpid and name. 0 or -ENOMEM. */
 int session__describe(const struct session *s, struct profile *p);
-/* Stops every program (the maps stay readable). */
+/* Stops every program (the maps stay readable); the stop signals stay blocked. */
 void session__detach(struct session *s);
 /* The kernel's stacks, read once each. */
 struct stack_cache *session__stacks(const struct session *s);

@@ -2,6 +2,7 @@
 /* `agentprof record`: attach to a process, sample until told to stop, write the outputs. */
 #include <argp.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,13 +116,116 @@ static int write_output(FILE *f, void *ctx)
 	return job->ops->write(f, job->prof);
 }
 
+static const struct output_ops *const outputs[] = {
+	&report_json_output,	/* first, alone: the smallest file, and the one that holds everything */
+	&folded_cpu_output, &folded_offcpu_output, &svg_cpu_output, &svg_offcpu_output,
+	&spans_jsonl_output, &pprof_cpu_output, &pprof_offcpu_output,
+	&speedscope_cpu_output, &speedscope_offcpu_output,
+};
+
+/* What a stop signal that ends record at once (not read from the session's descriptor) finds. */
+static struct {
+	struct outdir *out;	/* NULL once closed */
+	const char *path;	/* env.outdir: lives as long as the process */
+	volatile sig_atomic_t stopping;	/* else loading */
+	volatile sig_atomic_t kept;	/* files committed, once out is closed */
+} aborting;
+
+static void say(const char *s)
+{
+	ssize_t n = write(STDERR_FILENO, s, strlen(s));
+
+	(void)n;
+}
+
+/*
+ * SIGINT, SIGTERM and SIGHUP while the programs load, and SIGINT and SIGTERM once stopping began
+ * (the first one was read from the session's descriptor): record ends at once, by that signal, and
+ * says what is kept. Nothing half-written stays: staged files have no name, or a random one removed
+ * here; a directory this run created and kept nothing in is removed. Async-signal-safe only.
+ */
+static void on_abort(int sig)
+{
+	/* counted by the commit itself: a signal held during it sees what it committed */
+	sig_atomic_t kept = aborting.out ? aborting.out->ncommitted : aborting.kept;
+	int saved = errno;
+
+	outdir__abort(aborting.out);
+	if (!aborting.stopping) {
+		say("agentprof: interrupted while loading the BPF programs: nothing was recorded\n");
+	} else if (!kept) {
+		say("agentprof: aborted while writing the results: the recording is lost\n");
+	} else if (kept < (sig_atomic_t)ARRAY_SIZE(outputs)) {
+		say("agentprof: aborted while writing the results: kept ");
+		say(aborting.path);
+		say("/report.json only\n");
+	} else {
+		say("agentprof: aborted after writing the results to ");
+		say(aborting.path);
+		say("\n");
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);	/* dies of it once the handler returns: the shell sees 128 + sig */
+	errno = saved;
+}
+
+static void catch_abort(int sig)
+{
+	struct sigaction sa = { .sa_handler = on_abort };
+
+	sigfillset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
+/*
+ * Stopping has begun: a second Ctrl-C or SIGTERM now ends record at once, even where the shell
+ * started it with them ignored (a background job), saying what is lost. SIGHUP stays blocked
+ * until the results are written: a terminal closing does not lose the recording.
+ */
+static void stop_signals_abort(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	aborting.stopping = true;
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+/*
+ * report.json, committed alone; then the others, committed together or not at all. 0 when all
+ * are written; else -errno, with report.json kept when it could be, said in one line.
+ */
+static int write_outputs(struct outdir *out, const struct profile *prof)
+{
+	struct output_job job = { outputs[0], prof };
+	int err;
+
+	err = outdir__stage(out, outputs[0]->file, write_output, &job) ?: outdir__commit(out);
+	if (err) {
+		pr_warn("write %s/%s: %s: nothing was kept\n", out->path, out->failed, strerror(-err));
+		return err;
+	}
+	for (size_t i = 1; !err && i < ARRAY_SIZE(outputs); i++) {
+		job.ops = outputs[i];
+		err = outdir__stage(out, outputs[i]->file, write_output, &job);
+	}
+	err = err ?: outdir__commit(out);
+	if (err) {
+		outdir__discard(out);
+		pr_warn("write %s/%s: %s: kept %s/report.json only\n", out->path, out->failed, strerror(-err), out->path);
+		return err;
+	}
+	return 0;
+}
+
 int cmd_record(int argc, char **argv)
 {
-	struct outdir out = { .dirfd = -1 };
+	struct outdir out = { .dirfd = -1, .parentfd = -1 };
 	struct snapshot snap = {};
 	struct session sess;
 	struct profile prof;
-	bool wrote = false;
 	uint64_t start_ns, stop_ns;
 	int err;
 
@@ -129,9 +233,11 @@ int cmd_record(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return 2;
-	err = session__open(&sess, &(struct session_opts){ env.common.pid, env.common.container, env.common.freq_hz,
-							   env.stack_entries, env.common.fp_user_stacks,
-							   &env.common.llm, env.follow_children });
+	const struct session_opts opts = { env.common.pid, env.common.container, env.common.freq_hz,
+					   env.stack_entries, env.common.fp_user_stacks, &env.common.llm,
+					   env.follow_children };
+
+	err = session__open(&sess, &opts);
 	if (!err && !env.outdir) {
 		if (env.common.container)
 			snprintf(env.default_outdir, sizeof(env.default_outdir), "agentprof-%s", sess.cgroup.name);
@@ -139,7 +245,16 @@ int cmd_record(int argc, char **argv)
 			snprintf(env.default_outdir, sizeof(env.default_outdir), "agentprof-%d", env.common.pid);
 		env.outdir = env.default_outdir;
 	}
-	err = err ?: outdir__open(&out, env.outdir, env.force) ?: session__attach(&sess);
+	/* the output directory before the programs: a load can take minutes, a refusal must not */
+	err = err ?: outdir__open(&out, env.outdir, env.force);
+	if (err)
+		goto cleanup;
+	aborting.out = &out;
+	aborting.path = env.outdir;
+	catch_abort(SIGINT);
+	catch_abort(SIGTERM);
+	catch_abort(SIGHUP);
+	err = session__load(&sess, &opts) ?: session__attach(&sess);
 	if (err)
 		goto cleanup;
 
@@ -148,6 +263,7 @@ int cmd_record(int argc, char **argv)
 	prof.no_py_lines = env.no_py_lines;
 	prof.llm = &env.common.llm;
 	prof.start_unix_ns = now_ns(CLOCK_REALTIME);
+	/* attached: -d counts from here, whatever the load took */
 	start_ns = now_ns(CLOCK_MONOTONIC);
 	if (env.common.container)
 		fprintf(stderr, "agentprof: recording every process of cgroup %s at %ld Hz%s\n", sess.cgroup.path,
@@ -158,6 +274,7 @@ int cmd_record(int argc, char **argv)
 	prof.target_exited = session__wait(&sess, env.duration_s ? start_ns + env.duration_s * 1000000000ull : 0,
 					   -1) == STOP_TARGET_EXIT;
 	stop_ns = now_ns(CLOCK_MONOTONIC);
+	stop_signals_abort();
 	session__detach(&sess);	/* uprobes take a while to disarm: the window ends before */
 	/* states frozen by the detach are closed when stopping began, not when the detach ended */
 	err = session__snapshot(&sess, stop_ns, &snap);
@@ -176,24 +293,13 @@ int cmd_record(int argc, char **argv)
 		pr_warn("build profile: %s\n", strerror(-err));
 		goto cleanup;
 	}
-
-	static const struct output_ops *const outputs[] = {
-		&folded_cpu_output, &folded_offcpu_output, &svg_cpu_output, &svg_offcpu_output,
-		&spans_jsonl_output, &report_json_output, &pprof_cpu_output, &pprof_offcpu_output,
-		&speedscope_cpu_output, &speedscope_offcpu_output,
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(outputs); i++) {
-		struct output_job job = { outputs[i], &prof };
-
-		err = outdir__write(&out, outputs[i]->file, write_output, &job);
-		if (err)
-			goto cleanup;
-		wrote = true;
-	}
-	print_summary(stdout, &prof, env.outdir);
+	err = write_outputs(&out, &prof);
+	if (!err)
+		print_summary(stdout, &prof, env.outdir);
 cleanup:
-	outdir__close(&out, !wrote);
+	aborting.kept = out.ncommitted;
+	aborting.out = NULL;	/* a signal from here on finds nothing of it to tidy */
+	outdir__close(&out);
 	snapshot__free(&snap);
 	session__close(&sess);
 	profile__free(&prof);

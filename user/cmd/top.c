@@ -333,12 +333,13 @@ int cmd_top(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return 2;
-	err = session__open(&sess, &(struct session_opts){ env.common.pid, env.common.container, env.common.freq_hz,
-							   DEFAULT_STACK_ENTRIES, env.common.fp_user_stacks,
-							   &env.common.llm, false });
+	const struct session_opts opts = { env.common.pid, env.common.container, env.common.freq_hz,
+					   DEFAULT_STACK_ENTRIES, env.common.fp_user_stacks, &env.common.llm, false };
+
+	err = session__open(&sess, &opts) ?: session__load(&sess, &opts);
 	if (err)
 		goto cleanup;
-	/* after session__open: the server's thread inherits the blocked stop signals */
+	/* after session__load: the server's thread inherits the blocked stop signals */
 	if (env.listen) {
 		metrics = metrics_server__start(env.listen, sess.target.pid, sess.target.comm);
 		if (!metrics) {
