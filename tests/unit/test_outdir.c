@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "helpers.h"
-#include "outdir.h"
+#include "report/outdir.h"
 
 static void assert_split(const char *path, const char *parent, const char *last)
 {
