@@ -14,6 +14,11 @@
 #endif
 #define AGENTPROF OUT_DIR "/agentprof"
 #define WORKLOAD(name) OUT_DIR "/workloads/" name
+/*
+ * Enough samples for the ratios the tests assert; a target on a loaded machine gets a fraction
+ * of a CPU, so no test asks for the count a quiet one would give.
+ */
+#define MIN_SAMPLES 10
 
 struct run {
 	int status;		/* exit code, or 128 + signal */

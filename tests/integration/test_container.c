@@ -113,12 +113,12 @@ Test(container, namespaced_target_by_host_pid_without_tracefs_or_debugfs)
 
 Test(container, proc_root_without_the_hosts_pids)
 {
-	char cmd[768], want[64], hostproc[128], *report, *folded;
-	struct run r;
-	pid_t pid;
+	char cmd[768], want[64], hostproc[128], log[160], *report, *folded, *said;
+	pid_t pid, rec;
+	int status;
 
 	require_root();
-	pid = start_workload((char *const[]){ WORKLOAD("hot8020"), "8", NULL });
+	pid = start_workload((char *const[]){ WORKLOAD("hot8020"), "60", NULL });
 	snprintf(hostproc, sizeof(hostproc), "%s/hostproc", dir);
 	mkdir(hostproc, 0755);
 	/* the host's /proc at DIR, then a PID namespace of its own: as a pod without hostPID */
@@ -126,9 +126,16 @@ Test(container, proc_root_without_the_hosts_pids)
 		 "mount -t proc proc %s && exec unshare -p -f --mount-proc --kill-child "
 		 "%s record --proc-root %s/ -p %d -d 60 -o %s",
 		 hostproc, AGENTPROF, hostproc, pid, out);
-	run_cmd((char *const[]){ "unshare", "-m", "--propagation", "private", "sh", "-c", cmd, NULL }, &r);
-	waitpid(pid, NULL, 0);
-	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	/* the target exits 2 s after record is attached, however long that took */
+	snprintf(log, sizeof(log), "%s/record.log", dir);
+	rec = start_recording((char *const[]){ "/usr/bin/unshare", "-m", "--propagation", "private", "sh", "-c", cmd,
+					       NULL }, log);
+	sleep(2);
+	stop_workload(pid);
+	cr_assert_eq(waitpid(rec, &status, 0), rec);
+	said = slurp(log);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "record failed: %s", said);
+	free(said);
 	report = output("report.json");
 	folded = output("cpu.folded");
 	cr_assert(report && folded);
@@ -143,7 +150,6 @@ Test(container, proc_root_without_the_hosts_pids)
 	cr_assert_geq(named_share(folded), 90, "%s", folded);
 	free(report);
 	free(folded);
-	run_free(&r);
 }
 
 /* A child that joins cgroup dir, then becomes argv's workload. */

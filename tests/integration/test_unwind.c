@@ -105,7 +105,7 @@ Test(unwind, marks_stacks_deeper_than_the_copy)
 	all = folded_sum(folded, "");
 	cut = folded_sum(folded, "nofp_deep;[truncated];down;down;down;down;down;down;down;down;down;down;");
 	cr_log_info("%lu of %lu samples marked [truncated] at the root, ten or more frames deep", cut, all);
-	cr_assert_gt(all, 50);
+	cr_assert_gt(all, MIN_SAMPLES);
 	cr_assert_geq(cut, 0.9 * all, "%s", folded);
 	free(folded);
 }
@@ -162,7 +162,7 @@ Test(unwind, restores_return_addresses_under_uretprobes, .fini = remove_uretprob
 	all = leaf_sum(folded, "compare_keys", "");
 	through = leaf_sum(folded, "compare_keys", ";main;sort_round;qsort");
 	cr_log_info("under a uretprobe: %lu of %lu samples unwind through sort_round to main", through, all);
-	cr_assert_gt(all, 50);
+	cr_assert_gt(all, MIN_SAMPLES);
 	cr_assert_geq(through, 0.9 * all, "%lu of %lu unwound:\n%s", through, all, folded);
 	free(folded);
 	remove_tree(dir);	/* .fini replaces the suite's teardown */
@@ -192,7 +192,7 @@ Test(unwind, through_debian_python)
 	all = folded_sum(folded, "");
 	rooted = folded_sum(folded, ";Py_RunMain;");
 	cr_log_info("%lu of %lu samples of python3 unwind to Py_RunMain", rooted, all);
-	cr_assert_gt(all, 50);
+	cr_assert_gt(all, MIN_SAMPLES);
 	cr_assert_geq(rooted, 0.9 * all, "%lu of %lu unwound:\n%s", rooted, all, folded);
 	/* the interpreter's eval frames, replaced by the Python frames they ran */
 	cr_assert_gt(folded_sum(folded, ";PyEval_EvalCode;<module> (<string>:9);work (<string>:"), 0.5 * all, "%s",
