@@ -353,18 +353,43 @@ static double metric(const char *text, const char *prefix)
 	return at ? strtod(at + strlen(needle), NULL) : -1;
 }
 
+static const char *const categories[] = { "cpu", "runq", "lock", "net", "disk", "sleep", "idle", "other" };
+
 /* Sum of the agentprof_class series: 1 when exactly one class is current. */
 static double class_sum(const char *text)
 {
-	static const char *const classes[] = { "cpu", "runq", "lock", "net", "disk", "sleep", "idle", "other" };
 	char prefix[64];
 	double sum = 0;
 
-	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
-		snprintf(prefix, sizeof(prefix), "agentprof_class{class=\"%s\"}", classes[i]);
+	for (size_t i = 0; i < sizeof(categories) / sizeof(categories[0]); i++) {
+		snprintf(prefix, sizeof(prefix), "agentprof_class{class=\"%s\"}", categories[i]);
 		sum += metric(text, prefix);
 	}
 	return sum;
+}
+
+/*
+ * The category in which the threads named thread spent most of their time, run-queue time left
+ * out: what a loaded machine adds to any thread, the rest of its time stays what it did.
+ */
+static const char *main_wait(const char *text, const char *thread)
+{
+	const char *best = "none";
+	double most = 0;
+	char prefix[128];
+
+	for (size_t i = 0; i < sizeof(categories) / sizeof(categories[0]); i++) {
+		double v;
+
+		snprintf(prefix, sizeof(prefix), "agentprof_wait_seconds_total{thread=\"%s\",category=\"%s\"}", thread,
+			 categories[i]);
+		v = metric(text, prefix);
+		if (strcmp(categories[i], "runq") && v > most) {
+			most = v;
+			best = categories[i];
+		}
+	}
+	return best;
 }
 
 /* Polls /metrics until top has measured two intervals; the page. */
@@ -397,10 +422,8 @@ Test(formats, top_serves_metrics_on_loopback)
 	cr_assert(strstr(page, "Content-Type: text/plain; version=0.0.4"), "%s", page);
 	body = strstr(page, "\r\n\r\n");
 	cr_assert(body);
-	cr_assert_gt(metric(body, "agentprof_wait_seconds_total{thread=\"mutex-wait\",category=\"lock\"}"), 1.0, "%s",
-		     body);
-	cr_assert_gt(metric(body, "agentprof_wait_seconds_total{thread=\"spinner\",category=\"cpu\"}"), 0.5, "%s",
-		     body);
+	cr_assert_str_eq(main_wait(body, "mutex-wait"), "lock", "%s", body);
+	cr_assert_str_eq(main_wait(body, "spinner"), "cpu", "%s", body);
 	cr_assert_gt(metric(body, "agentprof_samples_total"), 0, "%s", body);
 	cr_assert_eq(class_sum(body), 1, "exactly one class is current:\n%s", body);
 	other = http(s.port, "GET", "/");
