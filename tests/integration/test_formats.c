@@ -369,10 +369,10 @@ static double class_sum(const char *text)
 }
 
 /*
- * The category in which the threads named thread spent most of their time, run-queue time left
+ * The category of the series "family{label,category=...}" with the most time, run-queue time left
  * out: what a loaded machine adds to any thread, the rest of its time stays what it did.
  */
-static const char *main_wait(const char *text, const char *thread)
+static const char *main_wait(const char *text, const char *family, const char *label)
 {
 	const char *best = "none";
 	double most = 0;
@@ -381,8 +381,7 @@ static const char *main_wait(const char *text, const char *thread)
 	for (size_t i = 0; i < sizeof(categories) / sizeof(categories[0]); i++) {
 		double v;
 
-		snprintf(prefix, sizeof(prefix), "agentprof_wait_seconds_total{thread=\"%s\",category=\"%s\"}", thread,
-			 categories[i]);
+		snprintf(prefix, sizeof(prefix), "%s{%s,category=\"%s\"}", family, label, categories[i]);
 		v = metric(text, prefix);
 		if (strcmp(categories[i], "runq") && v > most) {
 			most = v;
@@ -410,7 +409,8 @@ static char *metrics_after_two_intervals(int port)
 Test(formats, top_serves_metrics_on_loopback)
 {
 	struct server s;
-	char *page, *body, *other;
+	char *page, *body, *other, mpath[128];
+	FILE *f;
 	pid_t pid;
 
 	require_root();
@@ -422,25 +422,20 @@ Test(formats, top_serves_metrics_on_loopback)
 	cr_assert(strstr(page, "Content-Type: text/plain; version=0.0.4"), "%s", page);
 	body = strstr(page, "\r\n\r\n");
 	cr_assert(body);
-	cr_assert_str_eq(main_wait(body, "mutex-wait"), "lock", "%s", body);
-	cr_assert_str_eq(main_wait(body, "spinner"), "cpu", "%s", body);
+	cr_assert_str_eq(main_wait(body, "agentprof_wait_seconds_total", "thread=\"mutex-wait\""), "lock", "%s", body);
+	cr_assert_str_eq(main_wait(body, "agentprof_wait_seconds_total", "thread=\"spinner\""), "cpu", "%s", body);
 	cr_assert_gt(metric(body, "agentprof_samples_total"), 0, "%s", body);
 	cr_assert_eq(class_sum(body), 1, "exactly one class is current:\n%s", body);
 	other = http(s.port, "GET", "/");
 	cr_assert(other && strstr(other, " 404 "), "%s", other);
 	free(other);
-	if (have("promtool")) {
-		char mpath[128];
-		FILE *f;
-
-		snprintf(mpath, sizeof(mpath), "%s/metrics.txt", dir);
-		f = fopen(mpath, "w");
-		fputs(body + 4, f);
-		fclose(f);
-		free(sh("promtool check metrics < %s", mpath));
-	} else {
-		cr_log_warn("promtool is not installed (Debian: prometheus): metrics not linted");
-	}
+	require_tool("promtool", "prometheus");
+	snprintf(mpath, sizeof(mpath), "%s/metrics.txt", dir);
+	f = fopen(mpath, "w");
+	cr_assert(f, "%s: %s", mpath, strerror(errno));
+	fputs(body + 4, f);
+	fclose(f);
+	free(sh("promtool check metrics < %s", mpath));
 	free(page);
 	stop_top(&s);
 	stop_workload(pid);
@@ -457,9 +452,11 @@ Test(formats, top_serves_time_per_span_name)
 	start_top(pid, "127.0.0.1:0", &s);
 	page = metrics_after_two_intervals(s.port);
 	/* "tool" burns CPU, "llm" waits on a socket, "request" holds both */
-	cr_assert_gt(metric(page, "agentprof_span_wait_seconds_total{span=\"tool\",category=\"cpu\"}"), 0.1, "%s", page);
-	cr_assert_gt(metric(page, "agentprof_span_wait_seconds_total{span=\"llm\",category=\"net\"}"), 0.1, "%s", page);
-	cr_assert_gt(metric(page, "agentprof_span_wait_seconds_total{span=\"request\",category=\"net\"}"), 0.1, "%s",
+	cr_assert_str_eq(main_wait(page, "agentprof_span_wait_seconds_total", "span=\"tool\""), "cpu", "%s", page);
+	cr_assert_str_eq(main_wait(page, "agentprof_span_wait_seconds_total", "span=\"llm\""), "net", "%s", page);
+	cr_assert_gt(metric(page, "agentprof_span_wait_seconds_total{span=\"request\",category=\"cpu\"}"), 0, "%s",
+		     page);
+	cr_assert_gt(metric(page, "agentprof_span_wait_seconds_total{span=\"request\",category=\"net\"}"), 0, "%s",
 		     page);
 	free(page);
 	stop_top(&s);
@@ -682,8 +679,8 @@ Test(formats, metrics_served_through_a_flood_of_idle_connections)
 	FILE *f, *said;
 
 	require_root();
-	if (!have("prometheus") || !have("promtool"))
-		cr_skip_test("prometheus is not installed (Debian: prometheus): no real scrape");
+	require_tool("prometheus", "prometheus");
+	require_tool("promtool", "prometheus");
 	pid = start_workload((char *const[]){ WORKLOAD("waits"), "90", NULL });
 	start_top(pid, "127.0.0.1:0", &s);
 	cr_assert_eq(pipe(fds), 0);
