@@ -14,11 +14,12 @@ case "${1:-}" in
 # graph SVG; clang's libFuzzer runtime; jsonschema for speedscope files; PyYAML for the DaemonSet;
 # curl and openssl (an HTTPS client, the mock LLM API's certificate) for the TLS tests; golang-go
 # (go tool pprof reads the pprof files) and prometheus (promtool lints the metrics, a real server
-# scrapes top).
+# scrapes top); protoc and python3-protobuf decode what the OTLP export sends against the official
+# schema (tests/otlp/).
 test)
 	pkgs="libcriterion-dev binutils python3 libpython3.11-dev nodejs util-linux libcap2-bin
 	      libxml2-utils chromium python3-jsonschema python3-yaml libclang-rt-14-dev curl openssl
-	      golang-go prometheus" ;;
+	      golang-go prometheus protobuf-compiler python3-protobuf" ;;
 # the bench's peers, side by side with agentprof: perf, bpftrace, libbpf-tools (offcputime)
 bench)
 	pkgs="linux-perf bpftrace libbpf-tools" ;;
