@@ -7,7 +7,7 @@ set -eu
 case "${1:-}" in
 "")
 	pkgs="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev libjansson-dev
-	      libiberty-dev systemtap-sdt-dev libmicrohttpd-dev libdw-dev" ;;
+	      libiberty-dev systemtap-sdt-dev libmicrohttpd-dev libdw-dev libcurl4-openssl-dev" ;;
 # Criterion; strip/objcopy for the ELF fixtures; Debian's python3 (the GIL, Python frames) and its
 # headers (the CPython offsets are checked against them); node (V8 frames, TLS in a binary);
 # setpriv/unshare; capsh (the minimal capabilities); xmllint and headless Chromium for the flame

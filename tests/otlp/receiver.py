@@ -13,7 +13,7 @@ json_format.Parse (unknown names, wrong types fail). Normalized: ids in lowercas
 as {key: value}.
 
 MODE: ok; fail500 or fail400 (every request); retryN (the first N answered 503 with Retry-After: 1,
-then ok); close (the connection closed once the body is read, no answer); slow (no answer for 60 s).
+then ok); hold (503 with Retry-After: 30, always); close (the connection closed once the body is read, no answer); slow (no answer for 60 s).
 """
 import gzip
 import http.server
@@ -148,10 +148,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             entry['request'] = decode(srv.pb2, fmt, data)
         except Exception as e:  # the test fails on any entry with an error
             entry['error'] = '%s: %s' % (type(e).__name__, e)
-        if mode.startswith('retry') and n <= int(mode[5:]):
+        if (mode.startswith('retry') and n <= int(mode[5:])) or mode == 'hold':
             entry['answer'] = 503
             srv.log(entry)
-            self.answer(503, extra=[('Retry-After', '1')])
+            self.answer(503, extra=[('Retry-After', '30' if mode == 'hold' else '1')])
         elif mode in ('fail500', 'fail400'):
             entry['answer'] = int(mode[4:])
             srv.log(entry)
