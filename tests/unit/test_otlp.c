@@ -5,12 +5,15 @@
  * json_format.Parse; ids, parents, kinds, Unix times and the breakdown attributes checked.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "helpers.h"
 #include "report/otlp.h"
 #include "model/spans.h"
+#include "target/cgroup.h"
 
 #define MS 1000000ull
 #define DECODE "/usr/bin/python3 tests/otlp/receiver.py decode"
@@ -251,4 +254,23 @@ Test(otlp, unix_time_from_the_recordings_offset)
 {
 	cr_assert_eq(otlp_unix_ns(&p, M0), T0);
 	cr_assert_eq(otlp_unix_ns(&p, M0 - 3 * MS), T0 - 3 * MS, "a span begun just before the window");
+}
+
+/* container.id: the 64 hex digits that docker, containerd and podman put in their cgroups' names */
+Test(otlp, container_id_from_cgroup_paths)
+{
+	static const char id64[] = "4f1b8c2d9e0a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c";
+	char path[256], id[65];
+
+	snprintf(path, sizeof(path), "/system.slice/docker-%s.scope", id64);
+	cr_assert_eq(cgroup_container_id(path, id), 0);
+	cr_assert_str_eq(id, id64);
+	snprintf(path, sizeof(path), "/kubepods/burstable/pod1/cri-containerd-%s.scope/init", id64);
+	cr_assert_eq(cgroup_container_id(path, id), 0);
+	cr_assert_str_eq(id, id64);
+	snprintf(path, sizeof(path), "/machine.slice/libpod-%s", id64);
+	cr_assert_eq(cgroup_container_id(path, id), 0);
+	cr_assert_eq(cgroup_container_id("/user.slice/user-0.slice/session-3.scope", id), -ENOENT);
+	snprintf(path, sizeof(path), "/x/%sa", id64);
+	cr_assert_eq(cgroup_container_id(path, id), -ENOENT, "65 hex digits are no ID");
 }

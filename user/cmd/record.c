@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cmd/cli.h"
+#include "cmd/otlp.h"
 #include "base/log.h"
 #include "report/outdir.h"
 #include "report/output.h"
@@ -27,9 +28,11 @@ static struct env {
 	bool no_py_lines;
 	bool force;
 	bool follow_children;
+	struct otlp_args otlp;
 } env = {
 	.common.freq_hz = 99,
 	.stack_entries = DEFAULT_STACK_ENTRIES,
+	.otlp = OTLP_ARGS_DEFAULTS,
 };
 
 enum { OPT_STACK_STORAGE = 0x100, OPT_GROUP_BY, OPT_NO_PY_LINES, OPT_FORCE, OPT_FOLLOW };
@@ -49,6 +52,7 @@ static const struct argp_option options[] = {
 	{ "group-by", OPT_GROUP_BY, "WHAT", 0,
 	  "Root frames of the flame graphs: thread (default), process, span or trace", 0 },
 	{ "no-py-lines", OPT_NO_PY_LINES, NULL, 0, "Python frames without line numbers: one frame per function", 0 },
+	OTLP_OPTIONS,
 	{},
 };
 
@@ -87,7 +91,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			pr_warn("--group-by takes thread, process, span or trace, not '%s'\n", arg);
 		break;
 	default:
-		return parse_common_arg(key, arg, &env.common);
+		err = parse_otlp_arg(key, arg, &env.otlp);
+		return err == ARGP_ERR_UNKNOWN ? parse_common_arg(key, arg, &env.common) : err;
 	}
 	return err;
 }
@@ -100,7 +105,7 @@ static const struct argp argp = {
 	       "per thread, span and trace.\v"
 	       "Writes into DIR: cpu.svg and offcpu.svg (flame graphs), cpu.folded and offcpu.folded, "
 	       "spans.jsonl, report.json, cpu.pb.gz and offcpu.pb.gz (pprof), *.speedscope.json; and "
-	       "prints a summary.",
+	       "prints a summary. With --otlp, then sends the spans to an OpenTelemetry endpoint.",
 };
 
 struct output_job {
@@ -192,11 +197,18 @@ int cmd_record(int argc, char **argv)
 		wrote = true;
 	}
 	print_summary(stdout, &prof, env.outdir);
+	/* after the files: an endpoint down or slow costs at most --otlp-timeout, and loses nothing here */
+	if (env.otlp.url) {
+		fflush(stdout);
+		if (otlp_export_profile(&env.otlp, &prof, stdout))
+			pr_warn("otlp: the spans were not sent\n");
+	}
 cleanup:
 	outdir__close(&out, !wrote);
 	snapshot__free(&snap);
 	session__close(&sess);
 	profile__free(&prof);
 	llm_endpoints__free(&env.common.llm);
+	otlp_args__free(&env.otlp);
 	return err ? 1 : 0;
 }
