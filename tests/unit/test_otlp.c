@@ -103,7 +103,7 @@ static json_t *roundtrip(enum otlp_format fmt)
 	json_error_t jerr;
 	json_t *o;
 
-	cr_assert_eq(otlp_encode(&p, &res, 0, p.nspans, fmt, &body, &len), 0);
+	cr_assert_eq(otlp_encode(&p, &res, p.spans, p.nspans, fmt, &body, &len), 0);
 	write_bytes(path, body, len);
 	free(body);
 	text = run_output(DECODE " %s %s", fmt == OTLP_JSON ? "json" : "pb", path);
@@ -211,7 +211,7 @@ Test(otlp, batches_take_a_range_of_spans)
 	json_t *req;
 
 	require_tool("protoc", "protobuf-compiler");
-	cr_assert_eq(otlp_encode(&p, &res, 1, 2, OTLP_PROTOBUF, &body, &len), 0);
+	cr_assert_eq(otlp_encode(&p, &res, p.spans + 1, 1, OTLP_PROTOBUF, &body, &len), 0);
 	write_bytes(path, body, len);
 	free(body);
 	text = run_output(DECODE " pb %s", path);

@@ -100,7 +100,18 @@ void otlp_args__free(struct otlp_args *o)
 	o->nheaders = 0;
 }
 
-int otlp_export_profile(const struct otlp_args *o, const struct profile *p, FILE *f)
+struct otlp_export {
+	struct otlp_sender *sender;
+	struct otlp_resource res;
+	enum otlp_format format;
+	size_t batch;
+	long timeout_s;
+	uint64_t total;			/* spans given to export */
+	uint64_t not_encoded;		/* out of memory before they were queued */
+	char host[256], container[65], service[TASK_COMM_LEN + 1];
+};
+
+struct otlp_export *otlp_export__start(const struct otlp_args *o, const struct profile *p)
 {
 	const char *version = strchr(argp_program_version, ' ');
 	struct otlp_send_opts so = {
@@ -108,41 +119,58 @@ int otlp_export_profile(const struct otlp_args *o, const struct profile *p, FILE
 		.format = o->json ? OTLP_JSON : OTLP_PROTOBUF, .queue_spans = o->queue,
 		.request_timeout_ms = REQUEST_TIMEOUT_MS, .max_retries = MAX_RETRIES,
 	};
-	char host[256] = "", container[65];
-	struct otlp_resource res = {
-		.service_name = o->service ? o->service : p->comm,
-		.pid = p->pid,
-		.version = version ? version + 1 : argp_program_version,
-	};
-	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + o->timeout_s * 1000000000ull;
-	struct otlp_sender *s;
-	struct otlp_stats st;
-	size_t queued = 0;
+	struct otlp_export *e = calloc(1, sizeof(*e));
 
-	if (!gethostname(host, sizeof(host) - 1) && host[0])
-		res.host_name = host;
+	if (!e)
+		return NULL;
+	e->format = so.format;
+	e->batch = o->batch;
+	e->timeout_s = o->timeout_s;
+	snprintf(e->service, sizeof(e->service), "%s", p->comm);
+	e->res.service_name = o->service ? o->service : e->service;
+	e->res.pid = p->pid;
+	e->res.version = version ? version + 1 : argp_program_version;
+	if (!gethostname(e->host, sizeof(e->host) - 1) && e->host[0])
+		e->res.host_name = e->host;
 	/* a container's ID from its cgroup's name (--container), or from the process's cgroup */
-	if ((p->cgroup && !cgroup_container_id(p->cgroup, container)) ||
-	    (!p->cgroup && p->pid && !proc_container_id(p->pid, container)))
-		res.container_id = container;
-	s = otlp_sender__new(&so);
-	if (!s)
-		return -errno;
-	for (size_t from = 0; from < p->nspans; from += o->batch) {
-		size_t to = from + o->batch < p->nspans ? from + o->batch : p->nspans, len;
+	if ((p->cgroup && !cgroup_container_id(p->cgroup, e->container)) ||
+	    (!p->cgroup && p->pid && !proc_container_id(p->pid, e->container)))
+		e->res.container_id = e->container;
+	e->sender = otlp_sender__new(&so);
+	if (!e->sender) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void otlp_export__spans(struct otlp_export *e, const struct profile *p, const struct span_info *spans, size_t n)
+{
+	for (size_t from = 0; from < n; from += e->batch) {
+		size_t count = n - from < e->batch ? n - from : e->batch, len;
 		uint8_t *body;
 
-		if (otlp_encode(p, &res, from, to, so.format, &body, &len)) {
-			pr_warn("otlp: encode spans: out of memory\n");
-			break;
+		e->total += count;
+		if (otlp_encode(p, &e->res, spans + from, count, e->format, &body, &len)) {
+			e->not_encoded += count;
+			continue;
 		}
-		otlp_sender__submit(s, body, len, to - from);
-		queued = to;
+		otlp_sender__submit(e->sender, body, len, count);
 	}
-	otlp_sender__finish(s, deadline, &st);
-	/* spans never encoded (out of memory) are dropped too */
-	st.spans_dropped += p->nspans - queued;
-	st.dropped_failed += p->nspans - queued;
-	print_otlp_summary(f, &st, p->nspans);
-	return 0;
+}
+
+void otlp_export__finish(struct otlp_export *e, FILE *f)
+{
+	uint64_t start = now_ns(CLOCK_MONOTONIC);
+	struct otlp_stats st;
+
+	if (!e)
+		return;
+	otlp_sender__finish(e->sender, start + e->timeout_s * 1000000000ull, &st);
+	st.spans_dropped += e->not_encoded;
+	st.dropped_failed += e->not_encoded;
+	if (e->not_encoded)
+		snprintf(st.last_error, sizeof(st.last_error), "encode spans: out of memory");
+	print_otlp_summary(f, &st, e->total, (now_ns(CLOCK_MONOTONIC) - start) / 1e9);
+	free(e);
 }

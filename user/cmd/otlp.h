@@ -41,12 +41,21 @@ error_t parse_otlp_arg(int key, char *arg, struct otlp_args *o);
 void otlp_args__free(struct otlp_args *o);
 
 struct profile;
+struct span_info;
+struct otlp_export;
 
 /*
- * Sends the spans of a finished profile (symbolized) to o->url, taking at most o->timeout_s, and
- * prints one line on f: how many were sent, retried, dropped. Never fails the recording: its
- * files are written before. 0, or -errno when the sender could not start.
+ * Starts exporting the spans of a recording of p's target (its comm, pid, cgroup make the
+ * resource). NULL and errno set, after one line saying why, when the sender cannot start.
  */
-int otlp_export_profile(const struct otlp_args *o, const struct profile *p, FILE *f);
+struct otlp_export *otlp_export__start(const struct otlp_args *o, const struct profile *p);
+/* Queues n spans of p's window in batches: never blocks (a full queue drops, and counts). */
+void otlp_export__spans(struct otlp_export *e, const struct profile *p, const struct span_info *spans, size_t n);
+/*
+ * Sends what is queued for at most --otlp-timeout, prints on f one line of how many spans were
+ * sent, retried, dropped, and frees e (NULL: nothing). The files of a recording are written
+ * before: nothing here can fail them.
+ */
+void otlp_export__finish(struct otlp_export *e, FILE *f);
 
 #endif /* CMD_OTLP_H */

@@ -199,9 +199,14 @@ int cmd_record(int argc, char **argv)
 	print_summary(stdout, &prof, env.outdir);
 	/* after the files: an endpoint down or slow costs at most --otlp-timeout, and loses nothing here */
 	if (env.otlp.url) {
+		struct otlp_export *export = otlp_export__start(&env.otlp, &prof);
+
 		fflush(stdout);
-		if (otlp_export_profile(&env.otlp, &prof, stdout))
+		if (export)
+			otlp_export__spans(export, &prof, prof.spans, prof.nspans);
+		else
 			pr_warn("otlp: the spans were not sent\n");
+		otlp_export__finish(export, stdout);
 	}
 cleanup:
 	outdir__close(&out, !wrote);

@@ -239,8 +239,8 @@ static void pb_span(struct pb *b, const struct profile *p, const struct span_inf
 	pb__end(b, m);
 }
 
-static int encode_pb(const struct profile *p, const struct otlp_resource *res, size_t from, size_t to,
-		     uint8_t **body, size_t *len)
+static int encode_pb(const struct profile *p, const struct otlp_resource *res, const struct span_info *spans,
+		     size_t n_spans, uint8_t **body, size_t *len)
 {
 	struct otlp_attr attrs[OTLP_MAX_ATTRS];
 	size_t rs, r, ss, sc, n;
@@ -258,8 +258,8 @@ static int encode_pb(const struct profile *p, const struct otlp_resource *res, s
 	if (res->version)
 		pb__string(&b, SCOPE_VERSION, res->version);
 	pb__end(&b, sc);
-	for (size_t i = from; i < to; i++)
-		pb_span(&b, p, &p->spans[i]);
+	for (size_t i = 0; i < n_spans; i++)
+		pb_span(&b, p, &spans[i]);
 	pb__end(&b, ss);
 	pb__end(&b, rs);
 	if (b.err) {
@@ -335,23 +335,23 @@ static json_t *json_span(const struct profile *p, const struct span_info *s)
 	return o;
 }
 
-static int encode_json(const struct profile *p, const struct otlp_resource *res, size_t from, size_t to,
-		       uint8_t **body, size_t *len)
+static int encode_json(const struct profile *p, const struct otlp_resource *res, const struct span_info *spans,
+		       size_t n_spans, uint8_t **body, size_t *len)
 {
 	struct otlp_attr attrs[OTLP_MAX_ATTRS];
-	json_t *spans = json_array(), *scope, *root;
+	json_t *list = json_array(), *scope, *root;
 	char *text;
 
-	for (size_t i = from; i < to; i++)
-		json_array_append_new(spans, json_span(p, &p->spans[i]));
+	for (size_t i = 0; i < n_spans; i++)
+		json_array_append_new(list, json_span(p, &spans[i]));
 	scope = json_pack("{s:s}", "name", "agentprof");
 	if (scope && res->version)
 		json_object_set_new(scope, "version", json_string(res->version));
 	root = json_pack("{s:[{s:{s:o}, s:[{s:o, s:o}]}]}",
 			 "resourceSpans",
 			 "resource", "attributes", json_attrs(attrs, resource_attrs(res, attrs)),
-			 "scopeSpans", "scope", scope, "spans", spans);
-	if (!root || json_array_size(spans) != to - from)
+			 "scopeSpans", "scope", scope, "spans", list);
+	if (!root || json_array_size(list) != n_spans)
 		goto nomem;
 	text = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
@@ -365,12 +365,8 @@ nomem:
 	return -ENOMEM;
 }
 
-int otlp_encode(const struct profile *p, const struct otlp_resource *res, size_t from, size_t to,
+int otlp_encode(const struct profile *p, const struct otlp_resource *res, const struct span_info *spans, size_t n,
 		enum otlp_format fmt, uint8_t **body, size_t *len)
 {
-	if (to > p->nspans)
-		to = p->nspans;
-	if (from > to)
-		from = to;
-	return fmt == OTLP_JSON ? encode_json(p, res, from, to, body, len) : encode_pb(p, res, from, to, body, len);
+	return fmt == OTLP_JSON ? encode_json(p, res, spans, n, body, len) : encode_pb(p, res, spans, n, body, len);
 }

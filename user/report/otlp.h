@@ -53,11 +53,12 @@ int otlp_span_kind(const struct span_rec *r);
 uint64_t otlp_unix_ns(const struct profile *p, uint64_t mono_ns);
 
 /*
- * Spans [from, to) of p (after profile__finish and symbolization) as one request body, *body
- * malloc()ed. A span still open when the recording stopped ends at the window's end, marked
- * agentprof.unfinished. 0 or -ENOMEM.
+ * n spans as one request body, *body malloc()ed: a range of p->spans (p after profile__finish and
+ * symbolization), or spans of p's window with breakdowns summed over several (top). p gives the
+ * clock offset, the window's end and the verdicts. A span still open when the recording stopped
+ * ends at the window's end, marked agentprof.unfinished. 0 or -ENOMEM.
  */
-int otlp_encode(const struct profile *p, const struct otlp_resource *res, size_t from, size_t to,
+int otlp_encode(const struct profile *p, const struct otlp_resource *res, const struct span_info *spans, size_t n,
 		enum otlp_format fmt, uint8_t **body, size_t *len);
 
 #endif /* OTLP_H */

@@ -120,7 +120,7 @@ void print_summary(FILE *f, const struct profile *p, const char *outdir)
 	fprintf(f, "Wrote the results to %s/: cpu.svg and offcpu.svg to start with, report.json for all\n", outdir);
 }
 
-void print_otlp_summary(FILE *f, const struct otlp_stats *st, size_t total)
+void print_otlp_summary(FILE *f, const struct otlp_stats *st, uint64_t total, double seconds)
 {
 	const struct {
 		uint64_t n;
@@ -133,9 +133,10 @@ void print_otlp_summary(FILE *f, const struct otlp_stats *st, size_t total)
 	};
 	const char *sep = " (";
 
-	fprintf(f, "OpenTelemetry export: %llu of %zu spans sent in %llu requests, %llu retried, %llu dropped",
-		(unsigned long long)st->spans_sent, total, (unsigned long long)st->batches_sent,
-		(unsigned long long)st->spans_retried, (unsigned long long)st->spans_dropped);
+	fprintf(f, "OpenTelemetry export: %llu of %llu spans sent in %llu request%s, %llu retried, %llu dropped",
+		(unsigned long long)st->spans_sent, (unsigned long long)total, (unsigned long long)st->batches_sent,
+		st->batches_sent == 1 ? "" : "s", (unsigned long long)st->spans_retried,
+		(unsigned long long)st->spans_dropped);
 	for (size_t i = 0; i < sizeof(why) / sizeof(why[0]); i++)
 		if (why[i].n) {
 			fprintf(f, "%s%llu %s", sep, (unsigned long long)why[i].n, why[i].what);
@@ -143,5 +144,6 @@ void print_otlp_summary(FILE *f, const struct otlp_stats *st, size_t total)
 		}
 	if (st->spans_dropped)
 		fprintf(f, "; last: %s)", st->last_error);
-	fputc('\n', f);
+	/* what the export held the command up for at its end */
+	fprintf(f, "; %.2f s at exit\n", seconds);
 }

@@ -11,9 +11,9 @@ void print_summary(FILE *f, const struct profile *p, const char *outdir);
 
 struct otlp_stats;
 /*
- * One line after an OTLP export of total spans: how many were sent, in how many requests, how
- * many needed a retry, how many were dropped and the last reason why.
+ * One line after an OTLP export of total spans that took seconds at the end: how many were sent,
+ * in how many requests, how many needed a retry, how many were dropped and the last reason why.
  */
-void print_otlp_summary(FILE *f, const struct otlp_stats *st, size_t total);
+void print_otlp_summary(FILE *f, const struct otlp_stats *st, uint64_t total, double seconds);
 
 #endif /* SUMMARY_H */
