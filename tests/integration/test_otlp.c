@@ -421,3 +421,66 @@ Test(otlp, silent_endpoint_is_bounded)
 {
 	failing_endpoint("slow", "past the deadline", (char *const[]){ "--otlp-timeout", "2", NULL });
 }
+
+/*
+ * top --otlp streams each span once it has ended, with its breakdown summed over every interval
+ * it lived in: a 2 s "long" span's categories add up to its duration, not to its last interval.
+ */
+Test(otlp, top_streams_ended_spans_once)
+{
+	char pidstr[16], log[128], *text, *line, *save = NULL;
+	json_t *byid, *resource, *s, *v;
+	size_t nreq, max_batch, logged = 0, found = 0, longs = 0;
+	const char *id, *key;
+	struct run r;
+
+	require_root();
+	start_receiver("ok");
+	snprintf(log, sizeof(log), "%s/ended.log", dir);
+	agent = start_workload((char *const[]){ WORKLOAD("spans"), "120", log, NULL });
+	snprintf(pidstr, sizeof(pidstr), "%d", agent);
+	run_cmd((char *const[]){ AGENTPROF, "top", "-p", pidstr, "-n", "5", "--json", "--otlp", url, "--otlp-header",
+				 header, NULL }, &r);
+	cr_assert_eq(r.status, 0, "top failed: %s", r.err);
+	cr_assert(strstr(r.err, "OpenTelemetry export: "), "top's summary line: %s", r.err);
+	cr_log_info("%s", strstr(r.err, "OpenTelemetry export: "));
+	cr_assert(!strstr(r.out, canary) && !strstr(r.err, canary), "the --otlp-header value is in top's output");
+	byid = received_spans("application/x-protobuf", &nreq, &max_batch, &resource);
+	cr_assert_gt(json_object_size(byid), 20, "spans arrived while top ran");
+	kill(agent, SIGTERM);
+	waitpid(agent, NULL, 0);
+	agent = 0;
+	/* the agent's own spans that arrived are spans it ended */
+	text = slurp(log);
+	cr_assert(text);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char sid[17];
+
+		cr_assert_eq(sscanf(line, "%16s", sid), 1);
+		logged++;
+		found += json_object_get(byid, sid) != NULL;
+	}
+	free(text);
+	json_object_foreach(byid, id, s) {
+		const char *name = json_string_value(json_object_get(s, "name"));
+		int64_t dur = json_integer_value(json_object_get(s, "end")) - json_integer_value(json_object_get(s, "start")),
+			sum = 0;
+
+		cr_assert(!json_object_get(json_object_get(s, "attributes"), "agentprof.unfinished"),
+			  "top sends ended spans only");
+		if (strcmp(name, "long"))
+			continue;
+		json_object_foreach(json_object_get(s, "attributes"), key, v)
+			if (!strncmp(key, "agentprof.", 10) && strstr(key, "_ns"))
+				sum += json_integer_value(v);
+		cr_expect(sum >= dur * 0.95 && sum <= dur * 1.05, "a long span's breakdown %ld of its %ld ns", sum, dur);
+		longs++;
+	}
+	cr_log_info("%zu spans received in %zu requests; %zu of those the agent logged ended among them; %zu long ones",
+		    json_object_size(byid), nreq, found, longs);
+	cr_assert_gt(found, 10);
+	cr_assert_gt(longs, 0, "a 2 s span lies whole in 5 s of intervals");
+	json_decref(resource);
+	json_decref(byid);
+	run_free(&r);
+}

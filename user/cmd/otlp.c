@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The --otlp options of record, and the export of a finished recording's spans to an OTLP endpoint. */
+/* The --otlp options of record and top, and the export of their spans to an OTLP endpoint. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +8,8 @@
 #include "cmd/otlp.h"
 #include "cmd/cli.h"
 #include "report/otlp.h"
+#include "classify/classify.h"
+#include "model/spans.h"
 #include "report/summary.h"
 #include "target/cgroup.h"
 #include "base/log.h"
@@ -100,8 +102,16 @@ void otlp_args__free(struct otlp_args *o)
 	o->nheaders = 0;
 }
 
+/* top: a span still open, with its breakdown over the intervals so far */
+struct open_span {
+	uint32_t seq;
+	uint64_t ns[NR_CATEGORIES];
+};
+
 struct otlp_export {
 	struct otlp_sender *sender;
+	struct open_span *open;		/* sorted by seq */
+	size_t nopen;
 	struct otlp_resource res;
 	enum otlp_format format;
 	size_t batch;
@@ -172,5 +182,56 @@ void otlp_export__finish(struct otlp_export *e, FILE *f)
 	if (e->not_encoded)
 		snprintf(st.last_error, sizeof(st.last_error), "encode spans: out of memory");
 	print_otlp_summary(f, &st, e->total, (now_ns(CLOCK_MONOTONIC) - start) / 1e9);
+	free(e->open);
 	free(e);
+}
+
+static int cmp_open(const void *a, const void *b)
+{
+	const struct open_span *x = a, *y = b;
+
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+int otlp_export__interval(struct otlp_export *e, const struct profile *p)
+{
+	size_t n = p->nspans ? p->nspans : 1, nopen = 0, nended = 0;
+	struct open_span *open = malloc(n * sizeof(*open));
+	struct span_info *ended = malloc(n * sizeof(*ended));
+
+	if (!open || !ended) {
+		free(open);
+		free(ended);
+		return -ENOMEM;
+	}
+	/* p->spans and e->open are both sorted by seq */
+	for (size_t i = 0; i < p->nspans; i++) {
+		const struct span_info *s = &p->spans[i];
+		const struct span_rec *r = s->rec;
+		struct open_span key = { .seq = r->seq }, *before;
+		uint64_t ns[NR_CATEGORIES];
+
+		before = e->nopen ? bsearch(&key, e->open, e->nopen, sizeof(key), cmp_open) : NULL;
+		for (int c = 0; c < NR_CATEGORIES; c++)
+			ns[c] = s->ns[c] + (before ? before->ns[c] : 0);
+		/* ended within this window: the next one will not have it */
+		if (r->ended && r->end_ns <= p->window_end_ns) {
+			struct span_info *x = &ended[nended++];
+
+			*x = *s;
+			memcpy(x->ns, ns, sizeof(ns));
+			x->wall_ns = r->end_ns > r->start_ns ? r->end_ns - r->start_ns : 0;
+			x->class = classify_breakdown(x->ns, x->wall_ns);
+			x->unfinished = false;
+		} else {
+			open[nopen].seq = r->seq;
+			memcpy(open[nopen++].ns, ns, sizeof(ns));
+		}
+	}
+	free(e->open);
+	e->open = open;
+	e->nopen = nopen;
+	otlp_export__spans(e, p, ended, nended);
+	free(ended);
+	return 0;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The --otlp options of record, and the export of a finished recording's spans to an OTLP endpoint. */
+/* The --otlp options of record and top, and the export of their spans to an OTLP endpoint. */
 #ifndef CMD_OTLP_H
 #define CMD_OTLP_H
 
@@ -32,7 +32,7 @@ enum { OPT_OTLP = 0x300, OPT_OTLP_JSON, OPT_OTLP_HEADER, OPT_SERVICE, OPT_OTLP_T
 	  "A header of every OTLP request, e.g. an API key (repeatable; never printed)", 0 },  \
 	{ "service", OPT_SERVICE, "NAME", 0, "service.name of the traces (default: the process's name)", 0 }, \
 	{ "otlp-timeout", OPT_OTLP_TIMEOUT, "SECONDS", 0,                                      \
-	  "At most this long sending after the files are written; what is left is dropped, and counted (default 5)", 0 }, \
+	  "At most this long sending at the end (record: after its files are written); what is left is dropped, and counted (default 5)", 0 }, \
 	{ "otlp-batch", OPT_OTLP_BATCH, "N", 0, "Spans per OTLP request (default 512)", 0 },    \
 	{ "otlp-queue", OPT_OTLP_QUEUE, "N", 0, "Spans waiting to be sent at most; more are dropped, and counted (default 65536)", 0 }
 
@@ -51,6 +51,11 @@ struct otlp_export;
 struct otlp_export *otlp_export__start(const struct otlp_args *o, const struct profile *p);
 /* Queues n spans of p's window in batches: never blocks (a full queue drops, and counts). */
 void otlp_export__spans(struct otlp_export *e, const struct profile *p, const struct span_info *spans, size_t n);
+/*
+ * top: queues the spans that ended in the interval profile p, each with its breakdown summed over
+ * every interval it lived in (p's own are clipped to the interval). 0 or -ENOMEM.
+ */
+int otlp_export__interval(struct otlp_export *e, const struct profile *p);
 /*
  * Sends what is queued for at most --otlp-timeout, prints on f one line of how many spans were
  * sent, retried, dropped, and frees e (NULL: nothing). The files of a recording are written
