@@ -220,37 +220,17 @@ static json_int_t attr_int(json_t *span, const char *key)
 	return json_integer_value(v);
 }
 
-Test(otlp, every_span_arrives_once_with_its_breakdown)
+/*
+ * Each span of spans.jsonl arrived (in byid, by span id) with its trace, name, kind, parent, Unix
+ * start and end (report.json's offset), every breakdown category and class; the spans agent's
+ * tool, llm and lock spans hang off a request span of their own trace. Counts roots and children.
+ */
+static void check_spans(json_t *spans, json_t *report, json_t *byid, size_t *roots_out, size_t *children_out)
 {
-	json_t *report, *spans, *byid, *resource, *s, *v;
-	size_t nreq, max_batch, i, roots = 0, children = 0;
-	int64_t offset;
+	size_t i, roots = 0, children = 0;
 	const char *key;
-	struct run r;
-	char want[128];
-	double took;
-
-	require_root();
-	start_receiver("ok");
-	took = record(start_agent(), (char *const[]){ "--otlp-batch", "64", NULL }, &r);
-	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
-	report = load("report.json");
-	spans = load_spans();
-	cr_assert_gt(json_array_size(spans), 50, "the agent made spans");
-	snprintf(want, sizeof(want), "OpenTelemetry export: %zu of %zu spans sent", json_array_size(spans),
-		 json_array_size(spans));
-	cr_assert(strstr(r.out, want), "the summary says all were sent: %s", r.out);
-
-	byid = received_spans("application/x-protobuf", &nreq, &max_batch, &resource);
-	cr_log_info("%zu spans in spans.jsonl, %zu received in %zu requests of at most %zu spans; record took %.2f s; %s",
-		    json_array_size(spans), json_object_size(byid), nreq, max_batch, took,
-		    strstr(r.out, "OpenTelemetry export"));
-	cr_assert_eq(json_object_size(byid), json_array_size(spans), "as many spans received as spans.jsonl holds");
-	cr_assert_leq(max_batch, 64, "--otlp-batch 64");
-	cr_assert_eq(nreq, (json_array_size(spans) + 63) / 64, "batches of 64: %zu requests", nreq);
-	cr_assert_str_eq(json_string_value(json_object_get(resource, "service.name")), "spans");
-	cr_assert_eq(json_integer_value(json_object_get(resource, "process.pid")), agent);
-	cr_assert(json_is_string(json_object_get(resource, "host.name")));
+	int64_t offset;
+	json_t *s, *v;
 
 	/* Unix ns = CLOCK_MONOTONIC ns + the offset report.json gives */
 	offset = json_integer_value(json_object_get(report, "start_unix_ns")) -
@@ -264,6 +244,7 @@ Test(otlp, every_span_arrives_once_with_its_breakdown)
 		cr_assert_str_eq(json_string_value(json_object_get(got, "trace_id")),
 				 json_string_value(json_object_get(s, "trace_id")));
 		cr_assert_str_eq(json_string_value(json_object_get(got, "name")), name);
+		cr_assert_str_eq(json_string_value(json_object_get(s, "kind")), "internal", "SDK spans are internal");
 		cr_assert_eq(json_integer_value(json_object_get(got, "kind")), 1, "SDK spans are INTERNAL");
 		cr_assert(json_equal(json_object_get(got, "parent_span_id"), parent), "%s: parent", name);
 		cr_assert_eq(json_integer_value(json_object_get(got, "start")),
@@ -295,6 +276,41 @@ Test(otlp, every_span_arrives_once_with_its_breakdown)
 			children++;
 		}
 	}
+	*roots_out = roots;
+	*children_out = children;
+}
+
+Test(otlp, every_span_arrives_once_with_its_breakdown)
+{
+	json_t *report, *spans, *byid, *resource;
+	size_t nreq, max_batch, roots, children;
+	struct run r;
+	char want[128];
+	double took;
+
+	require_root();
+	start_receiver("ok");
+	took = record(start_agent(), (char *const[]){ "--otlp-batch", "64", NULL }, &r);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	report = load("report.json");
+	spans = load_spans();
+	cr_assert_gt(json_array_size(spans), 50, "the agent made spans");
+	snprintf(want, sizeof(want), "OpenTelemetry export: %zu of %zu spans sent", json_array_size(spans),
+		 json_array_size(spans));
+	cr_assert(strstr(r.out, want), "the summary says all were sent: %s", r.out);
+
+	byid = received_spans("application/x-protobuf", &nreq, &max_batch, &resource);
+	cr_log_info("%zu spans in spans.jsonl, %zu received in %zu requests of at most %zu spans; record took %.2f s; %s",
+		    json_array_size(spans), json_object_size(byid), nreq, max_batch, took,
+		    strstr(r.out, "OpenTelemetry export"));
+	cr_assert_eq(json_object_size(byid), json_array_size(spans), "as many spans received as spans.jsonl holds");
+	cr_assert_leq(max_batch, 64, "--otlp-batch 64");
+	cr_assert_eq(nreq, (json_array_size(spans) + 63) / 64, "batches of 64: %zu requests", nreq);
+	cr_assert_str_eq(json_string_value(json_object_get(resource, "service.name")), "spans");
+	cr_assert_eq(json_integer_value(json_object_get(resource, "process.pid")), agent);
+	cr_assert(json_is_string(json_object_get(resource, "host.name")));
+
+	check_spans(spans, report, byid, &roots, &children);
 	cr_assert_gt(roots, 10, "request spans are roots");
 	cr_assert_gt(children, 30, "children found their parents");
 	expect_no_canary(&r);
@@ -341,6 +357,7 @@ Test(otlp, json_from_traceparent_spans)
 		cr_assert_str_eq(json_string_value(json_object_get(got, "trace_id")),
 				 json_string_value(json_object_get(s, "trace_id")));
 		if (!strncmp(json_string_value(json_object_get(s, "name")), "http GET /", 10)) {
+			cr_assert_str_eq(json_string_value(json_object_get(s, "kind")), "server", "spans.jsonl's kind");
 			cr_assert_eq(json_integer_value(json_object_get(got, "kind")), 2, "an inbound request is SERVER");
 			servers++;
 		}
@@ -482,5 +499,58 @@ Test(otlp, top_streams_ended_spans_once)
 	cr_assert_gt(longs, 0, "a 2 s span lies whole in 5 s of intervals");
 	json_decref(resource);
 	json_decref(byid);
+	run_free(&r);
+}
+
+/* export otlp DIR: a recording made without --otlp, sent afterwards from its files, arrives as record --otlp sends it */
+Test(otlp, export_sends_a_finished_recording)
+{
+	char pidstr[16], want[128];
+	json_t *report, *spans, *byid, *resource;
+	size_t nreq, max_batch, roots, children;
+	struct run r;
+
+	require_root();
+	start_receiver("ok");
+	snprintf(pidstr, sizeof(pidstr), "%d", start_agent());
+	run_cmd((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", "2", "-o", out, NULL }, &r);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	run_free(&r);
+	stop_workload(agent);
+	agent = 0;
+	run_cmd((char *const[]){ AGENTPROF, "export", "otlp", out, "--otlp", url, "--otlp-header", header, NULL }, &r);
+	cr_assert_eq(r.status, 0, "export failed: %s%s", r.out, r.err);
+	report = load("report.json");
+	spans = load_spans();
+	snprintf(want, sizeof(want), "OpenTelemetry export: %zu of %zu spans sent", json_array_size(spans),
+		 json_array_size(spans));
+	cr_assert(strstr(r.out, want), "%s", r.out);
+	byid = received_spans("application/x-protobuf", &nreq, &max_batch, &resource);
+	cr_assert_eq(json_object_size(byid), json_array_size(spans));
+	check_spans(spans, report, byid, &roots, &children);
+	cr_assert_gt(children, 30, "children found their parents");
+	cr_assert_str_eq(json_string_value(json_object_get(resource, "service.name")), "spans");
+	expect_no_canary(&r);
+	json_decref(resource);
+	json_decref(byid);
+	json_decref(spans);
+	json_decref(report);
+	run_free(&r);
+}
+
+/* Down: export says so and exits 1, for a script to try again later; the files stay as they were */
+Test(otlp, export_to_a_closed_port_fails_and_counts)
+{
+	char pidstr[16];
+	struct run r;
+
+	require_root();
+	snprintf(pidstr, sizeof(pidstr), "%d", start_agent());
+	run_cmd((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", "1", "-o", out, NULL }, &r);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	run_free(&r);
+	run_cmd((char *const[]){ AGENTPROF, "export", "otlp", out, "--otlp", "http://127.0.0.1:1", NULL }, &r);
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_assert(strstr(r.out, " dropped ("), "%s", r.out);
 	run_free(&r);
 }

@@ -14,6 +14,7 @@
 #include "report/otlp.h"
 #include "model/spans.h"
 #include "target/cgroup.h"
+#include "report/spans_read.h"
 
 #define MS 1000000ull
 #define DECODE "/usr/bin/python3 tests/otlp/receiver.py decode"
@@ -273,4 +274,44 @@ Test(otlp, container_id_from_cgroup_paths)
 	cr_assert_eq(cgroup_container_id("/user.slice/user-0.slice/session-3.scope", id), -ENOENT);
 	snprintf(path, sizeof(path), "/x/%sa", id64);
 	cr_assert_eq(cgroup_container_id(path, id), -ENOENT, "65 hex digits are no ID");
+}
+
+/* spans.jsonl read back (export): what record wrote of a span, and nothing malformed */
+Test(otlp, spans_jsonl_read_back)
+{
+	static const char text[] =
+		"{\"trace_id\": \"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf\", \"span_id\": \"0000000000000002\", "
+		"\"parent_span_id\": \"0000000000000001\", \"name\": \"llm POST /v1/chat/completions\", \"kind\": \"client\", "
+		"\"pid\": 7, \"tid\": 101, \"start_ns\": 5060000000, \"end_ns\": 5100000000, \"duration_ns\": 40000000, "
+		"\"breakdown_ns\": {\"cpu\": 1, \"net\": 39999999}, \"class\": \"net\", \"unfinished\": false, "
+		"\"peer\": \"[2001:db8::1]:8443\", \"host\": \"api.example.com:8443\", \"llm\": true}\n"
+		"\n"
+		"{\"trace_id\": \"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf\", \"span_id\": \"0000000000000003\", "
+		"\"parent_span_id\": null, \"name\": \"stuck\", \"tid\": 102, \"start_ns\": 5900000000, \"end_ns\": null, "
+		"\"duration_ns\": 100, \"breakdown_ns\": {\"sleep\": 100}, \"class\": \"sleep\", \"unfinished\": true, "
+		"\"peer\": \"10.0.0.7:80\", \"host\": null, \"llm\": false}\n";
+	struct spans_file f;
+
+	cr_assert_eq(spans_file__parse(text, &f), 0);
+	cr_assert_eq(f.n, 2);
+	cr_assert_eq(f.infos[0].rec, &f.recs[0]);
+	cr_assert_eq(f.recs[0].trace_id[15], 0xaf);
+	cr_assert_eq(f.recs[0].parent_id[7], 1);
+	cr_assert_str_eq(f.recs[0].name, "llm POST /v1/chat/completions");
+	cr_assert_eq(otlp_span_kind(&f.recs[0]), 3, "client");
+	cr_assert_eq(f.recs[0].end_ns, 5100000000ull);
+	cr_assert_eq(f.infos[0].ns[CAT_NET], 39999999);
+	cr_assert_eq(f.infos[0].class, CAT_NET);
+	cr_assert_eq(f.recs[0].peer.family, 10);
+	cr_assert_eq(f.recs[0].peer.port, 8443);
+	cr_assert_str_eq(f.recs[0].host, "api.example.com:8443");
+	cr_assert(f.recs[0].llm);
+	cr_assert(f.infos[1].unfinished);
+	cr_assert_eq(f.recs[1].peer.addr[3], 7);
+	cr_assert_eq(otlp_span_kind(&f.recs[1]), 1, "no kind: internal");
+	spans_file__free(&f);
+
+	cr_assert_eq(spans_file__parse("{\"trace_id\": \"A0\", \"span_id\": \"00\"}\n", &f), -EINVAL);
+	cr_assert_eq(spans_file__parse("not json\n", &f), -EINVAL);
+	cr_assert_eq(f.n, 0);
 }

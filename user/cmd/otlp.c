@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The --otlp options of record and top, and the export of their spans to an OTLP endpoint. */
+/* The --otlp options of record, top and export, and the export of their spans to an OTLP endpoint. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,7 +121,7 @@ struct otlp_export {
 	char host[256], container[65], service[TASK_COMM_LEN + 1];
 };
 
-struct otlp_export *otlp_export__start(const struct otlp_args *o, const struct profile *p)
+struct otlp_export *otlp_export__start(const struct otlp_args *o, const struct profile *p, bool live)
 {
 	const char *version = strchr(argp_program_version, ' ');
 	struct otlp_send_opts so = {
@@ -142,9 +142,12 @@ struct otlp_export *otlp_export__start(const struct otlp_args *o, const struct p
 	e->res.version = version ? version + 1 : argp_program_version;
 	if (!gethostname(e->host, sizeof(e->host) - 1) && e->host[0])
 		e->res.host_name = e->host;
-	/* a container's ID from its cgroup's name (--container), or from the process's cgroup */
+	/*
+	 * a container's ID from its cgroup's name (--container), or from the process's cgroup while
+	 * it runs: a finished recording's PID may be another process's by now
+	 */
 	if ((p->cgroup && !cgroup_container_id(p->cgroup, e->container)) ||
-	    (!p->cgroup && p->pid && !proc_container_id(p->pid, e->container)))
+	    (live && !p->cgroup && p->pid && !proc_container_id(p->pid, e->container)))
 		e->res.container_id = e->container;
 	e->sender = otlp_sender__new(&so);
 	if (!e->sender) {
@@ -169,13 +172,13 @@ void otlp_export__spans(struct otlp_export *e, const struct profile *p, const st
 	}
 }
 
-void otlp_export__finish(struct otlp_export *e, FILE *f)
+int otlp_export__finish(struct otlp_export *e, FILE *f)
 {
 	uint64_t start = now_ns(CLOCK_MONOTONIC);
 	struct otlp_stats st;
 
 	if (!e)
-		return;
+		return 0;
 	otlp_sender__finish(e->sender, start + e->timeout_s * 1000000000ull, &st);
 	st.spans_dropped += e->not_encoded;
 	st.dropped_failed += e->not_encoded;
@@ -184,6 +187,7 @@ void otlp_export__finish(struct otlp_export *e, FILE *f)
 	print_otlp_summary(f, &st, e->total, (now_ns(CLOCK_MONOTONIC) - start) / 1e9);
 	free(e->open);
 	free(e);
+	return st.spans_dropped ? -EIO : 0;
 }
 
 static int cmp_open(const void *a, const void *b)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The --otlp options of record and top, and the export of their spans to an OTLP endpoint. */
+/* The --otlp options of record, top and export, and the export of their spans to an OTLP endpoint. */
 #ifndef CMD_OTLP_H
 #define CMD_OTLP_H
 
@@ -46,9 +46,10 @@ struct otlp_export;
 
 /*
  * Starts exporting the spans of a recording of p's target (its comm, pid, cgroup make the
- * resource). NULL and errno set, after one line saying why, when the sender cannot start.
+ * resource; live: the process runs, its /proc may be read). NULL and errno set, after one line
+ * saying why, when the sender cannot start.
  */
-struct otlp_export *otlp_export__start(const struct otlp_args *o, const struct profile *p);
+struct otlp_export *otlp_export__start(const struct otlp_args *o, const struct profile *p, bool live);
 /* Queues n spans of p's window in batches: never blocks (a full queue drops, and counts). */
 void otlp_export__spans(struct otlp_export *e, const struct profile *p, const struct span_info *spans, size_t n);
 /*
@@ -59,8 +60,8 @@ int otlp_export__interval(struct otlp_export *e, const struct profile *p);
 /*
  * Sends what is queued for at most --otlp-timeout, prints on f one line of how many spans were
  * sent, retried, dropped, and frees e (NULL: nothing). The files of a recording are written
- * before: nothing here can fail them.
+ * before: nothing here can fail them. 0 when every span was sent, else -EIO.
  */
-void otlp_export__finish(struct otlp_export *e, FILE *f);
+int otlp_export__finish(struct otlp_export *e, FILE *f);
 
 #endif /* CMD_OTLP_H */

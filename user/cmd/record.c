@@ -199,7 +199,7 @@ int cmd_record(int argc, char **argv)
 	print_summary(stdout, &prof, env.outdir);
 	/* after the files: an endpoint down or slow costs at most --otlp-timeout, and loses nothing here */
 	if (env.otlp.url) {
-		struct otlp_export *export = otlp_export__start(&env.otlp, &prof);
+		struct otlp_export *export = otlp_export__start(&env.otlp, &prof, true);
 
 		fflush(stdout);
 		if (export)

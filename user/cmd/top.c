@@ -362,7 +362,7 @@ int cmd_top(int argc, char **argv)
 		/* the resource: the target's name, PID, cgroup */
 		profile__init(&id);
 		err = session__describe(&sess, &id);
-		otlp = err ? NULL : otlp_export__start(&env.otlp, &id);
+		otlp = err ? NULL : otlp_export__start(&env.otlp, &id, true);
 		profile__free(&id);
 		if (!otlp) {
 			err = err ?: -errno;

@@ -33,6 +33,7 @@ enum { KIND_INTERNAL = 1, KIND_SERVER = 2, KIND_CLIENT = 3 };
 
 int otlp_span_kind(const struct span_rec *r)
 {
+	/* the model's three kinds (spans.jsonl's "kind"), in OTLP's numbers */
 	if (r->flags & SPAN_HTTP_SERVER)
 		return KIND_SERVER;
 	if (r->flags & SPAN_HTTP_CLIENT)
@@ -141,9 +142,12 @@ size_t otlp_span_attrs(const struct profile *p, const struct span_info *s, struc
 	for (int c = 0; c < NR_CATEGORIES; c++)
 		add_int(a, &n, cat_keys[c], s->ns[c]);
 	add_str(a, &n, "agentprof.class", category_name(s->class));
-	verdict_spans(p, r->name, s->ns, s->class, verdict, sizeof(verdict));
-	if (verdict[0])
-		add_str(a, &n, "agentprof.verdict", verdict);
+	/* a verdict names stacks: none when the spans were read back from spans.jsonl (export) */
+	if (p->oncpu.n || p->offcpu.n) {
+		verdict_spans(p, r->name, s->ns, s->class, verdict, sizeof(verdict));
+		if (verdict[0])
+			add_str(a, &n, "agentprof.verdict", verdict);
+	}
 	add_int(a, &n, "thread.id", r->tid);
 	peer_str(&r->peer, peer, sizeof(peer));
 	/* a client span's server: by the name the request gave it (Host), else by its address */
