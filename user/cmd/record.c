@@ -120,6 +120,22 @@ static int write_output(FILE *f, void *ctx)
 	return job->ops->write(f, job->prof);
 }
 
+/* After the files: an endpoint down or slow costs at most --otlp-timeout, and loses nothing here. */
+static void export_otlp(const struct profile *p)
+{
+	struct otlp_export *export;
+
+	if (!env.otlp.url)
+		return;
+	fflush(stdout);
+	export = otlp_export__start(&env.otlp, p, true);
+	if (export)
+		otlp_export__spans(export, p, p->spans, p->nspans);
+	else
+		pr_warn("otlp: the spans were not sent\n");
+	otlp_export__finish(export, stdout);
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct outdir out = { .dirfd = -1 };
@@ -197,17 +213,7 @@ int cmd_record(int argc, char **argv)
 		wrote = true;
 	}
 	print_summary(stdout, &prof, env.outdir);
-	/* after the files: an endpoint down or slow costs at most --otlp-timeout, and loses nothing here */
-	if (env.otlp.url) {
-		struct otlp_export *export = otlp_export__start(&env.otlp, &prof, true);
-
-		fflush(stdout);
-		if (export)
-			otlp_export__spans(export, &prof, prof.spans, prof.nspans);
-		else
-			pr_warn("otlp: the spans were not sent\n");
-		otlp_export__finish(export, stdout);
-	}
+	export_otlp(&prof);
 cleanup:
 	outdir__close(&out, !wrote);
 	snapshot__free(&snap);
