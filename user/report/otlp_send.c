@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,7 +262,12 @@ static void *run(void *arg)
 {
 	struct otlp_sender *s = arg;
 	struct batch *b;
+	sigset_t pipe;
 
+	/* a peer that closes mid-request must not end the command: a SIGPIPE here stays pending */
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
 		while (!s->head && !s->closing && !s->stop)
