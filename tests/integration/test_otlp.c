@@ -554,3 +554,26 @@ Test(otlp, export_to_a_closed_port_fails_and_counts)
 	cr_assert(strstr(r.out, " dropped ("), "%s", r.out);
 	run_free(&r);
 }
+
+/* 503 with Retry-After, then success: every span sent, each counted as retried in the summary */
+Test(otlp, unavailable_then_sent)
+{
+	json_t *spans;
+	char want[160];
+	struct run r;
+
+	require_root();
+	start_receiver("retry1");
+	record(start_agent(), NULL, &r);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	spans = load_spans();
+	snprintf(want, sizeof(want), "OpenTelemetry export: %zu of %zu spans sent in ", json_array_size(spans),
+		 json_array_size(spans));
+	cr_assert(strstr(r.out, want), "%s", r.out);
+	/* the first request of the first batch got the 503: that batch's spans were retried */
+	snprintf(want, sizeof(want), ", 0 dropped;");
+	cr_assert(strstr(r.out, want) && !strstr(r.out, " 0 retried"), "%s", r.out);
+	cr_log_info("%s", strstr(r.out, "OpenTelemetry export"));
+	json_decref(spans);
+	run_free(&r);
+}
