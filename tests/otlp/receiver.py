@@ -19,6 +19,7 @@ import gzip
 import http.server
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,7 +39,12 @@ def load_schema():
     except FileNotFoundError:
         sys.exit('receiver: no protoc (Debian package protobuf-compiler)')
     sys.path.insert(0, out)
-    from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+    try:
+        from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+    finally:
+        # imported whole: the generated files are not needed past here (the receiver dies of SIGKILL)
+        sys.path.remove(out)
+        shutil.rmtree(out, ignore_errors=True)
     return trace_service_pb2
 
 
