@@ -14,7 +14,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -fno-omit-frame-pointer -MMD -MP
 CPPFLAGS  += -I$(OUT) -Ibpf -Iuser -D_GNU_SOURCE
-LDLIBS    += -lbpf -ldw -lelf -lz -ljansson -lmicrohttpd -l:libiberty.a -lm
+LDLIBS    += -lbpf -ldw -lelf -lz -ljansson -lmicrohttpd -lcurl -l:libiberty.a -lm
 # make SANITIZE=1 test: ASan and UBSan in everything, built in build-san so no object mixes with build/'s
 ifeq ($(SANITIZE),1)
 OUT       := build-san

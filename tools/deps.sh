@@ -7,7 +7,7 @@ set -eu
 case "${1:-}" in
 "")
 	pkgs="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev libjansson-dev
-	      libiberty-dev systemtap-sdt-dev libmicrohttpd-dev libdw-dev" ;;
+	      libiberty-dev systemtap-sdt-dev libmicrohttpd-dev libdw-dev libcurl4-openssl-dev" ;;
 # Criterion; strip/objcopy for the ELF fixtures; Debian's python3 (the GIL, Python frames) and its
 # headers (the CPython offsets are checked against them); node (V8 frames, TLS in a binary);
 # setpriv/unshare; capsh (the minimal capabilities); xmllint and headless Chromium for the flame
@@ -15,11 +15,12 @@ case "${1:-}" in
 # curl and openssl (an HTTPS client, the mock LLM API's certificate) for the TLS tests; golang-go
 # (go tool pprof reads the pprof files) and prometheus (promtool lints the metrics, a real server
 # scrapes top); e2fsprogs (mkfs.ext4: a filesystem the outdir tests freeze) and passwd (useradd: a
-# second user, whose directory they write into).
+# second user, whose directory they write into); protoc and python3-protobuf decode what the OTLP
+# export sends against the official schema (tests/otlp/).
 test)
 	pkgs="libcriterion-dev binutils python3 libpython3.11-dev nodejs util-linux libcap2-bin
 	      libxml2-utils chromium python3-jsonschema python3-yaml libclang-rt-14-dev curl openssl
-	      golang-go prometheus e2fsprogs passwd" ;;
+	      golang-go prometheus e2fsprogs passwd protobuf-compiler python3-protobuf" ;;
 # the bench's peers, side by side with agentprof: perf, bpftrace, libbpf-tools (offcputime)
 bench)
 	pkgs="linux-perf bpftrace libbpf-tools" ;;

@@ -109,3 +109,18 @@ Test(pb, long_nested_messages_move_their_bodies)
 	cr_assert_eq(b.buf[9 + 190], 0x20);
 	cr_assert_eq(b.buf[9 + 191], 0x01);
 }
+
+/* OTLP's times: fixed64 little-endian, key with wire type 1 (field 7: 0x39) */
+Test(pb, fixed64_little_endian_and_zero_left_out)
+{
+	pb__fixed64(&b, 7, 0x0102030405060708ull);
+	pb__fixed64(&b, 8, 0);
+	assert_bytes((const uint8_t[]){ 0x39, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01 }, 9);
+}
+
+/* AnyValue{int_value: 0} must say int_value: a oneof member at 0 is still written */
+Test(pb, oneof_member_at_zero_is_written)
+{
+	pb__oneof_uint(&b, 3, 0);
+	assert_bytes((const uint8_t[]){ 0x18, 0x00 }, 2);
+}

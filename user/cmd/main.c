@@ -3,6 +3,7 @@
 #include <argp.h>
 #include <stdio.h>
 #include <string.h>
+#include "cmd/export.h"
 #include "cmd/record.h"
 #include "cmd/top.h"
 
@@ -17,6 +18,7 @@ struct command {
 static const struct command commands[] = {
 	{ "record", cmd_record, "record where a running process spends its time, into a directory" },
 	{ "top", cmd_top, "watch a running process live: what holds each thread back" },
+	{ "export", cmd_export, "send a recording's spans elsewhere: export otlp DIR --otlp URL" },
 };
 
 static int usage(FILE *f)

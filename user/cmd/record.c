@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cmd/cli.h"
+#include "cmd/otlp.h"
 #include "base/log.h"
 #include "report/outdir.h"
 #include "report/output.h"
@@ -28,9 +29,11 @@ static struct env {
 	bool no_py_lines;
 	bool force;
 	bool follow_children;
+	struct otlp_args otlp;
 } env = {
 	.common.freq_hz = 99,
 	.stack_entries = DEFAULT_STACK_ENTRIES,
+	.otlp = OTLP_ARGS_DEFAULTS,
 };
 
 enum { OPT_STACK_STORAGE = 0x100, OPT_GROUP_BY, OPT_NO_PY_LINES, OPT_FORCE, OPT_FOLLOW };
@@ -50,6 +53,7 @@ static const struct argp_option options[] = {
 	{ "group-by", OPT_GROUP_BY, "WHAT", 0,
 	  "Root frames of the flame graphs: thread (default), process, span or trace", 0 },
 	{ "no-py-lines", OPT_NO_PY_LINES, NULL, 0, "Python frames without line numbers: one frame per function", 0 },
+	OTLP_OPTIONS,
 	{},
 };
 
@@ -88,7 +92,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			pr_warn("--group-by takes thread, process, span or trace, not '%s'\n", arg);
 		break;
 	default:
-		return parse_common_arg(key, arg, &env.common);
+		err = parse_otlp_arg(key, arg, &env.otlp);
+		return err == ARGP_ERR_UNKNOWN ? parse_common_arg(key, arg, &env.common) : err;
 	}
 	return err;
 }
@@ -101,7 +106,7 @@ static const struct argp argp = {
 	       "per thread, span and trace.\v"
 	       "Writes into DIR: cpu.svg and offcpu.svg (flame graphs), cpu.folded and offcpu.folded, "
 	       "spans.jsonl, report.json, cpu.pb.gz and offcpu.pb.gz (pprof), *.speedscope.json; and "
-	       "prints a summary.",
+	       "prints a summary. With --otlp, then sends the spans to an OpenTelemetry endpoint.",
 };
 
 struct output_job {
@@ -220,6 +225,22 @@ static int write_outputs(struct outdir *out, const struct profile *prof)
 	return 0;
 }
 
+/* After the files: an endpoint down or slow costs at most --otlp-timeout, and loses nothing here. */
+static void export_otlp(const struct profile *p)
+{
+	struct otlp_export *export;
+
+	if (!env.otlp.url)
+		return;
+	fflush(stdout);
+	export = otlp_export__start(&env.otlp, p, true);
+	if (export)
+		otlp_export__spans(export, p, p->spans, p->nspans);
+	else
+		pr_warn("otlp: the spans were not sent\n");
+	otlp_export__finish(export, stdout);
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct outdir out = { .dirfd = -1, .parentfd = -1 };
@@ -294,8 +315,10 @@ int cmd_record(int argc, char **argv)
 		goto cleanup;
 	}
 	err = write_outputs(&out, &prof);
-	if (!err)
+	if (!err) {
 		print_summary(stdout, &prof, env.outdir);
+		export_otlp(&prof);
+	}
 cleanup:
 	aborting.kept = out.ncommitted;
 	aborting.out = NULL;	/* a signal from here on finds nothing of it to tidy */
@@ -304,5 +327,6 @@ cleanup:
 	session__close(&sess);
 	profile__free(&prof);
 	llm_endpoints__free(&env.common.llm);
+	otlp_args__free(&env.otlp);
 	return err ? 1 : 0;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cmd/cli.h"
+#include "cmd/otlp.h"
 #include "base/log.h"
 #include "report/metrics_server.h"
 #include "symbols/profile_symbolize.h"
@@ -31,9 +32,11 @@ static struct env {
 	long iterations;	/* 0: until stopped */
 	bool json;
 	const char *listen;	/* serve Prometheus metrics here */
+	struct otlp_args otlp;
 } env = {
 	.interval_s = 1,
 	.common.freq_hz = 99,
+	.otlp = OTLP_ARGS_DEFAULTS,
 };
 
 enum { OPT_JSON = 0x100, OPT_LISTEN };
@@ -45,6 +48,7 @@ static const struct argp_option options[] = {
 	{ "json", OPT_JSON, NULL, 0, "One JSON object per interval (also when stdout is not a terminal)", 0 },
 	{ "listen", OPT_LISTEN, "ADDR:PORT", 0,
 	  "Serve Prometheus metrics at http://ADDR:PORT/metrics (PORT alone: 127.0.0.1)", 0 },
+	OTLP_OPTIONS,
 	{},
 };
 
@@ -71,7 +75,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.listen = arg;
 		break;
 	default:
-		return parse_common_arg(key, arg, &env.common);
+		err = parse_otlp_arg(key, arg, &env.otlp);
+		return err == ARGP_ERR_UNKNOWN ? parse_common_arg(key, arg, &env.common) : err;
 	}
 	return err;
 }
@@ -79,7 +84,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 static const struct argp argp = {
 	.options = options,
 	.parser = parse_arg,
-	.doc = "Watch a running process: every interval, where each thread's time went and why.\v"
+	.doc = "Watch a running process: every interval, where each thread's time went and why. With --otlp, "
+	       "sends each span as OpenTelemetry traces once it has ended.\v"
 	       "Keys on a terminal: q quits.",
 };
 
@@ -281,7 +287,7 @@ static int print_json(const struct profile *p)
 
 /* The interval between two snapshots, symbolized and classified, then shown. */
 static int show(struct session *sess, const struct screen *sc, struct metrics_server *metrics,
-		const struct snapshot *cur, const struct snapshot *prev, bool exited)
+		struct otlp_export *otlp, const struct snapshot *cur, const struct snapshot *prev, bool exited)
 {
 	struct profile p;
 	int err;
@@ -299,6 +305,9 @@ static int show(struct session *sess, const struct screen *sc, struct metrics_se
 	      profile__symbolize(&p, sess->syms);
 	if (!err && metrics)
 		err = metrics_server__add(metrics, &p);
+	/* spans as they end: queued, sent by the exporter's thread, never waited for here */
+	if (!err && otlp)
+		err = otlp_export__interval(otlp, &p);
 	if (!err) {
 		if (sc->tty)
 			print_frame(sc, &p, exited);
@@ -325,6 +334,7 @@ int cmd_top(int argc, char **argv)
 	struct snapshot prev = {}, cur = {};
 	struct session sess = { .sigfd = -1 };
 	struct metrics_server *metrics = NULL;
+	struct otlp_export *otlp = NULL;
 	struct screen sc = {};
 	enum stop_reason why;
 	long shown = 0;
@@ -347,6 +357,19 @@ int cmd_top(int argc, char **argv)
 			goto cleanup;
 		}
 	}
+	if (env.otlp.url) {
+		struct profile id;
+
+		/* the resource: the target's name, PID, cgroup */
+		profile__init(&id);
+		err = session__describe(&sess, &id);
+		otlp = err ? NULL : otlp_export__start(&env.otlp, &id, true);
+		profile__free(&id);
+		if (!otlp) {
+			err = err ?: -errno;
+			goto cleanup;
+		}
+	}
 	err = session__attach(&sess) ?: session__snapshot(&sess, 0, &prev);
 	if (err)
 		goto cleanup;
@@ -359,7 +382,7 @@ int cmd_top(int argc, char **argv)
 		if (why == STOP_INPUT)
 			continue;
 		err = session__snapshot(&sess, 0, &cur) ?:
-		      show(&sess, &sc, metrics, &cur, &prev, why == STOP_TARGET_EXIT) ?:
+		      show(&sess, &sc, metrics, otlp, &cur, &prev, why == STOP_TARGET_EXIT) ?:
 		      session__forget_spans(&sess, &cur);
 		if (err) {
 			pr_warn("interval: %s\n", strerror(-err));
@@ -377,9 +400,12 @@ int cmd_top(int argc, char **argv)
 cleanup:
 	metrics_server__stop(metrics);
 	screen_close(&sc);
+	/* stderr: stdout may be JSON lines */
+	otlp_export__finish(otlp, stderr);
 	snapshot__free(&prev);
 	snapshot__free(&cur);
 	session__close(&sess);
 	llm_endpoints__free(&env.common.llm);
+	otlp_args__free(&env.otlp);
 	return err ? 1 : 0;
 }

@@ -71,6 +71,16 @@ void span_table__free(struct span_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
+const char *span_kind_name(const struct span_rec *r)
+{
+	return r->flags & SPAN_HTTP_SERVER ? "server" : r->flags & SPAN_HTTP_CLIENT ? "client" : "internal";
+}
+
+uint32_t span_kind_flags(const char *name)
+{
+	return !strcmp(name, "server") ? SPAN_HTTP_SERVER : !strcmp(name, "client") ? SPAN_HTTP_CLIENT : 0;
+}
+
 void hex_id(const uint8_t *id, size_t n, char *buf)
 {
 	static const char digits[] = "0123456789abcdef";

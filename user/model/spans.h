@@ -41,6 +41,10 @@ int span_table__add(struct span_table *t, const struct span_event *e);
 /* The span, or NULL when no event of it arrived. */
 const struct span_rec *span_table__get(const struct span_table *t, uint32_t seq);
 void span_table__free(struct span_table *t);
+/* "server" (an inbound HTTP request), "client" (an outbound one) or "internal" (the SDK's). */
+const char *span_kind_name(const struct span_rec *r);
+/* The flags a kind name stands for (0 for "internal" or anything else). */
+uint32_t span_kind_flags(const char *name);
 /* Lowercase hex of n bytes into buf (2n + 1 bytes). */
 void hex_id(const uint8_t *id, size_t n, char *buf);
 

@@ -35,11 +35,12 @@ static json_t *span_json(const struct profile *p, const struct span_info *s)
 
 	utf8_sanitize(r->name, name, sizeof(name));
 	peer_str(&r->peer, peer, sizeof(peer));
-	return json_pack("{s:o, s:o, s:o, s:s, s:I, s:I, s:I, s:o, s:I, s:o, s:s, s:b, s:o, s:o, s:b}",
+	return json_pack("{s:o, s:o, s:o, s:s, s:s, s:I, s:I, s:I, s:o, s:I, s:o, s:s, s:b, s:o, s:o, s:b}",
 			 "trace_id", id_json(r->trace_id, sizeof(r->trace_id)),
 			 "span_id", id_json(r->span_id, sizeof(r->span_id)),
 			 "parent_span_id", id_json(r->parent_id, sizeof(r->parent_id)),
 			 "name", name,
+			 "kind", span_kind_name(r),
 			 "pid", (json_int_t)p->pid,
 			 "tid", (json_int_t)r->tid,
 			 "start_ns", (json_int_t)r->start_ns,

@@ -6,7 +6,7 @@
 #include "report/pb.h"
 #include "base/vec.h"
 
-enum { WIRE_VARINT = 0, WIRE_LEN = 2 };
+enum { WIRE_VARINT = 0, WIRE_I64 = 1, WIRE_LEN = 2 };
 
 void pb__init(struct pb *b)
 {
@@ -78,6 +78,23 @@ void pb__uint(struct pb *b, uint32_t field, uint64_t v)
 void pb__int(struct pb *b, uint32_t field, int64_t v)
 {
 	pb__uint(b, field, (uint64_t)v);
+}
+
+void pb__fixed64(struct pb *b, uint32_t field, uint64_t v)
+{
+	if (!v)
+		return;
+	key(b, field, WIRE_I64);
+	if (reserve(b, 8))
+		return;
+	for (int i = 0; i < 8; i++)
+		b->buf[b->len++] = (uint8_t)(v >> (8 * i));
+}
+
+void pb__oneof_uint(struct pb *b, uint32_t field, uint64_t v)
+{
+	key(b, field, WIRE_VARINT);
+	pb__varint(b, v);
 }
 
 void pb__bytes(struct pb *b, uint32_t field, const void *data, size_t len)

@@ -22,6 +22,13 @@ void pb__free(struct pb *b);
  */
 void pb__uint(struct pb *b, uint32_t field, uint64_t v);
 void pb__int(struct pb *b, uint32_t field, int64_t v);
+/* A fixed64 field (8 bytes, little-endian: OTLP's times), left out at 0 as well. */
+void pb__fixed64(struct pb *b, uint32_t field, uint64_t v);
+/*
+ * A varint member of a oneof (OTLP's AnyValue int_value, bool_value): written even at 0, since
+ * its presence is what says which member is set.
+ */
+void pb__oneof_uint(struct pb *b, uint32_t field, uint64_t v);
 /* A string or bytes field, always written: entries of a repeated string field may be "". */
 void pb__bytes(struct pb *b, uint32_t field, const void *data, size_t len);
 void pb__string(struct pb *b, uint32_t field, const char *s);

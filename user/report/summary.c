@@ -5,6 +5,7 @@
 #include "model/spangroups.h"
 #include "model/spans.h"
 #include "report/summary.h"
+#include "report/otlp_send.h"
 #include "base/text.h"
 
 #define SUMMARY_TOP	10
@@ -117,4 +118,32 @@ void print_summary(FILE *f, const struct profile *p, const char *outdir)
 	if (n >= 0)
 		free(nc);
 	fprintf(f, "Wrote the results to %s/: cpu.svg and offcpu.svg to start with, report.json for all\n", outdir);
+}
+
+void print_otlp_summary(FILE *f, const struct otlp_stats *st, uint64_t total, double seconds)
+{
+	const struct {
+		uint64_t n;
+		const char *what;
+	} why[] = {
+		{ st->dropped_rejected, "refused" },
+		{ st->dropped_failed, "unanswered or out of retries" },
+		{ st->dropped_at_exit, "past the deadline" },
+		{ st->dropped_queue_full, "over the queue's bound" },
+	};
+	const char *sep = " (";
+
+	fprintf(f, "OpenTelemetry export: %llu of %llu spans sent in %llu request%s, %llu retried, %llu dropped",
+		(unsigned long long)st->spans_sent, (unsigned long long)total, (unsigned long long)st->batches_sent,
+		st->batches_sent == 1 ? "" : "s", (unsigned long long)st->spans_retried,
+		(unsigned long long)st->spans_dropped);
+	for (size_t i = 0; i < sizeof(why) / sizeof(why[0]); i++)
+		if (why[i].n) {
+			fprintf(f, "%s%llu %s", sep, (unsigned long long)why[i].n, why[i].what);
+			sep = ", ";
+		}
+	if (st->spans_dropped)
+		fprintf(f, "; last: %s)", st->last_error);
+	/* what the export held the command up for at its end */
+	fprintf(f, "; %.2f s at exit\n", seconds);
 }

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include "target/cgroup.h"
+#include "target/procfs.h"
 #include "base/log.h"
 #include "base/util.h"
 
@@ -128,4 +129,48 @@ bool cgroup_populated(const struct cgroup_target *cg)
 		populated = line[10] != '0';
 	free(text);
 	return populated;
+}
+
+int cgroup_container_id(const char *path, char id[65])
+{
+	const char *found = NULL;
+	size_t run = 0;
+
+	for (const char *c = path;; c++) {
+		if ((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f')) {
+			run++;
+			continue;
+		}
+		if (run == 64)
+			found = c - 64;
+		run = 0;
+		if (!*c)
+			break;
+	}
+	if (!found)
+		return -ENOENT;
+	memcpy(id, found, 64);
+	id[64] = '\0';
+	return 0;
+}
+
+int proc_container_id(pid_t pid, char id[65])
+{
+	char path[PATH_MAX], *text, *line, *save = NULL;
+	ssize_t n;
+	int err = -ENOENT;
+
+	if (proc_path(path, sizeof(path), pid, "cgroup"))
+		return -ENAMETOOLONG;
+	n = read_file(path, 1 << 16, &text);
+	if (n < 0)
+		return n;
+	/* "0::/system.slice/docker-ID.scope": the v2 hierarchy's line */
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, "0::", 3)) {
+			err = cgroup_container_id(line + 3, id);
+			break;
+		}
+	free(text);
+	return err;
 }

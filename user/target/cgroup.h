@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct cgroup_target {
 	char path[PATH_MAX];	/* its directory in the cgroup v2 hierarchy */
@@ -24,5 +25,13 @@ int cgroup_resolve(const char *arg, struct cgroup_target *cg);
 const char *cgroup_root(void);
 /* Whether any process is left in the cgroup or below it (cgroup.events); false once it is removed. */
 bool cgroup_populated(const struct cgroup_target *cg);
+
+/*
+ * The container ID a cgroup path names (docker-ID.scope, cri-containerd-ID.scope, libpod-ID, or
+ * a directory named by the ID): its last run of 64 hex digits. 0, or -ENOENT when it has none.
+ */
+int cgroup_container_id(const char *path, char id[65]);
+/* The container ID of a process, from its cgroup v2 line in /proc/PID/cgroup. 0 or -errno. */
+int proc_container_id(pid_t pid, char id[65]);
 
 #endif /* CGROUP_H */

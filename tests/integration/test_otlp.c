@@ -1,0 +1,579 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * record --otlp against tests/otlp/receiver.py on loopback, which decodes every request against the
+ * official OTLP schema: each span of spans.jsonl arrives once, with its ids, parent, Unix times and
+ * breakdown; gzip is used; the --otlp-header canary reaches the receiver and nothing else. A failing
+ * endpoint (500s, a closed port, one that never answers) loses no local file, the summary counts
+ * the spans not sent, and record still exits.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "harness.h"
+
+#define PYTHON "/usr/bin/python3"
+#define RECEIVER "tests/otlp/receiver.py"
+
+static char dir[64], out[128], path[256], reqlog[128], url[64], canary[48], header[80];
+static pid_t receiver, agent;
+
+static void setup(void)
+{
+	make_tmpdir(dir, sizeof(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(reqlog, sizeof(reqlog), "%s/requests.jsonl", dir);
+	srandom(time(NULL) ^ getpid());
+	snprintf(canary, sizeof(canary), "CANARYKEY%08lx%08lx", random(), random());
+	snprintf(header, sizeof(header), "X-Api-Key=%s", canary);
+	receiver = agent = 0;
+}
+
+static void teardown(void)
+{
+	if (agent > 0)
+		stop_workload(agent);
+	if (receiver > 0)
+		stop_workload(receiver);
+	remove_tree(dir);
+}
+
+TestSuite(otlp, .init = setup, .fini = teardown, .timeout = 120);
+
+static void start_receiver(const char *mode)
+{
+	char port_file[128], *port;
+
+	require_tool(PYTHON, "python3");
+	require_tool("protoc", "protobuf-compiler");
+	snprintf(port_file, sizeof(port_file), "%s/port", dir);
+	receiver = start_workload((char *const[]){ PYTHON, RECEIVER, "serve", port_file, reqlog, (char *)mode, NULL });
+	port = slurp(port_file);
+	cr_assert(port && *port, "the receiver wrote no port");
+	port[strcspn(port, "\n")] = '\0';
+	snprintf(url, sizeof(url), "http://127.0.0.1:%s", port);
+	free(port);
+}
+
+/* The spans agent, running until killed (its window lies inside its life, however long attaching takes). */
+static pid_t start_agent(void)
+{
+	return agent = start_workload((char *const[]){ WORKLOAD("spans"), "120", NULL });
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* record -p pid -d 2 --otlp url, extra options after; returns its wall time in seconds. */
+static double record(pid_t pid, char *const extra[], struct run *r)
+{
+	char pidstr[16];
+	char *argv[32] = { AGENTPROF, "record", "-p", pidstr, "-d", "2", "-o", out, "--otlp", url,
+			   "--otlp-header", header };
+	size_t n = 12;
+	double t0 = now_s();
+
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	for (size_t i = 0; extra && extra[i]; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	run_cmd(argv, r);
+	return now_s() - t0;
+}
+
+static json_t *load(const char *name)
+{
+	json_error_t jerr;
+	json_t *o;
+
+	snprintf(path, sizeof(path), "%s/%s", out, name);
+	o = json_load_file(path, 0, &jerr);
+	cr_assert(o, "%s: %s", name, jerr.text);
+	return o;
+}
+
+/* Lines of JSON objects as an array. */
+static json_t *load_lines(const char *file)
+{
+	json_t *all = json_array();
+	char *text = slurp(file), *line, *save = NULL;
+
+	cr_assert(text, "no %s", file);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_error_t jerr;
+		json_t *o = json_loads(line, 0, &jerr);
+
+		cr_assert(o, "%s: %s: %s", file, jerr.text, line);
+		json_array_append_new(all, o);
+	}
+	free(text);
+	return all;
+}
+
+static json_t *load_spans(void)
+{
+	snprintf(path, sizeof(path), "%s/spans.jsonl", out);
+	return load_lines(path);
+}
+
+/* Every request's spans (each request decoded without error), by span id; *nreq: how many requests. */
+static json_t *received_spans(const char *content_type, size_t *nreq, size_t *max_batch, json_t **resource)
+{
+	json_t *reqs = load_lines(reqlog), *byid = json_object(), *req;
+	size_t i;
+
+	*max_batch = 0;
+	*resource = NULL;
+	json_array_foreach(reqs, i, req) {
+		json_t *h = json_object_get(req, "headers"), *rs, *sc, *sp;
+		size_t j, k, l;
+
+		cr_assert_null(json_object_get(req, "error"), "request %zu does not fit the schema: %s", i,
+			       json_string_value(json_object_get(req, "error")));
+		cr_assert_str_eq(json_string_value(json_object_get(req, "path")), "/v1/traces");
+		cr_assert_str_eq(json_string_value(json_object_get(h, "content-encoding")), "gzip");
+		cr_assert_str_eq(json_string_value(json_object_get(h, "content-type")), content_type);
+		cr_assert_str_eq(json_string_value(json_object_get(h, "x-api-key")), canary,
+				 "the --otlp-header reaches the endpoint");
+		json_array_foreach(json_object_get(json_object_get(req, "request"), "resource_spans"), j, rs) {
+			if (!*resource)
+				*resource = json_incref(json_object_get(rs, "resource"));
+			json_array_foreach(json_object_get(rs, "scopes"), k, sc) {
+				json_t *spans = json_object_get(sc, "spans");
+
+				if (json_array_size(spans) > *max_batch)
+					*max_batch = json_array_size(spans);
+				json_array_foreach(spans, l, sp) {
+					const char *id = json_string_value(json_object_get(sp, "span_id"));
+
+					cr_assert_null(json_object_get(byid, id), "span %s arrived twice", id);
+					json_object_set(byid, id, sp);
+				}
+			}
+		}
+	}
+	*nreq = json_array_size(reqs);
+	json_decref(reqs);
+	return byid;
+}
+
+/* The name of a file of out/ (gzipped ones read decompressed) that holds s, or NULL. */
+static const char *output_holds(const char *s)
+{
+	static char found[256];
+	struct dirent *e;
+	DIR *d = opendir(out);
+
+	cr_assert(d, "no output directory");
+	found[0] = '\0';
+	while (!found[0] && (e = readdir(d))) {
+		char file[512], *text = NULL;
+		size_t len = 0, cap = 0;
+		gzFile f;
+		int n;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", out, e->d_name);
+		f = gzopen(file, "rb");	/* reads plain files as they are */
+		cr_assert(f, "open %s", file);
+		do {
+			if (len + 65536 + 1 > cap)
+				text = realloc(text, cap = 2 * cap + 65536 + 1);
+			n = gzread(f, text + len, 65536);
+			len += n > 0 ? n : 0;
+		} while (n > 0);
+		gzclose(f);
+		if (memmem(text, len, s, strlen(s)))
+			snprintf(found, sizeof(found), "%s", e->d_name);
+		free(text);
+	}
+	closedir(d);
+	return found[0] ? found : NULL;
+}
+
+static void expect_no_canary(const struct run *r)
+{
+	const char *leak = output_holds(canary);
+
+	cr_expect(!leak, "the --otlp-header value is in %s", leak);
+	cr_expect(!strstr(r->out, canary) && !strstr(r->err, canary), "the --otlp-header value is in record's messages");
+}
+
+static json_int_t attr_int(json_t *span, const char *key)
+{
+	json_t *v = json_object_get(json_object_get(span, "attributes"), key);
+
+	cr_assert(json_is_integer(v), "%s: no attribute %s", json_string_value(json_object_get(span, "name")), key);
+	return json_integer_value(v);
+}
+
+/*
+ * Each span of spans.jsonl arrived (in byid, by span id) with its trace, name, kind, parent, Unix
+ * start and end (report.json's offset), every breakdown category and class; the spans agent's
+ * tool, llm and lock spans hang off a request span of their own trace. Counts roots and children.
+ */
+static void check_spans(json_t *spans, json_t *report, json_t *byid, size_t *roots_out, size_t *children_out)
+{
+	size_t i, roots = 0, children = 0;
+	const char *key;
+	int64_t offset;
+	json_t *s, *v;
+
+	/* Unix ns = CLOCK_MONOTONIC ns + the offset report.json gives */
+	offset = json_integer_value(json_object_get(report, "start_unix_ns")) -
+		 json_integer_value(json_object_get(report, "window_start_ns"));
+	json_array_foreach(spans, i, s) {
+		const char *id = json_string_value(json_object_get(s, "span_id"));
+		json_t *got = json_object_get(byid, id), *parent = json_object_get(s, "parent_span_id");
+		const char *name = json_string_value(json_object_get(s, "name"));
+
+		cr_assert(got, "span %s (%s) of spans.jsonl did not arrive", id, name);
+		cr_assert_str_eq(json_string_value(json_object_get(got, "trace_id")),
+				 json_string_value(json_object_get(s, "trace_id")));
+		cr_assert_str_eq(json_string_value(json_object_get(got, "name")), name);
+		cr_assert_str_eq(json_string_value(json_object_get(s, "kind")), "internal", "SDK spans are internal");
+		cr_assert_eq(json_integer_value(json_object_get(got, "kind")), 1, "SDK spans are INTERNAL");
+		cr_assert(json_equal(json_object_get(got, "parent_span_id"), parent), "%s: parent", name);
+		cr_assert_eq(json_integer_value(json_object_get(got, "start")),
+			     json_integer_value(json_object_get(s, "start_ns")) + offset, "%s: start", name);
+		if (json_is_true(json_object_get(s, "unfinished")))
+			cr_assert(json_is_true(json_object_get(json_object_get(got, "attributes"), "agentprof.unfinished")));
+		else
+			cr_assert_eq(json_integer_value(json_object_get(got, "end")),
+				     json_integer_value(json_object_get(s, "end_ns")) + offset, "%s: end", name);
+		json_object_foreach(json_object_get(s, "breakdown_ns"), key, v) {
+			char attr[64];
+
+			snprintf(attr, sizeof(attr), "agentprof.%s_ns", key);
+			cr_assert_eq(attr_int(got, attr), json_integer_value(v), "%s: %s", name, attr);
+		}
+		cr_assert_str_eq(json_string_value(json_object_get(json_object_get(got, "attributes"), "agentprof.class")),
+				 json_string_value(json_object_get(s, "class")));
+		/* the traces: each tool, llm and lock span hangs off a request span of its own trace */
+		if (!strcmp(name, "request"))
+			roots += json_is_null(parent);
+		if (!strcmp(name, "tool") || !strcmp(name, "llm") || !strcmp(name, "lock")) {
+			json_t *p = json_object_get(byid, json_string_value(parent));
+
+			if (!p)	/* its request began before the recording */
+				continue;
+			cr_assert_str_eq(json_string_value(json_object_get(p, "name")), "request");
+			cr_assert_str_eq(json_string_value(json_object_get(p, "trace_id")),
+					 json_string_value(json_object_get(got, "trace_id")));
+			children++;
+		}
+	}
+	*roots_out = roots;
+	*children_out = children;
+}
+
+Test(otlp, every_span_arrives_once_with_its_breakdown)
+{
+	json_t *report, *spans, *byid, *resource;
+	size_t nreq, max_batch, roots, children;
+	struct run r;
+	char want[128];
+	double took;
+
+	require_root();
+	start_receiver("ok");
+	took = record(start_agent(), (char *const[]){ "--otlp-batch", "64", NULL }, &r);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	report = load("report.json");
+	spans = load_spans();
+	cr_assert_gt(json_array_size(spans), 50, "the agent made spans");
+	snprintf(want, sizeof(want), "OpenTelemetry export: %zu of %zu spans sent", json_array_size(spans),
+		 json_array_size(spans));
+	cr_assert(strstr(r.out, want), "the summary says all were sent: %s", r.out);
+
+	byid = received_spans("application/x-protobuf", &nreq, &max_batch, &resource);
+	cr_log_info("%zu spans in spans.jsonl, %zu received in %zu requests of at most %zu spans; record took %.2f s; %s",
+		    json_array_size(spans), json_object_size(byid), nreq, max_batch, took,
+		    strstr(r.out, "OpenTelemetry export"));
+	cr_assert_eq(json_object_size(byid), json_array_size(spans), "as many spans received as spans.jsonl holds");
+	cr_assert_leq(max_batch, 64, "--otlp-batch 64");
+	cr_assert_eq(nreq, (json_array_size(spans) + 63) / 64, "batches of 64: %zu requests", nreq);
+	cr_assert_str_eq(json_string_value(json_object_get(resource, "service.name")), "spans");
+	cr_assert_eq(json_integer_value(json_object_get(resource, "process.pid")), agent);
+	cr_assert(json_is_string(json_object_get(resource, "host.name")));
+
+	check_spans(spans, report, byid, &roots, &children);
+	cr_assert_gt(roots, 10, "request spans are roots");
+	cr_assert_gt(children, 30, "children found their parents");
+	expect_no_canary(&r);
+	json_decref(resource);
+	json_decref(byid);
+	json_decref(spans);
+	json_decref(report);
+	run_free(&r);
+}
+
+/* An unmodified Python http.server: server spans from traceparent headers, sent as OTLP/JSON. */
+Test(otlp, json_from_traceparent_spans)
+{
+	char port_file[128], log[128], pidstr[16], *port, *line, *save = NULL, *text;
+	json_t *spans, *byid, *resource, *s;
+	size_t nreq, max_batch, i, servers = 0;
+	struct run client;
+	pid_t rec;
+	int status;
+
+	require_root();
+	start_receiver("ok");
+	snprintf(port_file, sizeof(port_file), "%s/http-port", dir);
+	agent = start_workload((char *const[]){ PYTHON, "tests/workloads/pyhttp.py", port_file, NULL });
+	port = slurp(port_file);
+	cr_assert(port && *port, "no port");
+	snprintf(pidstr, sizeof(pidstr), "%d", agent);
+	snprintf(log, sizeof(log), "%s/record.log", dir);
+	rec = start_recording((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", "4", "-o", out, "--otlp", url,
+					       "--otlp-json", "--otlp-header", header, "--service", "pyhttp-svc", NULL },
+			      log);
+	run_cmd((char *const[]){ PYTHON, "tests/workloads/pyhttp.py", "client", port, "5", NULL }, &client);
+	cr_assert_eq(client.status, 0, "client: %s", client.err);
+	waitpid(rec, &status, 0);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "record failed");
+	spans = load_spans();
+	byid = received_spans("application/json", &nreq, &max_batch, &resource);
+	cr_assert_str_eq(json_string_value(json_object_get(resource, "service.name")), "pyhttp-svc", "--service");
+	cr_assert_eq(json_object_size(byid), json_array_size(spans));
+	json_array_foreach(spans, i, s) {
+		json_t *got = json_object_get(byid, json_string_value(json_object_get(s, "span_id")));
+
+		cr_assert(got, "a span of spans.jsonl did not arrive");
+		cr_assert_str_eq(json_string_value(json_object_get(got, "trace_id")),
+				 json_string_value(json_object_get(s, "trace_id")));
+		if (!strncmp(json_string_value(json_object_get(s, "name")), "http GET /", 10)) {
+			cr_assert_str_eq(json_string_value(json_object_get(s, "kind")), "server", "spans.jsonl's kind");
+			cr_assert_eq(json_integer_value(json_object_get(got, "kind")), 2, "an inbound request is SERVER");
+			servers++;
+		}
+	}
+	cr_assert_geq(servers, 10, "the client's requests are server spans: %zu", servers);
+	text = slurp(log);
+	cr_assert(text);
+	cr_expect(!strstr(text, canary), "the --otlp-header value is in record's messages");
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, "OpenTelemetry export"))
+			cr_log_info("%s", line);
+	cr_expect(!output_holds(canary), "the --otlp-header value is in an output file");
+	free(text);
+	free(port);
+	run_free(&client);
+	json_decref(resource);
+	json_decref(byid);
+	json_decref(spans);
+}
+
+/*
+ * An endpoint that fails: every file written whole, spans.jsonl complete, record exits 0 and its
+ * summary counts every span as dropped, with the reason.
+ */
+static void failing_endpoint(const char *mode, const char *reason, char *const extra[])
+{
+	static const char *const files[] = { "cpu.folded", "offcpu.folded", "cpu.svg", "offcpu.svg", "spans.jsonl",
+					     "report.json", "cpu.pb.gz", "offcpu.pb.gz", "cpu.speedscope.json",
+					     "offcpu.speedscope.json" };
+	json_t *spans, *report;
+	char want[160];
+	struct run r;
+	double took;
+
+	require_root();
+	if (mode)
+		start_receiver(mode);
+	else	/* down: nothing listens on port 1 of loopback */
+		snprintf(url, sizeof(url), "http://127.0.0.1:1");
+	took = record(start_agent(), extra, &r);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", out, files[i]);
+		cr_assert_eq(access(path, R_OK), 0, "%s missing", files[i]);
+	}
+	report = load("report.json");
+	spans = load_spans();
+	cr_assert_gt(json_array_size(spans), 50);
+	snprintf(want, sizeof(want), "OpenTelemetry export: 0 of %zu spans sent in 0 requests, ", json_array_size(spans));
+	cr_assert(strstr(r.out, want), "%s", r.out);
+	snprintf(want, sizeof(want), "%zu dropped (%zu %s", json_array_size(spans), json_array_size(spans), reason);
+	cr_assert(strstr(r.out, want), "the summary counts the spans not sent (%s): %s", want, r.out);
+	cr_log_info("%s endpoint: record -d 2 took %.2f s; %s", mode ? mode : "down", took,
+		    strstr(r.out, "OpenTelemetry export"));
+	expect_no_canary(&r);
+	json_decref(spans);
+	json_decref(report);
+	run_free(&r);
+}
+
+Test(otlp, internal_errors_lose_nothing_locally)
+{
+	failing_endpoint("fail500", "refused", NULL);
+}
+
+Test(otlp, endpoint_down_loses_nothing_locally)
+{
+	failing_endpoint(NULL, "unanswered", NULL);
+}
+
+Test(otlp, connection_closed_mid_request)
+{
+	failing_endpoint("close", "unanswered", NULL);
+}
+
+/* An endpoint that never answers holds record for --otlp-timeout at most, then counts the spans */
+Test(otlp, silent_endpoint_is_bounded)
+{
+	failing_endpoint("slow", "past the deadline", (char *const[]){ "--otlp-timeout", "2", NULL });
+}
+
+/*
+ * top --otlp streams each span once it has ended, with its breakdown summed over every interval
+ * it lived in: a 2 s "long" span's categories add up to its duration, not to its last interval.
+ */
+Test(otlp, top_streams_ended_spans_once)
+{
+	char pidstr[16], log[128], *text, *line, *save = NULL;
+	json_t *byid, *resource, *s, *v;
+	size_t nreq, max_batch, logged = 0, found = 0, longs = 0;
+	const char *id, *key;
+	struct run r;
+
+	require_root();
+	start_receiver("ok");
+	snprintf(log, sizeof(log), "%s/ended.log", dir);
+	agent = start_workload((char *const[]){ WORKLOAD("spans"), "120", log, NULL });
+	snprintf(pidstr, sizeof(pidstr), "%d", agent);
+	run_cmd((char *const[]){ AGENTPROF, "top", "-p", pidstr, "-n", "5", "--json", "--otlp", url, "--otlp-header",
+				 header, NULL }, &r);
+	cr_assert_eq(r.status, 0, "top failed: %s", r.err);
+	cr_assert(strstr(r.err, "OpenTelemetry export: "), "top's summary line: %s", r.err);
+	cr_log_info("%s", strstr(r.err, "OpenTelemetry export: "));
+	cr_assert(!strstr(r.out, canary) && !strstr(r.err, canary), "the --otlp-header value is in top's output");
+	byid = received_spans("application/x-protobuf", &nreq, &max_batch, &resource);
+	cr_assert_gt(json_object_size(byid), 20, "spans arrived while top ran");
+	kill(agent, SIGTERM);
+	waitpid(agent, NULL, 0);
+	agent = 0;
+	/* the agent's own spans that arrived are spans it ended */
+	text = slurp(log);
+	cr_assert(text);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char sid[17];
+
+		cr_assert_eq(sscanf(line, "%16s", sid), 1);
+		logged++;
+		found += json_object_get(byid, sid) != NULL;
+	}
+	free(text);
+	json_object_foreach(byid, id, s) {
+		const char *name = json_string_value(json_object_get(s, "name"));
+		int64_t dur = json_integer_value(json_object_get(s, "end")) - json_integer_value(json_object_get(s, "start")),
+			sum = 0;
+
+		cr_assert(!json_object_get(json_object_get(s, "attributes"), "agentprof.unfinished"),
+			  "top sends ended spans only");
+		if (strcmp(name, "long"))
+			continue;
+		json_object_foreach(json_object_get(s, "attributes"), key, v)
+			if (!strncmp(key, "agentprof.", 10) && strstr(key, "_ns"))
+				sum += json_integer_value(v);
+		cr_expect(sum >= dur * 0.95 && sum <= dur * 1.05, "a long span's breakdown %ld of its %ld ns", sum, dur);
+		longs++;
+	}
+	cr_log_info("%zu spans received in %zu requests; %zu of those the agent logged ended among them; %zu long ones",
+		    json_object_size(byid), nreq, found, longs);
+	cr_assert_gt(found, 10);
+	cr_assert_gt(longs, 0, "a 2 s span lies whole in 5 s of intervals");
+	json_decref(resource);
+	json_decref(byid);
+	run_free(&r);
+}
+
+/* export otlp DIR: a recording made without --otlp, sent afterwards from its files, arrives as record --otlp sends it */
+Test(otlp, export_sends_a_finished_recording)
+{
+	char pidstr[16], want[128];
+	json_t *report, *spans, *byid, *resource;
+	size_t nreq, max_batch, roots, children;
+	struct run r;
+
+	require_root();
+	start_receiver("ok");
+	snprintf(pidstr, sizeof(pidstr), "%d", start_agent());
+	run_cmd((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", "2", "-o", out, NULL }, &r);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	run_free(&r);
+	stop_workload(agent);
+	agent = 0;
+	run_cmd((char *const[]){ AGENTPROF, "export", "otlp", out, "--otlp", url, "--otlp-header", header, NULL }, &r);
+	cr_assert_eq(r.status, 0, "export failed: %s%s", r.out, r.err);
+	report = load("report.json");
+	spans = load_spans();
+	snprintf(want, sizeof(want), "OpenTelemetry export: %zu of %zu spans sent", json_array_size(spans),
+		 json_array_size(spans));
+	cr_assert(strstr(r.out, want), "%s", r.out);
+	byid = received_spans("application/x-protobuf", &nreq, &max_batch, &resource);
+	cr_assert_eq(json_object_size(byid), json_array_size(spans));
+	check_spans(spans, report, byid, &roots, &children);
+	cr_assert_gt(children, 30, "children found their parents");
+	cr_assert_str_eq(json_string_value(json_object_get(resource, "service.name")), "spans");
+	expect_no_canary(&r);
+	json_decref(resource);
+	json_decref(byid);
+	json_decref(spans);
+	json_decref(report);
+	run_free(&r);
+}
+
+/* Down: export says so and exits 1, for a script to try again later; the files stay as they were */
+Test(otlp, export_to_a_closed_port_fails_and_counts)
+{
+	char pidstr[16];
+	struct run r;
+
+	require_root();
+	snprintf(pidstr, sizeof(pidstr), "%d", start_agent());
+	run_cmd((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", "1", "-o", out, NULL }, &r);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	run_free(&r);
+	run_cmd((char *const[]){ AGENTPROF, "export", "otlp", out, "--otlp", "http://127.0.0.1:1", NULL }, &r);
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_assert(strstr(r.out, " dropped ("), "%s", r.out);
+	run_free(&r);
+}
+
+/* 503 with Retry-After, then success: every span sent, each counted as retried in the summary */
+Test(otlp, unavailable_then_sent)
+{
+	json_t *spans;
+	char want[160];
+	struct run r;
+
+	require_root();
+	start_receiver("retry1");
+	record(start_agent(), NULL, &r);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	spans = load_spans();
+	snprintf(want, sizeof(want), "OpenTelemetry export: %zu of %zu spans sent in ", json_array_size(spans),
+		 json_array_size(spans));
+	cr_assert(strstr(r.out, want), "%s", r.out);
+	/* the first request of the first batch got the 503: that batch's spans were retried */
+	snprintf(want, sizeof(want), ", 0 dropped;");
+	cr_assert(strstr(r.out, want) && !strstr(r.out, " 0 retried"), "%s", r.out);
+	cr_log_info("%s", strstr(r.out, "OpenTelemetry export"));
+	json_decref(spans);
+	run_free(&r);
+}
