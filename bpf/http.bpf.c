@@ -13,6 +13,12 @@
 #include <bpf/bpf_tracing.h>
 #include "http.bpf.h"
 
+/*
+ * Runs of these programs for the target (`record -v` says how many): 0 for a target that does
+ * no socket I/O, whatever the rest of the machine does (make bench checks it).
+ */
+__u64 http_target_runs = 0;
+
 static __always_inline bool is_write(long nr)
 {
 	return nr == NR_write || nr == NR_sendto || nr == NR_writev || nr == NR_sendmsg;
@@ -43,6 +49,7 @@ static __always_inline void sock_io(struct sock *sk, int ret, bool send)
 
 	if (!is_target(pid_tgid >> 32, NULL))
 		return;
+	__sync_fetch_and_add(&http_target_runs, 1);
 	task = bpf_get_current_task_btf();
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	nr = regs->orig_ax;
@@ -103,6 +110,7 @@ int BPF_PROG(http_sock_state, const struct sock *sk, int oldstate, int newstate)
 
 	if (!is_target(pid_tgid >> 32, NULL))
 		return 0;
+	__sync_fetch_and_add(&http_target_runs, 1);
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	if (regs->orig_ax == NR_close)
 		http_closed((__u32)pid_tgid, regs->di);

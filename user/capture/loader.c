@@ -464,6 +464,11 @@ int loader__add_python(struct loader *l, pid_t pid, const struct py_config *cfg)
 	return bpf_map__update_elem(l->skel->maps.py_procs, &key, sizeof(key), cfg, sizeof(*cfg), BPF_ANY);
 }
 
+long long loader__http_runs(const struct loader *l)
+{
+	return l->tls ? (long long)l->skel->bss->http_target_runs : -1;
+}
+
 struct kernel_maps loader__maps(const struct loader *l)
 {
 	return (struct kernel_maps){
