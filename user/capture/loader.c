@@ -466,7 +466,19 @@ int loader__add_python(struct loader *l, pid_t pid, const struct py_config *cfg)
 
 long long loader__http_runs(const struct loader *l)
 {
-	return l->tls ? (long long)l->skel->bss->http_target_runs : -1;
+	int ncpus = libbpf_num_possible_cpus();
+	long long sum = 0;
+	__u64 *vals;
+
+	if (!l->tls || ncpus <= 0 || !(vals = calloc(ncpus, sizeof(*vals))))
+		return -1;
+	if (bpf_map__lookup_elem(l->skel->maps.http_runs, &(__u32){ 0 }, sizeof(__u32), vals,
+				 ncpus * sizeof(*vals), 0))
+		sum = -1;
+	for (int cpu = 0; sum >= 0 && cpu < ncpus; cpu++)
+		sum += vals[cpu];
+	free(vals);
+	return sum;
 }
 
 struct kernel_maps loader__maps(const struct loader *l)
