@@ -834,14 +834,13 @@ MISSED = """Where targets are missed:
   `sched_waking` and `sched_wakeup`. Less than `perf record -g` adds, but not 3%. What would
   fix it: taking the stacks of a wait seen before less often (STACK_REUSE_US), and no wait
   signature for a preempted thread.
-- **I/O heavy**: the traceparent capture ran on `sys_enter`/`sys_exit`, every syscall of every
-  process (1.29M runs of each for this workload: +72.6% against perf's -0.8% in the same run).
-  It now runs only where a socket sends or receives and on TCP state changes: 0 runs for this
-  workload (see "I/O heavy, no socket", +6.8% against perf's -0.6%). What is left are the
-  scheduler and sampling programs (`sched_switch` ~4 us a run on this loaded VM: issue #20 item
-  2) and noise: with other sessions' suites running, the ratios spread from 0.84 to 1.82, so 5
-  pairs cannot resolve 2 points. The slowdown table's I/O row predates the change until
-  `BENCH_ONLY=slowdown` runs again.
+- **I/O heavy**: the slowdown table's row is the build before issue #20's change, whose
+  traceparent capture ran on `sys_enter`/`sys_exit`, every syscall of every process (1.29M runs
+  of each for this workload; +72.6% against perf's -0.8% in one run of the I/O section). It now
+  runs only where a socket sends or receives and on TCP state changes: 0 runs for this workload.
+  The I/O section's two runs since read +6.8% against perf's -0.6%, then -1.0% against +0.3%,
+  with ratios from 0.68 to 1.82 (other sessions' suites running beside): 5 pairs cannot resolve
+  2 points on this machine. `BENCH_ONLY=slowdown` would refresh the table's row.
 - **Soak**: with `--follow-children`, every child is a process of the recording whose mappings
   are kept to name its samples at the end: RSS grows by ~14 KB per child followed (13.6 MB for
   999), bounded by the 4096-entry process map. What would fix it: let a forked child that has not
