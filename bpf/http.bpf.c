@@ -1,14 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Spans without code changes: W3C traceparent headers in the target's HTTP, seen at the socket
- * syscalls. A read/recvfrom/write/sendto on a socket is looked at when it returns (http.bpf.h);
- * a socket write after SSL_write (tls.bpf.c) is looked at as the plaintext it sends; closing a
- * connection ends its span.
+ * Spans without code changes: W3C traceparent headers in the target's HTTP, seen where a socket
+ * sends or receives (the sock:sock_send_length and sock:sock_recv_length tracepoints): a
+ * read/recvfrom/write/sendto on a socket is looked at as it completes (http.bpf.h); a socket
+ * write after SSL_write (tls.bpf.c) is looked at as the plaintext it sends; closing a TCP
+ * connection (sock:inet_sock_set_state inside close) ends its span. No program runs on other
+ * syscalls: the generic sys_enter/sys_exit path, which every syscall of every process on the
+ * machine would take, is not traced.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "http.bpf.h"
+
+/*
+ * Runs of these programs for the target (`record -v` says how many): 0 for a target that does
+ * no socket I/O, whatever the rest of the machine does (make bench checks it). Per-CPU: an
+ * atomic add on one shared line would bounce between the CPUs of a busy target.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 1);
+} http_runs SEC(".maps");
+
+static __always_inline void count_run(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&http_runs, &zero);
+
+	if (n)
+		(*n)++;
+}
 
 static __always_inline bool is_write(long nr)
 {
@@ -20,64 +44,91 @@ static __always_inline bool is_read(long nr)
 	return nr == NR_read || nr == NR_recvfrom || nr == NR_readv || nr == NR_recvmsg;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(http_sys_enter, struct pt_regs *regs, long id)
+/*
+ * Socket sk sent (send) or received ret bytes, or failed: when the thread's syscall is one of the
+ * socket reads or writes looked at, and sk is its fd's socket (not one a network file system
+ * uses on the thread's behalf), its payload goes to http_seen. The syscall's arguments are in
+ * the thread's saved registers.
+ */
+static __always_inline void sock_io(struct sock *sk, int ret, bool send)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct task_struct *task;
+	struct pt_regs *regs;
 	struct io_state *st;
-	bool write = is_write(id);
+	struct socket *sock;
+	struct file *f;
+	__u64 buf, len;
+	__u32 fd, flags = 0;
+	long nr;
 
 	if (!is_target(pid_tgid >> 32, NULL))
-		return 0;
-	if (id == NR_close) {
-		http_closed((__u32)pid_tgid, regs->di);
-		return 0;
-	}
-	if (!write && !is_read(id))
-		return 0;
-	/* sockets only: reads and writes of files and pipes cost no more */
-	if (file_kind(task_file(bpf_get_current_task_btf(), regs->di)) != FD_SOCKET)
-		return 0;
+		return;
+	count_run();
+	task = bpf_get_current_task_btf();
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	nr = regs->orig_ax;
+	if (send ? !is_write(nr) : !is_read(nr))
+		return;
+	fd = regs->di;
+	f = task_file(task, fd);
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return;
+	sock = BPF_CORE_READ(f, private_data);
+	if (BPF_CORE_READ(sock, sk) != sk)
+		return;
 	st = io_state(true);
 	if (!st)
-		return 0;
-	st->last_fd = regs->di;
-	st->nr = 0;
-	if (write && st->tls_wbuf) {
+		return;
+	st->last_fd = fd;
+	if (send && st->tls_wbuf) {
 		/* the write SSL_write makes, or the one right after it (a memory BIO: Node) */
-		st->buf = st->tls_wbuf;
-		st->count = st->tls_wlen;
+		buf = st->tls_wbuf;
+		len = st->tls_wlen;	/* sent whole or in part: its first bytes are the request's */
 		st->tls_wbuf = 0;
-		st->tls = 1;
-	} else if (st->tls_rbuf || (id != NR_read && id != NR_write && id != NR_recvfrom && id != NR_sendto)) {
-		return 0;	/* ciphertext inside SSL_read; vectored plaintext is not looked into */
+		flags = SPAN_TLS;
+	} else if (st->tls_rbuf || (nr != NR_read && nr != NR_write && nr != NR_recvfrom && nr != NR_sendto)) {
+		return;	/* ciphertext inside SSL_read; vectored plaintext is not looked into */
 	} else {
-		st->buf = regs->si;
-		st->count = regs->dx;
-		st->tls = 0;
+		buf = regs->si;
+		len = ret;
 	}
-	st->fd = regs->di;
-	st->nr = id;
+	if (ret <= 0)
+		return;
+	http_seen((__u32)pid_tgid, fd, buf, len, !send, flags);
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(http_sock_send, struct sock *sk, int ret, int flags)
+{
+	sock_io(sk, ret, true);
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(http_sys_exit, struct pt_regs *regs, long ret)
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(http_sock_recv, struct sock *sk, int ret, int flags)
+{
+	sock_io(sk, ret, false);
+	return 0;
+}
+
+/*
+ * A TCP socket changes state inside close(): the fd in close's argument is a connection being
+ * closed (its last descriptor: close drops the file at once), so its span, if any, ends. A
+ * change of state outside close (the peer's FIN, a timer) is not one.
+ */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(http_sock_state, const struct sock *sk, int oldstate, int newstate)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	long nr = regs->orig_ax;
-	struct io_state *st;
+	struct pt_regs *regs;
 
-	if (!is_target(pid_tgid >> 32, NULL) || (!is_write(nr) && !is_read(nr)))
+	if (!is_target(pid_tgid >> 32, NULL))
 		return 0;
-	st = io_state(false);
-	if (!st || st->nr != nr)
-		return 0;
-	st->nr = 0;
-	if (ret <= 0)
-		return 0;
-	/* a TLS write sent its plaintext whole or in part: its first bytes are the request's */
-	http_seen((__u32)pid_tgid, st->fd, st->buf, st->tls ? st->count : ret, is_read(nr), st->tls ? SPAN_TLS : 0);
+	count_run();
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (regs->orig_ax == NR_close)
+		http_closed((__u32)pid_tgid, regs->di);
 	return 0;
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Spans from W3C traceparent headers in HTTP/1.x, shared by the socket syscalls (http.bpf.c) and
+ * Spans from W3C traceparent headers in HTTP/1.x, shared by the socket tracepoints (http.bpf.c) and
  * OpenSSL's plaintext (tls.bpf.c). The first HTTP_PEEK bytes of a payload are looked at in a
  * per-CPU buffer, wiped once parsed: an inbound request with a traceparent makes the trace
  * active on the reading thread until it writes the response on the same socket (span
@@ -25,12 +25,8 @@
  * to fill up.
  */
 struct io_state {
-	__u64 buf;		/* the socket read or write in progress, while nr != 0 */
-	__u64 count;
-	__u32 fd;
-	__u32 nr;		/* its syscall; 0: none looked into */
-	__u32 tls;		/* buf is the TLS plaintext this write sends */
 	__u32 last_fd;		/* the socket of the thread's last read or write: a TLS read's */
+	__u32 pad;
 	__u64 tls_wbuf;		/* SSL_write's plaintext, until the socket write that sends it */
 	__u64 tls_wlen;
 	__u64 tls_rbuf;		/* SSL_read's buffer, from its entry to its return */
@@ -425,7 +421,8 @@ static __always_inline void http_parse(struct peek *p, __u32 tid, __u32 fd, __u6
 /*
  * len bytes at the target's buf went over socket fd of the current thread tid: inbound (read) or
  * not. A request with a traceparent opens a span, a response closes the connection's span.
- * flags: SPAN_TLS for plaintext seen in OpenSSL.
+ * flags: SPAN_TLS for plaintext seen in OpenSSL. The one way into the parse, from the socket
+ * tracepoints and the TLS probes alike: what is keyed by connection hooks in here.
  */
 static __always_inline void http_seen(__u32 tid, __u32 fd, __u64 buf, __u64 len, bool inbound, __u32 flags)
 {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Spans: SDK probes in C and Python agents, stamped in the kernel, in spans.jsonl and report.json. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,4 +266,53 @@ Test(spans, traceparent_from_plain_http)
 	free(port);
 	run_free(&client);
 	json_decref(report);
+}
+
+/*
+ * A client span whose response is never read ends when its connection is closed: of two requests
+ * sent and left unanswered, the one on the closed connection has ended, the other is unfinished.
+ */
+Test(spans, closing_a_connection_ends_its_span)
+{
+	char go[128], done[128], log[128], pidstr[16], *d;
+	const char *closed_trace = "5ce0c105ed0000000000000000000001";
+	const char *open_trace = "5ce0c105ed0000000000000000000002";
+	json_t *spans, *s;
+	pid_t client, rec;
+	int status, fd, seen = 0;
+	size_t i;
+
+	require_root();
+	require_tool(PYTHON, "python3");
+	snprintf(go, sizeof(go), "%s/go", dir);
+	snprintf(done, sizeof(done), "%s/done", dir);
+	client = start_workload((char *const[]){ PYTHON, "tests/workloads/pyhttp.py", "closer", go, done,
+						 (char *)closed_trace, (char *)open_trace, NULL });
+	snprintf(pidstr, sizeof(pidstr), "%d", client);
+	snprintf(log, sizeof(log), "%s/record.log", dir);
+	rec = start_recording((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-o", out, NULL }, log);
+	fd = open(go, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0, "%s", go);
+	close(fd);
+	while (!(d = slurp(done)))
+		usleep(20000);
+	free(d);
+	kill(rec, SIGINT);
+	waitpid(rec, &status, 0);
+	stop_workload(client);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "record failed");
+	spans = load_spans();
+	json_array_foreach(spans, i, s) {
+		const char *trace = json_string_value(json_object_get(s, "trace_id"));
+
+		if (!strcmp(trace, closed_trace)) {
+			cr_expect_not(json_is_true(json_object_get(s, "unfinished")), "the closed connection's span did not end");
+			seen |= 1;
+		} else if (!strcmp(trace, open_trace)) {
+			cr_expect(json_is_true(json_object_get(s, "unfinished")), "the open connection's span ended");
+			seen |= 2;
+		}
+	}
+	cr_assert_eq(seen, 3, "spans of the closed and the open connection in spans.jsonl (seen: %d)", seen);
+	json_decref(spans);
 }

@@ -4,6 +4,9 @@
 # loopback). Nothing here knows agentprof. Writes its port to argv[1]; prints its PID; serves
 # until killed. `pyhttp.py client PORT N` sends N requests of each kind with traceparent
 # headers and prints one line per request: "path trace_id"; then malformed ones: "bad trace_id".
+# `pyhttp.py closer GO DONE TRACE1 TRACE2` prints its PID, waits for the file GO, sends a request
+# with traceparent TRACE1 and one with TRACE2 on another connection to a listener of its own that
+# never answers, closes the first connection, writes the file DONE and sleeps until killed.
 import ctypes
 import http.server
 import os
@@ -89,7 +92,27 @@ def client(port, n):
         print("bad", bad[3:35].lower(), flush=True)
 
 
+def closer(go, done, traces):
+    listener = socket.create_server(("127.0.0.1", 0))  # connections wait in its backlog, never accepted
+    port = listener.getsockname()[1]
+    print(os.getpid(), flush=True)
+    while not os.path.exists(go):
+        time.sleep(0.01)
+    conns = []
+    for trace in traces:
+        c = socket.create_connection(("127.0.0.1", port))
+        c.sendall(("GET /cpu HTTP/1.1\r\nHost: 127.0.0.1:%d\r\ntraceparent: 00-%s-%s-01\r\n\r\n"
+                   % (port, trace, os.urandom(8).hex())).encode())
+        conns.append(c)
+    conns[0].close()
+    with open(done, "w"):
+        pass
+    time.sleep(3600)
+
+
 if sys.argv[1] == "client":
     client(int(sys.argv[2]), int(sys.argv[3]))
+elif sys.argv[1] == "closer":
+    closer(sys.argv[2], sys.argv[3], sys.argv[4:6])
 else:
     serve(sys.argv[1])

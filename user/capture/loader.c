@@ -41,7 +41,7 @@ struct loader {
 	struct probed_file *files;
 	size_t nfiles;
 	bool warned_uprobes;	/* that span probes cannot be attached without CAP_SYS_ADMIN */
-	bool tls;		/* TLS probes loaded (they need the syscall tracepoints) */
+	bool tls;		/* TLS probes loaded (they need the socket tracepoints) */
 };
 
 static bool btf_has(const struct btf *btf, const char *typedef_name)
@@ -59,7 +59,7 @@ static bool choose_programs(struct agentprof_bpf *skel, bool follow)
 	struct btf *btf = btf__load_vmlinux_btf();
 	const char *force_raw = getenv("AGENTPROF_RAW_TP");
 	bool tp_btf = btf_has(btf, "btf_trace_sched_switch") && !(force_raw && !strcmp(force_raw, "1"));
-	bool klock = btf_has(btf, "btf_trace_contention_begin");
+	bool klock = btf_has(btf, "btf_trace_contention_begin"), http;
 	struct {
 		struct bpf_program *btf, *raw;
 		bool wanted;
@@ -81,19 +81,24 @@ static bool choose_programs(struct agentprof_bpf *skel, bool follow)
 	}
 	if (!klock)
 		pr_info("no lock:contention tracepoints: kernel lock waits count by syscall only\n");
-	/* traceparent capture reads syscall registers through BTF: tp_btf only */
-	bpf_program__set_autoload(skel->progs.http_sys_enter, tp_btf);
-	bpf_program__set_autoload(skel->progs.http_sys_exit, tp_btf);
-	/* TLS plaintext builds on the syscall tracepoints */
-	bpf_program__set_autoload(skel->progs.tls_write, tp_btf);
-	bpf_program__set_autoload(skel->progs.tls_write_ex, tp_btf);
-	bpf_program__set_autoload(skel->progs.tls_read, tp_btf);
-	bpf_program__set_autoload(skel->progs.tls_read_ex, tp_btf);
-	bpf_program__set_autoload(skel->progs.tls_read_ret, tp_btf);
-	if (!tp_btf)
-		pr_info("no BTF-typed tracepoints: no traceparent capture from HTTP\n");
+	/*
+	 * traceparent capture hooks the socket layer (sock:sock_send_length and sock_recv_length,
+	 * 6.3+), never the generic syscall path, and reads the syscall's registers through BTF:
+	 * tp_btf only. TLS plaintext builds on it.
+	 */
+	http = tp_btf && btf_has(btf, "btf_trace_sock_send_length") && btf_has(btf, "btf_trace_sock_recv_length");
+	bpf_program__set_autoload(skel->progs.http_sock_send, http);
+	bpf_program__set_autoload(skel->progs.http_sock_recv, http);
+	bpf_program__set_autoload(skel->progs.http_sock_state, http);
+	bpf_program__set_autoload(skel->progs.tls_write, http);
+	bpf_program__set_autoload(skel->progs.tls_write_ex, http);
+	bpf_program__set_autoload(skel->progs.tls_read, http);
+	bpf_program__set_autoload(skel->progs.tls_read_ex, http);
+	bpf_program__set_autoload(skel->progs.tls_read_ret, http);
+	if (!http)
+		pr_info("no BTF-typed socket tracepoints: no traceparent capture from HTTP\n");
 	btf__free(btf);
-	return tp_btf;
+	return http;
 }
 
 /*
@@ -457,6 +462,23 @@ int loader__add_python(struct loader *l, pid_t pid, const struct py_config *cfg)
 	__u32 key = pid;
 
 	return bpf_map__update_elem(l->skel->maps.py_procs, &key, sizeof(key), cfg, sizeof(*cfg), BPF_ANY);
+}
+
+long long loader__http_runs(const struct loader *l)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	long long sum = 0;
+	__u64 *vals;
+
+	if (!l->tls || ncpus <= 0 || !(vals = calloc(ncpus, sizeof(*vals))))
+		return -1;
+	if (bpf_map__lookup_elem(l->skel->maps.http_runs, &(__u32){ 0 }, sizeof(__u32), vals,
+				 ncpus * sizeof(*vals), 0))
+		sum = -1;
+	for (int cpu = 0; sum >= 0 && cpu < ncpus; cpu++)
+		sum += vals[cpu];
+	free(vals);
+	return sum;
 }
 
 struct kernel_maps loader__maps(const struct loader *l)

@@ -45,6 +45,8 @@ int loader__add_python(struct loader *l, pid_t pid, const struct py_config *cfg)
 /* Stops every program; the maps stay readable. */
 void loader__detach(struct loader *l);
 struct kernel_maps loader__maps(const struct loader *l);
+/* How many times the HTTP capture's programs ran for the target; -1 when they are not loaded. */
+long long loader__http_runs(const struct loader *l);
 void loader__free(struct loader *l);
 
 #endif /* LOADER_H */

@@ -567,6 +567,11 @@ struct py_stacks *session__py_stacks(const struct session *s)
 
 void session__close(struct session *s)
 {
+	long long http_runs = s->loader ? loader__http_runs(s->loader) : -1;
+
+	if (http_runs >= 0)
+		pr_info("HTTP capture ran %lld times for the target (its socket sends, receives and closes)\n",
+			http_runs);
 	if (s->unwound)
 		pr_info("unwound %lu user stacks: %.1f KiB copied and %.1f us each\n", s->unwound,
 			s->unwound_bytes / 1024.0 / s->unwound, s->unwind_ns / 1e3 / s->unwound);
