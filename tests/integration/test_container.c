@@ -172,25 +172,29 @@ static bool in_json_list(const char *report, const char *key, pid_t pid)
 Test(container, every_process_of_a_cgroup_and_no_other)
 {
 	const char *root = cgroup_root();
-	char cg[PATH_MAX], name[64], *report, *folded;
-	pid_t in1, in2, outside;
-	struct run r;
+	char cg[PATH_MAX], name[64], log[160], *report, *folded, *said;
+	pid_t in1, in2, outside, rec;
+	int status;
 
 	require_root();
 	cr_assert(root, "no cgroup v2 hierarchy");
 	snprintf(name, sizeof(name), "agentprof-test-%d", getpid());
 	snprintf(cg, sizeof(cg), "%s/%s", root, name);
 	cr_assert_eq(mkdir(cg, 0755), 0, "mkdir %s: %s", cg, strerror(errno));
-	in1 = start_in_cgroup(cg, WORKLOAD("hot8020"), "10");
-	in2 = start_in_cgroup(cg, WORKLOAD("frames"), "10");
-	outside = start_workload((char *const[]){ WORKLOAD("hot8020"), "30", NULL });
-	/* no -d: it stops when the cgroup has emptied */
-	run_cmd((char *const[]){ AGENTPROF, "record", "--container", name, "-o", out, NULL }, &r);
+	in1 = start_in_cgroup(cg, WORKLOAD("hot8020"), "60");
+	in2 = start_in_cgroup(cg, WORKLOAD("frames"), "60");
+	outside = start_workload((char *const[]){ WORKLOAD("hot8020"), "60", NULL });
+	/* no -d: it stops when the cgroup has emptied, 3 s after it is attached however long that took */
+	snprintf(log, sizeof(log), "%s/record.log", dir);
+	rec = start_recording((char *const[]){ AGENTPROF, "record", "--container", name, "-o", out, NULL }, log);
+	sleep(3);
+	stop_workload(in1);
+	stop_workload(in2);
+	cr_assert_eq(waitpid(rec, &status, 0), rec);
 	stop_workload(outside);
-	waitpid(in1, NULL, 0);
-	waitpid(in2, NULL, 0);
 	rmdir(cg);
-	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	said = slurp(log);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "record failed: %s", said);
 	report = output("report.json");
 	folded = output("cpu.folded");
 	cr_assert(report && folded);
@@ -202,7 +206,7 @@ Test(container, every_process_of_a_cgroup_and_no_other)
 	/* both binaries named: each process symbolized in its own maps */
 	cr_assert_gt(folded_sum(folded, ";hot_eighty;"), 0, "%s", folded);
 	cr_assert_gt(folded_sum(folded, ";random_r"), 0, "%s", folded);
-	cr_assert(strstr(r.out, "2 processes"), "summary: %s", r.out);
+	cr_assert(strstr(said, "2 processes"), "summary: %s", said);
 	/* pprof tells the processes apart: a pid label on every sample */
 	snprintf(path, sizeof(path), "gzip -dc %s/cpu.pb.gz | grep -c pid > /dev/null", out);
 	cr_assert_eq(system(path), 0, "no pid label in cpu.pb.gz");
@@ -210,7 +214,7 @@ Test(container, every_process_of_a_cgroup_and_no_other)
 		    folded_sum(folded, "hot8020;"), folded_sum(folded, "frames;") + folded_sum(folded, "late;"));
 	free(report);
 	free(folded);
-	run_free(&r);
+	free(said);
 }
 
 Test(container, refuses_an_unknown_container_and_two_targets)

@@ -77,7 +77,7 @@ Test(unwind, qsort_callback_without_frame_pointers)
 	all = leaf_sum(folded, "compare_keys", "");
 	through = leaf_sum(folded, "compare_keys", ";main;sort_round;qsort");
 	cr_log_info("dwarf: %lu of %lu samples in compare_keys unwind through qsort to main", through, all);
-	cr_assert_gt(all, 50, "too few samples in the callback:\n%s", folded);
+	cr_assert_gt(all, MIN_SAMPLES, "too few samples in the callback:\n%s", folded);
 	cr_assert_geq(through, 0.9 * all, "%lu of %lu unwound to main:\n%s", through, all, folded);
 	free(folded);
 
