@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* A recording read back for comparison: a record directory, its report.json alone, or a diff baseline. */
+#ifndef RECORDING_H
+#define RECORDING_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "classify/classify.h"
+
+/* The version of baseline.json this agentprof writes and reads. */
+#define BASELINE_VERSION 1
+
+enum rec_kind {
+	REC_DIR,	/* report.json, spans.jsonl, cpu.folded, offcpu.folded */
+	REC_REPORT,	/* a report.json alone: span quantiles and categories, no durations, no stacks */
+	REC_BASELINE,	/* diff's baseline.json: everything diff reads of a directory */
+};
+
+/* Every finished span of one name. */
+struct rec_span {
+	char *name;
+	double *dur_ns;		/* sorted; NULL when only quantiles are known (a report.json) */
+	size_t count;
+	double p50_ns, p95_ns, p99_ns;
+	uint64_t ns[NR_CATEGORIES];	/* summed over its spans */
+};
+
+/* Folded stacks, one entry per distinct stack text. */
+struct rec_stack {
+	char *stack;
+	uint64_t count;
+};
+
+struct rec_stacks {
+	struct rec_stack *v;
+	size_t n;
+	uint64_t total;
+	bool present;
+};
+
+struct recording {
+	char *path;
+	enum rec_kind kind;
+	char *comm;
+	long long pid;
+	uint64_t duration_ns;
+	long freq_hz;
+	uint64_t samples;
+	uint64_t cat_ns[NR_CATEGORIES];	/* the process's breakdown_ns */
+	struct rec_span *spans;		/* sorted by name */
+	size_t nspans;
+	struct rec_stacks cpu, offcpu;	/* samples; microseconds */
+};
+
+/*
+ * Reads path: a directory record wrote, a report.json, or a baseline.json. Unreadable, truncated
+ * or foreign input is refused in one line that names the file (-EINVAL, -ENOENT...); what can be
+ * read but looks incomplete is said as a warning. 0 or -errno.
+ */
+int recording__load(struct recording *r, const char *path);
+void recording__free(struct recording *r);
+
+/* One folded line "stack count" (count: decimal digits), len without the line break. 0 or -EINVAL. */
+int folded_line_parse(const char *line, size_t len, size_t *stack_len, uint64_t *count);
+
+/* r as a baseline (baseline.json): what a team keeps in its repository to diff against. */
+json_t *recording__baseline_json(const struct recording *r);
+
+#endif /* RECORDING_H */
