@@ -205,30 +205,33 @@ static int frame_category(const char *f, size_t len)
 }
 
 /*
- * The functions of every stack of one side. On CPU: self (the leaf) and total (once per stack) into
- * self and total; off CPU: "category;function" into total, its time in observations of quantum.
- * *n gets the side's total, runq waits set aside off CPU.
+ * The functions of every stack of one side. On CPU: "thread;function" into self (the leaf) and
+ * total (once per stack), and each thread name's samples into threads: a function's share is of
+ * its thread's samples, since how much CPU each thread gets is the machine's load. Off CPU:
+ * "category;function" into total for each user frame, its time in observations of quantum, and
+ * the side's total (runq aside) into threads under "".
  */
 static int tally_stacks(const struct rec_stacks *st, int side, bool offcpu, double quantum_us, struct tally *self,
-			struct tally *total, uint64_t *n)
+			struct tally *total, struct tally *threads)
 {
 	char key[4096];
-	double sum = 0;
 
 	for (size_t i = 0; i < st->n; i++) {
-		const char *s = st->v[i].stack, *end = s + strlen(s);
+		const char *s = st->v[i].stack, *end = s + strlen(s), *thread = s;
 		uint64_t count = st->v[i].count;
 		const char *leaf = NULL;
-		size_t leaf_len = 0;
+		size_t leaf_len = 0, thread_len;
 		int cat = -1, err;
 
 		if (offcpu)
 			count = llround(count / quantum_us);
 		/* the first frame is the thread's (or the process's) name */
 		s = memchr(s, ';', end - s);
+		thread_len = s ? (size_t)(s - thread) : (size_t)(end - thread);
 		while (s && s < end) {
 			const char *f = s + 1, *e = memchr(f, ';', end - f) ?: end;
 			size_t len = e - f;
+			int k;
 
 			s = e;
 			if (!len || frame_is_group(f, len))
@@ -239,13 +242,19 @@ static int tally_stacks(const struct rec_stacks *st, int side, bool offcpu, doub
 					break;
 				continue;
 			}
-			if (offcpu) {
-				int k = snprintf(key, sizeof(key), "%s;%.*s", category_name(cat), (int)len, f);
-
-				err = k < (int)sizeof(key) ? tally__add(total, key, k, side, count, i + 1) : 0;
-			} else {
-				err = tally__add(total, f, len, side, count, i + 1);
-			}
+			/*
+			 * Kernel frames are left to the flame graphs: off CPU, the category names the
+			 * kernel's side of a wait and the user frames who waits; on CPU, interrupts and
+			 * the hypervisor land in whatever runs, and the user frame that made a syscall
+			 * holds its cost.
+			 */
+			if (len > 4 && !memcmp(f + len - 4, "_[k]", 4))
+				continue;
+			if (offcpu)
+				k = snprintf(key, sizeof(key), "%s;%.*s", category_name(cat), (int)len, f);
+			else
+				k = snprintf(key, sizeof(key), "%.*s;%.*s", (int)thread_len, thread, (int)len, f);
+			err = k < (int)sizeof(key) ? tally__add(total, key, k, side, count, i + 1) : 0;
 			if (err)
 				return err;
 			leaf = f;
@@ -253,22 +262,60 @@ static int tally_stacks(const struct rec_stacks *st, int side, bool offcpu, doub
 		}
 		if (offcpu && cat == CAT_RUNQ)
 			continue;
-		sum += count;
-		if (!offcpu && leaf && (err = tally__add(self, leaf, leaf_len, side, count, 0)))
+		err = offcpu ? tally__add(threads, "", 0, side, count, 0)
+			     : tally__add(threads, thread, thread_len, side, count, 0);
+		if (!err && !offcpu && leaf) {
+			int k = snprintf(key, sizeof(key), "%.*s;%.*s", (int)thread_len, thread, (int)leaf_len, leaf);
+
+			err = k < (int)sizeof(key) ? tally__add(self, key, k, side, count, 0) : 0;
+		}
+		if (err)
 			return err;
 	}
-	*n = sum;
 	return 0;
 }
 
-/* Shares of a tally tested against each other: one entry per name above min_share. */
-static int shares_from(const struct tally *t, const char *kind, const uint64_t n[2], const struct diff_opts *o,
-		       struct share_diff **v, size_t *nv)
+/*
+ * Whether a share has the data for the normal approximation: min_samples a side, and at least
+ * min_expected counts in and out of it on the smaller side at the pooled share (the textbook
+ * rule for a two-proportion z test). Else it is too few to say.
+ */
+static bool enough(const struct share_diff *s, const struct diff_opts *o)
+{
+	uint64_t small = s->n[0] < s->n[1] ? s->n[0] : s->n[1];
+	double pool;
+
+	if (small < o->min_samples)
+		return false;
+	pool = (double)(s->x[0] + s->x[1]) / ((double)s->n[0] + s->n[1]);
+	return pool * small >= o->min_expected && (1 - pool) * small >= o->min_expected;
+}
+
+/*
+ * Shares of a tally tested against each other: one entry per name above min_share. A name
+ * "group;what" is a share of its group's total in groups (the thread's samples), kept whole
+ * when keep_group (a wait's category), split into thread and name otherwise; groups NULL: of n.
+ */
+static int shares_from(struct tally *t, const char *kind, struct tally *groups, bool keep_group, const uint64_t n_all[2],
+		       const struct diff_opts *o, struct share_diff **v, size_t *nv)
 {
 	for (size_t i = 0; i < t->names.n; i++) {
+		const char *key = t->names.keys[i], *semi = memchr(key, ';', t->names.lens[i]);
+		uint64_t n[2] = { n_all ? n_all[0] : 0, n_all ? n_all[1] : 0 };
 		struct share_diff *s;
 		double sh[2];
 
+		if (groups) {
+			size_t glen = keep_group || !semi ? 0 : (size_t)(semi - key);
+			int64_t g = intern__id(&groups->names, key, glen);
+
+			if (g < 0)
+				return -ENOMEM;
+			if ((size_t)g < groups->cap) {
+				n[0] = groups->x[g][0];
+				n[1] = groups->x[g][1];
+			}
+		}
 		for (int k = 0; k < 2; k++)
 			sh[k] = n[k] ? (double)t->x[i][k] / n[k] : 0;
 		if (fmax(sh[0], sh[1]) < o->min_share)
@@ -278,10 +325,15 @@ static int shares_from(const struct tally *t, const char *kind, const uint64_t n
 		s = &(*v)[(*nv)++];
 		*s = (struct share_diff){ .kind = kind, .x = { t->x[i][0], t->x[i][1] }, .n = { n[0], n[1] },
 					  .share = { sh[0], sh[1] }, .p = 1, .p_adj = 1 };
-		s->name = strndup(t->names.keys[i], t->names.lens[i]);
-		if (!s->name)
+		if (groups && !keep_group && semi) {
+			s->thread = strndup(key, semi - key);
+			s->name = strndup(semi + 1, t->names.lens[i] - (semi + 1 - key));
+		} else {
+			s->name = strndup(key, t->names.lens[i]);
+		}
+		if (!s->name || (groups && !keep_group && semi && !s->thread))
 			return -ENOMEM;
-		s->tested = n[0] >= o->min_samples && n[1] >= o->min_samples;
+		s->tested = enough(s, o);
 		if (s->tested)
 			s->z = stats_two_prop_z(s->x[0], n[0], s->x[1], n[1], &s->p);
 	}
@@ -324,14 +376,13 @@ static int cmp_share(const void *x, const void *y)
 	/* the largest moves first; then by name, so that the order is the same every time */
 	if (da != db)
 		return (da < db) - (da > db);
-	return strcmp(a->kind, b->kind) ?: strcmp(a->name, b->name);
+	return strcmp(a->kind, b->kind) ?: strcmp(a->thread ?: "", b->thread ?: "") ?: strcmp(a->name, b->name);
 }
 
 static int diff_stacks(const struct recording *base, const struct recording *new, bool offcpu, struct diff *d)
 {
 	const struct recording *side[2] = { base, new };
-	struct tally self = {}, total = {};
-	uint64_t n[2] = { 0, 0 };
+	struct tally self = {}, total = {}, threads = {};
 	struct share_diff **v = offcpu ? &d->waits : &d->functions;
 	size_t *nv = offcpu ? &d->nwaits : &d->nfunctions;
 	int err = 0;
@@ -342,42 +393,54 @@ static int diff_stacks(const struct recording *base, const struct recording *new
 		const struct rec_stacks *st = offcpu ? &side[k]->offcpu : &side[k]->cpu;
 
 		memset(total.seen, 0, total.cap * sizeof(*total.seen));
-		err = tally_stacks(st, k, offcpu, d->opts.quantum_ns / 1e3, &self, &total, &n[k]);
+		err = tally_stacks(st, k, offcpu, d->opts.quantum_ns / 1e3, &self, &total, &threads);
 	}
 	if (!err && !offcpu)
-		err = shares_from(&self, "self", n, &d->opts, v, nv);
-	err = err ?: shares_from(&total, offcpu ? "wait" : "total", n, &d->opts, v, nv) ?:
+		err = shares_from(&self, "self", &threads, false, NULL, &d->opts, v, nv);
+	err = err ?: shares_from(&total, offcpu ? "wait" : "total", &threads, offcpu, NULL, &d->opts, v, nv) ?:
 	      shares_judge(*v, *nv, &d->opts);
 	if (!err && *nv)
 		qsort(*v, *nv, sizeof(**v), cmp_share);
 	tally__free(&self);
 	tally__free(&total);
+	tally__free(&threads);
 	return err;
 }
 
-/* Wall time per category, runq set aside: how long a thread waits for a CPU is the machine's load. */
+/*
+ * Wall time per category of each thread name, runq set aside, as shares of that thread's time:
+ * how long a thread waits for a CPU, and so how much it runs, is the machine's load.
+ */
 static int diff_categories(const struct recording *base, const struct recording *new, struct diff *d)
 {
-	struct tally t = {};
-	uint64_t n[2] = { 0, 0 };
+	struct tally t = {}, threads = {};
+	char key[512];
 	int err = 0;
 
 	for (int k = 0; k < 2 && !err; k++) {
-		const uint64_t *ns = k ? new->cat_ns : base->cat_ns;
+		const struct recording *r = k ? new : base;
 
-		for (int c = 0; c < NR_CATEGORIES && !err; c++) {
-			uint64_t x = llround(ns[c] / d->opts.quantum_ns);
-			const char *name = category_name(c);
+		for (size_t i = 0; i < r->nthreads && !err; i++) {
+			const struct rec_thread *th = &r->threads[i];
 
-			if (c == CAT_RUNQ)
-				continue;
-			n[k] += x;
-			err = tally__add(&t, name, strlen(name), k, x, 0);
+			for (int c = 0; c < NR_CATEGORIES && !err; c++) {
+				uint64_t x = llround(th->ns[c] / d->opts.quantum_ns);
+				int n;
+
+				if (c == CAT_RUNQ)
+					continue;
+				n = snprintf(key, sizeof(key), "%s;%s", th->name, category_name(c));
+				err = n < (int)sizeof(key) ? tally__add(&t, key, n, k, x, 0) : 0;
+				err = err ?: tally__add(&threads, th->name, strlen(th->name), k, x, 0);
+			}
 		}
 	}
-	err = err ?: shares_from(&t, "category", n, &d->opts, &d->categories, &d->ncategories) ?:
+	err = err ?: shares_from(&t, "category", &threads, false, NULL, &d->opts, &d->categories, &d->ncategories) ?:
 	      shares_judge(d->categories, d->ncategories, &d->opts);
+	if (!err && d->ncategories)
+		qsort(d->categories, d->ncategories, sizeof(*d->categories), cmp_share);
 	tally__free(&t);
+	tally__free(&threads);
 	return err;
 }
 
@@ -393,8 +456,10 @@ int diff__compute(const struct recording *base, const struct recording *new, con
 
 static void shares_free(struct share_diff *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(v[i].name);
+		free(v[i].thread);
+	}
 	free(v);
 }
 

@@ -16,12 +16,14 @@ struct diff_opts {
 	double min_share_change;/* and a share that moved at least this (absolute, 0.005: 0.5 points) */
 	size_t min_spans;	/* spans of a name on each side to test it */
 	uint64_t min_samples;	/* on-CPU samples (and off-CPU observations) on each side to test shares */
+	double min_expected;	/* and counts expected in and out of the share at the pooled share */
 	double quantum_ns;	/* off-CPU time counted in observations of this much, as a 99 Hz sampler would */
 };
 
 #define DIFF_OPTS_DEFAULT                                                                     \
 	((struct diff_opts){ .alpha = 0.01, .min_effect = 0.05, .min_abs_ns = 100e3, .min_share = 0.01, \
-			     .min_share_change = 0.005, .min_spans = 8, .min_samples = 100,           \
+			     .min_share_change = 0.005, .min_spans = 8, .min_samples = 50,            \
+			     .min_expected = 5,                                                        \
 			     .quantum_ns = 10e6 })
 
 enum change {
@@ -51,6 +53,7 @@ struct span_diff {
 /* A share of one side's total: a function's samples, a category's time, a wait's time. */
 struct share_diff {
 	char *name;			/* a function; a category; "category;function" for a wait */
+	char *thread;			/* a function's thread name: its share is of that thread's samples */
 	const char *kind;		/* "self", "total", "category", "wait" */
 	uint64_t x[2], n[2];		/* counts and totals (observations for time) */
 	double share[2];
@@ -62,7 +65,7 @@ struct share_diff {
 struct diff {
 	struct span_diff *spans;
 	size_t nspans;
-	struct share_diff *functions;	/* on-CPU self and total shares */
+	struct share_diff *functions;	/* on-CPU self and total shares, per thread name */
 	size_t nfunctions;
 	struct share_diff *categories;	/* wall time per category, runq set aside */
 	size_t ncategories;

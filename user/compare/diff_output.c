@@ -8,6 +8,8 @@
 #include "base/text.h"
 #include "compare/diff_output.h"
 
+#define SUMMARY_SHARES 8	/* significant shares shown per family */
+
 static json_t *side_json(const struct recording *r)
 {
 	static const char *const kinds[] = { [REC_DIR] = "directory", [REC_REPORT] = "report.json",
@@ -52,14 +54,17 @@ static json_t *span_json(const struct span_diff *s)
 static json_t *shares_json(const struct share_diff *v, size_t n)
 {
 	json_t *a = json_array();
-	char name[1024];
+	char name[1024], thread[256];
 
 	for (size_t i = 0; i < n; i++) {
 		const struct share_diff *s = &v[i];
 
 		utf8_sanitize(s->name, name, sizeof(name));
-		json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:[I, I], s:[I, I], s:b, s:f, s:f, s:f, s:s}",
-						   "name", name, "kind", s->kind,
+		utf8_sanitize(s->thread ?: "", thread, sizeof(thread));
+		json_array_append_new(a, json_pack("{s:s, s:o, s:s, s:o, s:[I, I], s:[I, I], s:b, s:f, s:f, s:f, s:s}",
+						   "name", name,
+						   "thread", s->thread ? json_string(thread) : json_null(),
+						   "kind", s->kind,
 						   "share", pair(s->share[0], s->share[1]),
 						   "count", (json_int_t)s->x[0], (json_int_t)s->x[1],
 						   "of", (json_int_t)s->n[0], (json_int_t)s->n[1],
@@ -93,13 +98,13 @@ int diff_write_json(FILE *f, void *ctx)
 
 	for (size_t i = 0; i < d->nspans; i++)
 		json_array_append_new(spans, span_json(&d->spans[i]));
-	root = json_pack("{s:i, s:o, s:o, s:{s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:f, s:s}, s:b, s:I, s:o, s:o, "
+	root = json_pack("{s:i, s:o, s:o, s:{s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:f, s:f, s:s}, s:b, s:I, s:o, s:o, "
 			 "s:o, s:o}",
 			 "version", 1, "base", side_json(job->base), "new", side_json(job->new),
 			 "options", "alpha", d->opts.alpha, "min_effect", d->opts.min_effect,
 			 "min_abs_ns", d->opts.min_abs_ns, "min_share", d->opts.min_share,
 			 "min_share_change", d->opts.min_share_change, "min_spans", (json_int_t)d->opts.min_spans,
-			 "min_samples", (json_int_t)d->opts.min_samples, "offcpu_quantum_ns", d->opts.quantum_ns,
+			 "min_samples", (json_int_t)d->opts.min_samples, "min_expected", d->opts.min_expected, "offcpu_quantum_ns", d->opts.quantum_ns,
 			 "correction", "holm",
 			 "comm_differs", d->comm_differs,
 			 "significant", (json_int_t)diff_significant(d),
@@ -265,18 +270,35 @@ static void print_side(FILE *f, const struct recording *r)
 static void print_shares(FILE *f, const char *title, const struct share_diff *v, size_t n)
 {
 	bool header = false;
-	char name[120];
+	char full[1024], name[120];
+
+	size_t shown = 0, more = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].change == CHANGE_NONE)
 			continue;
+		/* the largest moves come first: the rest are in diff.json */
+		if (shown == SUMMARY_SHARES) {
+			more++;
+			continue;
+		}
+		shown++;
 		if (!header)
 			fprintf(f, "%s\n", title);
 		header = true;
-		utf8_sanitize(v[i].name, name, sizeof(name));
-		fprintf(f, "  %-11s %-40s %6.2f%% -> %6.2f%%  p=%.2g\n", change_name(v[i].change), name,
+		/* self and total of one function are two entries: say which, and whose thread */
+		if (v[i].thread && strcmp(v[i].kind, "category"))
+			snprintf(full, sizeof(full), "%s: %s (%s)", v[i].thread, v[i].name, v[i].kind);
+		else if (v[i].thread)
+			snprintf(full, sizeof(full), "%s: %s", v[i].thread, v[i].name);
+		else
+			snprintf(full, sizeof(full), "%s", v[i].name);
+		utf8_sanitize(full, name, sizeof(name));
+		fprintf(f, "  %-11s %-44s %6.2f%% -> %6.2f%%  p=%.2g\n", change_name(v[i].change), name,
 			100 * v[i].share[0], 100 * v[i].share[1], v[i].p_adj);
 	}
+	if (more)
+		fprintf(f, "  and %zu more in diff.json\n", more);
 }
 
 void diff_print_summary(FILE *f, const struct diff *d, const struct recording *base, const struct recording *new)
@@ -290,7 +312,8 @@ void diff_print_summary(FILE *f, const struct diff *d, const struct recording *b
 	print_side(f, new);
 	fprintf(f, "\n");
 	if (d->nspans)
-		fprintf(f, "Spans: %-24s %13s  %-21s  %-21s %8s  %s\n", "", "count", "p50", "p95", "p95", "verdict (p)");
+		fprintf(f, "Spans (time less runq) %8s %13s  %-21s  %-21s %8s  %s\n", "", "count", "p50", "p95", "p95",
+			"verdict (p)");
 	for (size_t i = 0; i < d->nspans; i++) {
 		const struct span_diff *s = &d->spans[i];
 
@@ -313,8 +336,8 @@ void diff_print_summary(FILE *f, const struct diff *d, const struct recording *b
 		else
 			fprintf(f, "- (%s)\n", s->untested);
 	}
-	print_shares(f, "Time by category (share of the time, runq aside):", d->categories, d->ncategories);
-	print_shares(f, "On-CPU functions (share of samples):", d->functions, d->nfunctions);
+	print_shares(f, "Time by category (share of each thread's time, runq aside):", d->categories, d->ncategories);
+	print_shares(f, "On-CPU functions (share of their thread's samples):", d->functions, d->nfunctions);
 	print_shares(f, "Off-CPU waits (category;function, share of the time off CPU):", d->waits, d->nwaits);
 	if (sig)
 		fprintf(f, "%zu significant change%s (Holm-corrected p < %g, and at least %.0f%%)\n", sig,

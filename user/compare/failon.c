@@ -115,9 +115,9 @@ static bool check_shares(const struct fail_rule *r, const struct diff *d, char *
 		snprintf(growth, sizeof(growth), "appeared");
 	else
 		snprintf(growth, sizeof(growth), "grew %+.1f%%", 100 * share_growth(worst));
-	snprintf(line, len, "regression: %s '%s' %s (%.1f%% -> %.1f%% of %s, p=%.2g), over --fail-on %s",
-		 cat ? "category" : "function", worst->name, growth, 100 * worst->share[0], 100 * worst->share[1],
-		 cat ? "the time, runq aside" : "on-CPU samples", worst->p_adj, r->text);
+	snprintf(line, len, "regression: %s '%s' of thread '%s' %s (%.1f%% -> %.1f%% of %s, p=%.2g), over --fail-on %s",
+		 cat ? "category" : "function", worst->name, worst->thread ?: "?", growth, 100 * worst->share[0],
+		 100 * worst->share[1], cat ? "its time, runq aside" : "its samples", worst->p_adj, r->text);
 	return true;
 }
 

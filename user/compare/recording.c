@@ -73,9 +73,11 @@ static void span_acc__finish(struct span_acc *a, struct recording *r)
 		qsort(r->spans, r->nspans, sizeof(*r->spans), cmp_span);
 }
 
-/* A span's breakdown_ns object added into ns. -EINVAL when it is not an object of integers. */
+/* A breakdown_ns object (or none) added into ns. -EINVAL when it is not an object of integers. */
 static int add_breakdown(json_t *o, uint64_t ns[NR_CATEGORIES])
 {
+	if (!o)
+		return 0;
 	if (!json_is_object(o))
 		return -EINVAL;
 	for (int c = 0; c < NR_CATEGORIES; c++) {
@@ -138,12 +140,17 @@ static int load_spans_jsonl(const char *text, const char *path, struct span_acc 
 		}
 		/* an unfinished span's duration is only how long it had run: not comparable */
 		if (!json_is_true(unfinished)) {
-			err = span_acc__get(a, json_string_value(name), &s) ?:
-			      span_add_duration(s, json_integer_value(dur));
-			if (!err && add_breakdown(json_object_get(o, "breakdown_ns"), s->ns)) {
+			uint64_t ns[NR_CATEGORIES] = {}, d = json_integer_value(dur);
+
+			if (add_breakdown(json_object_get(o, "breakdown_ns"), ns)) {
 				pr_warn("%s: line %zu: breakdown_ns is not an object of integers\n", path, lineno);
 				err = -EINVAL;
 			}
+			/* waiting for a CPU is the machine's load: compared without it */
+			d -= ns[CAT_RUNQ] < d ? ns[CAT_RUNQ] : d;
+			err = err ?: span_acc__get(a, json_string_value(name), &s) ?: span_add_duration(s, d);
+			for (int c = 0; !err && c < NR_CATEGORIES; c++)
+				s->ns[c] += ns[c];
 		}
 		json_decref(o);
 		if (err)
@@ -237,7 +244,9 @@ static bool get_uint(json_t *o, const char *key, uint64_t *out)
 	return true;
 }
 
-/* What a report.json and a baseline.json share: the process, its duration, its breakdown. */
+static int load_threads(json_t *root, const char *path, struct recording *r);
+
+/* What a report.json and a baseline.json share: the process, its duration, its breakdowns. */
 static int load_header(json_t *root, const char *path, struct recording *r)
 {
 	uint64_t freq = 99;
@@ -254,11 +263,61 @@ static int load_header(json_t *root, const char *path, struct recording *r)
 	r->comm = strdup(get_str(root, "comm") ?: "");
 	if (!r->comm)
 		return -ENOMEM;
-	if (add_breakdown(json_object_get(root, "breakdown_ns"), r->cat_ns)) {
+	if (!json_object_get(root, "breakdown_ns") || add_breakdown(json_object_get(root, "breakdown_ns"), r->cat_ns)) {
 		pr_warn("%s: breakdown_ns is missing or not an object of integers\n", path);
 		return -EINVAL;
 	}
-	return 0;
+	return load_threads(root, path, r);
+}
+
+/* The breakdown of the threads of one name, added into r (a new name at the end). 0 or -errno. */
+static int thread_add(struct recording *r, const char *name, json_t *breakdown)
+{
+	struct rec_thread *t = NULL;
+
+	for (size_t i = 0; i < r->nthreads && !t; i++)
+		if (!strcmp(r->threads[i].name, name))
+			t = &r->threads[i];
+	if (!t) {
+		if (VEC_GROW_N(r->threads, r->nthreads))
+			return -ENOMEM;
+		t = &r->threads[r->nthreads];
+		memset(t, 0, sizeof(*t));
+		t->name = strdup(name);
+		if (!t->name)
+			return -ENOMEM;
+		r->nthreads++;
+	}
+	return add_breakdown(breakdown, t->ns);
+}
+
+/* report.json's threads ([{comm, breakdown_ns}]) or a baseline's ({name: breakdown}). */
+static int load_threads(json_t *root, const char *path, struct recording *r)
+{
+	json_t *threads = json_object_get(root, "threads"), *o;
+	const char *name;
+	size_t i;
+	int err = 0;
+
+	if (json_is_array(threads)) {
+		json_array_foreach(threads, i, o) {
+			const char *comm = get_str(o, "comm");
+
+			err = comm ? thread_add(r, comm, json_object_get(o, "breakdown_ns")) : -EINVAL;
+			if (err)
+				break;
+		}
+	} else if (json_is_object(threads)) {
+		json_object_foreach(threads, name, o)
+			if ((err = thread_add(r, name, o)))
+				break;
+	} else {
+		err = -EINVAL;
+	}
+	if (err == -EINVAL)
+		pr_warn("%s: threads is missing, or a thread has no comm or a breakdown_ns that is no object of "
+			"integers\n", path);
+	return err;
 }
 
 /* report.json's "spans": quantiles and breakdowns per name; durations only from spans.jsonl. */
@@ -338,11 +397,11 @@ static int load_baseline(json_t *root, const char *path, struct recording *r, st
 	}
 	json_array_foreach(spans, i, o) {
 		const char *name = get_str(o, "name");
-		json_t *durs = json_object_get(o, "durations_ns");
+		json_t *durs = json_object_get(o, "durations_without_runq_ns");
 		struct rec_span *s;
 
 		if (!name || !json_is_array(durs)) {
-			pr_warn("%s: spans[%zu] has no name or durations_ns\n", path, i);
+			pr_warn("%s: spans[%zu] has no name or durations_without_runq_ns\n", path, i);
 			return -EINVAL;
 		}
 		err = span_acc__get(a, name, &s);
@@ -350,7 +409,7 @@ static int load_baseline(json_t *root, const char *path, struct recording *r, st
 			if (err)
 				break;
 			if (!json_is_integer(d) || json_integer_value(d) < 0) {
-				pr_warn("%s: spans[%zu].durations_ns holds something else than durations\n", path, i);
+				pr_warn("%s: spans[%zu].durations_without_runq_ns holds something else than durations\n", path, i);
 				return -EINVAL;
 			}
 			err = span_add_duration(s, json_integer_value(d));
@@ -522,6 +581,9 @@ void recording__free(struct recording *r)
 		free(r->cpu.v[i].stack);
 	for (size_t i = 0; i < r->offcpu.n; i++)
 		free(r->offcpu.v[i].stack);
+	for (size_t i = 0; i < r->nthreads; i++)
+		free(r->threads[i].name);
+	free(r->threads);
 	free(r->cpu.v);
 	free(r->offcpu.v);
 	free(r->comm);
@@ -560,10 +622,14 @@ json_t *recording__baseline_json(const struct recording *r)
 			continue;
 		for (size_t k = 0; k < s->count; k++)
 			json_array_append_new(d, json_integer((json_int_t)s->dur_ns[k]));
-		json_array_append_new(spans, json_pack("{s:s, s:o, s:o}", "name", s->name, "durations_ns", d,
+		json_array_append_new(spans, json_pack("{s:s, s:o, s:o}", "name", s->name, "durations_without_runq_ns", d,
 						       "breakdown_ns", breakdown(s->ns)));
 	}
-	return json_pack("{s:i, s:s, s:I, s:I, s:i, s:I, s:o, s:o, s:o, s:o}",
+	json_t *threads = json_object();
+
+	for (size_t i = 0; i < r->nthreads; i++)
+		json_object_set_new(threads, r->threads[i].name, breakdown(r->threads[i].ns));
+	return json_pack("{s:i, s:s, s:I, s:I, s:i, s:I, s:o, s:o, s:o, s:o, s:o}",
 			 "agentprof_baseline", BASELINE_VERSION,
 			 "comm", r->comm,
 			 "pid", (json_int_t)r->pid,
@@ -571,6 +637,7 @@ json_t *recording__baseline_json(const struct recording *r)
 			 "frequency_hz", (int)r->freq_hz,
 			 "samples", (json_int_t)r->samples,
 			 "breakdown_ns", breakdown(r->cat_ns),
+			 "threads", threads,
 			 "spans", spans,
 			 "cpu_folded", stacks_json(&r->cpu),
 			 "offcpu_folded", stacks_json(&r->offcpu));

@@ -21,7 +21,12 @@ enum rec_kind {
 /* Every finished span of one name. */
 struct rec_span {
 	char *name;
-	double *dur_ns;		/* sorted; NULL when only quantiles are known (a report.json) */
+	/*
+	 * Durations less the span's runq time, sorted: waiting for a CPU is the machine's load, not
+	 * the program's (from spans.jsonl, or a baseline). NULL when only quantiles are known (a
+	 * report.json: of whole durations, runq included).
+	 */
+	double *dur_ns;
 	size_t count;
 	double p50_ns, p95_ns, p99_ns;
 	uint64_t ns[NR_CATEGORIES];	/* summed over its spans */
@@ -40,6 +45,12 @@ struct rec_stacks {
 	bool present;
 };
 
+/* Every thread of one name (report.json's threads by comm): a pool's workers add up. */
+struct rec_thread {
+	char *name;
+	uint64_t ns[NR_CATEGORIES];
+};
+
 struct recording {
 	char *path;
 	enum rec_kind kind;
@@ -49,6 +60,8 @@ struct recording {
 	long freq_hz;
 	uint64_t samples;
 	uint64_t cat_ns[NR_CATEGORIES];	/* the process's breakdown_ns */
+	struct rec_thread *threads;
+	size_t nthreads;
 	struct rec_span *spans;		/* sorted by name */
 	size_t nspans;
 	struct rec_stacks cpu, offcpu;	/* samples; microseconds */
