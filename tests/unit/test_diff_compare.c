@@ -142,7 +142,11 @@ Test(diff_compare, function_shares)
 
 	cpu_recording(&a, 500, 490, 1);
 	cpu_recording(&b, 700, 290, 1);
+	/* samples in the kernel are the machine's as much as the program's: not in the shares */
+	add_stack(&b.cpu, "worker;start_thread;main_loop;f;write;ksys_write_[k]", 5000);
 	cr_assert_eq(diff__compute(&a, &b, &DIFF_OPTS_DEFAULT, &d), 0);
+	cr_assert_null(share(d.functions, d.nfunctions, "ksys_write_[k]", "self"));
+	cr_assert_null(share(d.functions, d.nfunctions, "write", "total"));
 	s = share(d.functions, d.nfunctions, "f", "total");
 	cr_assert(s);
 	cr_assert_float_eq(s->share[0], 0.5, 1e-12);

@@ -85,7 +85,7 @@ static const struct argp argp = {
 	       "baseline.json (which diff -o writes of NEW, for a team to keep in its repository). Spans are "
 	       "compared by a Mann-Whitney U test on their durations, functions (on-CPU samples), categories "
 	       "and off-CPU waits by a two-proportion z test; each family Holm-corrected, p < 0.01, and a "
-	       "change of at least 5% (0.1 ms for a span, 0.5 points for a share). Exit status: 0; 1 when a "
+	       "change of at least 5% (0.1 ms for a span, 1 point for a share). Exit status: 0; 1 when a "
 	       "--fail-on rule is broken or a recording cannot be read; 2 for a usage error.",
 };
 

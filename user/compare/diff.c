@@ -192,6 +192,12 @@ static void tally__free(struct tally *t)
 	free(t->seen);
 }
 
+/* Whether a frame (or the end of a stack) is a kernel frame, named "..._[k]". */
+static bool is_kernel(const char *f, size_t len)
+{
+	return len >= 4 && !memcmp(f + len - 4, "_[k]", 4);
+}
+
 /* The category of an off-CPU frame "[lock]", or -1. */
 static int frame_category(const char *f, size_t len)
 {
@@ -225,6 +231,13 @@ static int tally_stacks(const struct rec_stacks *st, int side, bool offcpu, doub
 
 		if (offcpu)
 			count = llround(count / quantum_us);
+		/*
+		 * On CPU, only samples taken in user code: how long the kernel takes for a syscall, a
+		 * uprobe or an interrupt varies with the machine more than with the program, and
+		 * would land in the user frame that entered it.
+		 */
+		else if (is_kernel(s, end - s))	/* the leaf: the end of the stack */
+			continue;
 		/* the first frame is the thread's (or the process's) name */
 		s = memchr(s, ';', end - s);
 		thread_len = s ? (size_t)(s - thread) : (size_t)(end - thread);
@@ -242,13 +255,8 @@ static int tally_stacks(const struct rec_stacks *st, int side, bool offcpu, doub
 					break;
 				continue;
 			}
-			/*
-			 * Kernel frames are left to the flame graphs: off CPU, the category names the
-			 * kernel's side of a wait and the user frames who waits; on CPU, interrupts and
-			 * the hypervisor land in whatever runs, and the user frame that made a syscall
-			 * holds its cost.
-			 */
-			if (len > 4 && !memcmp(f + len - 4, "_[k]", 4))
+			/* off CPU, the category names the kernel's side of a wait, the user frames who waits */
+			if (is_kernel(f, len))
 				continue;
 			if (offcpu)
 				k = snprintf(key, sizeof(key), "%s;%.*s", category_name(cat), (int)len, f);

@@ -13,7 +13,7 @@ struct diff_opts {
 	double min_effect;	/* relative change that counts (0.05: 5%) */
 	double min_abs_ns;	/* and a span quantile's change of at least this */
 	double min_share;	/* shares tested: above this on one side */
-	double min_share_change;/* and a share that moved at least this (absolute, 0.005: 0.5 points) */
+	double min_share_change;/* and a share that moved at least this (absolute, 0.01: 1 point) */
 	size_t min_spans;	/* spans of a name on each side to test it */
 	uint64_t min_samples;	/* on-CPU samples (and off-CPU observations) on each side to test shares */
 	double min_expected;	/* and counts expected in and out of the share at the pooled share */
@@ -22,7 +22,7 @@ struct diff_opts {
 
 #define DIFF_OPTS_DEFAULT                                                                     \
 	((struct diff_opts){ .alpha = 0.01, .min_effect = 0.05, .min_abs_ns = 100e3, .min_share = 0.01, \
-			     .min_share_change = 0.005, .min_spans = 8, .min_samples = 50,            \
+			     .min_share_change = 0.01, .min_spans = 8, .min_samples = 50,            \
 			     .min_expected = 5,                                                        \
 			     .quantum_ns = 10e6 })
 
