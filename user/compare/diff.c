@@ -69,14 +69,17 @@ static bool span_effect(const struct span_diff *s, const struct diff_opts *o)
 
 static void span_fill(struct span_diff *s, const struct rec_span *side[2], const struct diff_opts *o)
 {
+	/* a report.json knows whole durations only: then both sides are shown so, like with like */
+	bool whole = (side[0] && !side[0]->dur_ns) || (side[1] && !side[1]->dur_ns);
+
 	for (int k = 0; k < 2; k++) {
 		if (!side[k])
 			continue;
 		s->name = side[k]->name;
 		s->count[k] = side[k]->count;
-		s->q_ns[k][Q50] = side[k]->p50_ns;
-		s->q_ns[k][Q95] = side[k]->p95_ns;
-		s->q_ns[k][Q99] = side[k]->p99_ns;
+		s->q_ns[k][Q50] = whole ? side[k]->wall_q_ns[0] : side[k]->p50_ns;
+		s->q_ns[k][Q95] = whole ? side[k]->wall_q_ns[1] : side[k]->p95_ns;
+		s->q_ns[k][Q99] = whole ? side[k]->wall_q_ns[2] : side[k]->p99_ns;
 		for (int c = 0; c < NR_CATEGORIES; c++)
 			s->mean_ns[k][c] = side[k]->count ? (double)side[k]->ns[c] / side[k]->count : 0;
 	}
@@ -85,7 +88,7 @@ static void span_fill(struct span_diff *s, const struct rec_span *side[2], const
 	if (!side[0] || !side[1])
 		s->untested = side[0] ? "absent after" : "absent before";
 	else if (!side[0]->dur_ns || !side[1]->dur_ns)
-		s->untested = "no durations (a report.json): quantiles only";
+		s->untested = "a report.json: whole durations' quantiles, untested";
 	else if (s->count[0] < o->min_spans || s->count[1] < o->min_spans)
 		s->untested = "too few spans to say";
 	s->tested = !s->untested;

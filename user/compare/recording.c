@@ -62,12 +62,29 @@ static void span_acc__finish(struct span_acc *a, struct recording *r)
 	for (size_t i = 0; i < r->nspans; i++) {
 		struct rec_span *s = &r->spans[i];
 
-		if (!s->dur_ns)
+		if (s->wall_ns) {
+			qsort(s->wall_ns, s->count, sizeof(*s->wall_ns), cmp_double);
+			s->wall_q_ns[0] = stats_percentile(s->wall_ns, s->count, 50);
+			s->wall_q_ns[1] = stats_percentile(s->wall_ns, s->count, 95);
+			s->wall_q_ns[2] = stats_percentile(s->wall_ns, s->count, 99);
+		}
+		if (!s->dur_ns) {
+			/* a report.json's quantiles are of whole durations */
+			s->wall_q_ns[0] = s->p50_ns;
+			s->wall_q_ns[1] = s->p95_ns;
+			s->wall_q_ns[2] = s->p99_ns;
 			continue;
+		}
 		qsort(s->dur_ns, s->count, sizeof(*s->dur_ns), cmp_double);
 		s->p50_ns = stats_percentile(s->dur_ns, s->count, 50);
 		s->p95_ns = stats_percentile(s->dur_ns, s->count, 95);
 		s->p99_ns = stats_percentile(s->dur_ns, s->count, 99);
+		if (!s->wall_ns) {
+			/* a baseline keeps the durations less runq only */
+			s->wall_q_ns[0] = s->p50_ns;
+			s->wall_q_ns[1] = s->p95_ns;
+			s->wall_q_ns[2] = s->p99_ns;
+		}
 	}
 	if (r->nspans)
 		qsort(r->spans, r->nspans, sizeof(*r->spans), cmp_span);
@@ -90,10 +107,16 @@ static int add_breakdown(json_t *o, uint64_t ns[NR_CATEGORIES])
 	return 0;
 }
 
-static int span_add_duration(struct rec_span *s, double d)
+/* One more span: its duration less runq, and (from spans.jsonl, else < 0) its whole duration. */
+static int span_add_duration(struct rec_span *s, double d, double wall)
 {
 	if (VEC_GROW_N(s->dur_ns, s->count))
 		return -ENOMEM;
+	if (wall >= 0) {
+		if (VEC_GROW_N(s->wall_ns, s->count))
+			return -ENOMEM;
+		s->wall_ns[s->count] = wall;
+	}
 	s->dur_ns[s->count++] = d;
 	return 0;
 }
@@ -140,7 +163,7 @@ static int load_spans_jsonl(const char *text, const char *path, struct span_acc 
 		}
 		/* an unfinished span's duration is only how long it had run: not comparable */
 		if (!json_is_true(unfinished)) {
-			uint64_t ns[NR_CATEGORIES] = {}, d = json_integer_value(dur);
+			uint64_t ns[NR_CATEGORIES] = {}, d = json_integer_value(dur), wall = d;
 
 			if (add_breakdown(json_object_get(o, "breakdown_ns"), ns)) {
 				pr_warn("%s: line %zu: breakdown_ns is not an object of integers\n", path, lineno);
@@ -148,7 +171,7 @@ static int load_spans_jsonl(const char *text, const char *path, struct span_acc 
 			}
 			/* waiting for a CPU is the machine's load: compared without it */
 			d -= ns[CAT_RUNQ] < d ? ns[CAT_RUNQ] : d;
-			err = err ?: span_acc__get(a, json_string_value(name), &s) ?: span_add_duration(s, d);
+			err = err ?: span_acc__get(a, json_string_value(name), &s) ?: span_add_duration(s, d, wall);
 			for (int c = 0; !err && c < NR_CATEGORIES; c++)
 				s->ns[c] += ns[c];
 		}
@@ -412,7 +435,7 @@ static int load_baseline(json_t *root, const char *path, struct recording *r, st
 				pr_warn("%s: spans[%zu].durations_without_runq_ns holds something else than durations\n", path, i);
 				return -EINVAL;
 			}
-			err = span_add_duration(s, json_integer_value(d));
+			err = span_add_duration(s, json_integer_value(d), -1);
 		}
 		if (!err && add_breakdown(json_object_get(o, "breakdown_ns"), s->ns)) {
 			pr_warn("%s: spans[%zu].breakdown_ns is not an object of integers\n", path, i);
@@ -559,6 +582,7 @@ int recording__load(struct recording *r, const char *path)
 		for (size_t i = 0; i < a.names.n; i++) {
 			free(a.v[i].name);
 			free(a.v[i].dur_ns);
+			free(a.v[i].wall_ns);
 		}
 		free(a.v);
 		intern__free(&a.names);
@@ -575,6 +599,7 @@ void recording__free(struct recording *r)
 	for (size_t i = 0; i < r->nspans; i++) {
 		free(r->spans[i].name);
 		free(r->spans[i].dur_ns);
+		free(r->spans[i].wall_ns);
 	}
 	free(r->spans);
 	for (size_t i = 0; i < r->cpu.n; i++)

@@ -27,8 +27,10 @@ struct rec_span {
 	 * report.json: of whole durations, runq included).
 	 */
 	double *dur_ns;
+	double *wall_ns;	/* the whole durations (spans.jsonl only), sorted */
 	size_t count;
-	double p50_ns, p95_ns, p99_ns;
+	double p50_ns, p95_ns, p99_ns;	/* of dur_ns, or report.json's */
+	double wall_q_ns[3];		/* p50, p95, p99 of the whole durations: report.json's quantiles */
 	uint64_t ns[NR_CATEGORIES];	/* summed over its spans */
 };
 
