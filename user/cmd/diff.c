@@ -86,30 +86,66 @@ static const struct argp argp = {
 	       "compared by a Mann-Whitney U test on their durations less runq (the machine's load); "
 	       "functions (shares of their thread's samples in user code), categories (of each thread's time, "
 	       "runq aside) and off-CPU waits by a two-proportion z test; each family Holm-corrected, p < 0.01, and a "
-	       "change of at least 5% (0.1 ms for a span, 1 point for a share). Exit status: 0; 1 when a "
+	       "change of at least 5% (0.5 ms for a span, 1 point for a share). Exit status: 0; 1 when a "
 	       "--fail-on rule is broken or a recording cannot be read; 2 for a usage error.",
 };
 
+/*
+ * The output directory's interface changes with issue #22 (on main: files staged, then committed
+ * as a set, and OUTDIR_MAX_FILES with it); this builds against either until the branches meet,
+ * and the #else goes then.
+ */
+#ifdef OUTDIR_MAX_FILES
+static int put(struct outdir *out, const char *name, outdir_write_fn fn, void *ctx)
+{
+	int err = outdir__stage(out, name, fn, ctx);
+
+	if (err)
+		pr_warn("write %s/%s: %s\n", out->path, out->failed, strerror(-err));
+	return err;
+}
+
+static int finish(struct outdir *out, int err)
+{
+	if (!err && (err = outdir__commit(out)))
+		pr_warn("write %s/%s: %s\n", out->path, out->failed, strerror(-err));
+	if (err)
+		outdir__discard(out);
+	outdir__close(out);
+	return err;
+}
+#else
+static int put(struct outdir *out, const char *name, outdir_write_fn fn, void *ctx)
+{
+	return outdir__write(out, name, fn, ctx);
+}
+
+static int finish(struct outdir *out, int err)
+{
+	outdir__close(out, err != 0);
+	return err;
+}
+#endif
+
 static int write_outputs(const struct diff *d, const struct recording *base, const struct recording *new)
 {
-	struct outdir out;
+	struct outdir out = { .dirfd = -1 };
 	struct diff_job cpu = { d, base, new, false }, off = { d, base, new, true };
 	bool stacks = base->cpu.present && new->cpu.present;
 	int err = outdir__open(&out, env.outdir, env.force);
 
 	if (err)
 		return err;
-	err = outdir__write(&out, "diff.json", diff_write_json, &cpu);
+	err = put(&out, "diff.json", diff_write_json, &cpu);
 	if (!err && stacks)
-		err = outdir__write(&out, "cpu.diff.folded", diff_write_folded, &cpu) ?:
-		      outdir__write(&out, "offcpu.diff.folded", diff_write_folded, &off) ?:
-		      outdir__write(&out, "cpu.diff.svg", diff_write_svg, &cpu) ?:
-		      outdir__write(&out, "offcpu.diff.svg", diff_write_svg, &off);
+		err = put(&out, "cpu.diff.folded", diff_write_folded, &cpu) ?:
+		      put(&out, "offcpu.diff.folded", diff_write_folded, &off) ?:
+		      put(&out, "cpu.diff.svg", diff_write_svg, &cpu) ?:
+		      put(&out, "offcpu.diff.svg", diff_write_svg, &off);
 	/* a report.json holds no durations and no stacks: no baseline to make of it */
 	if (!err && new->kind != REC_REPORT)
-		err = outdir__write(&out, "baseline.json", diff_write_baseline, &cpu);
-	outdir__close(&out, err != 0);
-	return err;
+		err = put(&out, "baseline.json", diff_write_baseline, &cpu);
+	return finish(&out, err);
 }
 
 int cmd_diff(int argc, char **argv)

@@ -11,7 +11,7 @@
 struct diff_opts {
 	double alpha;		/* after Holm's correction over the family */
 	double min_effect;	/* relative change that counts (0.05: 5%) */
-	double min_abs_ns;	/* and a span quantile's change of at least this */
+	double min_abs_ns;	/* and a span quantile's change of at least this: over a VM's timer jitter */
 	double min_share;	/* shares tested: above this on one side */
 	double min_share_change;/* and a share that moved at least this (absolute, 0.01: 1 point) */
 	size_t min_spans;	/* spans of a name on each side to test it */
@@ -21,7 +21,7 @@ struct diff_opts {
 };
 
 #define DIFF_OPTS_DEFAULT                                                                     \
-	((struct diff_opts){ .alpha = 0.01, .min_effect = 0.05, .min_abs_ns = 100e3, .min_share = 0.01, \
+	((struct diff_opts){ .alpha = 0.01, .min_effect = 0.05, .min_abs_ns = 500e3, .min_share = 0.01, \
 			     .min_share_change = 0.01, .min_spans = 8, .min_samples = 50,            \
 			     .min_expected = 5,                                                        \
 			     .quantum_ns = 10e6 })
