@@ -34,15 +34,21 @@ static json_t *pair(double a, double b)
 	return json_pack("[f, f]", a, b);
 }
 
+/* Nanoseconds are whole numbers. */
+static json_t *pair_ns(double a, double b)
+{
+	return json_pack("[I, I]", (json_int_t)a, (json_int_t)b);
+}
+
 static json_t *span_json(const struct span_diff *s)
 {
 	return json_pack("{s:s, s:[I, I], s:o, s:o, s:o, s:{s:f, s:f, s:f}, s:b, s:o, s:f, s:f, s:f, s:s, "
 			 "s:{s:o, s:o}}",
 			 "name", s->name,
 			 "count", (json_int_t)s->count[0], (json_int_t)s->count[1],
-			 "p50_ns", pair(s->q_ns[0][Q50], s->q_ns[1][Q50]),
-			 "p95_ns", pair(s->q_ns[0][Q95], s->q_ns[1][Q95]),
-			 "p99_ns", pair(s->q_ns[0][Q99], s->q_ns[1][Q99]),
+			 "p50_ns", pair_ns(s->q_ns[0][Q50], s->q_ns[1][Q50]),
+			 "p95_ns", pair_ns(s->q_ns[0][Q95], s->q_ns[1][Q95]),
+			 "p99_ns", pair_ns(s->q_ns[0][Q99], s->q_ns[1][Q99]),
 			 "change", "p50", s->rel[Q50], "p95", s->rel[Q95], "p99", s->rel[Q99],
 			 "tested", s->tested,
 			 "untested", s->untested ? json_string(s->untested) : json_null(),
