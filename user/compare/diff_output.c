@@ -273,32 +273,57 @@ static void print_side(FILE *f, const struct recording *r)
 		r->duration_ns / 1e9, (unsigned long)r->samples, r->nspans);
 }
 
+/* Entries of one family that moved together: the frames of the same stacks, with the same counts. */
+static bool same_move(const struct share_diff *a, const struct share_diff *b)
+{
+	const char *ca = strchr(a->name, ';'), *cb = strchr(b->name, ';');
+	size_t la = ca ? (size_t)(ca - a->name) : 0, lb = cb ? (size_t)(cb - b->name) : 0;
+
+	return a->change == b->change && !strcmp(a->kind, b->kind) && !strcmp(a->thread ?: "", b->thread ?: "") &&
+	       a->x[0] == b->x[0] && a->x[1] == b->x[1] && a->n[0] == b->n[0] && a->n[1] == b->n[1] && la == lb &&
+	       !strncmp(a->name, b->name, la);
+}
+
+/* What one line names: "worker: parse_input (total)", "worker: lock", "lock: take_lock, worker". */
+static void share_label(const struct share_diff *v, size_t n, char *buf, size_t len)
+{
+	const char *semi = strchr(v[0].name, ';');
+	size_t at;
+
+	if (v[0].thread)
+		at = snprintf(buf, len, "%s: %s", v[0].thread, v[0].name);
+	else if (semi)
+		at = snprintf(buf, len, "%.*s: %s", (int)(semi - v[0].name), v[0].name, semi + 1);
+	else
+		at = snprintf(buf, len, "%s", v[0].name);
+	for (size_t i = 1; i < n && at < len; i++) {
+		const char *s = strchr(v[i].name, ';');
+
+		at += snprintf(buf + at, len - at, ", %s", s ? s + 1 : v[i].name);
+	}
+	/* self and total of one function are two entries: say which */
+	if (at < len && v[0].thread && strcmp(v[0].kind, "category"))
+		snprintf(buf + at, len - at, " (%s)", v[0].kind);
+}
+
 static void print_shares(FILE *f, const char *title, const struct share_diff *v, size_t n)
 {
-	bool header = false;
-	char full[1024], name[120];
-
 	size_t shown = 0, more = 0;
+	char full[1024], name[200];
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0, k; i < n; i = k) {
+		for (k = i + 1; k < n && same_move(&v[i], &v[k]);)
+			k++;
 		if (v[i].change == CHANGE_NONE)
 			continue;
 		/* the largest moves come first: the rest are in diff.json */
 		if (shown == SUMMARY_SHARES) {
-			more++;
+			more += k - i;
 			continue;
 		}
-		shown++;
-		if (!header)
+		if (!shown++)
 			fprintf(f, "%s\n", title);
-		header = true;
-		/* self and total of one function are two entries: say which, and whose thread */
-		if (v[i].thread && strcmp(v[i].kind, "category"))
-			snprintf(full, sizeof(full), "%s: %s (%s)", v[i].thread, v[i].name, v[i].kind);
-		else if (v[i].thread)
-			snprintf(full, sizeof(full), "%s: %s", v[i].thread, v[i].name);
-		else
-			snprintf(full, sizeof(full), "%s", v[i].name);
+		share_label(&v[i], k - i, full, sizeof(full));
 		utf8_sanitize(full, name, sizeof(name));
 		fprintf(f, "  %-11s %-44s %6.2f%% -> %6.2f%%  p=%.2g\n", change_name(v[i].change), name,
 			100 * v[i].share[0], 100 * v[i].share[1], v[i].p_adj);
