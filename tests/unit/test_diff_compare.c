@@ -125,6 +125,27 @@ Test(diff_compare, significant_but_tiny_change_is_not_flagged)
 	recording__free(&b);
 }
 
+Test(diff_compare, a_tail_that_moved_alone_is_not_flagged)
+{
+	/* a tenth of the spans twice as long, the median where it was: what a loaded VM does */
+	struct recording a, b;
+	struct diff d;
+
+	init(&a, "agent");
+	init(&b, "agent");
+	add_span(&a, "plan", 200, 4);
+	add_span(&b, "plan", 200, 4);
+	for (size_t i = 180; i < 200; i++)
+		b.spans[0].dur_ns[i] *= 2;
+	b.spans[0].p95_ns = b.spans[0].dur_ns[189];
+	cr_assert_eq(diff__compute(&a, &b, &DIFF_OPTS_DEFAULT, &d), 0);
+	cr_assert_gt(span(&d, "plan")->rel[Q95], 0.5);
+	cr_assert_eq(span(&d, "plan")->change, CHANGE_NONE);
+	diff__free(&d);
+	recording__free(&a);
+	recording__free(&b);
+}
+
 static void cpu_recording(struct recording *r, uint64_t f, uint64_t g, uint64_t scale)
 {
 	init(r, "agent");

@@ -86,7 +86,7 @@ static const struct argp argp = {
 	       "compared by a Mann-Whitney U test on their durations less runq (the machine's load); "
 	       "functions (shares of their thread's samples in user code), categories (of each thread's time, "
 	       "runq aside) and off-CPU waits by a two-proportion z test; each family Holm-corrected, p < 0.01, and a "
-	       "change of at least 5% (0.5 ms for a span, 1 point for a share). Exit status: 0; 1 when a "
+	       "change of at least 5% (of a span's median, and 0.5 ms; 1 point for a share). Exit status: 0; 1 when a "
 	       "--fail-on rule is broken or a recording cannot be read; 2 for a usage error.",
 };
 

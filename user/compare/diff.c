@@ -55,16 +55,17 @@ static int adjust(double *p, const bool *tested, size_t n, double *adj)
 	return err;
 }
 
-/* The effect a span must show beside its test: a median or p95 moved by enough, in z's direction. */
+/*
+ * The effect a span must show beside its test: its median moved by enough, in z's direction.
+ * Not the p95 alone: on this shared VM the tails of unchanged sleeps grew 45-90% from one
+ * recording to the next (wake-ups the hypervisor delayed, which no runq shows), and a rank test
+ * sees that shift of a tenth of the spans; the median held within 1%.
+ */
 static bool span_effect(const struct span_diff *s, const struct diff_opts *o)
 {
-	for (int q = Q50; q <= Q95; q++) {
-		double d = s->q_ns[1][q] - s->q_ns[0][q];
+	double d = s->q_ns[1][Q50] - s->q_ns[0][Q50];
 
-		if ((d > 0) == (s->z > 0) && fabs(d) >= o->min_abs_ns && fabs(s->rel[q]) >= o->min_effect)
-			return true;
-	}
-	return false;
+	return (d > 0) == (s->z > 0) && fabs(d) >= o->min_abs_ns && fabs(s->rel[Q50]) >= o->min_effect;
 }
 
 static void span_fill(struct span_diff *s, const struct rec_span *side[2], const struct diff_opts *o)
