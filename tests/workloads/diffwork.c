@@ -2,7 +2,7 @@
 /*
  * Test workload for agentprof diff: the same program with known regressions switched on by flags.
  *   worker  parse_input() and compute() take 5 ms of thread CPU time each, in turn; --slow makes
- *           parse_input() 30% slower (6.5 ms). With --lock, every fourth round it also takes a
+ *           parse_input() 30% slower (6.5 ms). With --lock, every second round it also takes a
  *           mutex the holder thread keeps 20 ms at a time: a lock wait that was not there.
  *   holder  takes that mutex, sleeps 20 ms holding it, lets go (in both versions)
  *   agent   spans: "plan" (sleeps 4 ms), then "llm" (sleeps 20 ms; 24 ms with --slow-span)
@@ -73,7 +73,7 @@ static void *worker(void *arg)
 	for (unsigned long round = 0; !stop; round++) {
 		parse_input();
 		compute();
-		if (with_lock && round % 4 == 0)
+		if (with_lock && round % 2 == 0)
 			take_lock();
 	}
 	return NULL;
