@@ -214,11 +214,12 @@ Test(diff_compare, lock_wait_that_appeared)
 	init(&a, "agent");
 	init(&b, "agent");
 	/*
-	 * 3 s of a worker: 2.5 s on CPU and 0.5 s of runq before; after, a loaded machine (2 s of
-	 * runq) and 0.5 s waiting for a lock: of the 1 s not in runq, half is lock
+	 * A worker sleeps 2 s, and runs 1 s (0.5 s of runq aside); after, on a loaded machine (2 s
+	 * of runq), half of its running is waiting for a lock: 0.5 s of the 3 s not in runq
 	 */
-	add_thread(&a, "worker", 2.5, 0, 0.5);
+	add_thread(&a, "worker", 1, 0, 0.5);
 	add_thread(&b, "worker", 0.5, 0.5, 2);
+	a.threads[0].ns[CAT_SLEEP] = b.threads[0].ns[CAT_SLEEP] = 2000000000ull;
 	/* another thread that got less CPU on the loaded machine: runq is not its program's */
 	add_thread(&a, "busy", 2, 0, 1);
 	add_thread(&b, "busy", 1, 0, 2);
@@ -226,12 +227,13 @@ Test(diff_compare, lock_wait_that_appeared)
 	add_stack(&b.offcpu, "worker;[sleep];start_thread;worker;nanosleep;hrtimer_nanosleep_[k]", 2000000);
 	add_stack(&b.offcpu, "worker;[lock];start_thread;worker;take_lock;futex_wait_[k]", 500000);
 	add_stack(&b.offcpu, "worker;[runq];start_thread;worker", 9000000);
+	add_stack(&b.offcpu, "worker;[sleep];[since before recording]", 1000000);
 	cr_assert_eq(diff__compute(&a, &b, &DIFF_OPTS_DEFAULT, &d), 0);
 	s = share(d.categories, d.ncategories, "lock", "category");
 	cr_assert(s);
 	cr_assert_str_eq(s->thread, "worker");
 	cr_assert_eq(s->change, CHANGE_APPEARED);
-	cr_assert_float_eq(s->share[1], 0.5, 1e-9);
+	cr_assert_float_eq(s->share[1], 0.5 / 3, 1e-9);
 	cr_assert_null(share(d.categories, d.ncategories, "runq", "category"), "runq is the machine's load");
 	for (size_t i = 0; i < d.ncategories; i++)
 		if (!strcmp(d.categories[i].thread, "busy"))
@@ -239,10 +241,12 @@ Test(diff_compare, lock_wait_that_appeared)
 	s = share(d.waits, d.nwaits, "lock;take_lock", "wait");
 	cr_assert(s);
 	cr_assert_eq(s->change, CHANGE_APPEARED);
-	/* runq waits are set aside; kernel frames are the category's business */
-	cr_assert_float_eq(s->share[1], 0.2, 1e-9);
+	/* a share of the worker's time, runq aside; kernel frames are the category's business */
+	cr_assert_str_eq(s->thread, "worker");
+	cr_assert_float_eq(s->share[1], 0.5 / 3, 1e-9);
 	cr_assert_null(share(d.waits, d.nwaits, "lock;futex_wait_[k]", "wait"));
 	cr_assert_null(share(d.waits, d.nwaits, "runq;worker", "wait"));
+	cr_assert_null(share(d.waits, d.nwaits, "sleep;[since before recording]", "wait"));
 	diff__free(&d);
 	recording__free(&a);
 	recording__free(&b);

@@ -196,6 +196,8 @@ static void tally__free(struct tally *t)
 	free(t->seen);
 }
 
+#define SINCE_BEFORE "[since before recording]"	/* the stack of a wait begun before the recording */
+
 /* Whether a frame (or the end of a stack) is a kernel frame, named "..._[k]". */
 static bool is_kernel(const char *f, size_t len)
 {
@@ -218,8 +220,8 @@ static int frame_category(const char *f, size_t len)
  * The functions of every stack of one side. On CPU: "thread;function" into self (the leaf) and
  * total (once per stack), and each thread name's samples into threads: a function's share is of
  * its thread's samples, since how much CPU each thread gets is the machine's load. Off CPU:
- * "category;function" into total for each user frame, its time in observations of quantum, and
- * the side's total (runq aside) into threads under "".
+ * "thread;category;function" into total for each user frame, its time in observations of
+ * quantum; the threads' time is added from their breakdowns (thread_time).
  */
 static int tally_stacks(const struct rec_stacks *st, int side, bool offcpu, double quantum_us, struct tally *self,
 			struct tally *total, struct tally *threads)
@@ -262,8 +264,12 @@ static int tally_stacks(const struct rec_stacks *st, int side, bool offcpu, doub
 			/* off CPU, the category names the kernel's side of a wait, the user frames who waits */
 			if (is_kernel(f, len))
 				continue;
+			/* how much of a wait began before the recording is when the recording began */
+			if (offcpu && len == strlen(SINCE_BEFORE) && !memcmp(f, SINCE_BEFORE, len))
+				continue;
 			if (offcpu)
-				k = snprintf(key, sizeof(key), "%s;%.*s", category_name(cat), (int)len, f);
+				k = snprintf(key, sizeof(key), "%.*s;%s;%.*s", (int)thread_len, thread, category_name(cat),
+					     (int)len, f);
 			else
 				k = snprintf(key, sizeof(key), "%.*s;%.*s", (int)thread_len, thread, (int)len, f);
 			err = k < (int)sizeof(key) ? tally__add(total, key, k, side, count, i + 1) : 0;
@@ -272,10 +278,9 @@ static int tally_stacks(const struct rec_stacks *st, int side, bool offcpu, doub
 			leaf = f;
 			leaf_len = len;
 		}
-		if (offcpu && cat == CAT_RUNQ)
-			continue;
-		err = offcpu ? tally__add(threads, "", 0, side, count, 0)
-			     : tally__add(threads, thread, thread_len, side, count, 0);
+		if (offcpu)
+			continue;	/* the threads' time comes from their breakdowns */
+		err = tally__add(threads, thread, thread_len, side, count, 0);
 		if (!err && !offcpu && leaf) {
 			int k = snprintf(key, sizeof(key), "%.*s;%.*s", (int)thread_len, thread, (int)leaf_len, leaf);
 
@@ -305,10 +310,10 @@ static bool enough(const struct share_diff *s, const struct diff_opts *o)
 
 /*
  * Shares of a tally tested against each other: one entry per name above min_share. A name
- * "group;what" is a share of its group's total in groups (the thread's samples), kept whole
- * when keep_group (a wait's category), split into thread and name otherwise; groups NULL: of n.
+ * "thread;what" is a share of that thread's total in groups, split into thread and name; groups
+ * NULL: a share of n_all.
  */
-static int shares_from(struct tally *t, const char *kind, struct tally *groups, bool keep_group, const uint64_t n_all[2],
+static int shares_from(struct tally *t, const char *kind, struct tally *groups, const uint64_t n_all[2],
 		       const struct diff_opts *o, struct share_diff **v, size_t *nv)
 {
 	for (size_t i = 0; i < t->names.n; i++) {
@@ -318,7 +323,7 @@ static int shares_from(struct tally *t, const char *kind, struct tally *groups, 
 		double sh[2];
 
 		if (groups) {
-			size_t glen = keep_group || !semi ? 0 : (size_t)(semi - key);
+			size_t glen = semi ? (size_t)(semi - key) : 0;
 			int64_t g = intern__id(&groups->names, key, glen);
 
 			if (g < 0)
@@ -337,13 +342,13 @@ static int shares_from(struct tally *t, const char *kind, struct tally *groups, 
 		s = &(*v)[(*nv)++];
 		*s = (struct share_diff){ .kind = kind, .x = { t->x[i][0], t->x[i][1] }, .n = { n[0], n[1] },
 					  .share = { sh[0], sh[1] }, .p = 1, .p_adj = 1 };
-		if (groups && !keep_group && semi) {
+		if (groups && semi) {
 			s->thread = strndup(key, semi - key);
 			s->name = strndup(semi + 1, t->names.lens[i] - (semi + 1 - key));
 		} else {
 			s->name = strndup(key, t->names.lens[i]);
 		}
-		if (!s->name || (groups && !keep_group && semi && !s->thread))
+		if (!s->name || (groups && semi && !s->thread))
 			return -ENOMEM;
 		s->tested = enough(s, o);
 		if (s->tested)
@@ -391,6 +396,26 @@ static int cmp_share(const void *x, const void *y)
 	return strcmp(a->kind, b->kind) ?: strcmp(a->thread ?: "", b->thread ?: "") ?: strcmp(a->name, b->name);
 }
 
+/*
+ * Each thread name's time, runq aside, in observations of quantum: what its waits are shares of,
+ * as its categories are (a wait that appeared in a thread that never blocked is one of its time).
+ */
+static int thread_time(const struct recording *r, int side, double quantum_ns, struct tally *threads)
+{
+	for (size_t i = 0; i < r->nthreads; i++) {
+		const struct rec_thread *th = &r->threads[i];
+		uint64_t x = 0;
+		int err;
+
+		for (int c = 0; c < NR_CATEGORIES; c++)
+			x += c == CAT_RUNQ ? 0 : llround(th->ns[c] / quantum_ns);
+		err = tally__add(threads, th->name, strlen(th->name), side, x, 0);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int diff_stacks(const struct recording *base, const struct recording *new, bool offcpu, struct diff *d)
 {
 	const struct recording *side[2] = { base, new };
@@ -406,10 +431,12 @@ static int diff_stacks(const struct recording *base, const struct recording *new
 
 		memset(total.seen, 0, total.cap * sizeof(*total.seen));
 		err = tally_stacks(st, k, offcpu, d->opts.quantum_ns / 1e3, &self, &total, &threads);
+		if (!err && offcpu)
+			err = thread_time(side[k], k, d->opts.quantum_ns, &threads);
 	}
 	if (!err && !offcpu)
-		err = shares_from(&self, "self", &threads, false, NULL, &d->opts, v, nv);
-	err = err ?: shares_from(&total, offcpu ? "wait" : "total", &threads, offcpu, NULL, &d->opts, v, nv) ?:
+		err = shares_from(&self, "self", &threads, NULL, &d->opts, v, nv);
+	err = err ?: shares_from(&total, offcpu ? "wait" : "total", &threads, NULL, &d->opts, v, nv) ?:
 	      shares_judge(*v, *nv, &d->opts);
 	if (!err && *nv)
 		qsort(*v, *nv, sizeof(**v), cmp_share);
@@ -447,7 +474,7 @@ static int diff_categories(const struct recording *base, const struct recording 
 			}
 		}
 	}
-	err = err ?: shares_from(&t, "category", &threads, false, NULL, &d->opts, &d->categories, &d->ncategories) ?:
+	err = err ?: shares_from(&t, "category", &threads, NULL, &d->opts, &d->categories, &d->ncategories) ?:
 	      shares_judge(d->categories, d->ncategories, &d->opts);
 	if (!err && d->ncategories)
 		qsort(d->categories, d->ncategories, sizeof(*d->categories), cmp_share);

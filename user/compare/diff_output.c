@@ -290,7 +290,9 @@ static void share_label(const struct share_diff *v, size_t n, char *buf, size_t 
 	const char *semi = strchr(v[0].name, ';');
 	size_t at;
 
-	if (v[0].thread)
+	if (v[0].thread && semi)
+		at = snprintf(buf, len, "%s: %.*s: %s", v[0].thread, (int)(semi - v[0].name), v[0].name, semi + 1);
+	else if (v[0].thread)
 		at = snprintf(buf, len, "%s: %s", v[0].thread, v[0].name);
 	else if (semi)
 		at = snprintf(buf, len, "%.*s: %s", (int)(semi - v[0].name), v[0].name, semi + 1);
@@ -302,7 +304,7 @@ static void share_label(const struct share_diff *v, size_t n, char *buf, size_t 
 		at += snprintf(buf + at, len - at, ", %s", s ? s + 1 : v[i].name);
 	}
 	/* self and total of one function are two entries: say which */
-	if (at < len && v[0].thread && strcmp(v[0].kind, "category"))
+	if (at < len && v[0].thread && (!strcmp(v[0].kind, "self") || !strcmp(v[0].kind, "total")))
 		snprintf(buf + at, len - at, " (%s)", v[0].kind);
 }
 
@@ -369,7 +371,7 @@ void diff_print_summary(FILE *f, const struct diff *d, const struct recording *b
 	}
 	print_shares(f, "Time by category (share of each thread's time, runq aside):", d->categories, d->ncategories);
 	print_shares(f, "On-CPU functions (share of their thread's samples):", d->functions, d->nfunctions);
-	print_shares(f, "Off-CPU waits (category;function, share of the time off CPU):", d->waits, d->nwaits);
+	print_shares(f, "Off-CPU waits (category: function, share of each thread's time, runq aside):", d->waits, d->nwaits);
 	if (sig)
 		fprintf(f, "%zu significant change%s (Holm-corrected p < %g, and at least %.0f%%)\n", sig,
 			sig == 1 ? "" : "s", d->opts.alpha, 100 * d->opts.min_effect);
