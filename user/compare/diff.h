@@ -11,7 +11,7 @@
 struct diff_opts {
 	double alpha;		/* after Holm's correction over the family */
 	double min_effect;	/* relative change that counts (0.05: 5%) */
-	double min_abs_ns;	/* and a span quantile's change of at least this: over a VM's timer jitter */
+	double min_abs_ns;	/* and a span median that moved at least this: over a VM's timer jitter */
 	double min_share;	/* shares tested: above this on one side */
 	double min_share_change;/* and a share that moved at least this (absolute, 0.01: 1 point) */
 	size_t min_spans;	/* spans of a name on each side to test it */
@@ -52,8 +52,8 @@ struct span_diff {
 
 /* A share of one side's total: a function's samples, a category's time, a wait's time. */
 struct share_diff {
-	char *name;			/* a function; a category; "category;function" for a wait */
-	char *thread;			/* a function's thread name: its share is of that thread's samples */
+	char *name;			/* a function, a category, or "category;function" for a wait */
+	char *thread;			/* the thread name whose samples (or time) this is a share of */
 	const char *kind;		/* "self", "total", "category", "wait" */
 	uint64_t x[2], n[2];		/* counts and totals (observations for time) */
 	double share[2];
@@ -67,9 +67,9 @@ struct diff {
 	size_t nspans;
 	struct share_diff *functions;	/* on-CPU self and total shares, per thread name */
 	size_t nfunctions;
-	struct share_diff *categories;	/* wall time per category, runq set aside */
+	struct share_diff *categories;	/* per thread name: wall time per category, runq aside */
 	size_t ncategories;
-	struct share_diff *waits;	/* off-CPU time per category and function */
+	struct share_diff *waits;	/* per thread name: off-CPU time per category and function */
 	size_t nwaits;
 	struct diff_opts opts;
 	bool comm_differs;
