@@ -3,6 +3,7 @@
 #include <argp.h>
 #include <stdio.h>
 #include <string.h>
+#include "cmd/diff.h"
 #include "cmd/export.h"
 #include "cmd/record.h"
 #include "cmd/top.h"
@@ -19,6 +20,7 @@ static const struct command commands[] = {
 	{ "record", cmd_record, "record where a running process spends its time, into a directory" },
 	{ "top", cmd_top, "watch a running process live: what holds each thread back" },
 	{ "export", cmd_export, "send a recording's spans elsewhere: export otlp DIR --otlp URL" },
+	{ "diff", cmd_diff, "compare two recordings: what changed, and whether it is more than noise" },
 };
 
 static int usage(FILE *f)

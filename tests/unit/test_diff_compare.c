@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Unit tests of compare/: recordings read back, compared, judged; --fail-on rules parsed and checked. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "helpers.h"
+#include "compare/diff.h"
+#include "compare/failon.h"
+#include "compare/recording.h"
+
+/* A span of n durations around ms (spread over +-10%) on a recording built in the test. */
+static void add_span(struct recording *r, const char *name, size_t n, double ms)
+{
+	struct rec_span *s;
+
+	r->spans = realloc(r->spans, (r->nspans + 1) * sizeof(*r->spans));
+	s = &r->spans[r->nspans++];
+	memset(s, 0, sizeof(*s));
+	s->name = strdup(name);
+	s->count = n;
+	s->dur_ns = calloc(n, sizeof(double));
+	for (size_t i = 0; i < n; i++)
+		s->dur_ns[i] = ms * 1e6 * (0.9 + 0.2 * i / (n > 1 ? n - 1 : 1));
+	s->p50_ns = s->dur_ns[(n * 50 + 99) / 100 - 1];
+	s->p95_ns = s->dur_ns[(n * 95 + 99) / 100 - 1];
+	s->p99_ns = s->dur_ns[(n * 99 + 99) / 100 - 1];
+	s->ns[CAT_SLEEP] = n * ms * 1e6;
+}
+
+static void add_stack(struct rec_stacks *st, const char *stack, uint64_t count)
+{
+	st->v = realloc(st->v, (st->n + 1) * sizeof(*st->v));
+	st->v[st->n++] = (struct rec_stack){ strdup(stack), count };
+	st->total += count;
+	st->present = true;
+}
+
+static void add_thread(struct recording *r, const char *name, double cpu_s, double lock_s, double runq_s)
+{
+	struct rec_thread *t;
+
+	r->threads = realloc(r->threads, (r->nthreads + 1) * sizeof(*r->threads));
+	t = &r->threads[r->nthreads++];
+	memset(t, 0, sizeof(*t));
+	t->name = strdup(name);
+	t->ns[CAT_CPU] = cpu_s * 1e9;
+	t->ns[CAT_LOCK] = lock_s * 1e9;
+	t->ns[CAT_RUNQ] = runq_s * 1e9;
+}
+
+static void init(struct recording *r, const char *comm)
+{
+	memset(r, 0, sizeof(*r));
+	r->path = strdup(comm);
+	r->comm = strdup(comm);
+	r->duration_ns = 3000000000ull;
+	r->cpu.present = r->offcpu.present = true;
+}
+
+static const struct span_diff *span(const struct diff *d, const char *name)
+{
+	for (size_t i = 0; i < d->nspans; i++)
+		if (!strcmp(d->spans[i].name, name))
+			return &d->spans[i];
+	cr_assert_fail("no span %s", name);
+	return NULL;
+}
+
+static const struct share_diff *share(const struct share_diff *v, size_t n, const char *name, const char *kind)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].name, name) && !strcmp(v[i].kind, kind))
+			return &v[i];
+	return NULL;
+}
+
+Test(diff_compare, span_that_grew_20_percent_is_flagged_unchanged_one_not)
+{
+	struct recording a, b;
+	struct diff d;
+
+	init(&a, "agent");
+	init(&b, "agent");
+	add_span(&a, "llm", 50, 20);
+	add_span(&b, "llm", 50, 24);
+	add_span(&a, "plan", 50, 4);
+	add_span(&b, "plan", 50, 4);
+	add_span(&a, "rare", 5, 4);	/* too few to say, however different */
+	add_span(&b, "rare", 5, 40);
+	add_span(&b, "new", 20, 1);
+	cr_assert_eq(diff__compute(&a, &b, &DIFF_OPTS_DEFAULT, &d), 0);
+	cr_assert_eq(span(&d, "llm")->change, CHANGE_GREW);
+	cr_assert_lt(span(&d, "llm")->p_adj, 1e-6);
+	cr_assert_float_eq(span(&d, "llm")->rel[Q50], 0.2, 1e-9);
+	cr_assert_eq(span(&d, "plan")->change, CHANGE_NONE);
+	cr_assert_eq(span(&d, "rare")->change, CHANGE_NONE);
+	cr_assert(!span(&d, "rare")->tested);
+	cr_assert_str_eq(span(&d, "rare")->untested, "too few spans to say");
+	cr_assert_eq(span(&d, "new")->change, CHANGE_APPEARED);
+	/* where the time went: the mean per span, per category */
+	cr_assert_float_eq(span(&d, "llm")->mean_ns[1][CAT_SLEEP], 24e6, 1);
+	diff__free(&d);
+	recording__free(&a);
+	recording__free(&b);
+}
+
+Test(diff_compare, significant_but_tiny_change_is_not_flagged)
+{
+	/* 1% longer: Mann-Whitney sees it in 400 spans each, the minimum effect (5%) does not */
+	struct recording a, b;
+	struct diff d;
+
+	init(&a, "agent");
+	init(&b, "agent");
+	add_span(&a, "llm", 400, 20);
+	add_span(&b, "llm", 400, 20.2);
+	cr_assert_eq(diff__compute(&a, &b, &DIFF_OPTS_DEFAULT, &d), 0);
+	cr_assert_lt(span(&d, "llm")->p, 0.05);
+	cr_assert_eq(span(&d, "llm")->change, CHANGE_NONE);
+	diff__free(&d);
+	recording__free(&a);
+	recording__free(&b);
+}
+
+Test(diff_compare, a_tail_that_moved_alone_is_not_flagged)
+{
+	/* a tenth of the spans twice as long, the median where it was: what a loaded VM does */
+	struct recording a, b;
+	struct diff d;
+
+	init(&a, "agent");
+	init(&b, "agent");
+	add_span(&a, "plan", 200, 4);
+	add_span(&b, "plan", 200, 4);
+	for (size_t i = 180; i < 200; i++)
+		b.spans[0].dur_ns[i] *= 2;
+	b.spans[0].p95_ns = b.spans[0].dur_ns[189];
+	cr_assert_eq(diff__compute(&a, &b, &DIFF_OPTS_DEFAULT, &d), 0);
+	cr_assert_gt(span(&d, "plan")->rel[Q95], 0.5);
+	cr_assert_eq(span(&d, "plan")->change, CHANGE_NONE);
+	diff__free(&d);
+	recording__free(&a);
+	recording__free(&b);
+}
+
+static void cpu_recording(struct recording *r, uint64_t f, uint64_t g, uint64_t scale)
+{
+	init(r, "agent");
+	add_stack(&r->cpu, "worker;start_thread;main_loop;f", f * scale);
+	add_stack(&r->cpu, "worker;start_thread;main_loop;g", g * scale);
+	add_stack(&r->cpu, "worker;[span llm];start_thread;main_loop;g;h", 10 * scale);
+	r->samples = r->cpu.total;
+}
+
+Test(diff_compare, function_shares)
+{
+	struct recording a, b;
+	const struct share_diff *s;
+	struct diff d;
+
+	cpu_recording(&a, 500, 490, 1);
+	cpu_recording(&b, 700, 290, 1);
+	/* samples in the kernel are the machine's as much as the program's: not in the shares */
+	add_stack(&b.cpu, "worker;start_thread;main_loop;f;write;ksys_write_[k]", 5000);
+	cr_assert_eq(diff__compute(&a, &b, &DIFF_OPTS_DEFAULT, &d), 0);
+	cr_assert_null(share(d.functions, d.nfunctions, "ksys_write_[k]", "self"));
+	cr_assert_null(share(d.functions, d.nfunctions, "write", "total"));
+	s = share(d.functions, d.nfunctions, "f", "total");
+	cr_assert(s);
+	cr_assert_float_eq(s->share[0], 0.5, 1e-12);
+	cr_assert_float_eq(s->share[1], 0.7, 1e-12);
+	cr_assert_eq(s->change, CHANGE_GREW);
+	cr_assert_eq(share(d.functions, d.nfunctions, "f", "self")->change, CHANGE_GREW);
+	cr_assert_eq(share(d.functions, d.nfunctions, "g", "total")->change, CHANGE_SHRANK);
+	/* once per stack: every sample is in main_loop, none twice; the thread and span frames are no functions */
+	cr_assert_float_eq(share(d.functions, d.nfunctions, "main_loop", "total")->share[1], 1, 1e-12);
+	cr_assert_eq(share(d.functions, d.nfunctions, "main_loop", "total")->change, CHANGE_NONE);
+	cr_assert_null(share(d.functions, d.nfunctions, "worker", "total"));
+	cr_assert_null(share(d.functions, d.nfunctions, "[span llm]", "total"));
+	/* h is 1% of the samples on both sides: tested, unchanged */
+	cr_assert_eq(share(d.functions, d.nfunctions, "h", "self")->change, CHANGE_NONE);
+	diff__free(&d);
+	recording__free(&a);
+	recording__free(&b);
+}
+
+Test(diff_compare, too_few_samples_say_nothing)
+{
+	/* the same 50% -> 70% on 10 samples a side: nothing is tested */
+	struct recording a, b;
+	struct diff d;
+
+	cpu_recording(&a, 5, 4, 1);
+	cpu_recording(&b, 7, 2, 1);
+	cr_assert_eq(diff__compute(&a, &b, &DIFF_OPTS_DEFAULT, &d), 0);
+	for (size_t i = 0; i < d.nfunctions; i++) {
+		cr_assert(!d.functions[i].tested, "%s", d.functions[i].name);
+		cr_assert_eq(d.functions[i].change, CHANGE_NONE);
+	}
+	diff__free(&d);
+	recording__free(&a);
+	recording__free(&b);
+}
+
+Test(diff_compare, lock_wait_that_appeared)
+{
+	struct recording a, b;
+	const struct share_diff *s;
+	struct diff d;
+
+	init(&a, "agent");
+	init(&b, "agent");
+	/*
+	 * A worker sleeps 2 s, and runs 1 s (0.5 s of runq aside); after, on a loaded machine (2 s
+	 * of runq), half of its running is waiting for a lock: 0.5 s of the 3 s not in runq
+	 */
+	add_thread(&a, "worker", 1, 0, 0.5);
+	add_thread(&b, "worker", 0.5, 0.5, 2);
+	a.threads[0].ns[CAT_SLEEP] = b.threads[0].ns[CAT_SLEEP] = 2000000000ull;
+	/* another thread that got less CPU on the loaded machine: runq is not its program's */
+	add_thread(&a, "busy", 2, 0, 1);
+	add_thread(&b, "busy", 1, 0, 2);
+	add_stack(&a.offcpu, "worker;[sleep];start_thread;worker;nanosleep;hrtimer_nanosleep_[k]", 2000000);
+	add_stack(&b.offcpu, "worker;[sleep];start_thread;worker;nanosleep;hrtimer_nanosleep_[k]", 2000000);
+	add_stack(&b.offcpu, "worker;[lock];start_thread;worker;take_lock;futex_wait_[k]", 500000);
+	add_stack(&b.offcpu, "worker;[runq];start_thread;worker", 9000000);
+	add_stack(&b.offcpu, "worker;[sleep];[since before recording]", 1000000);
+	cr_assert_eq(diff__compute(&a, &b, &DIFF_OPTS_DEFAULT, &d), 0);
+	s = share(d.categories, d.ncategories, "lock", "category");
+	cr_assert(s);
+	cr_assert_str_eq(s->thread, "worker");
+	cr_assert_eq(s->change, CHANGE_APPEARED);
+	cr_assert_float_eq(s->share[1], 0.5 / 3, 1e-9);
+	cr_assert_null(share(d.categories, d.ncategories, "runq", "category"), "runq is the machine's load");
+	for (size_t i = 0; i < d.ncategories; i++)
+		if (!strcmp(d.categories[i].thread, "busy"))
+			cr_assert_eq(d.categories[i].change, CHANGE_NONE, "busy: %s", d.categories[i].name);
+	s = share(d.waits, d.nwaits, "lock;take_lock", "wait");
+	cr_assert(s);
+	cr_assert_eq(s->change, CHANGE_APPEARED);
+	/* a share of the worker's time, runq aside; kernel frames are the category's business */
+	cr_assert_str_eq(s->thread, "worker");
+	cr_assert_float_eq(s->share[1], 0.5 / 3, 1e-9);
+	cr_assert_null(share(d.waits, d.nwaits, "lock;futex_wait_[k]", "wait"));
+	cr_assert_null(share(d.waits, d.nwaits, "runq;worker", "wait"));
+	cr_assert_null(share(d.waits, d.nwaits, "sleep;[since before recording]", "wait"));
+	diff__free(&d);
+	recording__free(&a);
+	recording__free(&b);
+}
+
+Test(diff_compare, folded_lines)
+{
+	size_t len;
+	uint64_t n;
+
+	cr_assert_eq(folded_line_parse("a;b c 12", 8, &len, &n), 0);
+	cr_assert_eq(len, 5);
+	cr_assert_eq(n, 12);
+	cr_assert_eq(folded_line_parse("a;b 12x", 7, &len, &n), -EINVAL);
+	cr_assert_eq(folded_line_parse("a;b", 3, &len, &n), -EINVAL);
+	cr_assert_eq(folded_line_parse("12", 2, &len, &n), -EINVAL);
+	cr_assert_eq(folded_line_parse("a 123456789012345678901", 23, &len, &n), -EINVAL);
+	cr_assert(frame_is_group("[span llm]", 10));
+	cr_assert(frame_is_group("[trace 4bf9]", 12));
+	cr_assert(!frame_is_group("[unknown]", 9));
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char *p = path_in(dir, name);
+
+	write_bytes(p, text, strlen(text));
+	free(p);
+}
+
+#define REPORT(comm, samples, extra)                                                          \
+	"{\"pid\": 7, \"comm\": \"" comm "\", \"duration_ns\": 3000000000, \"samples\": " #samples \
+	", \"frequency_hz\": 99, \"breakdown_ns\": {\"cpu\": 2000000000, \"sleep\": 1000000000}, " \
+	"\"threads\": [{\"comm\": \"t\", \"breakdown_ns\": {\"cpu\": 2000000000}}, "                \
+	"{\"comm\": \"t\", \"breakdown_ns\": {\"sleep\": 1000000000}}], "                                \
+	"\"spans\": [{\"name\": \"llm\", \"count\": 2, \"p50_ns\": 10, \"p95_ns\": 20, \"p99_ns\": 20}]" extra "}\n"
+#define SPANS                                                                                  \
+	"{\"name\": \"llm\", \"duration_ns\": 10, \"unfinished\": false, \"breakdown_ns\": {\"sleep\": 10}}\n" \
+	"{\"name\": \"llm\", \"duration_ns\": 20, \"unfinished\": false, \"breakdown_ns\": {\"sleep\": 20}}\n" \
+	"{\"name\": \"llm\", \"duration_ns\": 99, \"unfinished\": true, \"breakdown_ns\": {\"sleep\": 99}}\n"
+
+static char *recording_dir(const char *report, const char *spans, const char *cpu)
+{
+	char *dir = scratch_dir();
+
+	if (report)
+		write_file(dir, "report.json", report);
+	if (spans)
+		write_file(dir, "spans.jsonl", spans);
+	if (cpu)
+		write_file(dir, "cpu.folded", cpu);
+	write_file(dir, "offcpu.folded", "t;[sleep];main;nanosleep 1000000\n");
+	return dir;
+}
+
+Test(diff_compare, reads_a_directory_and_its_baseline)
+{
+	char *dir = recording_dir(REPORT("agent", 3, ""), SPANS, "t;main;f 2\nt;main;g 1\nt;main;f 0\n");
+	struct recording r, back;
+	char *base;
+	json_t *j;
+
+	cr_assert_eq(recording__load(&r, dir), 0);
+	cr_assert_eq(r.kind, REC_DIR);
+	cr_assert_str_eq(r.comm, "agent");
+	cr_assert_eq(r.nspans, 1);
+	cr_assert_eq(r.spans[0].count, 2, "the unfinished span is not compared");
+	cr_assert_float_eq(r.spans[0].p95_ns, 20, 1e-9);
+	cr_assert_eq(r.spans[0].ns[CAT_SLEEP], 30);
+	cr_assert_eq(r.cpu.n, 2, "identical stacks merged");
+	cr_assert_eq(r.cpu.total, 3);
+	cr_assert_eq(r.offcpu.total, 1000000);
+	cr_assert_eq(r.cat_ns[CAT_CPU], 2000000000ull);
+	cr_assert_eq(r.nthreads, 1, "threads of one name add up");
+	cr_assert_eq(r.threads[0].ns[CAT_SLEEP], 1000000000ull);
+	/* the baseline holds the same */
+	j = recording__baseline_json(&r);
+	base = path_in(dir, "baseline.json");
+	cr_assert_eq(json_dump_file(j, base, 0), 0);
+	json_decref(j);
+	cr_assert_eq(recording__load(&back, base), 0);
+	cr_assert_eq(back.kind, REC_BASELINE);
+	cr_assert_eq(back.spans[0].count, 2);
+	cr_assert_float_eq(back.spans[0].dur_ns[1], 20, 1e-9);
+	cr_assert_eq(back.cpu.total, 3);
+	cr_assert_eq(back.offcpu.total, 1000000);
+	cr_assert_eq(back.cat_ns[CAT_SLEEP], 1000000000ull);
+	cr_assert_eq(back.nthreads, 1);
+	cr_assert_eq(back.threads[0].ns[CAT_CPU], 2000000000ull);
+	recording__free(&back);
+	/* a report.json alone: quantiles, no durations, no stacks */
+	free(base);
+	base = path_in(dir, "report.json");
+	cr_assert_eq(recording__load(&back, base), 0);
+	cr_assert_eq(back.kind, REC_REPORT);
+	cr_assert_null(back.spans[0].dur_ns);
+	cr_assert_float_eq(back.spans[0].p95_ns, 20, 1e-9);
+	cr_assert(!back.cpu.present);
+	recording__free(&back);
+	free(base);
+	recording__free(&r);
+	scratch_remove(dir);
+}
+
+Test(diff_compare, refuses_truncated_foreign_and_empty_input)
+{
+	struct { const char *report, *spans, *cpu; int err; } cases[] = {
+		{ NULL, SPANS, "t;f 1\n", -EINVAL },				/* no report.json */
+		{ "{\"pid\": 7, \"comm\": \"ag", SPANS, "t;f 1\n", -EINVAL },	/* truncated */
+		{ "{\"hello\": 1}\n", SPANS, "t;f 1\n", -EINVAL },		/* not ours */
+		{ REPORT("agent", 1, ", \"version\": 2"), SPANS, "t;f 1\n", -EINVAL },
+		{ REPORT("agent", 1, ""), SPANS "{\"name\": \"llm\", \"dura", "t;f 1\n", -EINVAL },
+		{ REPORT("agent", 1, ""), SPANS, "t;f 1\nt;g", -EINVAL },	/* a cut folded line */
+		{ REPORT("agent", 1, ""), SPANS, NULL, -ENOENT },
+		{ "{\"comm\": \"a\", \"duration_ns\": 1, \"samples\": 0, \"breakdown_ns\": {}, \"threads\": [], \"spans\": []}\n", "", "",
+		  -ENODATA },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *dir = recording_dir(cases[i].report, cases[i].spans, cases[i].cpu);
+		struct recording r;
+
+		if (cases[i].err == -ENODATA)
+			write_file(dir, "offcpu.folded", "");
+		cr_expect_eq(recording__load(&r, dir), cases[i].err, "case %zu", i);
+		recording__free(&r);
+		scratch_remove(dir);
+	}
+}
+
+Test(diff_compare, fail_on_syntax)
+{
+	struct fail_rule r;
+
+	cr_assert_eq(fail_rule_parse("p95=10%", &r), 0);
+	cr_assert_eq(r.metric, FAIL_P95);
+	cr_assert_str_eq(r.name, "");
+	cr_assert_float_eq(r.threshold, 0.10, 1e-12);
+	cr_assert_eq(fail_rule_parse("p50=llm POST /v1/chat:2.5%", &r), 0);
+	cr_assert_str_eq(r.name, "llm POST /v1/chat");
+	cr_assert_float_eq(r.threshold, 0.025, 1e-12);
+	cr_assert_eq(fail_rule_parse("category=lock:20%", &r), 0);
+	cr_assert_eq(r.metric, FAIL_CATEGORY);
+	cr_assert_str_eq(r.name, "lock");
+	cr_assert_eq(fail_rule_parse("function=ns::f:30%", &r), 0);
+	cr_assert_str_eq(r.name, "ns::f");
+	const char *bad[] = { "p95", "p95=10", "p95=ten%", "p95=10%%", "p96=10%", "category=runq:10%",
+			      "category=locks:10%", "p95=:10%", "p95=0%", "p95=-5%", "=10%", "p95=10% " };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_expect_eq(fail_rule_parse(bad[i], &r), -EINVAL, "%s", bad[i]);
+}
+
+Test(diff_compare, fail_on_check)
+{
+	struct recording a, b;
+	struct fail_rule r;
+	struct diff d;
+	char line[512];
+
+	init(&a, "agent");
+	init(&b, "agent");
+	add_span(&a, "llm", 50, 20);
+	add_span(&b, "llm", 50, 24);
+	add_thread(&a, "worker", 3, 0, 0);
+	add_thread(&b, "worker", 2.5, 0.5, 0);
+	cr_assert_eq(diff__compute(&a, &b, &DIFF_OPTS_DEFAULT, &d), 0);
+	fail_rule_parse("p95=10%", &r);
+	cr_assert(fail_rule_check(&r, &d, line, sizeof(line)));
+	cr_assert(strstr(line, "p95 of span 'llm' grew +20.0%"), "%s", line);
+	fail_rule_parse("p95=llm:25%", &r);
+	cr_assert(!fail_rule_check(&r, &d, line, sizeof(line)));
+	fail_rule_parse("p95=plan:10%", &r);
+	cr_assert(!fail_rule_check(&r, &d, line, sizeof(line)));
+	fail_rule_parse("category=lock:20%", &r);
+	cr_assert(fail_rule_check(&r, &d, line, sizeof(line)));
+	cr_assert(strstr(line, "category 'lock' of thread 'worker' appeared"), "%s", line);
+	fail_rule_parse("category=cpu:20%", &r);
+	cr_assert(!fail_rule_check(&r, &d, line, sizeof(line)), "cpu shrank");
+	fail_rule_parse("function=5%", &r);
+	cr_assert(!fail_rule_check(&r, &d, line, sizeof(line)));
+	diff__free(&d);
+	recording__free(&a);
+	recording__free(&b);
+}
