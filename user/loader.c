@@ -72,7 +72,7 @@ static bool choose_programs(struct agentprof_bpf *skel, bool follow)
 		{ skel->progs.contention_end_btf, skel->progs.contention_end_raw, klock },
 		{ skel->progs.sched_exec_btf, skel->progs.sched_exec_raw, true },
 		{ skel->progs.sched_fork_btf, skel->progs.sched_fork_raw, follow },
-		{ skel->progs.sched_exit_btf, skel->progs.sched_exit_raw, follow },
+		{ skel->progs.sched_exit_btf, skel->progs.sched_exit_raw, true },	/* a thread's time ends at its exit */
 	};
 
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
