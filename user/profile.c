@@ -175,6 +175,7 @@ static int finish_processes(struct profile *p)
 		for (int c = 0; c < NR_CATEGORIES; c++)
 			proc->ns[c] += t->ns[c];
 		proc->samples += t->samples;
+		proc->exited = (proc->exited || !proc->nthreads) && t->exited;	/* all of them */
 		proc->nthreads++;
 		if (!proc->comm[0] && t->tid == t->pid)	/* the main thread names the process */
 			memcpy(proc->comm, t->comm, sizeof(proc->comm));

@@ -80,6 +80,7 @@ struct process_info {
 	uint64_t ns[NR_CATEGORIES];
 	uint64_t samples;
 	uint32_t nthreads;
+	bool exited;			/* every thread of it exited in the window */
 	enum category class;
 };
 
