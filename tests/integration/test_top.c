@@ -138,3 +138,23 @@ Test(top, refuses_bad_input)
 	cr_assert(strstr(r.err, "interval must be an integer from 1"), "%s", r.err);
 	run_free(&r);
 }
+
+/* Nothing to watch in a kernel thread, nor in agentprof itself: one line each, non-zero exit. */
+Test(top, refuses_a_kernel_thread_and_itself)
+{
+	char cmd[256];
+	struct run r;
+
+	require_root();
+	run_cmd((char *const[]){ AGENTPROF, "top", "-p", "2", "-n", "1", "--json", NULL }, &r);
+	cr_assert_neq(r.status, 0, "accepted: %s", r.out);
+	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+	cr_assert(strstr(r.err, "PID 2 is a kernel thread (kthreadd): nothing to profile"), "%s", r.err);
+	run_free(&r);
+	snprintf(cmd, sizeof(cmd), "exec %s top -p $$ -n 1 --json", AGENTPROF);
+	run_cmd((char *const[]){ "/bin/sh", "-c", cmd, NULL }, &r);
+	cr_assert_neq(r.status, 0, "accepted: %s", r.out);
+	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+	cr_assert(strstr(r.err, "is agentprof itself: nothing to profile"), "%s", r.err);
+	run_free(&r);
+}
