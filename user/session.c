@@ -25,6 +25,7 @@
 #include "symbolize.h"
 #include "unwind.h"
 #include "util.h"
+#include "vec.h"
 
 #define REFRESH_MS 1000	/* how often mappings are re-read, to follow dlopen */
 #define DRAIN_MS 100	/* how often sampled user stacks are unwound (the sampler does not wake us) */
@@ -219,7 +220,8 @@ int session__open(struct session *s, const struct session_opts *opts)
 static void add_images(struct session *s)
 {
 	int fd = loader__maps(s->loader).procs_fd;
-	__u32 key, next, *prev = NULL;
+	__u32 key, next, *prev = NULL, *gone = NULL;
+	size_t ngone = 0;
 	struct proc_info info;
 
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
@@ -228,10 +230,26 @@ static void add_images(struct session *s)
 		if (bpf_map_lookup_elem(fd, &key, &info))
 			continue;	/* deleted meanwhile */
 		if (syms_cache__add_image(s->syms, key, &info))
-			return;	/* -ENOMEM */
+			break;	/* -ENOMEM */
 		if (s->follow_children && (pid_t)key != s->target.pid && add_process(s, key))
 			pr_debug("process %d: %s\n", key, "gone before its maps were read");
+		if (info.exited && !VEC_GROW_N(gone, ngone))
+			gone[ngone++] = key;
 	}
+	/*
+	 * Its image known, an exited process's entry is of no more use: retired, so that a churn of
+	 * children keeps the map bounded. Read and deleted in one step; a child that took the PID
+	 * since (not exited) is put back.
+	 */
+	for (size_t i = 0; i < ngone; i++) {
+		if (bpf_map_lookup_and_delete_elem(fd, &gone[i], &info))
+			continue;
+		if (!info.exited)
+			bpf_map_update_elem(fd, &gone[i], &info, BPF_NOEXIST);
+		else
+			s->nretired_procs++;
+	}
+	free(gone);
 }
 
 static void add_new_processes(struct session *s)
@@ -342,6 +360,42 @@ int session__attach(struct session *s)
 	return set_code_ranges(s) ?: attach_spans(s);
 }
 
+/* pid 0: every process in the maps (a container's, or the target's and its children) */
+static pid_t snapshot_pid(const struct session *s)
+{
+	return s->follow_children ? 0 : s->target.pid;
+}
+
+/*
+ * Moves the final totals of the threads that exited out of the kernel's maps, into s->retired:
+ * their entries and those of their stacks would otherwise fill the maps in a long recording (a
+ * churn of children, a pool that replaces its threads). Only threads that exited before the
+ * drain that starts this: their user stacks in flight were unwound, and counted, by then.
+ */
+static int retire_exited(struct session *s)
+{
+	struct kernel_maps maps = loader__maps(s->loader);
+	uint64_t drained = now_ns(CLOCK_MONOTONIC);
+	struct snapshot snap, gone;
+	int err;
+
+	drain(s);
+	err = snapshot__read(&maps, snapshot_pid(s), drained, &snap);
+	if (err)
+		return err;
+	err = snapshot__take_exited(&snap, drained, &gone);
+	snapshot__free(&snap);
+	if (err)
+		return err;
+	err = snapshot__merge(&s->retired, &gone);
+	if (!err) {	/* deleted only once kept */
+		snapshot__delete(&gone, &maps);
+		s->nretired += gone.nthreads;
+	}
+	snapshot__free(&gone);
+	return err;
+}
+
 /* New processes and mappings (a dlopen'ed span library among them): names, and span probes. */
 static void refresh(struct session *s)
 {
@@ -350,6 +404,8 @@ static void refresh(struct session *s)
 	add_new_processes(s);
 	set_code_ranges(s);
 	attach_spans(s);
+	if (retire_exited(s))
+		pr_debug("retire exited threads: %s\n", "out of memory");
 }
 
 /* Where no pidfd tells: the target's /proc entry gone, or the container's cgroup empty. */
@@ -417,10 +473,11 @@ int session__snapshot(struct session *s, uint64_t at_ns, struct snapshot *snap)
 	int err;
 
 	drain(s);
-	/* pid 0: every process in the maps (a container's, or the target's and its children) */
-	err = snapshot__read(&maps, s->follow_children ? 0 : s->target.pid, at_ns ?: now_ns(CLOCK_MONOTONIC), snap);
+	err = snapshot__read(&maps, snapshot_pid(s), at_ns ?: now_ns(CLOCK_MONOTONIC), snap);
 	if (!err)
 		snap->counters[CNT_SAMPLE_MAP_FULL] += s->sample_map_full;
+	if (!err && (err = snapshot__merge(snap, &s->retired)))
+		snapshot__free(snap);
 	return err;
 }
 
@@ -451,6 +508,17 @@ int session__forget_spans(struct session *s, struct snapshot *snap)
 	struct kernel_maps maps = loader__maps(s->loader);
 
 	return snapshot__forget_spans(snap, &maps, &s->spans);
+}
+
+int session__forget_exited(struct session *s, struct snapshot *snap)
+{
+	struct snapshot gone;
+	int err = snapshot__take_owned(snap, &s->retired, &gone);
+
+	snapshot__free(&gone);
+	if (!err)
+		snapshot__free(&s->retired);
+	return err;
 }
 
 void session__detach(struct session *s)
@@ -487,6 +555,10 @@ void session__close(struct session *s)
 	if (s->unwound)
 		pr_info("unwound %lu user stacks: %.1f KiB copied and %.1f us each\n", s->unwound,
 			s->unwound_bytes / 1024.0 / s->unwound, s->unwind_ns / 1e3 / s->unwound);
+	if (s->nretired || s->nretired_procs)
+		pr_info("retired %lu exited threads and %lu exited processes from the kernel's maps\n", s->nretired,
+			s->nretired_procs);
+	snapshot__free(&s->retired);
 	stack_cache__free(s->stacks);
 	s->stacks = NULL;
 	py_stacks__free(s->py_stacks);
