@@ -211,6 +211,24 @@ int session__open(struct session *s, const struct session_opts *opts)
 	return 0;
 }
 
+/*
+ * A process that exited leaves the list that is walked every second (mappings, code ranges, span
+ * probes): with a churn of children it would grow without end. Its identity stays, for the report.
+ */
+static void retire_process(struct session *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->nprocs; i++) {
+		if (s->procs[i].pid != pid || pid == s->target.pid)
+			continue;
+		if (VEC_GROW_N(s->exited, s->nexited))
+			return;	/* stays where it was */
+		s->exited[s->nexited++] = s->procs[i];
+		memmove(&s->procs[i], &s->procs[i + 1], (s->nprocs - i - 1) * sizeof(*s->procs));
+		s->nprocs--;
+		return;
+	}
+}
+
 /* A cgroup's processes, as the kernel side found them (the iterator, new processes): added once each. */
 /*
  * Every process image the kernel's process map holds (the target's, each one after an exec, and
@@ -244,10 +262,12 @@ static void add_images(struct session *s)
 	for (size_t i = 0; i < ngone; i++) {
 		if (bpf_map_lookup_and_delete_elem(fd, &gone[i], &info))
 			continue;
-		if (!info.exited)
+		if (!info.exited) {
 			bpf_map_update_elem(fd, &gone[i], &info, BPF_NOEXIST);
-		else
-			s->nretired_procs++;
+			continue;
+		}
+		retire_process(s, gone[i]);
+		s->nretired_procs++;
 	}
 	free(gone);
 }
@@ -492,13 +512,14 @@ int session__describe(const struct session *s, struct profile *p)
 			return -ENOMEM;
 		p->cgroup_id = s->cgroup.id;
 	}
-	for (size_t i = 0; i < s->nprocs; i++) {
-		struct process_info *proc = profile__process(p, s->procs[i].pid);
+	for (size_t i = 0; i < s->nexited + s->nprocs; i++) {
+		const struct target *t = i < s->nexited ? &s->exited[i] : &s->procs[i - s->nexited];
+		struct process_info *proc = profile__process(p, t->pid);
 
 		if (!proc)
 			return -ENOMEM;
-		proc->ns_pid = s->procs[i].ns_pid;
-		memcpy(proc->comm, s->procs[i].comm, sizeof(proc->comm));
+		proc->ns_pid = t->ns_pid;	/* a PID taken again: the later process's */
+		memcpy(proc->comm, t->comm, sizeof(proc->comm));
 	}
 	return 0;
 }
@@ -577,6 +598,9 @@ void session__close(struct session *s)
 	free(s->procs);
 	s->procs = NULL;
 	s->nprocs = 0;
+	free(s->exited);
+	s->exited = NULL;
+	s->nexited = 0;
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 	s->sigfd = -1;

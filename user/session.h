@@ -21,8 +21,10 @@ struct unwinder;
 struct session {
 	struct target target;	/* -p; for a container, pid 0 and the cgroup's name */
 	struct cgroup_target cgroup;	/* --container; id 0 otherwise */
-	struct target *procs;	/* every process seen: -p's, or those of the cgroup */
+	struct target *procs;	/* every process seen and not known to have exited: -p's, or those of the cgroup */
 	size_t nprocs;
+	struct target *exited;	/* those known to have exited (retired from the kernel's map), for the report */
+	size_t nexited;
 	struct loader *loader;
 	struct syms_cache *syms;
 	int sigfd;		/* SIGINT, SIGTERM, SIGHUP */
