@@ -389,8 +389,9 @@ static pid_t snapshot_pid(const struct session *s)
 /*
  * Moves the final totals of the threads that exited out of the kernel's maps, into s->retired:
  * their entries and those of their stacks would otherwise fill the maps in a long recording (a
- * churn of children, a pool that replaces its threads). Only threads that exited before the
- * drain that starts this: their user stacks in flight were unwound, and counted, by then.
+ * churn of children, a pool that replaces its threads). Only threads that exited a while before
+ * the drain that starts this: their user stacks in flight were unwound, and counted, by then,
+ * and their last switch (just after the exit) seen.
  */
 static int retire_exited(struct session *s)
 {
@@ -403,7 +404,7 @@ static int retire_exited(struct session *s)
 	err = snapshot__read(&maps, snapshot_pid(s), drained, &snap);
 	if (err)
 		return err;
-	err = snapshot__take_exited(&snap, drained, &gone);
+	err = snapshot__take_exited(&snap, drained - DRAIN_MS * 1000000ull, &gone);
 	snapshot__free(&snap);
 	if (err)
 		return err;
