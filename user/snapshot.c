@@ -316,6 +316,8 @@ static int add_pid(const void *key, const void *value, void *ctx)
 	struct pid_set *set = ctx;
 
 	(void)key;
+	if (st->state == TS_DEAD)
+		return 0;	/* a thread that exited, waiting to be retired, follows nothing */
 	for (size_t i = 0; i < set->n; i++)
 		if (set->v[i] == (pid_t)st->open.pid)
 			return 0;
@@ -362,8 +364,8 @@ static bool owned(const struct owner *v, size_t n, uint32_t pid, uint32_t tid)
 }
 
 /*
- * Splits arr[0..*n) in place, order kept: the entries owned by one of owners stay at the front
- * (*n of them after), the others are copied to a new array *taken (*ntaken; NULL when none).
+ * Splits arr[0..n), order kept: the entries owned by one of owners[0..nowners) are copied to a
+ * new array taken (ntaken of them; NULL when none), the others stay at the front (n of them after).
  */
 #define TAKE(arr, n, taken, ntaken, pid_of, tid_of)                                             \
 	({                                                                                      \
@@ -399,7 +401,6 @@ static int take(struct snapshot *s, const struct owner *owners, size_t nowners, 
 	out->at_ns = s->at_ns;
 	if (!nowners)
 		return 0;
-	/* threads last: until then a failure leaves s whole (the samples taken go back below) */
 	err = TAKE(s->samples, s->nsamples, out->samples, out->nsamples, KEY_PID, KEY_TID);
 	err = err ?: TAKE(s->waits, s->nwaits, out->waits, out->nwaits, KEY_PID, KEY_TID);
 	err = err ?: TAKE(s->threads, s->nthreads, out->threads, out->nthreads, THREAD_PID, THREAD_TID);
@@ -497,10 +498,21 @@ int snapshot__merge(struct snapshot *into, const struct snapshot *add)
 	       MERGE(into->threads, into->nthreads, add->threads, add->nthreads, cmp_thread, false, no_sum);
 }
 
+/* Deletes the keys of n entries of arr (a key field each) from the map: in one call if memory allows. */
+#define DELETE_KEYS(fd, arr, n)                                                                 \
+	({                                                                                      \
+		__typeof__((arr)[0].key) *__keys = malloc(((n) ?: 1) * sizeof(*__keys));       \
+		for (size_t i = 0; __keys && i < (n); i++)                                      \
+			__keys[i] = (arr)[i].key;                                               \
+		if (__keys)                                                                     \
+			delete_keys((fd), __keys, sizeof(*__keys), (n));                        \
+		for (size_t i = 0; !__keys && i < (n); i++)                                     \
+			bpf_map_delete_elem((fd), &(arr)[i].key);                               \
+		free(__keys);                                                                   \
+	})
+
 void snapshot__delete(const struct snapshot *gone, const struct kernel_maps *maps)
 {
-	struct sample_key *skeys = malloc((gone->nsamples ?: 1) * sizeof(*skeys));
-	struct offcpu_key *wkeys = malloc((gone->nwaits ?: 1) * sizeof(*wkeys));
 
 	for (size_t i = 0; i < gone->nthreads; i++) {
 		const struct snap_thread *t = &gone->threads[i];
@@ -511,18 +523,9 @@ void snapshot__delete(const struct snapshot *gone, const struct kernel_maps *map
 		    (st.state != TS_DEAD || st.first_ns != t->first_ns))
 			bpf_map_update_elem(maps->threads_fd, &t->tid, &st, BPF_NOEXIST);
 	}
-	if (skeys) {
-		for (size_t i = 0; i < gone->nsamples; i++)
-			skeys[i] = gone->samples[i].key;
-		delete_keys(maps->samples_fd, skeys, sizeof(*skeys), gone->nsamples);
-	}
-	if (wkeys) {
-		for (size_t i = 0; i < gone->nwaits; i++)
-			wkeys[i] = gone->waits[i].key;
-		delete_keys(maps->offcpu_fd, wkeys, sizeof(*wkeys), gone->nwaits);
-	}
-	free(skeys);
-	free(wkeys);
+	/* each key kept in userspace must leave the map, or the next snapshot counts it twice */
+	DELETE_KEYS(maps->samples_fd, gone->samples, gone->nsamples);
+	DELETE_KEYS(maps->offcpu_fd, gone->waits, gone->nwaits);
 }
 
 void snapshot__free(struct snapshot *s)

@@ -79,7 +79,7 @@ int snapshot__forget_spans(struct snapshot *s, const struct kernel_maps *maps, c
  * read the final totals of a thread that exited, they move to userspace and out of the maps.
  *
  * Moves out of s, into out (each array sorted), the threads that exited before before_ns and the
- * samples and waits they own. 0 or -ENOMEM (s unchanged).
+ * samples and waits they own. 0 or -ENOMEM (s as it was, as far as memory allows).
  */
 int snapshot__take_exited(struct snapshot *s, uint64_t before_ns, struct snapshot *out);
 /* Moves out of s, into out, the threads of owners (by pid and tid) and their samples and waits. */
@@ -92,7 +92,7 @@ int snapshot__merge(struct snapshot *into, const struct snapshot *add);
  */
 void snapshot__delete(const struct snapshot *gone, const struct kernel_maps *maps);
 void snapshot__free(struct snapshot *s);
-/* The processes the kernel side follows a thread of (malloc'd, NULL when none): how many, or -errno. */
+/* The processes the kernel side follows a live thread of (malloc'd, NULL when none): how many, or -errno. */
 ssize_t snapshot__pids(const struct kernel_maps *maps, pid_t **pids);
 
 #endif /* SNAPSHOT_H */
