@@ -459,6 +459,13 @@ int loader__add_python(struct loader *l, pid_t pid, const struct py_config *cfg)
 	return bpf_map__update_elem(l->skel->maps.py_procs, &key, sizeof(key), cfg, sizeof(*cfg), BPF_ANY);
 }
 
+void loader__remove_python(struct loader *l, pid_t pid)
+{
+	__u32 key = pid;
+
+	bpf_map__delete_elem(l->skel->maps.py_procs, &key, sizeof(key), 0);	/* -ENOENT: not a Python one */
+}
+
 struct kernel_maps loader__maps(const struct loader *l)
 {
 	return (struct kernel_maps){

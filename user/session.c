@@ -222,6 +222,8 @@ static void retire_process(struct session *s, pid_t pid)
 			continue;
 		if (VEC_GROW_N(s->exited, s->nexited))
 			return;	/* stays where it was */
+		if (s->python)
+			loader__remove_python(s->loader, pid);
 		s->exited[s->nexited++] = s->procs[i];
 		memmove(&s->procs[i], &s->procs[i + 1], (s->nprocs - i - 1) * sizeof(*s->procs));
 		s->nprocs--;
