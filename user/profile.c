@@ -7,6 +7,7 @@
 #include <string.h>
 #include "profile.h"
 #include "spans.h"
+#include "vec.h"
 
 void profile__init(struct profile *p)
 {
@@ -173,10 +174,8 @@ struct thread_info *profile__thread(struct profile *p, uint32_t tid)
 	slot = index_find(&p->thread_index, tid, (const char *)p->threads, sizeof(*t), off);
 	if (*slot)
 		return &p->threads[*slot - 1];
-	t = realloc(p->threads, (p->nthreads + 1) * sizeof(*t));
-	if (!t)
+	if (VEC_GROW_N(p->threads, p->nthreads))
 		return NULL;
-	p->threads = t;
 	t = &p->threads[p->nthreads++];
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
@@ -195,10 +194,8 @@ struct process_info *profile__process(struct profile *p, uint32_t pid)
 	slot = index_find(&p->proc_index, pid, (const char *)p->procs, sizeof(*v), off);
 	if (*slot)
 		return &p->procs[*slot - 1];
-	v = realloc(p->procs, (p->nprocs + 1) * sizeof(*v));
-	if (!v)
+	if (VEC_GROW_N(p->procs, p->nprocs))
 		return NULL;
-	p->procs = v;
 	v = &p->procs[p->nprocs++];
 	memset(v, 0, sizeof(*v));
 	v->pid = pid;
