@@ -327,7 +327,8 @@ static int set_code_ranges(struct session *s)
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct proc_maps *m = syms_cache__maps(s->syms, s->procs[i].pid);
 
-		memcpy(all.v + all.n, m->v, m->n * sizeof(*m->v));	/* shallow: the paths stay theirs */
+		if (m->n)	/* a child gone before its maps were read has none, and no array */
+			memcpy(all.v + all.n, m->v, m->n * sizeof(*m->v));	/* shallow: the paths stay theirs */
 		all.n += m->n;
 	}
 	if (all.n)
