@@ -350,7 +350,8 @@ int profile__finish(struct profile *p, const struct span_table *spans)
 		t->pid = t->pid ?: s->pid;
 		t->ns[s->category] += s->count;
 	}
-	qsort(p->threads, p->nthreads, sizeof(*p->threads), cmp_thread);
+	if (p->nthreads)	/* an interval of top may have none, and no array */
+		qsort(p->threads, p->nthreads, sizeof(*p->threads), cmp_thread);
 	index_drop(&p->thread_index);	/* positions changed */
 	memset(p->ns, 0, sizeof(p->ns));
 	for (size_t i = 0; i < p->nthreads; i++) {
