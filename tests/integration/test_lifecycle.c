@@ -57,8 +57,8 @@ static uint64_t rooted(const char *folded, const char *root, const char *needle)
 }
 
 /*
- * Records pid for seconds; once record is attached and a second has passed, tells the lifecycle
- * workload (SIGUSR1) to go on to its next phase: exec, or fork.
+ * Records pid for seconds, with flag and flag2 (NULL: none); once record is attached and a second
+ * has passed, tells the workload (SIGUSR1) to go on to its next phase: exec, fork, or forking.
  */
 static void record_with(pid_t pid, const char *seconds, const char *flag, const char *flag2, struct run *r)
 {

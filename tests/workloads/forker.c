@@ -2,7 +2,7 @@
 /*
  * Test workload of short-lived child processes, for --follow-children. Prints its PID, then:
  *   forker life SECONDS N LIFE_MS   forks N children, one after the other; each spins ~0.1 ms in
- *     child_spin(), sleeps LIFE_MS in all and exits; the parent waits for each, then sleeps.
+ *     child_spin(), then sleeps LIFE_MS and exits; the parent waits for each, then sleeps.
  *   forker churn SECONDS RATE      forks RATE children a second for SECONDS; each spins ~0.1 ms
  *     and sleeps 20 ms before it exits; the parent sleeps in between and reaps them.
  * With FORKER_LOG=FILE in the environment, each child appends "child PID START_NS END_NS" to FILE
