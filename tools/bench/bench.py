@@ -844,7 +844,8 @@ MISSED = """Where targets are missed:
   capture from the socket layer only.
 - **Soak**: with `--follow-children`, every child is a process of the recording whose mappings
   are kept to name its samples at the end: RSS grows by ~14 KB per child followed (13.6 MB for
-  999), bounded by the 4096-entry process map. What would fix it: let a forked child that has not
+  999). Exited children now leave the kernel's process map (see the child churn), so the
+  recording's length is all that bounds it. What would fix it: let a forked child that has not
   exec'd share its parent's image instead of keeping a copy, and drop the images of children
   that left no sample.
 - **Span heavy**: two uprobes per span, ~10 us each in this VM (~0.3 us on bare metal), which perf
