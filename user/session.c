@@ -399,15 +399,19 @@ static pid_t snapshot_pid(const struct session *s)
 static int retire_exited(struct session *s)
 {
 	struct kernel_maps maps = loader__maps(s->loader);
-	uint64_t drained = now_ns(CLOCK_MONOTONIC);
+	uint64_t drained = now_ns(CLOCK_MONOTONIC), before = drained - DRAIN_MS * 1000000ull;
 	struct snapshot snap, gone;
 	int err;
 
+	/* the thread map alone first: a target whose threads all live costs no read of the others */
+	err = snapshot__any_exited(&maps, before);
+	if (err <= 0)
+		return err;
 	drain(s);
 	err = snapshot__read(&maps, snapshot_pid(s), drained, &snap);
 	if (err)
 		return err;
-	err = snapshot__take_exited(&snap, drained - DRAIN_MS * 1000000ull, &gone);
+	err = snapshot__take_exited(&snap, before, &gone);
 	snapshot__free(&snap);
 	if (err)
 		return err;
@@ -423,13 +427,16 @@ static int retire_exited(struct session *s)
 /* New processes and mappings (a dlopen'ed span library among them): names, and span probes. */
 static void refresh(struct session *s)
 {
+	int err;
+
 	add_images(s);	/* first: an image that exec'd since is not read as the one it was */
 	syms_cache__refresh(s->syms);	/* a process gone keeps its last maps */
 	add_new_processes(s);
 	set_code_ranges(s);
 	attach_spans(s);
-	if (retire_exited(s))
-		pr_debug("retire exited threads: %s\n", "out of memory");
+	err = retire_exited(s);
+	if (err)
+		pr_debug("retire exited threads: %s\n", strerror(-err));
 }
 
 /* Where no pidfd tells: the target's /proc entry gone, or the container's cgroup empty. */

@@ -342,6 +342,19 @@ ssize_t snapshot__pids(const struct kernel_maps *maps, pid_t **pids)
 
 static void delete_keys(int fd, const void *keys, size_t key_size, __u32 n);
 
+static int exited_before(const void *key, const void *value, void *ctx)
+{
+	const struct thread_stats *st = value;
+
+	(void)key;
+	return st->state == TS_DEAD && st->last_ns < *(const uint64_t *)ctx;	/* 1 stops the walk */
+}
+
+int snapshot__any_exited(const struct kernel_maps *maps, uint64_t before_ns)
+{
+	return map_for_each(maps->threads_fd, sizeof(__u32), sizeof(struct thread_stats), exited_before, &before_ns);
+}
+
 /* A thread by (tid, pid): the owner of the samples and waits that carry both. */
 struct owner {
 	uint32_t tid, pid;

@@ -82,6 +82,8 @@ int snapshot__forget_spans(struct snapshot *s, const struct kernel_maps *maps, c
  * samples and waits they own. 0 or -ENOMEM (s as it was, as far as memory allows).
  */
 int snapshot__take_exited(struct snapshot *s, uint64_t before_ns, struct snapshot *out);
+/* Whether the kernel's thread map holds a thread that exited before before_ns: 1, 0 or -errno. */
+int snapshot__any_exited(const struct kernel_maps *maps, uint64_t before_ns);
 /* Moves out of s, into out, the threads of owners (by pid and tid) and their samples and waits. */
 int snapshot__take_owned(struct snapshot *s, const struct snapshot *owners, struct snapshot *out);
 /* Adds add's entries to into: counts of equal keys summed, threads side by side. 0 or -ENOMEM. */
