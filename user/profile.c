@@ -135,7 +135,7 @@ static uint32_t *index_find(const struct id_index *ix, uint32_t id, const char *
 	}
 }
 
-/* Room for one more of the n elements of arr: rebuilt at twice the size when half full. 0 or -ENOMEM. */
+/* Room for one more of the n elements of arr: rebuilt, four times their number, when half full. 0 or -ENOMEM. */
 static int index_reserve(struct id_index *ix, size_t n, const char *arr, size_t elem, size_t off)
 {
 	size_t cap = 16;
