@@ -134,9 +134,9 @@ struct offcpu_val {
 
 /*
  * One process of the recording, by tgid. Its generation tells apart the images a PID runs over
- * time: it goes up when the process execs another binary, and when a followed child takes the
- * PID of one that exited. Every sample and wait carries it, so that userspace names each frame
- * against the mappings of its own image.
+ * time: a new one, numbered across the recording (never one a PID had before), when the process
+ * execs another binary, and for each followed child. Every sample and wait carries it, so that
+ * userspace names each frame against the mappings of its own image.
  */
 struct proc_info {
 	__u32 gen;

@@ -44,6 +44,17 @@ static __always_inline bool same_wait(const struct wait_sig *a, const struct wai
 	       ((a->flags ^ b->flags) & ~WAIT_RUNQ) == 0;
 }
 
+/*
+ * Generations are numbered across the recording, not per process: userspace retires the entry of
+ * a process that exited, and a child that later takes its PID must not get one of its numbers.
+ */
+__u32 last_gen = 0;
+
+static __always_inline __u32 next_gen(void)
+{
+	return __sync_fetch_and_add(&last_gen, 1) + 1;
+}
+
 /* The generation of a process of the recording (0 when it has no entry). */
 static __always_inline __u32 proc_gen(__u32 tgid)
 {
@@ -94,8 +105,8 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 		new_thread(prev, TS_RUNNING, NULL, NULL, now, false);
 		s = bpf_map_lookup_elem(&threads, &tid);
 	}
-	if (!s)
-		return;	/* not seeded yet: the iterator will see it */
+	if (!s || s->state == TS_DEAD)
+		return;	/* not seeded yet (the iterator will see it), or closed at its exit */
 	close_state(s, now);
 	state = TASK_FIELD(btf, prev, __state);
 	if (state & TASK_DEAD) {
@@ -150,8 +161,8 @@ static __always_inline void switch_in(bool btf, struct task_struct *next, __u64 
 		new_thread(next, TS_RUNNING, NULL, NULL, now, false);
 		s = bpf_map_lookup_elem(&threads, &tid);
 	}
-	if (!s)
-		return;
+	if (!s || s->state == TS_DEAD)
+		return;	/* preempted between its exit and its last switch: it stays dead */
 	close_state(s, now);	/* a blocked state here means its wakeup went unseen */
 	s->state = TS_RUNNING;
 }
@@ -283,15 +294,16 @@ int BPF_PROG(sched_wakeup_new_raw, struct task_struct *p)
 static __always_inline int on_exec(bool btf, struct task_struct *p, __u32 old_tid)
 {
 	__u32 tgid = TASK_FIELD(btf, p, tgid), tid = TASK_FIELD(btf, p, pid);
-	struct proc_info *info, first = { .gen = 1 };
+	struct proc_info *info, first = {};
 	struct thread_stats *s;
 	__u64 now;
 
 	if (!is_target(tgid, p))
 		return 0;
+	first.gen = next_gen();
 	info = bpf_map_lookup_elem(&procs, &tgid);
 	if (info) {
-		info->gen++;	/* only this thread is left to run: no other writer */
+		info->gen = first.gen;	/* only this thread is left to run: no other writer */
 		info->parent = 0;	/* no longer the image it was forked with */
 	} else if (bpf_map_update_elem(&procs, &tgid, &first, BPF_NOEXIST) == -E2BIG) {
 		count(CNT_PROC_MAP_FULL);	/* --container: a process first seen exec'ing */
@@ -318,12 +330,11 @@ static __always_inline int on_exec(bool btf, struct task_struct *p, __u32 old_ti
 static __always_inline int on_fork(bool btf, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = TASK_FIELD(btf, parent, tgid), ctgid = TASK_FIELD(btf, child, tgid);
-	struct proc_info info = {}, *old;
+	struct proc_info info = {};
 
 	if (ctgid == ptgid || !is_target(ptgid, parent))	/* a new thread, or not ours */
 		return 0;
-	old = bpf_map_lookup_elem(&procs, &ctgid);
-	info.gen = old ? old->gen + 1 : 0;	/* the PID of a child that exited: samples stay apart */
+	info.gen = next_gen();	/* the PID of a child that exited: samples stay apart */
 	info.parent = ptgid;
 	info.parent_gen = proc_gen(ptgid);
 	info.start_ns = TASK_FIELD(btf, child, start_boottime);
@@ -332,12 +343,26 @@ static __always_inline int on_fork(bool btf, struct task_struct *parent, struct 
 	return 0;
 }
 
-/* The last thread of a followed child exits: its PID may go to an unrelated process. */
+/*
+ * A thread of the recording exits (p is current): its time ends here, in every category. Its last
+ * switch may not be seen: once the last thread of a followed child has exited, the child is no
+ * longer a target (its PID may go to an unrelated process), so that switch is filtered out and
+ * the thread would stay "running" to the end of the recording. When the whole thread group is
+ * gone, the process is marked exited; userspace retires both entries once it has read them.
+ */
 static __always_inline int on_exit(struct task_struct *p)
 {
-	__u32 tgid = BPF_CORE_READ(p, tgid);
+	__u32 tgid = BPF_CORE_READ(p, tgid), tid = BPF_CORE_READ(p, pid);
+	struct thread_stats *s;
 	struct proc_info *info;
 
+	if (!is_target(tgid, p))
+		return 0;
+	s = bpf_map_lookup_elem(&threads, &tid);
+	if (s && s->state != TS_DEAD) {
+		close_state(s, bpf_ktime_get_ns());
+		s->state = TS_DEAD;
+	}
 	if (tgid == targ_tgid || BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
 	info = bpf_map_lookup_elem(&procs, &tgid);

@@ -58,10 +58,10 @@ static uint64_t rooted(const char *folded, const char *root, const char *needle)
 }
 
 /*
- * Records pid for seconds; once record is attached and a second has passed, tells the lifecycle
- * workload (SIGUSR1) to go on to its next phase: exec, or fork.
+ * Records pid for seconds, with flag and flag2 (NULL: none); once record is attached and a second
+ * has passed, tells the workload (SIGUSR1) to go on to its next phase: exec, fork, or forking.
  */
-static void record(pid_t pid, const char *seconds, bool follow, struct run *r)
+static void record_with(pid_t pid, const char *seconds, const char *flag, const char *flag2, struct run *r)
 {
 	char pidstr[16], log[160];
 	pid_t rec;
@@ -70,13 +70,18 @@ static void record(pid_t pid, const char *seconds, bool follow, struct run *r)
 	snprintf(pidstr, sizeof(pidstr), "%d", pid);
 	snprintf(log, sizeof(log), "%s/record.log", dir);
 	rec = start_recording((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", (char *)seconds, "-o", out,
-					       follow ? "--follow-children" : "-v", NULL }, log);
+					       (char *)flag, (char *)flag2, NULL }, log);
 	sleep(1);
 	kill(pid, SIGUSR1);
 	cr_assert_eq(waitpid(rec, &status, 0), rec);
 	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	r->out = strdup("");
 	r->err = slurp(log);
+}
+
+static void record(pid_t pid, const char *seconds, bool follow, struct run *r)
+{
+	record_with(pid, seconds, follow ? "--follow-children" : "-v", NULL, r);
 }
 
 /*
@@ -145,6 +150,176 @@ Test(lifecycle, follow_children_records_each_child)
 	n = processes(report, &sampled);
 	cr_assert(n == 3 && sampled == 3, "%d processes, %d with samples: %s", n, sampled, report);
 	free(folded);
+	free(report);
+	run_free(&r);
+}
+
+/* What a child of the forker workload said of its life (FORKER_LOG): its PID and its lifetime. */
+struct life {
+	pid_t pid;
+	uint64_t ns;
+};
+
+static size_t lives(const char *log, struct life *v, size_t max)
+{
+	long long a, b;
+	size_t n = 0;
+	int pid;
+
+	for (const char *line = log; line && *line && n < max; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (sscanf(line, "child %d %lld %lld", &pid, &a, &b) == 3 && b >= a)
+			v[n++] = (struct life){ pid, b - a };
+	return n;
+}
+
+static json_t *by_pid(json_t *array, pid_t pid)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(array, i, e)
+		if (json_integer_value(json_object_get(e, "pid")) == pid)
+			return e;
+	return NULL;
+}
+
+static uint64_t breakdown_sum(json_t *o)
+{
+	const char *key;
+	uint64_t sum = 0;
+	json_t *v;
+
+	json_object_foreach(json_object_get(o, "breakdown_ns"), key, v)
+		sum += json_integer_value(v);
+	return sum;
+}
+
+static uint64_t ns_of(json_t *o, const char *category)
+{
+	return json_integer_value(json_object_get(json_object_get(o, "breakdown_ns"), category));
+}
+
+/* Starts the forker workload with its children's log in dir. */
+static pid_t start_forker(char *const argv[], char *log, size_t len)
+{
+	pid_t pid;
+
+	snprintf(log, len, "%s/children.log", dir);
+	setenv("FORKER_LOG", log, 1);
+	pid = start_workload(argv);
+	unsetenv("FORKER_LOG");
+	return pid;
+}
+
+/*
+ * A forked child's time ends at its exit: ten children that each spin ~0.1 ms and sleep 0.2 s,
+ * in a 4 s recording, each have about 0.2 s of wall time, nearly all asleep, and are marked
+ * exited, child and thread; nor is the forker, which sleeps and waits for them, cpu-bound.
+ * (They were charged as on CPU from their exit to the end of the recording.)
+ */
+Test(lifecycle, follow_children_charges_each_child_its_own_life)
+{
+	struct life v[16];
+	char log[128], *report, *said;
+	json_t *json, *threads, *procs, *proc, *thread;
+	struct run r;
+	size_t n;
+	pid_t pid;
+
+	require_root();
+	pid = start_forker((char *const[]){ WORKLOAD("forker"), "life", "30", "10", "200", NULL }, log, sizeof(log));
+	record(pid, "4", true, &r);
+	stop_workload(pid);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	report = output("", "report.json");
+	said = slurp(log);
+	cr_assert(report && said);
+	n = lives(said, v, 16);
+	cr_assert_eq(n, 10, "children said:\n%s", said);
+	json = json_loads(report, 0, NULL);
+	threads = json_object_get(json, "threads");
+	procs = json_object_get(json, "processes");
+	for (size_t i = 0; i < n; i++) {
+		uint64_t wall;
+
+		thread = by_pid(threads, v[i].pid);
+		proc = by_pid(procs, v[i].pid);
+		cr_assert(thread && proc, "child %d not in the report: %s", v[i].pid, report);
+		wall = json_integer_value(json_object_get(thread, "wall_ns"));
+		cr_assert(json_is_true(json_object_get(thread, "exited")), "child %d's thread not exited", v[i].pid);
+		cr_assert(json_is_true(json_object_get(proc, "exited")), "child %d not exited", v[i].pid);
+		/* from fork to exit: its life, and a little more (it is seen before it first runs) */
+		cr_assert(wall * 10 >= v[i].ns * 9 && wall <= v[i].ns * 3, "child %d: wall %lu ns, lived %lu ns",
+			  v[i].pid, wall, v[i].ns);
+		cr_assert(breakdown_sum(thread) * 10 >= wall * 9 && breakdown_sum(thread) * 10 <= wall * 11,
+			  "child %d: breakdown sums to %lu ns of %lu", v[i].pid, breakdown_sum(thread), wall);
+		cr_assert_lt(ns_of(thread, "cpu") * 4, v[i].ns, "child %d: %lu ns on CPU of %lu", v[i].pid,
+			     ns_of(thread, "cpu"), v[i].ns);
+		cr_assert(class_is(proc, "sleep"), "child %d: %s", v[i].pid, json_dumps(proc, 0));
+	}
+	cr_assert_lt(ns_of(json, "cpu") * 4, json_integer_value(json_object_get(json, "duration_ns")),
+		     "the process: %s", json_dumps(json_object_get(json, "breakdown_ns"), 0));
+	cr_assert_str_neq(json_string_value(json_object_get(json, "class")), "cpu", "%s",
+			  json_string_value(json_object_get(json, "verdict")));
+	cr_assert_neq(strncmp(json_string_value(json_object_get(json, "verdict")), "cpu-bound", 9), 0);
+	json_decref(json);
+	free(said);
+	free(report);
+	run_free(&r);
+}
+
+/*
+ * A churn of ~50 children a second: every child followed and counted exited, nothing dropped,
+ * and the kernel's tables kept small by retiring the exited (record -v says how many).
+ */
+Test(lifecycle, churn_of_children_is_followed_without_drops)
+{
+	struct life v[1024];
+	char log[128], *report, *said, *retired;
+	json_t *json, *procs, *drops, *proc, *val;
+	unsigned long nthreads = 0, nprocs = 0;
+	const char *key;
+	size_t n, exited = 0;
+	struct run r;
+	pid_t pid;
+
+	require_root();
+	pid = start_forker((char *const[]){ WORKLOAD("forker"), "churn", "4", "50", NULL }, log, sizeof(log));
+	record_with(pid, "7", "--follow-children", "-v", &r);
+	stop_workload(pid);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	report = output("", "report.json");
+	said = slurp(log);
+	cr_assert(report && said);
+	n = lives(said, v, 1024);
+	cr_assert_gt(n, 100, "children said:\n%s", said);
+	json = json_loads(report, 0, NULL);
+	procs = json_object_get(json, "processes");
+	drops = json_object_get(json, "drops");
+	/*
+	 * Nothing lost for want of room. A stack_collision is two stacks hashed to one bucket of the
+	 * kernel's stack map: birthday odds of how many distinct stacks were seen, in any recording.
+	 */
+	json_object_foreach(drops, key, val)
+		cr_assert(json_integer_value(val) == 0 || !strcmp(key, "stack_collision"), "%s: %s", key,
+			  json_dumps(drops, 0));
+	for (size_t i = 0; i < n; i++) {
+		proc = by_pid(procs, v[i].pid);
+		cr_assert(proc, "child %d not in the report", v[i].pid);
+		exited += json_is_true(json_object_get(proc, "exited"));
+		cr_assert_lt(ns_of(proc, "cpu") * 4, v[i].ns, "child %d: %lu ns on CPU of %lu", v[i].pid,
+			     ns_of(proc, "cpu"), v[i].ns);
+	}
+	cr_assert_eq(exited, n, "%zu of %zu children exited", exited, n);
+	cr_assert_neq(strncmp(json_string_value(json_object_get(json, "verdict")), "cpu-bound", 9), 0);
+	retired = strstr(r.err, "retired ");
+	cr_assert(retired && sscanf(retired, "retired %lu exited threads and %lu", &nthreads, &nprocs) == 2,
+		  "%s", r.err);
+	/* all but those of the last second or so, which the final snapshot reads from the maps */
+	cr_assert_geq(nprocs * 2, n, "%lu of %zu children retired", nprocs, n);
+	cr_assert_geq(nthreads * 2, n, "%lu threads of %zu children retired", nthreads, n);
+	json_decref(json);
+	free(said);
 	free(report);
 	run_free(&r);
 }

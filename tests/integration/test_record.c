@@ -275,6 +275,31 @@ Test(record, refuses_missing_pid)
 	run_free(&r);
 }
 
+/* A kernel thread has no user memory to sample: refused as such, not as a failed read of its maps. */
+Test(record, refuses_a_kernel_thread)
+{
+	struct run r;
+
+	require_root();
+	record(2, "1", &r);	/* kthreadd */
+	assert_refused(&r, "PID 2 is a kernel thread (kthreadd): nothing to profile");
+	run_free(&r);
+}
+
+/* agentprof recording itself would only see itself draining its maps: refused. */
+Test(record, refuses_its_own_pid)
+{
+	char cmd[512];
+	struct run r;
+
+	require_root();
+	/* exec: the shell's PID ($$) is agentprof's */
+	snprintf(cmd, sizeof(cmd), "exec %s record -p $$ -d 1 -o %s", AGENTPROF, out);
+	run_cmd((char *const[]){ "/bin/sh", "-c", cmd, NULL }, &r);
+	assert_refused(&r, "is agentprof itself: nothing to profile");
+	run_free(&r);
+}
+
 /* An output path that is a symlink, or a directory with something in it: refused, nothing written. */
 Test(record, refuses_symlink_and_non_empty_output)
 {

@@ -138,3 +138,73 @@ Test(top, refuses_bad_input)
 	cr_assert(strstr(r.err, "interval must be an integer from 1"), "%s", r.err);
 	run_free(&r);
 }
+
+/* Nothing to watch in a kernel thread, nor in agentprof itself: one line each, non-zero exit. */
+Test(top, refuses_a_kernel_thread_and_itself)
+{
+	char cmd[256];
+	struct run r;
+
+	require_root();
+	run_cmd((char *const[]){ AGENTPROF, "top", "-p", "2", "-n", "1", "--json", NULL }, &r);
+	cr_assert_neq(r.status, 0, "accepted: %s", r.out);
+	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+	cr_assert(strstr(r.err, "PID 2 is a kernel thread (kthreadd): nothing to profile"), "%s", r.err);
+	run_free(&r);
+	snprintf(cmd, sizeof(cmd), "exec %s top -p $$ -n 1 --json", AGENTPROF);
+	run_cmd((char *const[]){ "/bin/sh", "-c", cmd, NULL }, &r);
+	cr_assert_neq(r.status, 0, "accepted: %s", r.out);
+	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+	cr_assert(strstr(r.err, "is agentprof itself: nothing to profile"), "%s", r.err);
+	run_free(&r);
+}
+
+/*
+ * Threads that come and go (~5 a second, each ~0.2 s): each one that exits is shown exited in
+ * one interval, with no more time than the interval held, and never again: once shown, its
+ * totals leave the kernel's maps and top's last snapshot together.
+ */
+Test(top, an_exited_thread_is_shown_once)
+{
+	char pidstr[16];
+	json_t *objs, *o, *t;
+	size_t n, i, j, exited = 0;
+	uint32_t shown[512];	/* the tids shown exited so far */
+	struct run r;
+	pid_t pid;
+
+	require_root();
+	pid = start_workload((char *const[]){ WORKLOAD("benchwork"), "churn", "30", "0", NULL });
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	run_cmd((char *const[]){ AGENTPROF, "top", "-p", pidstr, "-i", "1", "-n", "5", "--json", NULL }, &r);
+	stop_workload(pid);
+	cr_assert_eq(r.status, 0, "top failed: %s", r.err);
+	objs = parse_lines(r.out, &n);
+	cr_assert_eq(n, 5);
+	json_array_foreach(objs, i, o) {
+		uint64_t duration = json_integer_value(json_object_get(o, "duration_ns"));
+
+		json_array_foreach(json_object_get(o, "threads"), j, t) {
+			uint64_t wall = json_integer_value(json_object_get(t, "wall_ns")), sum = 0;
+			uint32_t tid = json_integer_value(json_object_get(t, "tid"));
+			const char *key;
+			json_t *v;
+
+			json_object_foreach(json_object_get(t, "breakdown_ns"), key, v)
+				sum += json_integer_value(v);
+			cr_assert_leq(wall, duration + duration / 20, "interval %zu, thread %u: %lu ns of %lu", i, tid,
+				      wall, duration);
+			cr_assert(sum * 10 >= wall * 9 && sum * 10 <= wall * 11, "interval %zu, thread %u: %lu ns of %lu",
+				  i, tid, sum, wall);
+			if (!json_is_true(json_object_get(t, "exited")))
+				continue;
+			for (size_t k = 0; k < exited; k++)
+				cr_assert_neq(shown[k], tid, "thread %u shown exited again in interval %zu", tid, i);
+			cr_assert_lt(exited, 512);
+			shown[exited++] = tid;
+		}
+	}
+	cr_assert_geq(exited, 5, "%zu exited threads in 5 s: %s", exited, r.out);
+	json_decref(objs);
+	run_free(&r);
+}

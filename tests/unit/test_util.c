@@ -136,3 +136,34 @@ Test(read_file, missing_file_gives_enoent)
 	cr_assert_null(out);
 	free(path);
 }
+
+/* /proc/PID/stat: a comm with spaces and parens, the flags (field 9) and the start time (22). */
+Test(proc_stat_parse, reads_state_flags_and_start_past_an_odd_comm)
+{
+	const char *kthreadd = "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 19 0 0 18446744073709551615 0";
+	const char *odd = "77 (a) b (c) R 1 77 77 0 -1 4194304 101 0 0 0 0 0 0 0 20 0 1 0 62091 3133440 393";
+	unsigned long flags = 0;
+	uint64_t ticks = 0;
+	char state = 0;
+
+	cr_assert_eq(proc_stat_parse(kthreadd, &state, &flags, &ticks), 0);
+	cr_assert_eq(state, 'S');
+	cr_assert_eq(flags, 2129984ul);
+	cr_assert(flags & 0x00200000, "PF_KTHREAD");
+	cr_assert_eq(ticks, 19);
+	cr_assert_eq(proc_stat_parse(odd, &state, &flags, &ticks), 0);
+	cr_assert_eq(state, 'R');
+	cr_assert_eq(flags, 4194304ul);
+	cr_assert_eq(ticks, 62091);
+	cr_assert_eq(proc_stat_parse(odd, NULL, NULL, &ticks), 0);
+}
+
+Test(proc_stat_parse, refuses_a_truncated_line)
+{
+	unsigned long flags;
+	uint64_t ticks;
+
+	cr_assert_eq(proc_stat_parse("2 (kthreadd) S 0 0", NULL, &flags, &ticks), -EINVAL);
+	cr_assert_eq(proc_stat_parse("2 (kthreadd) S 0 0 0 0 -1 5 0 0", NULL, NULL, &ticks), -EINVAL);
+	cr_assert_eq(proc_stat_parse("no parens", NULL, NULL, &ticks), -EINVAL);
+}

@@ -79,30 +79,35 @@ fail:
 	return err;
 }
 
-/*
- * Fields 3 (state) and 22 (starttime) of /proc/PID/stat; the comm in field 2 may hold spaces and
- * parens, so start after the last ')'.
- */
+int proc_stat_parse(const char *text, char *state, unsigned long *flags, uint64_t *start_ticks)
+{
+	const char *p = strrchr(text, ')');	/* the comm in field 2 may hold spaces and parens */
+	unsigned long long v;
+	int field;
+
+	if (state)
+		*state = p && p[1] == ' ' ? p[2] : '?';
+	for (field = 2; p && field < 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (field == 8 && flags && (!p || sscanf(p + 1, "%lu", flags) != 1))
+			return -EINVAL;
+	}
+	if (!p || sscanf(p + 1, "%llu", &v) != 1)
+		return -EINVAL;
+	*start_ticks = v;
+	return 0;
+}
+
 int proc_stat(const char *path, char *state, uint64_t *start_ticks)
 {
-	char *text, *p;
-	unsigned long long v;
+	char *text;
 	ssize_t n;
-	int field;
+	int err;
 
 	n = read_file(path, 1 << 16, &text);
 	if (n < 0)
 		return n;
-	p = strrchr(text, ')');
-	if (state)
-		*state = p && p[1] == ' ' ? p[2] : '?';
-	for (field = 2; p && field < 22; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p + 1, "%llu", &v) != 1) {
-		free(text);
-		return -EINVAL;
-	}
+	err = proc_stat_parse(text, state, NULL, start_ticks);
 	free(text);
-	*start_ticks = v;
-	return 0;
+	return err;
 }

@@ -25,5 +25,10 @@ ssize_t read_file(const char *path, size_t max, char **out);
  * identity) of a /proc/PID/stat file. 0 or -errno.
  */
 int proc_stat(const char *path, char *state, uint64_t *start_ticks);
+/*
+ * The same fields, and flags (field 9, the task's PF_* flags; NULL: not wanted), from the text of
+ * a stat file. 0 or -EINVAL.
+ */
+int proc_stat_parse(const char *text, char *state, unsigned long *flags, uint64_t *start_ticks);
 
 #endif /* UTIL_H */

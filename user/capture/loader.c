@@ -72,7 +72,7 @@ static bool choose_programs(struct agentprof_bpf *skel, bool follow)
 		{ skel->progs.contention_end_btf, skel->progs.contention_end_raw, klock },
 		{ skel->progs.sched_exec_btf, skel->progs.sched_exec_raw, true },
 		{ skel->progs.sched_fork_btf, skel->progs.sched_fork_raw, follow },
-		{ skel->progs.sched_exit_btf, skel->progs.sched_exit_raw, follow },
+		{ skel->progs.sched_exit_btf, skel->progs.sched_exit_raw, true },	/* a thread's time ends at its exit */
 	};
 
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
@@ -479,6 +479,13 @@ long long loader__http_runs(const struct loader *l)
 		sum += vals[cpu];
 	free(vals);
 	return sum;
+}
+
+void loader__remove_python(struct loader *l, pid_t pid)
+{
+	__u32 key = pid;
+
+	bpf_map__delete_elem(l->skel->maps.py_procs, &key, sizeof(key), 0);	/* -ENOENT: not a Python one */
 }
 
 struct kernel_maps loader__maps(const struct loader *l)

@@ -42,6 +42,8 @@ int loader__attach_spans(struct loader *l, pid_t pid, const struct proc_maps *ma
 int loader__set_code_ranges(struct loader *l, const struct proc_maps *maps);
 /* Walks the Python frames of process pid, whose interpreter cfg describes. 0 or -errno. */
 int loader__add_python(struct loader *l, pid_t pid, const struct py_config *cfg);
+/* The process exited: its entry leaves the map (PY_MAX_PROCS), for the Python children that follow. */
+void loader__remove_python(struct loader *l, pid_t pid);
 /* Stops every program; the maps stay readable. */
 void loader__detach(struct loader *l);
 struct kernel_maps loader__maps(const struct loader *l);

@@ -26,6 +26,7 @@
 #include "symbols/symbolize.h"
 #include "capture/unwind.h"
 #include "base/util.h"
+#include "base/vec.h"
 
 #define REFRESH_MS 1000	/* how often mappings are re-read, to follow dlopen */
 #define DRAIN_MS 100	/* how often sampled user stacks are unwound (the sampler does not wake us) */
@@ -306,6 +307,26 @@ int session__load(struct session *s, const struct session_opts *opts)
 	return 0;
 }
 
+/*
+ * A process that exited leaves the list that is walked every second (mappings, code ranges, span
+ * probes): with a churn of children it would grow without end. Its identity stays, for the report.
+ */
+static void retire_process(struct session *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->nprocs; i++) {
+		if (s->procs[i].pid != pid || pid == s->target.pid)
+			continue;
+		if (VEC_GROW_N(s->exited, s->nexited))
+			return;	/* stays where it was */
+		if (s->python)
+			loader__remove_python(s->loader, pid);
+		s->exited[s->nexited++] = s->procs[i];
+		memmove(&s->procs[i], &s->procs[i + 1], (s->nprocs - i - 1) * sizeof(*s->procs));
+		s->nprocs--;
+		return;
+	}
+}
+
 /* A cgroup's processes, as the kernel side found them (the iterator, new processes): added once each. */
 /*
  * Every process image the kernel's process map holds (the target's, each one after an exec, and
@@ -315,7 +336,8 @@ int session__load(struct session *s, const struct session_opts *opts)
 static void add_images(struct session *s)
 {
 	int fd = loader__maps(s->loader).procs_fd;
-	__u32 key, next, *prev = NULL;
+	__u32 key, next, *prev = NULL, *gone = NULL;
+	size_t ngone = 0;
 	struct proc_info info;
 
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
@@ -324,10 +346,28 @@ static void add_images(struct session *s)
 		if (bpf_map_lookup_elem(fd, &key, &info))
 			continue;	/* deleted meanwhile */
 		if (images__add_image(s->images, key, &info))
-			return;	/* -ENOMEM */
+			break;	/* -ENOMEM */
 		if (s->follow_children && (pid_t)key != s->target.pid && add_process(s, key))
 			pr_debug("process %d: %s\n", key, "gone before its maps were read");
+		if (info.exited && !VEC_GROW_N(gone, ngone))
+			gone[ngone++] = key;
 	}
+	/*
+	 * Its image known, an exited process's entry is of no more use: retired, so that a churn of
+	 * children keeps the map bounded. Read and deleted in one step; a child that took the PID
+	 * since (not exited) is put back.
+	 */
+	for (size_t i = 0; i < ngone; i++) {
+		if (bpf_map_lookup_and_delete_elem(fd, &gone[i], &info))
+			continue;
+		if (!info.exited) {
+			bpf_map_update_elem(fd, &gone[i], &info, BPF_NOEXIST);
+			continue;
+		}
+		retire_process(s, gone[i]);
+		s->nretired_procs++;
+	}
+	free(gone);
 }
 
 static void add_new_processes(struct session *s)
@@ -383,7 +423,8 @@ static int set_code_ranges(struct session *s)
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct proc_maps *m = images__maps(s->images, s->procs[i].pid);
 
-		memcpy(all.v + all.n, m->v, m->n * sizeof(*m->v));	/* shallow: the paths stay theirs */
+		if (m->n)	/* a child gone before its maps were read has none, and no array */
+			memcpy(all.v + all.n, m->v, m->n * sizeof(*m->v));	/* shallow: the paths stay theirs */
 		all.n += m->n;
 	}
 	if (all.n)
@@ -438,14 +479,60 @@ int session__attach(struct session *s)
 	return set_code_ranges(s) ?: attach_spans(s);
 }
 
+/* pid 0: every process in the maps (a container's, or the target's and its children) */
+static pid_t snapshot_pid(const struct session *s)
+{
+	return s->follow_children ? 0 : s->target.pid;
+}
+
+/*
+ * Moves the final totals of the threads that exited out of the kernel's maps, into s->retired:
+ * their entries and those of their stacks would otherwise fill the maps in a long recording (a
+ * churn of children, a pool that replaces its threads). Only threads that exited a while before
+ * the drain that starts this: their user stacks in flight were unwound, and counted, by then,
+ * and their last switch (just after the exit) seen.
+ */
+static int retire_exited(struct session *s)
+{
+	struct kernel_maps maps = loader__maps(s->loader);
+	uint64_t drained = now_ns(CLOCK_MONOTONIC), before = drained - DRAIN_MS * 1000000ull;
+	struct snapshot snap, gone;
+	int err;
+
+	/* the thread map alone first: a target whose threads all live costs no read of the others */
+	err = snapshot__any_exited(&maps, before);
+	if (err <= 0)
+		return err;
+	drain(s);
+	err = snapshot__read(&maps, snapshot_pid(s), drained, &snap);
+	if (err)
+		return err;
+	err = snapshot__take_exited(&snap, before, &gone);
+	snapshot__free(&snap);
+	if (err)
+		return err;
+	err = snapshot__merge(&s->retired, &gone);
+	if (!err) {	/* deleted only once kept */
+		snapshot__delete(&gone, &maps);
+		s->nretired += gone.nthreads;
+	}
+	snapshot__free(&gone);
+	return err;
+}
+
 /* New processes and mappings (a dlopen'ed span library among them): names, and span probes. */
 static void refresh(struct session *s)
 {
+	int err;
+
 	add_images(s);	/* first: an image that exec'd since is not read as the one it was */
 	images__refresh(s->images);	/* a process gone keeps its last maps */
 	add_new_processes(s);
 	set_code_ranges(s);
 	attach_spans(s);
+	err = retire_exited(s);
+	if (err)
+		pr_debug("retire exited threads: %s\n", strerror(-err));
 }
 
 /* Where no pidfd tells: the target's /proc entry gone, or the container's cgroup empty. */
@@ -513,10 +600,11 @@ int session__snapshot(struct session *s, uint64_t at_ns, struct snapshot *snap)
 	int err;
 
 	drain(s);
-	/* pid 0: every process in the maps (a container's, or the target's and its children) */
-	err = snapshot__read(&maps, s->follow_children ? 0 : s->target.pid, at_ns ?: now_ns(CLOCK_MONOTONIC), snap);
+	err = snapshot__read(&maps, snapshot_pid(s), at_ns ?: now_ns(CLOCK_MONOTONIC), snap);
 	if (!err)
 		snap->counters[CNT_SAMPLE_MAP_FULL] += s->sample_map_full;
+	if (!err && (err = snapshot__merge(snap, &s->retired)))
+		snapshot__free(snap);
 	return err;
 }
 
@@ -531,13 +619,14 @@ int session__describe(const struct session *s, struct profile *p)
 			return -ENOMEM;
 		p->cgroup_id = s->cgroup.id;
 	}
-	for (size_t i = 0; i < s->nprocs; i++) {
-		struct process_info *proc = profile__process(p, s->procs[i].pid);
+	for (size_t i = 0; i < s->nexited + s->nprocs; i++) {
+		const struct target *t = i < s->nexited ? &s->exited[i] : &s->procs[i - s->nexited];
+		struct process_info *proc = profile__process(p, t->pid);
 
 		if (!proc)
 			return -ENOMEM;
-		proc->ns_pid = s->procs[i].ns_pid;
-		memcpy(proc->comm, s->procs[i].comm, sizeof(proc->comm));
+		proc->ns_pid = t->ns_pid;	/* a PID taken again: the later process's */
+		memcpy(proc->comm, t->comm, sizeof(proc->comm));
 	}
 	return 0;
 }
@@ -547,6 +636,17 @@ int session__forget_spans(struct session *s, struct snapshot *snap)
 	struct kernel_maps maps = loader__maps(s->loader);
 
 	return snapshot__forget_spans(snap, &maps, &s->spans);
+}
+
+int session__forget_exited(struct session *s, struct snapshot *snap)
+{
+	struct snapshot gone;
+	int err = snapshot__take_owned(snap, &s->retired, &gone);
+
+	snapshot__free(&gone);
+	if (!err)
+		snapshot__free(&s->retired);
+	return err;
 }
 
 void session__detach(struct session *s)
@@ -575,6 +675,10 @@ void session__close(struct session *s)
 	if (s->unwound)
 		pr_info("unwound %lu user stacks: %.1f KiB copied and %.1f us each\n", s->unwound,
 			s->unwound_bytes / 1024.0 / s->unwound, s->unwind_ns / 1e3 / s->unwound);
+	if (s->nretired || s->nretired_procs)
+		pr_info("retired %lu exited threads and %lu exited processes from the kernel's maps\n", s->nretired,
+			s->nretired_procs);
+	snapshot__free(&s->retired);
 	stack_cache__free(s->stacks);
 	s->stacks = NULL;
 	py_stacks__free(s->py_stacks);
@@ -595,6 +699,9 @@ void session__close(struct session *s)
 	free(s->procs);
 	s->procs = NULL;
 	s->nprocs = 0;
+	free(s->exited);
+	s->exited = NULL;
+	s->nexited = 0;
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 	s->sigfd = -1;

@@ -22,8 +22,10 @@ struct unwinder;
 struct session {
 	struct target target;	/* -p; for a container, pid 0 and the cgroup's name */
 	struct cgroup_target cgroup;	/* --container; id 0 otherwise */
-	struct target *procs;	/* every process seen: -p's, or those of the cgroup */
+	struct target *procs;	/* every process seen and not known to have exited: -p's, or those of the cgroup */
 	size_t nprocs;
+	struct target *exited;	/* those known to have exited (retired from the kernel's map), for the report */
+	size_t nexited;
 	struct loader *loader;
 	struct images *images;	/* the processes' images: mappings, roots, interpreters */
 	struct syms_cache *syms;	/* names in those images */
@@ -41,6 +43,8 @@ struct session {
 	struct py_stacks *py_stacks;	/* NULL when the target runs no Python */
 	bool python;			/* Python frames are walked (in the processes that run CPython) */
 	bool follow_children;		/* the processes the target forks are processes of the recording */
+	struct snapshot retired;	/* exited threads' final totals, out of the kernel's maps */
+	uint64_t nretired, nretired_procs;	/* for -v */
 };
 
 struct session_opts {
@@ -75,11 +79,16 @@ int session__attach(struct session *s);
 enum stop_reason session__wait(struct session *s, uint64_t deadline_ns, int input_fd);
 /*
  * A snapshot of everything recorded so far, open states closed at at_ns (CLOCK_MONOTONIC; 0: now),
- * span events drained first.
+ * span events drained first; the threads retired from the kernel's maps included.
  */
 int session__snapshot(struct session *s, uint64_t at_ns, struct snapshot *snap);
 /* After an interval: drops what belongs to ended spans from the maps and from snap. */
 int session__forget_spans(struct session *s, struct snapshot *snap);
+/*
+ * After an interval: drops from snap, and from the session, the threads retired (exited, their
+ * final totals read) and what they own; snap held them, the next snapshot will not.
+ */
+int session__forget_exited(struct session *s, struct snapshot *snap);
 /* The recording's identity into p: PID and NSpid, or cgroup; each process's NSpid and name. 0 or -ENOMEM. */
 int session__describe(const struct session *s, struct profile *p);
 /* Stops every program (the maps stay readable); the stop signals stay blocked. */

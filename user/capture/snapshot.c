@@ -215,6 +215,8 @@ static int add_thread(const void *key, const void *value, void *ctx)
 	memcpy(t->comm, st->open.comm, sizeof(t->comm));
 	t->comm[sizeof(t->comm) - 1] = '\0';
 	t->exited = st->state == TS_DEAD;
+	t->first_ns = st->first_ns;
+	t->exit_ns = t->exited ? st->last_ns : 0;
 	/*
 	 * Close the state the thread is in at the snapshot's time; one that changed state since (the
 	 * maps are read while programs run) is accounted up to that change.
@@ -314,6 +316,8 @@ static int add_pid(const void *key, const void *value, void *ctx)
 	struct pid_set *set = ctx;
 
 	(void)key;
+	if (st->state == TS_DEAD)
+		return 0;	/* a thread that exited, waiting to be retired, follows nothing */
 	for (size_t i = 0; i < set->n; i++)
 		if (set->v[i] == (pid_t)st->open.pid)
 			return 0;
@@ -334,6 +338,207 @@ ssize_t snapshot__pids(const struct kernel_maps *maps, pid_t **pids)
 	}
 	*pids = set.v;
 	return set.n;
+}
+
+static void delete_keys(int fd, const void *keys, size_t key_size, __u32 n);
+
+static int exited_before(const void *key, const void *value, void *ctx)
+{
+	const struct thread_stats *st = value;
+
+	(void)key;
+	return st->state == TS_DEAD && st->last_ns < *(const uint64_t *)ctx;	/* 1 stops the walk */
+}
+
+int snapshot__any_exited(const struct kernel_maps *maps, uint64_t before_ns)
+{
+	return map_for_each(maps->threads_fd, sizeof(__u32), sizeof(struct thread_stats), exited_before, &before_ns);
+}
+
+/* A thread by (tid, pid): the owner of the samples and waits that carry both. */
+struct owner {
+	uint32_t tid, pid;
+};
+
+static int cmp_owner(const void *a, const void *b)
+{
+	const struct owner *x = a, *y = b;
+
+	if (x->tid != y->tid)
+		return (x->tid > y->tid) - (x->tid < y->tid);
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static bool owned(const struct owner *v, size_t n, uint32_t pid, uint32_t tid)
+{
+	struct owner key = { tid, pid };
+
+	return n && bsearch(&key, v, n, sizeof(key), cmp_owner);
+}
+
+/*
+ * Splits arr[0..n), order kept: the entries owned by one of owners[0..nowners) are copied to a
+ * new array taken (ntaken of them; NULL when none), the others stay at the front (n of them after).
+ */
+#define TAKE(arr, n, taken, ntaken, pid_of, tid_of)                                             \
+	({                                                                                      \
+		size_t __kept = 0, __k = 0;                                                     \
+		int __err = 0;                                                                  \
+		for (size_t i = 0; i < (n); i++)                                                \
+			__k += owned(owners, nowners, pid_of((arr)[i]), tid_of((arr)[i]));      \
+		(taken) = __k ? malloc(__k * sizeof(*(arr))) : NULL;                            \
+		(ntaken) = 0;                                                                   \
+		if (__k && !(taken))                                                            \
+			__err = -ENOMEM;                                                        \
+		for (size_t i = 0; !__err && __k && i < (n); i++) {                             \
+			if (owned(owners, nowners, pid_of((arr)[i]), tid_of((arr)[i])))         \
+				(taken)[(ntaken)++] = (arr)[i];                                 \
+			else                                                                    \
+				(arr)[__kept++] = (arr)[i];                                     \
+		}                                                                               \
+		if (!__err && __k)                                                              \
+			(n) = __kept;                                                           \
+		__err;                                                                          \
+	})
+
+#define KEY_PID(e) ((e).key.pid)
+#define KEY_TID(e) ((e).key.tid)
+#define THREAD_PID(e) ((e).pid)
+#define THREAD_TID(e) ((e).tid)
+
+static int take(struct snapshot *s, const struct owner *owners, size_t nowners, struct snapshot *out)
+{
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	out->at_ns = s->at_ns;
+	if (!nowners)
+		return 0;
+	err = TAKE(s->samples, s->nsamples, out->samples, out->nsamples, KEY_PID, KEY_TID);
+	err = err ?: TAKE(s->waits, s->nwaits, out->waits, out->nwaits, KEY_PID, KEY_TID);
+	err = err ?: TAKE(s->threads, s->nthreads, out->threads, out->nthreads, THREAD_PID, THREAD_TID);
+	if (err) {
+		snapshot__merge(s, out);	/* puts back what was taken, as far as memory allows */
+		snapshot__free(out);
+	}
+	return err;
+}
+
+int snapshot__take_exited(struct snapshot *s, uint64_t before_ns, struct snapshot *out)
+{
+	struct owner *owners = malloc((s->nthreads ?: 1) * sizeof(*owners));
+	size_t n = 0;
+	int err;
+
+	if (!owners)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nthreads; i++)
+		if (s->threads[i].exited && s->threads[i].exit_ns < before_ns)
+			owners[n++] = (struct owner){ s->threads[i].tid, s->threads[i].pid };
+	if (n)
+		qsort(owners, n, sizeof(*owners), cmp_owner);
+	err = take(s, owners, n, out);
+	free(owners);
+	return err;
+}
+
+int snapshot__take_owned(struct snapshot *s, const struct snapshot *who, struct snapshot *out)
+{
+	struct owner *owners = malloc((who->nthreads ?: 1) * sizeof(*owners));
+	int err;
+
+	if (!owners)
+		return -ENOMEM;
+	for (size_t i = 0; i < who->nthreads; i++)
+		owners[i] = (struct owner){ who->threads[i].tid, who->threads[i].pid };
+	if (who->nthreads)
+		qsort(owners, who->nthreads, sizeof(*owners), cmp_owner);
+	err = take(s, owners, who->nthreads, out);
+	free(owners);
+	return err;
+}
+
+/*
+ * Merges the sorted arrays a[0..na) and b[0..nb) into a (reallocated), sorted; equal keys (by
+ * cmp) are combined by sum(into, from) when combine, kept side by side otherwise.
+ */
+#define MERGE(a, na, b, nb, cmp, combine, sum)                                                 \
+	({                                                                                     \
+		__typeof__(a) __m = (nb) ? malloc(((na) + (nb)) * sizeof(*(a))) : NULL;        \
+		size_t __i = 0, __j = 0, __n = 0;                                              \
+		int __err = (nb) && !__m ? -ENOMEM : 0;                                        \
+		while (!__err && (nb) && (__i < (na) || __j < (nb))) {                          \
+			int __c = __i == (na) ? 1 : __j == (nb) ? -1 : cmp(&(a)[__i], &(b)[__j]); \
+			if (__c < 0) {                                                         \
+				__m[__n++] = (a)[__i++];                                       \
+			} else if (__c > 0 || !(combine)) {                                    \
+				__m[__n++] = (b)[__j++];                                       \
+			} else {                                                               \
+				__m[__n] = (a)[__i++];                                         \
+				sum(&__m[__n], &(b)[__j++]);                                   \
+				__n++;                                                         \
+			}                                                                      \
+		}                                                                              \
+		if (!__err && (nb)) {                                                          \
+			free(a);                                                               \
+			(a) = __m;                                                             \
+			(na) = __n;                                                            \
+		}                                                                              \
+		__err;                                                                         \
+	})
+
+static void sum_sample(struct snap_sample *into, const struct snap_sample *from)
+{
+	into->count += from->count;
+}
+
+static void sum_wait(struct snap_wait *into, const struct snap_wait *from)
+{
+	into->val.ns += from->val.ns;
+	into->val.count += from->val.count;
+}
+
+static void no_sum(struct snap_thread *into, const struct snap_thread *from)
+{
+	(void)into;
+	(void)from;
+}
+
+int snapshot__merge(struct snapshot *into, const struct snapshot *add)
+{
+	return MERGE(into->samples, into->nsamples, add->samples, add->nsamples, cmp_sample, true, sum_sample) ?:
+	       MERGE(into->waits, into->nwaits, add->waits, add->nwaits, cmp_wait, true, sum_wait) ?:
+	       MERGE(into->threads, into->nthreads, add->threads, add->nthreads, cmp_thread, false, no_sum);
+}
+
+/* Deletes the keys of n entries of arr (a key field each) from the map: in one call if memory allows. */
+#define DELETE_KEYS(fd, arr, n)                                                                 \
+	({                                                                                      \
+		__typeof__((arr)[0].key) *__keys = malloc(((n) ?: 1) * sizeof(*__keys));       \
+		for (size_t i = 0; __keys && i < (n); i++)                                      \
+			__keys[i] = (arr)[i].key;                                               \
+		if (__keys)                                                                     \
+			delete_keys((fd), __keys, sizeof(*__keys), (n));                        \
+		for (size_t i = 0; !__keys && i < (n); i++)                                     \
+			bpf_map_delete_elem((fd), &(arr)[i].key);                               \
+		free(__keys);                                                                   \
+	})
+
+void snapshot__delete(const struct snapshot *gone, const struct kernel_maps *maps)
+{
+
+	for (size_t i = 0; i < gone->nthreads; i++) {
+		const struct snap_thread *t = &gone->threads[i];
+		struct thread_stats st;
+
+		/* a hash map entry read and deleted in one step: a new thread's is put back */
+		if (!bpf_map_lookup_and_delete_elem(maps->threads_fd, &t->tid, &st) &&
+		    (st.state != TS_DEAD || st.first_ns != t->first_ns))
+			bpf_map_update_elem(maps->threads_fd, &t->tid, &st, BPF_NOEXIST);
+	}
+	/* each key kept in userspace must leave the map, or the next snapshot counts it twice */
+	DELETE_KEYS(maps->samples_fd, gone->samples, gone->nsamples);
+	DELETE_KEYS(maps->offcpu_fd, gone->waits, gone->nwaits);
 }
 
 void snapshot__free(struct snapshot *s)
@@ -430,8 +635,9 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, stru
 		memcpy(t->comm, c->comm, sizeof(t->comm));
 		t->pid = c->pid;
 		t->exited = c->exited;
-		t->wall_ns = delta(c->wall_ns, p ? p->wall_ns : 0);
-		t->ns[CAT_CPU] = delta(c->cpu_ns, p ? p->cpu_ns : 0);
+		/* += : a tid that a later thread took again (a child on a reused PID) holds both lives */
+		t->wall_ns += delta(c->wall_ns, p ? p->wall_ns : 0);
+		t->ns[CAT_CPU] += delta(c->cpu_ns, p ? p->cpu_ns : 0);
 	}
 	for (size_t i = 0; i < cur->nspan_cpu; i++) {
 		const struct span_cpu *c = &cur->span_cpu[i], *p = NULL;

@@ -41,6 +41,8 @@ struct snap_thread {
 	char comm[TASK_COMM_LEN];
 	uint64_t wall_ns;	/* first seen -> exit, or -> the snapshot */
 	uint64_t cpu_ns;
+	uint64_t first_ns;	/* when the kernel side first saw it (with tid: its entry's identity) */
+	uint64_t exit_ns;	/* exited: when (bpf_ktime_get_ns, CLOCK_MONOTONIC) */
 	bool exited;
 };
 
@@ -71,8 +73,28 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, stru
  */
 struct span_table;
 int snapshot__forget_spans(struct snapshot *s, const struct kernel_maps *maps, const struct span_table *spans);
+/*
+ * Retiring exited threads. The kernel's maps hold an entry per thread and per distinct stack of
+ * each; a recording that outlives many threads or children would fill them. Once a snapshot has
+ * read the final totals of a thread that exited, they move to userspace and out of the maps.
+ *
+ * Moves out of s, into out (each array sorted), the threads that exited before before_ns and the
+ * samples and waits they own. 0 or -ENOMEM (s as it was, as far as memory allows).
+ */
+int snapshot__take_exited(struct snapshot *s, uint64_t before_ns, struct snapshot *out);
+/* Whether the kernel's thread map holds a thread that exited before before_ns: 1, 0 or -errno. */
+int snapshot__any_exited(const struct kernel_maps *maps, uint64_t before_ns);
+/* Moves out of s, into out, the threads of owners (by pid and tid) and their samples and waits. */
+int snapshot__take_owned(struct snapshot *s, const struct snapshot *owners, struct snapshot *out);
+/* Adds add's entries to into: counts of equal keys summed, threads side by side. 0 or -ENOMEM. */
+int snapshot__merge(struct snapshot *into, const struct snapshot *add);
+/*
+ * Deletes gone's entries from the kernel's maps; a thread's entry only while it is the one gone
+ * holds (dead, same first_ns): one whose tid a new thread took since is left alone.
+ */
+void snapshot__delete(const struct snapshot *gone, const struct kernel_maps *maps);
 void snapshot__free(struct snapshot *s);
-/* The processes the kernel side follows a thread of (malloc'd, NULL when none): how many, or -errno. */
+/* The processes the kernel side follows a live thread of (malloc'd, NULL when none): how many, or -errno. */
 ssize_t snapshot__pids(const struct kernel_maps *maps, pid_t **pids);
 
 #endif /* SNAPSHOT_H */

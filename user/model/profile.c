@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The model: what one recording measured, as drained from the kernel, summed per thread, process and span. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/vec.h"
 #include "model/profile.h"
 #include "model/spans.h"
 
@@ -37,6 +39,10 @@ void profile__free(struct profile *p)
 	set__free(&p->offcpu);
 	free(p->threads);
 	free(p->procs);
+	free(p->thread_index.slots);
+	free(p->proc_index.slots);
+	memset(&p->thread_index, 0, sizeof(p->thread_index));
+	memset(&p->proc_index, 0, sizeof(p->proc_index));
 	free(p->cgroup);
 	p->procs = NULL;
 	p->cgroup = NULL;
@@ -112,37 +118,88 @@ int profile__add(struct sample_set *set, const struct sample *tmpl, const uint64
 	return 0;
 }
 
+/*
+ * Threads and processes are looked up once per sample and wait: a recording that follows
+ * thousands of children would spend its end in linear searches. The index is by id; sorting
+ * the array (profile__finish) drops it, to be rebuilt at the next lookup.
+ */
+static uint32_t *index_find(const struct id_index *ix, uint32_t id, const char *arr, size_t elem, size_t off)
+{
+	size_t mask = ix->cap - 1;
+
+	for (size_t i = (id * 2654435761u) & mask;; i = (i + 1) & mask) {	/* Knuth's multiplicative hash */
+		uint32_t *slot = &ix->slots[i];
+
+		if (!*slot || *(const uint32_t *)(arr + (*slot - 1) * elem + off) == id)
+			return slot;
+	}
+}
+
+/* Room for one more of the n elements of arr: rebuilt, four times their number, when half full. 0 or -ENOMEM. */
+static int index_reserve(struct id_index *ix, size_t n, const char *arr, size_t elem, size_t off)
+{
+	size_t cap = 16;
+	uint32_t *slots;
+
+	if (ix->cap >= 2 * (n + 1))
+		return 0;
+	while (cap < 4 * (n + 1))
+		cap *= 2;
+	slots = calloc(cap, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	free(ix->slots);
+	ix->slots = slots;
+	ix->cap = cap;
+	for (size_t i = 0; i < n; i++)
+		*index_find(ix, *(const uint32_t *)(arr + i * elem + off), arr, elem, off) = i + 1;
+	return 0;
+}
+
+static void index_drop(struct id_index *ix)
+{
+	free(ix->slots);
+	ix->slots = NULL;
+	ix->cap = 0;
+}
+
 struct thread_info *profile__thread(struct profile *p, uint32_t tid)
 {
+	const size_t off = offsetof(struct thread_info, tid);
 	struct thread_info *t;
+	uint32_t *slot;
 
-	for (size_t i = 0; i < p->nthreads; i++)
-		if (p->threads[i].tid == tid)
-			return &p->threads[i];
-	t = realloc(p->threads, (p->nthreads + 1) * sizeof(*t));
-	if (!t)
+	if (index_reserve(&p->thread_index, p->nthreads, (const char *)p->threads, sizeof(*t), off))
 		return NULL;
-	p->threads = t;
+	slot = index_find(&p->thread_index, tid, (const char *)p->threads, sizeof(*t), off);
+	if (*slot)
+		return &p->threads[*slot - 1];
+	if (VEC_GROW_N(p->threads, p->nthreads))
+		return NULL;
 	t = &p->threads[p->nthreads++];
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
+	*slot = p->nthreads;
 	return t;
 }
 
 struct process_info *profile__process(struct profile *p, uint32_t pid)
 {
+	const size_t off = offsetof(struct process_info, pid);
 	struct process_info *v;
+	uint32_t *slot;
 
-	for (size_t i = 0; i < p->nprocs; i++)
-		if (p->procs[i].pid == pid)
-			return &p->procs[i];
-	v = realloc(p->procs, (p->nprocs + 1) * sizeof(*v));
-	if (!v)
+	if (index_reserve(&p->proc_index, p->nprocs, (const char *)p->procs, sizeof(*v), off))
 		return NULL;
-	p->procs = v;
+	slot = index_find(&p->proc_index, pid, (const char *)p->procs, sizeof(*v), off);
+	if (*slot)
+		return &p->procs[*slot - 1];
+	if (VEC_GROW_N(p->procs, p->nprocs))
+		return NULL;
 	v = &p->procs[p->nprocs++];
 	memset(v, 0, sizeof(*v));
 	v->pid = pid;
+	*slot = p->nprocs;
 	return v;
 }
 
@@ -175,6 +232,7 @@ static int finish_processes(struct profile *p)
 		for (int c = 0; c < NR_CATEGORIES; c++)
 			proc->ns[c] += t->ns[c];
 		proc->samples += t->samples;
+		proc->exited = (proc->exited || !proc->nthreads) && t->exited;	/* all of them */
 		proc->nthreads++;
 		if (!proc->comm[0] && t->tid == t->pid)	/* the main thread names the process */
 			memcpy(proc->comm, t->comm, sizeof(proc->comm));
@@ -183,6 +241,7 @@ static int finish_processes(struct profile *p)
 		p->procs[i].class = classify_breakdown(p->procs[i].ns, p->duration_ns);
 	if (p->nprocs)
 		qsort(p->procs, p->nprocs, sizeof(*p->procs), cmp_process);
+	index_drop(&p->proc_index);	/* positions changed */
 	return 0;
 }
 
@@ -291,7 +350,9 @@ int profile__finish(struct profile *p, const struct span_table *spans)
 		t->pid = t->pid ?: s->pid;
 		t->ns[s->category] += s->count;
 	}
-	qsort(p->threads, p->nthreads, sizeof(*p->threads), cmp_thread);
+	if (p->nthreads)	/* an interval of top may have none, and no array */
+		qsort(p->threads, p->nthreads, sizeof(*p->threads), cmp_thread);
+	index_drop(&p->thread_index);	/* positions changed */
 	memset(p->ns, 0, sizeof(p->ns));
 	for (size_t i = 0; i < p->nthreads; i++) {
 		struct thread_info *t = &p->threads[i];

@@ -80,6 +80,7 @@ struct process_info {
 	uint64_t ns[NR_CATEGORIES];
 	uint64_t samples;
 	uint32_t nthreads;
+	bool exited;			/* every thread of it exited in the window */
 	enum category class;
 };
 
@@ -101,6 +102,12 @@ struct span_info {
 
 enum group_by { GROUP_THREAD, GROUP_PROCESS, GROUP_SPAN, GROUP_TRACE };
 
+/* An open-addressing index of an array by a 32-bit id (tid, pid): its position + 1, 0: empty. */
+struct id_index {
+	uint32_t *slots;
+	size_t cap;		/* a power of two, at least twice the array's length; 0: not built */
+};
+
 struct profile {
 	pid_t pid;			/* -p: the host's PID; 0 for a container (--container) */
 	pid_t ns_pid;			/* -p: its PID in its own namespace */
@@ -117,6 +124,7 @@ struct profile {
 	struct sample_set oncpu, offcpu;
 	struct thread_info *threads;	/* sorted by tid after profile__finish */
 	size_t nthreads;
+	struct id_index thread_index, proc_index;	/* of threads and procs, for profile__thread/process */
 	uint64_t ns[NR_CATEGORIES];	/* all threads together */
 	enum category class;
 	uint64_t window_start_ns, window_end_ns;	/* CLOCK_MONOTONIC; start 0: the beginning */

@@ -68,14 +68,15 @@ static json_t *processes_json(const struct profile *p)
 	for (size_t i = 0; i < p->nprocs; i++) {
 		const struct process_info *proc = &p->procs[i];
 
-		json_array_append_new(a, json_pack("{s:I, s:o, s:o, s:s, s:o, s:I, s:I}",
+		json_array_append_new(a, json_pack("{s:I, s:o, s:o, s:s, s:o, s:I, s:I, s:b}",
 						   "pid", (json_int_t)proc->pid,
 						   "ns_pid", proc->ns_pid ? json_integer(proc->ns_pid) : json_null(),
 						   "comm", jstr(proc->comm),
 						   "class", category_name(proc->class),
 						   "breakdown_ns", breakdown_json(proc->ns),
 						   "samples", (json_int_t)proc->samples,
-						   "threads", (json_int_t)proc->nthreads));
+						   "threads", (json_int_t)proc->nthreads,
+						   "exited", proc->exited));
 	}
 	return a;
 }

@@ -40,6 +40,37 @@ int target__describe(struct target *t, pid_t pid)
 	return read_stat(pid, &state, &t->start_ticks) ?: proc_ns_pid(pid, &t->ns_pid);
 }
 
+#define PF_KTHREAD 0x00200000	/* include/linux/sched.h */
+
+/* Whether pid is a kernel thread: it has no user memory, so no stack, no maps, nothing to sample. */
+static bool kernel_thread(pid_t pid)
+{
+	unsigned long flags = 0;
+	char path[4200], *text;
+	uint64_t ticks;
+	bool kthread;
+
+	if (proc_path(path, sizeof(path), pid, "stat") || read_file(path, 1 << 16, &text) < 0)
+		return false;	/* gone: said below */
+	kthread = !proc_stat_parse(text, NULL, &flags, &ticks) && (flags & PF_KTHREAD);
+	free(text);
+	return kthread;
+}
+
+/* Processes there is nothing to learn from, with why: 0 or -EINVAL after saying so. */
+static int refuse(pid_t pid, const char *comm)
+{
+	if (pid == getpid()) {
+		pr_warn("PID %d is agentprof itself: nothing to profile\n", pid);
+		return -EINVAL;
+	}
+	if (kernel_thread(pid)) {
+		pr_warn("PID %d is a kernel thread (%s): nothing to profile\n", pid, comm);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int target__open(struct target *t, pid_t pid)
 {
 	int err, pidfd = -1;
@@ -62,6 +93,8 @@ int target__open(struct target *t, pid_t pid)
 		pr_warn("no process with PID %d\n", pid);
 	else if (err)
 		pr_warn("read /proc/%d (comm, stat, status): %s\n", pid, strerror(-err));
+	else
+		err = refuse(pid, t->comm);
 	if (err)
 		target__close(t);
 	return err;

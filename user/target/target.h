@@ -18,7 +18,10 @@ struct target {
 
 /* Reads the identity of a process (no pidfd): 0 or -errno, silently. */
 int target__describe(struct target *t, pid_t pid);
-/* Identity and exit watch: 0, or -ESRCH (no such process, after saying so) or another -errno. */
+/*
+ * Identity and exit watch: 0, or -ESRCH (no such process), -EINVAL (a kernel thread, or agentprof
+ * itself: nothing to profile) or another -errno, after saying so.
+ */
 int target__open(struct target *t, pid_t pid);
 void target__close(struct target *t);
 bool target__exited(const struct target *t);
