@@ -16,6 +16,7 @@
 #include "target/procfs.h"
 #include "target/procmaps.h"
 #include "capture/usdt.h"
+#include "base/vec.h"
 
 /* OpenSSL's functions whose plaintext is looked at: reads first, so that they detach last. */
 enum tls_func { TLS_READ, TLS_READ_EX, TLS_WRITE, TLS_WRITE_EX, NR_TLS_FUNCS };
@@ -353,10 +354,8 @@ int loader__attach_spans(struct loader *l, pid_t pid, const struct proc_maps *ma
 
 		if (!m->path[0] || m->path[0] == '[' || !m->inode || probed(l, m))
 			continue;
-		f = realloc(l->files, (l->nfiles + 1) * sizeof(*f));
-		if (!f)
+		if (VEC_GROW_N(l->files, l->nfiles))
 			return -ENOMEM;
-		l->files = f;
 		f = &l->files[l->nfiles++];
 		*f = (struct probed_file){ .dev_major = m->dev_major, .dev_minor = m->dev_minor, .inode = m->inode };
 		/* through the target's root: the file may exist only in its mount namespace */

@@ -145,10 +145,8 @@ static int add_process(struct session *s, pid_t pid)
 	if (err)
 		return err;
 	warn_unreadable_root(s, pid);
-	t = realloc(s->procs, (s->nprocs + 1) * sizeof(*t));
-	if (!t)
+	if (VEC_GROW_N(s->procs, s->nprocs))
 		return -ENOMEM;
-	s->procs = t;
 	t = &s->procs[s->nprocs++];
 	if (pid == s->target.pid)
 		*t = s->target;

@@ -12,22 +12,7 @@
 #include "capture/pystacks.h"
 #include "model/spans.h"
 #include "capture/stackcache.h"
-
-#define GROW(arr, n, cap)                                                          \
-	({                                                                         \
-		int __err = 0;                                                     \
-		if ((n) == (cap)) {                                                \
-			size_t __cap = (cap) ? (cap) * 2 : 256;                    \
-			void *__p = realloc((arr), __cap * sizeof(*(arr)));        \
-			if (__p) {                                                 \
-				(arr) = __p;                                       \
-				(cap) = __cap;                                     \
-			} else {                                                   \
-				__err = -ENOMEM;                                   \
-			}                                                          \
-		}                                                                  \
-		__err;                                                             \
-	})
+#include "base/vec.h"
 
 static int cmp_sample(const void *a, const void *b)
 {
@@ -127,7 +112,7 @@ static int add_sample(const void *key, const void *value, void *ctx)
 
 	if (r->pid && k->pid != (__u32)r->pid)
 		return 0;
-	if (GROW(r->s->samples, r->s->nsamples, r->cap))
+	if (VEC_GROW(r->s->samples, r->s->nsamples, r->cap))
 		return -ENOMEM;
 	r->s->samples[r->s->nsamples++] = (struct snap_sample){ *k, *(const __u64 *)value };
 	return 0;
@@ -150,7 +135,7 @@ static int add_wait(const void *key, const void *value, void *ctx)
 
 	if (r->pid && k->pid != (__u32)r->pid)
 		return 0;
-	if (GROW(r->s->waits, r->s->nwaits, r->wait_cap))
+	if (VEC_GROW(r->s->waits, r->s->nwaits, r->wait_cap))
 		return -ENOMEM;
 	r->s->waits[r->s->nwaits++] = (struct snap_wait){ *k, *(const struct offcpu_val *)value };
 	return 0;
@@ -170,7 +155,7 @@ static int close_wait(struct snapshot *s, size_t nsorted, size_t *cap, const str
 		w->val.ns += ns;
 		return 0;
 	}
-	if (GROW(s->waits, s->nwaits, *cap))
+	if (VEC_GROW(s->waits, s->nwaits, *cap))
 		return -ENOMEM;
 	probe.val.ns = ns;
 	s->waits[s->nwaits++] = probe;
@@ -190,7 +175,7 @@ static int add_running_span_cpu(struct snapshot *s, struct reader *r, const stru
 		found->ns += ns;
 		return 0;
 	}
-	if (GROW(s->span_cpu, s->nspan_cpu, r->span_cap))
+	if (VEC_GROW(s->span_cpu, s->nspan_cpu, r->span_cap))
 		return -ENOMEM;
 	s->span_cpu[s->nspan_cpu++] = (struct span_cpu){ key.seq, ns };
 	return 0;
@@ -206,7 +191,7 @@ static int add_thread(const void *key, const void *value, void *ctx)
 
 	if (r->pid && st->open.pid != (__u32)r->pid)
 		return 0;
-	if (GROW(s->threads, s->nthreads, r->cap))
+	if (VEC_GROW(s->threads, s->nthreads, r->cap))
 		return -ENOMEM;
 	t = &s->threads[s->nthreads++];
 	memset(t, 0, sizeof(*t));
@@ -256,7 +241,7 @@ static int add_span_cpu(const void *key, const void *value, void *ctx)
 {
 	struct reader *r = ctx;
 
-	if (GROW(r->s->span_cpu, r->s->nspan_cpu, r->cap))
+	if (VEC_GROW(r->s->span_cpu, r->s->nspan_cpu, r->cap))
 		return -ENOMEM;
 	r->s->span_cpu[r->s->nspan_cpu++] = (struct span_cpu){ *(const __u32 *)key, *(const __u64 *)value };
 	return 0;
@@ -321,7 +306,7 @@ static int add_pid(const void *key, const void *value, void *ctx)
 	for (size_t i = 0; i < set->n; i++)
 		if (set->v[i] == (pid_t)st->open.pid)
 			return 0;
-	if (GROW(set->v, set->n, set->cap))
+	if (VEC_GROW(set->v, set->n, set->cap))
 		return -ENOMEM;
 	set->v[set->n++] = st->open.pid;
 	return 0;

@@ -14,6 +14,7 @@
 #include "target/cgroup.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "base/vec.h"
 
 extern const char *argp_program_version;
 
@@ -36,7 +37,7 @@ static bool is_token(const char *s, size_t n)
 static error_t add_header(struct otlp_args *o, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
-	char **v, *line;
+	char *line;
 
 	if (!eq || !is_token(arg, eq - arg)) {
 		pr_warn("--otlp-header takes KEY=VALUE, KEY a header name (letters, digits, -)\n");
@@ -46,10 +47,8 @@ static error_t add_header(struct otlp_args *o, const char *arg)
 		pr_warn("--otlp-header %.*s: the value holds a line break\n", (int)(eq - arg), arg);
 		return EINVAL;
 	}
-	v = realloc(o->headers, (o->nheaders + 1) * sizeof(*v));
-	if (!v)
+	if (VEC_GROW_N(o->headers, o->nheaders))
 		return ENOMEM;
-	o->headers = v;
 	if (asprintf(&line, "%.*s: %s", (int)(eq - arg), arg, eq + 1) < 0)
 		return ENOMEM;
 	o->headers[o->nheaders++] = line;

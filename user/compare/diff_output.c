@@ -7,6 +7,7 @@
 #include "flamegraph.h"
 #include "base/text.h"
 #include "compare/diff_output.h"
+#include "base/vec.h"
 
 #define SUMMARY_SHARES 8	/* significant shares shown per family */
 
@@ -235,14 +236,13 @@ int diff_write_svg(FILE *f, void *ctx)
 		int k;
 
 		if (len > cap) {
-			char *nl = realloc(line, len);
+			char *nl = vec__reserve(line, &cap, len, 1);
 
 			if (!nl) {
 				err = -ENOMEM;
 				break;
 			}
 			line = nl;
-			cap = len;
 		}
 		k = snprintf(line, cap, "%s %.3f %lu", v[i].stack, v[i].count[0] * scale, (unsigned long)v[i].count[1]);
 		/* a line the library refuses (a frame that itself ends in a number) is left out, not fatal */

@@ -64,12 +64,9 @@ void profile__free(struct profile *p)
 
 int profile__add_span_cpu(struct profile *p, uint32_t seq, uint64_t ns)
 {
-	struct span_cpu *v = realloc(p->span_cpu, (p->nspan_cpu + 1) * sizeof(*v));
-
-	if (!v)
+	if (VEC_GROW_N(p->span_cpu, p->nspan_cpu))
 		return -ENOMEM;
-	p->span_cpu = v;
-	v[p->nspan_cpu++] = (struct span_cpu){ seq, ns };
+	p->span_cpu[p->nspan_cpu++] = (struct span_cpu){ seq, ns };
 	return 0;
 }
 
@@ -87,15 +84,8 @@ int profile__add(struct sample_set *set, const struct sample *tmpl, const uint64
 {
 	struct sample *s;
 
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 256;
-
-		s = realloc(set->v, cap * sizeof(*s));
-		if (!s)
-			return -ENOMEM;
-		set->v = s;
-		set->cap = cap;
-	}
+	if (VEC_GROW(set->v, set->n, set->cap))
+		return -ENOMEM;
 	s = &set->v[set->n];
 	*s = *tmpl;
 	s->comm[sizeof(s->comm) - 1] = '\0';
@@ -281,16 +271,14 @@ static int finish_spans(struct profile *p, const struct span_table *table)
 
 	for (uint32_t seq = 1; seq <= table->max_seq; seq++) {
 		const struct span_rec *r = span_table__get(table, seq);
-		struct span_info *info, *v;
+		struct span_info *info;
 		struct span_cpu key = { .seq = seq }, *cpu;
 		uint64_t from, to;
 
 		if (!r || !r->begun || r->start_ns >= we || (r->ended && r->end_ns <= ws))
 			continue;
-		v = realloc(p->spans, (p->nspans + 1) * sizeof(*v));
-		if (!v)
+		if (VEC_GROW_N(p->spans, p->nspans))
 			return -ENOMEM;
-		p->spans = v;
 		info = &p->spans[p->nspans++];
 		memset(info, 0, sizeof(*info));
 		info->rec = r;

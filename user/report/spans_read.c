@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include "report/spans_read.h"
 #include "base/log.h"
+#include "base/vec.h"
 
 /* n bytes from 2n lowercase hex digits; null: all zero (no parent). */
 static int parse_id(json_t *v, uint8_t *id, size_t n)
@@ -132,17 +133,10 @@ int spans_file__parse(const char *text, struct spans_file *f)
 		lineno++;
 		if (len) {
 			if (f->n == cap) {
-				size_t ncap = cap ? 2 * cap : 64;
-				struct span_rec *r = realloc(f->recs, ncap * sizeof(*r));
-				struct span_info *s;
+				size_t recs_cap = cap;	/* the two arrays grow together */
 
-				if (r)
-					f->recs = r;
-				s = r ? realloc(f->infos, ncap * sizeof(*s)) : NULL;
-				if (!s)
+				if (VEC_GROW(f->recs, f->n, recs_cap) || VEC_GROW(f->infos, f->n, cap))
 					goto nomem;
-				f->infos = s;
-				cap = ncap;
 			}
 			o = json_loadb(line, len, 0, &jerr);
 			err = o ? parse_line(o, &f->recs[f->n], &f->infos[f->n]) : -EINVAL;
