@@ -8,9 +8,24 @@
 #include <sys/types.h>
 #include <linux/types.h>
 #include "agentprof.h"
-#include "capture/snapshot.h"
+
+/* The maps userspace reads, by descriptor: what snapshots are taken from. */
+struct kernel_maps {
+	int samples_fd;		/* struct sample_key -> __u64 count */
+	int offcpu_fd;		/* struct offcpu_key -> struct offcpu_val */
+	int threads_fd;		/* __u32 tid -> struct thread_stats */
+	int stacks_fd;		/* BPF_MAP_TYPE_STACK_TRACE */
+	int counters_fd;	/* per-CPU __u64[NR_COUNTERS] */
+	int span_cpu_fd;	/* __u32 span seq -> __u64 CPU ns */
+	int span_events_fd;	/* ring buffer of struct span_event */
+	int user_stacks_fd;	/* ring buffer of struct user_stack_event */
+	int py_stacks_fd;	/* __u32 id -> struct py_stack */
+	int py_stored_fd;	/* [0]: how many stacks py_stacks has taken */
+	int procs_fd;		/* __u32 tgid -> struct proc_info */
+};
 
 struct loader;
+struct py_config;
 
 struct loader_opts {
 	pid_t pid;		/* the process, or 0 with a cgroup */
