@@ -307,7 +307,11 @@ Test(lifecycle, churn_of_children_is_followed_without_drops)
 		proc = by_pid(procs, v[i].pid);
 		cr_assert(proc, "child %d not in the report", v[i].pid);
 		exited += json_is_true(json_object_get(proc, "exited"));
-		cr_assert_lt(ns_of(proc, "cpu") * 4, v[i].ns, "child %d: %lu ns on CPU of %lu", v[i].pid,
+		/*
+		 * It spins 0.1 ms of a 20 ms life; its fork and exit work can take a few ms on a loaded
+		 * machine. Charged to the end of the recording (the bug this guards), it had seconds.
+		 */
+		cr_assert_lt(ns_of(proc, "cpu") * 2, v[i].ns, "child %d: %lu ns on CPU of %lu", v[i].pid,
 			     ns_of(proc, "cpu"), v[i].ns);
 	}
 	cr_assert_eq(exited, n, "%zu of %zu children exited", exited, n);
