@@ -48,6 +48,8 @@ struct images {
 	size_t nlatest;
 };
 
+#define NO_IMAGE SIZE_MAX	/* in latest: a pid whose image could not be committed */
+
 struct image_key {
 	pid_t pid;
 	uint32_t gen;
@@ -81,7 +83,7 @@ static struct image *proc_of(const struct images *r, pid_t pid)
 {
 	int64_t i = intern__find(&r->by_pid, &pid, sizeof(pid));
 
-	return i < 0 ? NULL : &r->procs[r->latest[i]];
+	return i < 0 || r->latest[i] == NO_IMAGE ? NULL : &r->procs[r->latest[i]];
 }
 
 static struct image *image_find(const struct images *r, pid_t pid, uint32_t gen)
@@ -92,23 +94,26 @@ static struct image *image_find(const struct images *r, pid_t pid, uint32_t gen)
 	return i < 0 ? NULL : &r->procs[i];
 }
 
-/* Makes procs[nprocs] an image of the registry, the newest of its pid. 0 or -ENOMEM. */
+/*
+ * Makes procs[nprocs] an image of the registry, the newest of its pid. 0, or -ENOMEM with the
+ * registry as it was but for a pid known with no image yet (latest says none).
+ */
 static int image_commit(struct images *r)
 {
 	struct image *p = &r->procs[r->nprocs];
 	struct image_key key = { p->pid, p->gen };
-	int64_t i = intern__id(&r->by_image, &key, sizeof(key)), last;
+	int64_t last = intern__id(&r->by_pid, &p->pid, sizeof(p->pid));
 
-	if (i < 0)
-		return i;
-	last = intern__id(&r->by_pid, &p->pid, sizeof(p->pid));
 	if (last < 0)
-		return last;
+		return -ENOMEM;
 	if ((size_t)last == r->nlatest) {
 		if (VEC_GROW_N(r->latest, r->nlatest))
 			return -ENOMEM;
-		r->nlatest++;
+		r->latest[r->nlatest++] = NO_IMAGE;
 	}
+	/* last: the key was new, so its number is the next index; else a duplicate, refused */
+	if (intern__id(&r->by_image, &key, sizeof(key)) != (int64_t)r->nprocs)
+		return -ENOMEM;
 	r->latest[last] = r->nprocs++;
 	return 0;
 }
@@ -183,10 +188,10 @@ static int image_add(struct images *r, pid_t pid, uint32_t gen, uint64_t start_t
 	err = proc_path(path, sizeof(path), pid, "root");
 	p->root = err ? NULL : strdup(path);
 	err = err ?: p->root ? image_read(p) : -ENOMEM;
-	if ((err && !keep_unread) || err == -ENOMEM || image_commit(r)) {
+	if ((err && !keep_unread) || err == -ENOMEM || (image_commit(r) && (err = -ENOMEM))) {
 		proc_maps__free(&p->maps);
 		free(p->root);
-		return err ?: -ENOMEM;
+		return err;
 	}
 	*out = p;
 	if (err)
