@@ -5,6 +5,7 @@
  */
 #include <curl/curl.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -85,6 +86,9 @@ static int gzip(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len)
 	uLong cap;
 	int ret;
 
+	*out = NULL;
+	if (len > UINT_MAX)	/* avail_in is an unsigned int: a body is a batch, far smaller */
+		return -E2BIG;
 	/* 15 + 16: a gzip header and trailer around the deflate stream */
 	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		return -ENOMEM;
@@ -103,6 +107,7 @@ static int gzip(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len)
 	deflateEnd(&z);
 	if (ret != Z_STREAM_END) {
 		free(*out);
+		*out = NULL;
 		return -ENOMEM;
 	}
 	return 0;
