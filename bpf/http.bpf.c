@@ -81,6 +81,8 @@ static __always_inline void sock_io(struct sock *sk, int ret, bool send)
 	if (!st)
 		return;
 	st->last_fd = fd;
+	if (ret <= 0)
+		return;	/* a send that failed (EAGAIN) keeps SSL_write's plaintext for its retry */
 	if (send && st->tls_wbuf) {
 		/* the write SSL_write makes, or the one right after it (a memory BIO: Node) */
 		buf = st->tls_wbuf;
@@ -93,8 +95,6 @@ static __always_inline void sock_io(struct sock *sk, int ret, bool send)
 		buf = regs->si;
 		len = ret;
 	}
-	if (ret <= 0)
-		return;
 	http_seen((__u32)pid_tgid, fd, buf, len, !send, flags);
 }
 
