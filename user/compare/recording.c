@@ -107,9 +107,14 @@ static int add_breakdown(json_t *o, uint64_t ns[NR_CATEGORIES])
 	return 0;
 }
 
-/* One more span: its duration less runq, and (from spans.jsonl, else < 0) its whole duration. */
+/*
+ * One more span: its duration less runq, and (from spans.jsonl, else < 0) its whole duration,
+ * which every span of a name has or none has: both arrays grow together, one per span.
+ */
 static int span_add_duration(struct rec_span *s, double d, double wall)
 {
+	if (s->count && (wall >= 0) != (s->wall_ns != NULL))
+		return -EINVAL;
 	if (VEC_GROW_N(s->dur_ns, s->count))
 		return -ENOMEM;
 	if (wall >= 0) {
