@@ -257,7 +257,20 @@ int outdir__open(struct outdir *d, const char *path, bool force)
 		pr_warn("output directory %s: %s\n", path, strerror(-err));
 		goto fail;
 	}
-	if (!d->created && !force) {
+	if (d->created) {
+		/*
+		 * Made by us, but opened by name: whoever can write to the parent could have put a
+		 * directory of their own there in between. Ours is owned by us and open to nobody else.
+		 */
+		err = fstat(d->dirfd, &st) ? -errno : 0;
+		if (err || st.st_uid != geteuid() || (st.st_mode & 077)) {
+			d->created = false;	/* not ours to remove either */
+			err = err ?: -EPERM;
+			pr_warn("output directory %s: %s\n", path,
+				err == -EPERM ? "was replaced by another while it was created, refusing it" : strerror(-err));
+			goto fail;
+		}
+	} else if (!force) {
 		err = fstat(d->dirfd, &st) ? -errno : 0;
 		said = err ? strerror(-err) : not_ours(&st, why, sizeof(why));
 		if (said) {
