@@ -204,3 +204,32 @@ Test(outdir, named_fallback_leaves_no_temporary_name)
 	free(out);
 	scratch_remove(dir);
 }
+
+/* A name the set cannot take (a directory holds it): nothing changes, the files from before stay. */
+Test(outdir, a_failed_commit_leaves_the_files_from_before)
+{
+	char *dir = scratch_dir(), *out = path_in(dir, "out"), *file = path_in(out, "a.txt"),
+	     *held = path_in(out, "c.txt"), *text, *list;
+	struct outdir d;
+
+	cr_assert_eq(mkdir(out, 0700), 0);
+	write_bytes(file, "old\n", 4);
+	cr_assert_eq(mkdir(held, 0700), 0);
+	cr_assert_eq(outdir__open(&d, out, true), 0);
+	cr_assert_eq(outdir__stage(&d, "a.txt", write_text, "new\n"), 0);
+	cr_assert_eq(outdir__stage(&d, "b.txt", write_text, "new\n"), 0);
+	cr_assert_eq(outdir__stage(&d, "c.txt", write_text, "new\n"), 0);
+	cr_assert_neq(outdir__commit(&d), 0);
+	cr_assert_str_eq(d.failed, "c.txt");
+	outdir__close(&d);
+	text = run_output("cat %s", file);
+	cr_assert_str_eq(text, "old\n", "the file from before was replaced by part of a set");
+	list = names(out);
+	cr_assert_str_eq(list, "a.txt c.txt", "names left: %s", list);
+	free(list);
+	free(text);
+	free(held);
+	free(file);
+	free(out);
+	scratch_remove(dir);
+}

@@ -368,58 +368,78 @@ fail_close:
 	return err;
 }
 
-/* Gives a staged file its name, replacing a file of that name. 0 or -errno. */
-static int give_name(struct outdir *d, struct outdir_file *s)
+/* Gives a staged file a random name beside the others unless it has one. 0 or -errno. */
+static int name_aside(struct outdir *d, struct outdir_file *s)
 {
-	char tmp[40];
-	int err;
+	int err = -EEXIST;
 
-	if (!d->anonymous) {
-		if (renameat(d->dirfd, s->tmp, d->dirfd, s->name))
-			return -errno;
-		s->tmp[0] = '\0';
+	if (s->tmp[0])
 		return 0;
-	}
-	err = link_anonymous(s->fd, d->dirfd, s->name);
-	if (err != -EEXIST)
-		return err;
-	/* a file of that name (--force): linked beside it under a random name, then renamed over it */
 	for (int tries = 0; tries < 8 && err == -EEXIST; tries++)
-		err = random_name(tmp, sizeof(tmp)) ?: link_anonymous(s->fd, d->dirfd, tmp);
+		err = random_name(s->tmp, sizeof(s->tmp)) ?: link_anonymous(s->fd, d->dirfd, s->tmp);
 	if (err)
-		return err;
-	if (renameat(d->dirfd, tmp, d->dirfd, s->name)) {
-		err = -errno;
-		unlinkat(d->dirfd, tmp, 0);
-	}
+		s->tmp[0] = '\0';
 	return err;
 }
 
+/* Renames the staged file i to its name: 0 or -errno, d->failed set. */
+static int rename_in(struct outdir *d, sig_atomic_t i)
+{
+	struct outdir_file *f = &d->staged[i];
+
+	if (renameat(d->dirfd, f->tmp, d->dirfd, f->name)) {
+		snprintf(d->failed, sizeof(d->failed), "%s", f->name);
+		return -errno;
+	}
+	f->tmp[0] = '\0';
+	return 0;
+}
+
+/*
+ * In passes, so that a failure leaves the directory as it was, the files of the same names from
+ * before (--force) included: every file first gets a random name of its own (what can run out
+ * of room) and each name is checked to be free or a file; then the files whose names are new are
+ * renamed in (a failure there is undone by removing them); then those that replace a file (a
+ * rename over a file of the same directory needs no room, so only a failing disk gets here with
+ * an error, and then none of the set stays). 0 or -errno.
+ */
 int outdir__commit(struct outdir *d)
 {
+	bool replaces[OUTDIR_MAX_FILES] = { false }, undo[OUTDIR_MAX_FILES] = { false };
 	sigset_t all, old;
-	sig_atomic_t named = 0;
 	int err = 0;
 
 	/* a stop signal now would leave part of the set: it waits until the set is in, or out */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
-	while (!err && named < d->nstaged) {
-		err = give_name(d, &d->staged[named]);
+	for (sig_atomic_t i = 0; !err && i < d->nstaged; i++) {
+		struct stat st;
+
+		err = name_aside(d, &d->staged[i]);
+		if (!err && !fstatat(d->dirfd, d->staged[i].name, &st, AT_SYMLINK_NOFOLLOW))
+			err = S_ISREG(st.st_mode) ? (replaces[i] = true, 0) : -EEXIST;
+		else if (!err && errno != ENOENT)
+			err = -errno;
 		if (err)
-			snprintf(d->failed, sizeof(d->failed), "%s", d->staged[named].name);
-		else
-			named++;
+			snprintf(d->failed, sizeof(d->failed), "%s", d->staged[i].name);
 	}
+	for (sig_atomic_t i = 0; !err && i < d->nstaged; i++)
+		if (!replaces[i] && !(err = rename_in(d, i)))
+			undo[i] = true;
+	for (sig_atomic_t i = 0; !err && i < d->nstaged; i++)
+		if (replaces[i] && !(err = rename_in(d, i)))
+			undo[i] = true;	/* the file it replaced is gone: none of the set stays either */
 	if (!err && fsync(d->dirfd)) {
 		err = -errno;
 		snprintf(d->failed, sizeof(d->failed), ".");
 	}
 	if (err)
-		for (sig_atomic_t i = 0; i < named; i++)
-			unlinkat(d->dirfd, d->staged[i].name, 0);
+		for (sig_atomic_t i = 0; i < d->nstaged; i++) {
+			if (undo[i])
+				unlinkat(d->dirfd, d->staged[i].name, 0);
+		}
 	else
-		d->ncommitted += named;
+		d->ncommitted += d->nstaged;
 	outdir__discard(d);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return err;

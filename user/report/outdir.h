@@ -47,9 +47,9 @@ int outdir__open(struct outdir *d, const char *path, bool force);
  */
 int outdir__stage(struct outdir *d, const char *name, outdir_write_fn fn, void *ctx);
 /*
- * Gives every staged file its name (replacing a file of that name), all or none: on an error the
- * ones given a name by this call are removed again. 0 or -errno, said by the caller: d->failed
- * names the file ("." when syncing the directory failed).
+ * Gives every staged file its name, all or none: an error (a name held by a directory, no room)
+ * leaves the directory as it was, files of the same names from before (--force) included. 0 or
+ * -errno, said by the caller: d->failed names the file ("." when syncing the directory failed).
  */
 int outdir__commit(struct outdir *d);
 /* Drops the staged files. */
