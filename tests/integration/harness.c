@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Integration-test helpers: start workloads, run build/agentprof, read what it wrote. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "harness.h"
 
 void require_root(void)
@@ -111,6 +113,63 @@ pid_t start_recording(char *const argv[], const char *log)
 	}
 	free(said);
 	return pid;
+}
+
+char *wait_recording(pid_t rec, const char *log)
+{
+	char *said;
+	int status;
+
+	cr_assert_eq(waitpid(rec, &status, 0), rec);
+	said = slurp(log);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "record failed: %s", said);
+	return said;
+}
+
+json_t *load_json(const char *dir, const char *name)
+{
+	char path[512];
+	json_error_t jerr;
+	json_t *o;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	o = json_load_file(path, 0, &jerr);
+	cr_assert(o, "%s: %s", name, jerr.text);
+	return o;
+}
+
+const char *file_holding(const char *dir, const char *s)
+{
+	static char found[256];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	cr_assert(d, "no directory %s", dir);
+	found[0] = '\0';
+	while (!found[0] && (e = readdir(d))) {
+		char path[512], *text = NULL;
+		size_t len = 0, cap = 0;
+		gzFile f;
+		int n;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		f = gzopen(path, "rb");	/* reads plain files as they are */
+		cr_assert(f, "open %s", path);
+		do {
+			if (len + 65536 + 1 > cap)
+				text = realloc(text, cap = 2 * cap + 65536 + 1);
+			n = gzread(f, text + len, 65536);
+			len += n > 0 ? n : 0;
+		} while (n > 0);
+		gzclose(f);
+		if (memmem(text, len, s, strlen(s)))
+			snprintf(found, sizeof(found), "%s", e->d_name);
+		free(text);
+	}
+	closedir(d);
+	return found[0] ? found : NULL;
 }
 
 void stop_workload(pid_t pid)

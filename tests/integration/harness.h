@@ -41,6 +41,11 @@ pid_t start_workload(char *const argv[]);
  * it says it is recording: its programs are attached, whatever the machine's load.
  */
 pid_t start_recording(char *const argv[], const char *log);
+/*
+ * Waits for the recorder start_recording started and fails the calling test unless it exited 0,
+ * saying its output; returns that output (the caller frees it).
+ */
+char *wait_recording(pid_t rec, const char *log);
 /* Kills (SIGKILL) and reaps a workload. */
 void stop_workload(pid_t pid);
 /* Runs argv to completion, capturing its output. */
@@ -51,6 +56,10 @@ void make_tmpdir(char *buf, size_t len);
 void remove_tree(const char *dir);
 /* The file's contents (NUL-terminated) or NULL. */
 char *slurp(const char *path);
+/* File name of dir, parsed as JSON; fails the calling test when it is not. */
+json_t *load_json(const char *dir, const char *name);
+/* The name of a file of dir (gzipped ones read decompressed) that holds s, or NULL. */
+const char *file_holding(const char *dir, const char *s);
 /* Sum of the counts of the folded lines whose stack contains needle (all lines for ""). */
 uint64_t folded_sum(const char *folded, const char *needle);
 /* Lines in s. */

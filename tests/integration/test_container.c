@@ -113,9 +113,8 @@ Test(container, namespaced_target_by_host_pid_without_tracefs_or_debugfs)
 
 Test(container, proc_root_without_the_hosts_pids)
 {
-	char cmd[768], want[64], hostproc[128], log[160], *report, *folded, *said;
+	char cmd[768], want[64], hostproc[128], log[160], *report, *folded;
 	pid_t pid, rec;
-	int status;
 
 	require_root();
 	pid = start_workload((char *const[]){ WORKLOAD("hot8020"), "60", NULL });
@@ -132,10 +131,7 @@ Test(container, proc_root_without_the_hosts_pids)
 					       NULL }, log);
 	sleep(2);
 	stop_workload(pid);
-	cr_assert_eq(waitpid(rec, &status, 0), rec);
-	said = slurp(log);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "record failed: %s", said);
-	free(said);
+	free(wait_recording(rec, log));
 	report = output("report.json");
 	folded = output("cpu.folded");
 	cr_assert(report && folded);

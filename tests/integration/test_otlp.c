@@ -7,7 +7,6 @@
  * the spans not sent, and record still exits.
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,7 +15,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 #include "harness.h"
 
 #define PYTHON "/usr/bin/python3"
@@ -93,17 +91,6 @@ static double record(pid_t pid, char *const extra[], struct run *r)
 	return now_s() - t0;
 }
 
-static json_t *load(const char *name)
-{
-	json_error_t jerr;
-	json_t *o;
-
-	snprintf(path, sizeof(path), "%s/%s", out, name);
-	o = json_load_file(path, 0, &jerr);
-	cr_assert(o, "%s: %s", name, jerr.text);
-	return o;
-}
-
 /* Lines of JSON objects as an array. */
 static json_t *load_lines(const char *file)
 {
@@ -169,44 +156,9 @@ static json_t *received_spans(const char *content_type, size_t *nreq, size_t *ma
 	return byid;
 }
 
-/* The name of a file of out/ (gzipped ones read decompressed) that holds s, or NULL. */
-static const char *output_holds(const char *s)
-{
-	static char found[256];
-	struct dirent *e;
-	DIR *d = opendir(out);
-
-	cr_assert(d, "no output directory");
-	found[0] = '\0';
-	while (!found[0] && (e = readdir(d))) {
-		char file[512], *text = NULL;
-		size_t len = 0, cap = 0;
-		gzFile f;
-		int n;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(file, sizeof(file), "%s/%s", out, e->d_name);
-		f = gzopen(file, "rb");	/* reads plain files as they are */
-		cr_assert(f, "open %s", file);
-		do {
-			if (len + 65536 + 1 > cap)
-				text = realloc(text, cap = 2 * cap + 65536 + 1);
-			n = gzread(f, text + len, 65536);
-			len += n > 0 ? n : 0;
-		} while (n > 0);
-		gzclose(f);
-		if (memmem(text, len, s, strlen(s)))
-			snprintf(found, sizeof(found), "%s", e->d_name);
-		free(text);
-	}
-	closedir(d);
-	return found[0] ? found : NULL;
-}
-
 static void expect_no_canary(const struct run *r)
 {
-	const char *leak = output_holds(canary);
+	const char *leak = file_holding(out, canary);
 
 	cr_expect(!leak, "the --otlp-header value is in %s", leak);
 	cr_expect(!strstr(r->out, canary) && !strstr(r->err, canary), "the --otlp-header value is in record's messages");
@@ -292,7 +244,7 @@ Test(otlp, every_span_arrives_once_with_its_breakdown)
 	start_receiver("ok");
 	took = record(start_agent(), (char *const[]){ "--otlp-batch", "64", NULL }, &r);
 	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
-	report = load("report.json");
+	report = load_json(out, "report.json");
 	spans = load_spans();
 	cr_assert_gt(json_array_size(spans), 50, "the agent made spans");
 	snprintf(want, sizeof(want), "OpenTelemetry export: %zu of %zu spans sent", json_array_size(spans),
@@ -369,7 +321,7 @@ Test(otlp, json_from_traceparent_spans)
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (strstr(line, "OpenTelemetry export"))
 			cr_log_info("%s", line);
-	cr_expect(!output_holds(canary), "the --otlp-header value is in an output file");
+	cr_expect(!file_holding(out, canary), "the --otlp-header value is in an output file");
 	free(text);
 	free(port);
 	run_free(&client);
@@ -403,7 +355,7 @@ static void failing_endpoint(const char *mode, const char *reason, char *const e
 		snprintf(path, sizeof(path), "%s/%s", out, files[i]);
 		cr_assert_eq(access(path, R_OK), 0, "%s missing", files[i]);
 	}
-	report = load("report.json");
+	report = load_json(out, "report.json");
 	spans = load_spans();
 	cr_assert_gt(json_array_size(spans), 50);
 	snprintf(want, sizeof(want), "OpenTelemetry export: 0 of %zu spans sent in 0 requests, ", json_array_size(spans));
@@ -520,7 +472,7 @@ Test(otlp, export_sends_a_finished_recording)
 	agent = 0;
 	run_cmd((char *const[]){ AGENTPROF, "export", "otlp", out, "--otlp", url, "--otlp-header", header, NULL }, &r);
 	cr_assert_eq(r.status, 0, "export failed: %s%s", r.out, r.err);
-	report = load("report.json");
+	report = load_json(out, "report.json");
 	spans = load_spans();
 	snprintf(want, sizeof(want), "OpenTelemetry export: %zu of %zu spans sent", json_array_size(spans),
 		 json_array_size(spans));

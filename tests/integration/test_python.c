@@ -224,9 +224,8 @@ Test(python, deep_stacks_are_marked_truncated)
  */
 Test(python, target_exits_while_read)
 {
-	char log[160], pidstr[16], *cpu, *said;
+	char log[160], pidstr[16], *cpu;
 	pid_t pid, rec;
-	int status;
 
 	require_root();
 	require_interpreter(PYTHON);
@@ -236,10 +235,7 @@ Test(python, target_exits_while_read)
 	rec = start_recording((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-o", out, NULL }, log);
 	sleep(2);
 	stop_workload(pid);
-	cr_assert_eq(waitpid(rec, &status, 0), rec);
-	said = slurp(log);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "record failed: %s", said);
-	free(said);
+	free(wait_recording(rec, log));
 	cpu = output("cpu.folded");
 	cr_expect_gt(folded_sum(cpu, "middle (pystack.py:"), 0, "%.2000s", cpu);
 	free(cpu);

@@ -207,7 +207,6 @@ Test(record, stops_when_target_exits)
 {
 	char log[160], pidstr[16], *report, *said;
 	pid_t pid, rec;
-	int status;
 
 	require_root();
 	pid = start_workload((char *const[]){ WORKLOAD("hot8020"), "60", NULL });
@@ -217,9 +216,7 @@ Test(record, stops_when_target_exits)
 	rec = start_recording((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", "600", "-o", out, NULL }, log);
 	sleep(1);
 	stop_workload(pid);
-	cr_assert_eq(waitpid(rec, &status, 0), rec);
-	said = slurp(log);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "record failed: %s", said);
+	said = wait_recording(rec, log);
 	report = output("report.json");
 	cr_assert(report && strstr(report, "\"target_exited\": true"), "%s", report);
 	cr_assert(strstr(said, "target exited"), "%s", said);

@@ -39,17 +39,6 @@ static void record(pid_t pid, const char *seconds)
 	run_free(&r);
 }
 
-static json_t *load(const char *name)
-{
-	json_error_t jerr;
-	json_t *o;
-
-	snprintf(path, sizeof(path), "%s/%s", out, name);
-	o = json_load_file(path, 0, &jerr);
-	cr_assert(o, "%s: %s", name, jerr.text);
-	return o;
-}
-
 /* spans.jsonl as a JSON array. */
 static json_t *load_spans(void)
 {
@@ -119,7 +108,7 @@ Test(spans, c_agent_span_classes_ids_and_breakdowns)
 	pid = start_workload((char *const[]){ WORKLOAD("spans"), "60", log, NULL });
 	record(pid, "3");
 	kill(pid, SIGTERM);
-	report = load("report.json");
+	report = load_json(out, "report.json");
 	spans = load_spans();
 
 	expect_class(span_name(report, "tool"), "cpu");
@@ -185,7 +174,7 @@ Test(spans, python_sdk_spans)
 	pid = start_workload((char *const[]){ PYTHON, "tests/workloads/pyspans.py", "30", NULL });
 	record(pid, "3");
 	stop_workload(pid);
-	report = load("report.json");
+	report = load_json(out, "report.json");
 	expect_class(span_name(report, "cpu"), "cpu");
 	expect_class(span_name(report, "sleep"), "sleep");
 	json_decref(report);
@@ -237,7 +226,7 @@ Test(spans, traceparent_from_plain_http)
 	waitpid(rec, &status, 0);
 	stop_workload(server);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "record failed");
-	report = load("report.json");
+	report = load_json(out, "report.json");
 	for (line = strtok_r(client.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char path[16], trace[33];
 

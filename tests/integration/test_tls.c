@@ -18,7 +18,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <zlib.h>
 #include "harness.h"
 
 #define PYTHON "/usr/bin/python3"
@@ -72,54 +71,6 @@ static void require(void)
 	require_tool("openssl", "openssl");
 }
 
-static json_t *load(const char *name)
-{
-	char path[256];
-	json_error_t jerr;
-	json_t *o;
-
-	snprintf(path, sizeof(path), "%s/%s", out, name);
-	o = json_load_file(path, 0, &jerr);
-	cr_assert(o, "%s: %s", name, jerr.text);
-	return o;
-}
-
-/* The first file of the output (gzipped ones read through zlib) that holds s, or NULL. */
-static const char *output_holds(const char *s)
-{
-	static char found[256];
-	struct dirent *e;
-	DIR *d = opendir(out);
-
-	cr_assert(d, "no output directory");
-	found[0] = '\0';
-	while (!found[0] && (e = readdir(d))) {
-		char path[512], *text = NULL;
-		size_t len = 0, cap = 0;
-		gzFile f;
-		int n;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", out, e->d_name);
-		f = gzopen(path, "rb");	/* reads plain files as they are */
-		cr_assert(f, "open %s", path);
-		do {
-			if (len + 65536 + 1 > cap)
-				text = realloc(text, cap = 2 * cap + 65536 + 1);
-			n = gzread(f, text + len, 65536);
-			len += n > 0 ? n : 0;
-		} while (n > 0);
-		gzclose(f);
-		text[len] = '\0';
-		if (memmem(text, len, s, strlen(s)))
-			snprintf(found, sizeof(found), "%s", e->d_name);
-		free(text);
-	}
-	closedir(d);
-	return found[0] ? found : NULL;
-}
-
 /* The first line of spans.jsonl. */
 static json_t *load_first_span(void)
 {
@@ -169,7 +120,7 @@ static void check_agent(pid_t agent)
 	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
 	cr_assert(!strstr(r.out, canary) && !strstr(r.err, canary), "a canary in agentprof's messages");
 	run_free(&r);
-	report = load("report.json");
+	report = load_json(out, "report.json");
 
 	ws = json_integer_value(json_object_get(report, "window_start_ns"));
 	we = json_integer_value(json_object_get(report, "window_end_ns"));
@@ -215,8 +166,8 @@ static void check_agent(pid_t agent)
 	cr_expect_str_eq(json_string_value(json_object_get(spans, "host")), peer, "the Host header");
 	cr_expect_str_eq(json_string_value(json_object_get(spans, "peer")), peer);
 	json_decref(spans);
-	cr_assert(output_holds("llm POST /v1/chat/completions"), "the output reader finds nothing");
-	leak = output_holds(canary);
+	cr_assert(file_holding(out, "llm POST /v1/chat/completions"), "the output reader finds nothing");
+	leak = file_holding(out, canary);
 	cr_expect(!leak, "a canary secret of the agent's headers or body is in %s", leak);
 	json_decref(report);
 }
@@ -294,7 +245,7 @@ Test(tls, python_https_server_spans)
 	stop_workload(agent);
 	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
 	run_free(&r);
-	report = load("report.json");
+	report = load_json(out, "report.json");
 	ws = json_integer_value(json_object_get(report, "window_start_ns"));
 	we = json_integer_value(json_object_get(report, "window_end_ns"));
 	log = slurp(server_log);
@@ -317,7 +268,7 @@ Test(tls, python_https_server_spans)
 	cr_expect_geq(listed, expected * 0.95, "%zu of %zu calls listed as traces of class sleep", listed, expected);
 	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(report, "spans"), 0), "name")),
 			 "http POST /v1/chat/completions", "a served call is no LLM call");
-	cr_expect(!output_holds(canary), "a canary secret of the calls is in the output");
+	cr_expect(!file_holding(out, canary), "a canary secret of the calls is in the output");
 	json_decref(report);
 }
 
@@ -339,7 +290,7 @@ Test(tls, streamed_answer_ends_with_its_span)
 	stop_workload(agent);
 	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
 	run_free(&r);
-	report = load("report.json");
+	report = load_json(out, "report.json");
 	ws = json_integer_value(json_object_get(report, "window_start_ns"));
 	we = json_integer_value(json_object_get(report, "window_end_ns"));
 	snprintf(path, sizeof(path), "%s/spans.jsonl", out);
