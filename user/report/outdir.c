@@ -161,6 +161,16 @@ static int link_anonymous(int fd, int dirfd, const char *name)
 	return linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW) ? -errno : 0;
 }
 
+/* Gives an O_TMPFILE file a random name (in tmp), one no other file has. 0 or -errno. */
+static int link_aside(int fd, int dirfd, char *tmp, size_t len)
+{
+	int err = -EEXIST;
+
+	for (int tries = 0; tries < 8 && err == -EEXIST; tries++)
+		err = random_name(tmp, len) ?: link_anonymous(fd, dirfd, tmp);
+	return err;
+}
+
 /*
  * Proves the directory writable the way the results will be written, with a little space taken:
  * a read-only mount, a full disk or a missing permission fails here, not after the recording.
@@ -175,7 +185,7 @@ static int probe(struct outdir *d)
 	fd = openat(d->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
 	if (fd >= 0) {
 		err = fallocate(fd, 0, 0, PROBE_BYTES) && errno != EOPNOTSUPP ? -errno : 0;
-		err = err ?: random_name(tmp, sizeof(tmp)) ?: link_anonymous(fd, d->dirfd, tmp);
+		err = err ?: link_aside(fd, d->dirfd, tmp, sizeof(tmp));
 		if (!err)
 			unlinkat(d->dirfd, tmp, 0);
 		close(fd);
@@ -371,12 +381,11 @@ fail_close:
 /* Gives a staged file a random name beside the others unless it has one. 0 or -errno. */
 static int name_aside(struct outdir *d, struct outdir_file *s)
 {
-	int err = -EEXIST;
+	int err;
 
 	if (s->tmp[0])
 		return 0;
-	for (int tries = 0; tries < 8 && err == -EEXIST; tries++)
-		err = random_name(s->tmp, sizeof(s->tmp)) ?: link_anonymous(s->fd, d->dirfd, s->tmp);
+	err = link_aside(s->fd, d->dirfd, s->tmp, sizeof(s->tmp));
 	if (err)
 		s->tmp[0] = '\0';
 	return err;
