@@ -5,8 +5,10 @@
  *     child_spin(), then sleeps LIFE_MS and exits; the parent waits for each, then sleeps.
  *   forker churn SECONDS RATE      forks RATE children a second for SECONDS; each spins ~0.1 ms
  *     and sleeps 20 ms before it exits; the parent sleeps in between and reaps them.
- * With FORKER_LOG=FILE in the environment, each child appends "child PID START_NS END_NS" to FILE
- * (CLOCK_MONOTONIC: its real life), so that a test can check its breakdown against it.
+ * With FORKER_LOG=FILE in the environment, each child appends "child PID START_NS END_NS ONCPU_NS"
+ * to FILE: its real life (CLOCK_MONOTONIC, from just before the fork to just before its exit) and
+ * the kernel's own count of its time on CPU until then (/proc/self/schedstat), so that a test can
+ * check its breakdown against both.
  * Both wait for SIGUSR1 first (at most SECONDS), so that the test starts them once record is attached.
  */
 #include <fcntl.h>
@@ -54,22 +56,39 @@ static __attribute__((noinline)) void child_spin(void)
 	sink = x + 1;
 }
 
-/* A child: a little CPU, then a sleep, then exit; says how long it lived in FORKER_LOG. */
-static void child(double life_s)
+/* The kernel's count of this thread's time on CPU (sum_exec_runtime), 0 if unreadable. */
+static long long oncpu_ns(void)
+{
+	char buf[96] = "";
+	int fd = open("/proc/thread-self/schedstat", O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 ? atoll(buf) : 0;
+}
+
+/*
+ * A child, forked at fork_at: a little CPU, then a sleep, then exit; says how long it lived and
+ * ran in FORKER_LOG.
+ */
+static void child(const struct timespec *fork_at, double life_s)
 {
 	const char *log = getenv("FORKER_LOG");
-	struct timespec a, b;
-	char line[96];
+	const struct timespec a = *fork_at;
+	struct timespec b;
+	long long cpu;
+	char line[128];
 	int fd, n;
 
-	clock_gettime(CLOCK_MONOTONIC, &a);
 	child_spin();
 	sleep_s(life_s);
 	clock_gettime(CLOCK_MONOTONIC, &b);
+	cpu = oncpu_ns();
 	fd = log ? open(log, O_WRONLY | O_APPEND | O_CREAT, 0600) : -1;
 	if (fd >= 0) {
-		n = snprintf(line, sizeof(line), "child %d %lld %lld\n", (int)getpid(),
-			     a.tv_sec * 1000000000ll + a.tv_nsec, b.tv_sec * 1000000000ll + b.tv_nsec);
+		n = snprintf(line, sizeof(line), "child %d %lld %lld %lld\n", (int)getpid(),
+			     a.tv_sec * 1000000000ll + a.tv_nsec, b.tv_sec * 1000000000ll + b.tv_nsec, cpu);
 		if (write(fd, line, n) != n)
 			_exit(1);
 		close(fd);
@@ -98,10 +117,13 @@ int main(int argc, char **argv)
 		double life = atol(argv[4]) / 1000.0;
 
 		for (long i = 0; i < n; i++) {
-			pid_t pid = fork();
+			struct timespec at;
+			pid_t pid;
 
+			clock_gettime(CLOCK_MONOTONIC, &at);
+			pid = fork();
 			if (pid == 0)
-				child(life);
+				child(&at, life);
 			if (pid > 0)
 				waitpid(pid, NULL, 0);
 		}
@@ -110,12 +132,14 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (long i = 0; n > 0 && now_s() < start + seconds; i++) {
-		double at = start + (double)i / n;
+		double due = start + (double)i / n;
+		struct timespec at;
 
-		if (at > now_s())
-			sleep_s(at - now_s());
+		if (due > now_s())
+			sleep_s(due - now_s());
+		clock_gettime(CLOCK_MONOTONIC, &at);
 		if (fork() == 0)
-			child(0.02);
+			child(&at, 0.02);
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
 	}
