@@ -962,4 +962,5 @@ def main():
     print("bench: wrote docs/BENCHMARKS.md")
 
 
-main()
+if __name__ == "__main__":
+    main()
