@@ -172,6 +172,14 @@ Test(diff, names_the_slower_function_the_lock_and_the_span)
 		cr_assert(text && strstr(text, "<svg") && strstr(text, "</svg>"), "%s", path);
 		free(text);
 	}
+	/* the page to open first: what grew, in the tables, and both graphs beside it */
+	snprintf(path, sizeof(path), "%s/out/diff.html", dir);
+	text = slurp(path);
+	cr_assert(text && strstr(text, "<!DOCTYPE html>") && strstr(text, "</html>"), "%s", path);
+	cr_expect(strstr(text, "<tr class=\"grew\"><td>grew</td><td>worker: parse_input"), "%s", text);
+	cr_expect(strstr(text, "<tr class=\"grew\"><td>llm</td>"), "%s", text);
+	cr_expect(strstr(text, "data=\"cpu.diff.svg\"") && strstr(text, "data=\"offcpu.diff.svg\""), "%s", text);
+	free(text);
 	json_decref(d);
 
 	/* against a baseline file: BASE's, as diff -o writes it of its NEW */

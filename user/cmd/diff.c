@@ -28,8 +28,8 @@ static struct diff_env {
 enum { OPT_FORCE = 0x100, OPT_FAIL_ON };
 
 static const struct argp_option options[] = {
-	{ "output", 'o', "DIR", 0, "Also write diff.json, the 3-column folded files, the differential flame "
-				   "graphs and NEW's baseline.json into DIR (created 0700)", 0 },
+	{ "output", 'o', "DIR", 0, "Also write diff.json, diff.html, the 3-column folded files, the "
+				   "differential flame graphs and NEW's baseline.json into DIR (created 0700)", 0 },
 	{ "force", OPT_FORCE, NULL, 0, "Write into an output directory that is not empty", 0 },
 	{ "fail-on", OPT_FAIL_ON, "RULE", 0,
 	  "Exit 1 when RULE is broken by a significant growth (repeatable): p50|p95|p99=[SPAN:]N% (a span's "
@@ -119,7 +119,7 @@ static int write_outputs(const struct diff *d, const struct recording *base, con
 
 	if (err)
 		return err;
-	err = put(&out, "diff.json", diff_write_json, &cpu);
+	err = put(&out, "diff.json", diff_write_json, &cpu) ?: put(&out, "diff.html", diff_write_html, &cpu);
 	if (!err && stacks)
 		err = put(&out, "cpu.diff.folded", diff_write_folded, &cpu) ?:
 		      put(&out, "offcpu.diff.folded", diff_write_folded, &off) ?:
@@ -156,7 +156,8 @@ int cmd_diff(int argc, char **argv)
 	if (env.outdir && write_outputs(&d, &rec[0], &rec[1]))
 		status = 1;
 	else if (env.outdir)
-		printf("Wrote diff.json, the differential flame graphs and folded files into %s\n", env.outdir);
+		printf("Wrote diff.html (open it first), diff.json, the differential flame graphs and folded files into %s\n",
+		       env.outdir);
 	fflush(stdout);
 	for (int i = 0; i < env.nrules; i++)
 		if (fail_rule_check(&env.rules[i], &d, line, sizeof(line))) {

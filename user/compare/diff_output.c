@@ -379,3 +379,144 @@ void diff_print_summary(FILE *f, const struct diff *d, const struct recording *b
 		fprintf(f, "Nothing significant (Holm-corrected p < %g, and at least %.0f%%)\n", d->opts.alpha,
 			100 * d->opts.min_effect);
 }
+
+/* HTML text: escaped, invalid UTF-8 shown as '?'. */
+static void html(FILE *f, const char *s)
+{
+	fg_xml_escape(f, s, strlen(s));
+}
+
+static void html_time(FILE *f, double ns)
+{
+	if (ns >= 1e9)
+		fprintf(f, "%.2f s", ns / 1e9);
+	else if (ns >= 1e6)
+		fprintf(f, "%.2f ms", ns / 1e6);
+	else
+		fprintf(f, "%.1f us", ns / 1e3);
+}
+
+static void html_side(FILE *f, const char *label, const struct recording *r)
+{
+	fprintf(f, "<tr><th>%s</th><td>", label);
+	html(f, r->path);
+	fprintf(f, "</td><td>");
+	html(f, r->comm[0] ? r->comm : "?");
+	fprintf(f, "</td><td>%.2f s</td><td>%lu samples</td><td>%zu span names</td></tr>\n", r->duration_ns / 1e9,
+		(unsigned long)r->samples, r->nspans);
+}
+
+static const char *verdict_class(enum change c)
+{
+	return c == CHANGE_GREW || c == CHANGE_APPEARED ? "grew" : c == CHANGE_NONE ? "same" : "shrank";
+}
+
+/* The categories a span's mean time moved between, largest first: "net 180 ms -> 240 ms". */
+static void html_moves(FILE *f, const struct span_diff *s)
+{
+	bool any = false;
+
+	for (int c = 0; c < NR_CATEGORIES; c++) {
+		if (s->mean_ns[0][c] < 1e3 && s->mean_ns[1][c] < 1e3)
+			continue;
+		fprintf(f, "%s%s ", any ? ", " : "", category_name(c));
+		html_time(f, s->mean_ns[0][c]);
+		fprintf(f, " &rarr; ");
+		html_time(f, s->mean_ns[1][c]);
+		any = true;
+	}
+}
+
+static void html_spans(FILE *f, const struct diff *d)
+{
+	if (!d->nspans)
+		return;
+	fprintf(f, "<h2>Spans (time less runq)</h2>\n<table><tr><th>span</th><th>count</th><th>p50</th><th>p95</th>"
+		   "<th>p99</th><th>p95 change</th><th>verdict</th><th>mean time by category</th></tr>\n");
+	for (size_t i = 0; i < d->nspans; i++) {
+		const struct span_diff *s = &d->spans[i];
+
+		fprintf(f, "<tr class=\"%s\"><td>", verdict_class(s->change));
+		html(f, s->name);
+		fprintf(f, "</td><td>%zu &rarr; %zu</td>", s->count[0], s->count[1]);
+		for (int q = Q50; q < NR_QUANTILES; q++) {
+			fprintf(f, "<td>");
+			html_time(f, s->q_ns[0][q]);
+			fprintf(f, " &rarr; ");
+			html_time(f, s->q_ns[1][q]);
+			fprintf(f, "</td>");
+		}
+		fprintf(f, "<td>%+.1f%%</td><td>%s", 100 * s->rel[Q95], change_name(s->change));
+		if (s->tested) {
+			fprintf(f, " (p=%.2g)", s->p_adj);
+		} else if (s->untested) {
+			fprintf(f, " (");
+			html(f, s->untested);
+			fprintf(f, ")");
+		}
+		fprintf(f, "</td><td>");
+		html_moves(f, s);
+		fprintf(f, "</td></tr>\n");
+	}
+	fprintf(f, "</table>\n");
+}
+
+/* The significant moves of one family, grouped as the summary groups them; all of them, not 8. */
+static void html_shares(FILE *f, const char *title, const struct share_diff *v, size_t n)
+{
+	char label[1024];
+	bool any = false;
+
+	for (size_t i = 0, k; i < n; i = k) {
+		for (k = i + 1; k < n && same_move(&v[i], &v[k]);)
+			k++;
+		if (v[i].change == CHANGE_NONE)
+			continue;
+		if (!any)
+			fprintf(f, "<h2>%s</h2>\n<table><tr><th>verdict</th><th>what</th><th>before</th><th>after</th>"
+				   "<th>p</th></tr>\n", title);
+		any = true;
+		share_label(&v[i], k - i, label, sizeof(label));
+		fprintf(f, "<tr class=\"%s\"><td>%s</td><td>", verdict_class(v[i].change), change_name(v[i].change));
+		html(f, label);
+		fprintf(f, "</td><td>%.2f%%</td><td>%.2f%%</td><td>%.2g</td></tr>\n", 100 * v[i].share[0],
+			100 * v[i].share[1], v[i].p_adj);
+	}
+	if (any)
+		fprintf(f, "</table>\n");
+}
+
+int diff_write_html(FILE *f, void *ctx)
+{
+	const struct diff_job *job = ctx;
+	const struct diff *d = job->d;
+	size_t sig = diff_significant(d);
+
+	fprintf(f, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>agentprof diff</title>\n<style>\n"
+		   "body{font:14px sans-serif;margin:1.5em}table{border-collapse:collapse;margin-bottom:1em}"
+		   "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#eee}"
+		   "tr.grew td:first-child{border-left:4px solid #d33}tr.shrank td:first-child{border-left:4px solid #36c}"
+		   "object{width:100%%;border:1px solid #ccc}\n</style></head><body>\n<h1>agentprof diff</h1>\n<table>\n");
+	html_side(f, "base", job->base);
+	html_side(f, "new", job->new);
+	fprintf(f, "</table>\n<p><b>");
+	if (sig)
+		fprintf(f, "%zu significant change%s", sig, sig == 1 ? "" : "s");
+	else
+		fprintf(f, "Nothing significant");
+	fprintf(f, "</b> (Holm-corrected p &lt; %g, and at least %.0f%%)%s</p>\n", d->opts.alpha,
+		100 * d->opts.min_effect, d->comm_differs ? ": the recordings are of different programs" : "");
+	html_spans(f, d);
+	html_shares(f, "Time by category (share of each thread's time, runq aside)", d->categories, d->ncategories);
+	html_shares(f, "On-CPU functions (share of their thread's samples)", d->functions, d->nfunctions);
+	html_shares(f, "Off-CPU waits (category: function, share of each thread's time, runq aside)", d->waits,
+		    d->nwaits);
+	/* the graphs beside it (write_outputs writes them when both sides have stacks) */
+	if (job->base->cpu.present && job->new->cpu.present)
+		fprintf(f, "<h2>On-CPU, differential (widths NEW's, red grew, blue shrank)</h2>\n"
+			   "<object data=\"cpu.diff.svg\" type=\"image/svg+xml\"></object>\n"
+			   "<h2>Off-CPU, differential</h2>\n"
+			   "<object data=\"offcpu.diff.svg\" type=\"image/svg+xml\"></object>\n");
+	fprintf(f, "<p>Every figure, tested or not: diff.json.</p>\n</body></html>\n");
+	return ferror(f) ? -EIO : 0;
+}
