@@ -351,6 +351,47 @@ Test(diff_compare, reads_a_directory_and_its_baseline)
 	scratch_remove(dir);
 }
 
+/* A trace: a request from a caller elsewhere, its LLM call, and a tool call; and a span of no trace. */
+#define TRACE(t, d)                                                                                        \
+	"{\"trace_id\": \"" t "\", \"span_id\": \"00000000000000a1\", \"parent_span_id\": \"ffffffffffffffff\", " \
+	"\"name\": \"http POST /task\", \"duration_ns\": " #d ", \"breakdown_ns\": {\"runq\": 5}}\n"               \
+	"{\"trace_id\": \"" t "\", \"span_id\": \"00000000000000b2\", \"parent_span_id\": \"00000000000000a1\", " \
+	"\"name\": \"POST /v1/chat/completions\", \"duration_ns\": 60, \"llm\": true, \"host\": \"api.x.com\", " \
+	"\"peer\": \"10.0.0.7:443\"}\n"                                                                               \
+	"{\"trace_id\": \"" t "\", \"span_id\": \"00000000000000c3\", \"parent_span_id\": \"00000000000000a1\", " \
+	"\"name\": \"GET /search\", \"duration_ns\": 20, \"llm\": false, \"host\": \"tools\"}\n"
+
+Test(diff_compare, traces_by_their_root_and_llm_calls_by_endpoint)
+{
+	char *dir = recording_dir(REPORT("agent", 3, ""),
+				  TRACE("0af7651916cd43dd8448eb211c80319c", 100)
+				  TRACE("1af7651916cd43dd8448eb211c80319c", 120)
+				  "{\"name\": \"loop\", \"duration_ns\": 7, \"peer\": \"10.0.0.8:443\", \"llm\": true}\n",
+				  "t;main;f 3\n");
+	const struct rec_span *trace = NULL, *llm = NULL, *peer = NULL;
+	struct recording r;
+
+	cr_assert_eq(recording__load(&r, dir), 0);
+	for (size_t i = 0; i < r.nspans; i++) {
+		if (!strcmp(r.spans[i].name, "[trace] http POST /task"))
+			trace = &r.spans[i];
+		if (!strcmp(r.spans[i].name, "[llm] api.x.com"))
+			llm = &r.spans[i];
+		if (!strcmp(r.spans[i].name, "[llm] 10.0.0.8:443"))
+			peer = &r.spans[i];
+		cr_expect(strcmp(r.spans[i].name, "[trace] POST /v1/chat/completions"), "a child is no root");
+		cr_expect(strcmp(r.spans[i].name, "[trace] loop"), "a span of no trace is no trace");
+	}
+	cr_assert(trace && llm && peer, "%zu groups", r.nspans);
+	cr_expect_eq(trace->count, 2);
+	cr_expect_float_eq(trace->dur_ns[0], 95, 1e-9, "the root's duration less its runq");
+	cr_expect_float_eq(trace->wall_ns[1], 120, 1e-9);
+	cr_expect_eq(llm->count, 2, "both LLM calls, by their host");
+	cr_expect_eq(peer->count, 1, "no host: by its peer");
+	recording__free(&r);
+	scratch_remove(dir);
+}
+
 Test(diff_compare, refuses_truncated_foreign_and_empty_input)
 {
 	struct { const char *report, *spans, *cpu; int err; } cases[] = {

@@ -138,23 +138,120 @@ static ssize_t slurp_in(const char *dir, const char *name, char **out, char *pat
 	return n;
 }
 
-/* spans.jsonl: one JSON object per line; a line that does not parse is a truncated or foreign file. */
+static const char *get_str(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Adds one span's figures to the group name (a span name, or one of the groups below). */
+static int span_acc__add(struct span_acc *a, const char *name, double d, double wall, const uint64_t ns[NR_CATEGORIES])
+{
+	struct rec_span *s;
+	int err = span_acc__get(a, name, &s) ?: span_add_duration(s, d, wall);
+
+	for (int c = 0; !err && c < NR_CATEGORIES; c++)
+		s->ns[c] += ns[c];
+	return err;
+}
+
+/*
+ * A finished span kept until every line is read: whether it is the root of its trace here (its
+ * parent is none of the recording's spans: none, or a caller in another process) is known only then.
+ */
+struct trace_span {
+	char *name;
+	char parent[50];	/* "trace/parent span", "" for none */
+	double d, wall;
+	uint64_t ns[NR_CATEGORIES];
+};
+
+struct trace_spans {
+	struct intern ids;	/* "trace/span" of every span read */
+	struct trace_span *v;
+	size_t n;
+};
+
+static void trace_key(char *buf, size_t len, json_t *trace, json_t *span)
+{
+	if (json_is_string(trace) && json_is_string(span))
+		snprintf(buf, len, "%s/%s", json_string_value(trace), json_string_value(span));
+	else
+		buf[0] = '\0';
+}
+
+/* Keeps a finished span of a trace for trace_spans__finish(). */
+static int trace_spans__add(struct trace_spans *t, json_t *o, const char *name, double d, double wall,
+			    const uint64_t ns[NR_CATEGORIES])
+{
+	json_t *trace = json_object_get(o, "trace_id");
+	struct trace_span *e;
+	char key[50];
+
+	trace_key(key, sizeof(key), trace, json_object_get(o, "span_id"));
+	if (!key[0])
+		return 0;	/* not of a trace */
+	if (intern__id(&t->ids, key, strlen(key)) < 0 || VEC_GROW_N(t->v, t->n))
+		return -ENOMEM;
+	e = &t->v[t->n];
+	if (!(e->name = strdup(name)))
+		return -ENOMEM;
+	t->n++;
+	trace_key(e->parent, sizeof(e->parent), trace, json_object_get(o, "parent_span_id"));
+	e->d = d;
+	e->wall = wall;
+	memcpy(e->ns, ns, sizeof(e->ns));
+	return 0;
+}
+
+/*
+ * "[trace] NAME": the traces whose root here is a span named NAME, each by its root's duration:
+ * what a request of that kind took end to end, whatever its inner spans are called.
+ */
+static int trace_spans__finish(struct trace_spans *t, struct span_acc *a)
+{
+	char group[300];
+	int err = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct trace_span *e = &t->v[i];
+
+		if (!err && (!e->parent[0] || intern__find(&t->ids, e->parent, strlen(e->parent)) < 0)) {
+			snprintf(group, sizeof(group), "[trace] %s", e->name);
+			err = span_acc__add(a, group, e->d, e->wall, e->ns);
+		}
+		free(e->name);
+	}
+	free(t->v);
+	intern__free(&t->ids);
+	return err;
+}
+
+/*
+ * spans.jsonl: one JSON object per line; a line that does not parse is a truncated or foreign
+ * file. Besides each span name, two kinds of group compared as span names are: "[trace] NAME"
+ * (above) and "[llm] HOST": every LLM call to one endpoint (its host, else its peer), whatever
+ * the span is named.
+ */
 static int load_spans_jsonl(const char *text, const char *path, struct span_acc *a)
 {
+	struct trace_spans traces = {};
 	size_t lineno = 0;
+	int ret = 0;
 
 	for (const char *line = text; *line;) {
 		const char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
 		json_error_t jerr;
-		struct rec_span *s;
 		json_t *o, *name, *dur, *unfinished;
 		int err = 0;
 
 		lineno++;
 		if (!nl) {
 			pr_warn("%s: line %zu has no line break: the file is truncated\n", path, lineno);
-			return -EINVAL;
+			ret = -EINVAL;
+			break;
 		}
 		o = json_loadb(line, len, 0, &jerr);
 		name = json_object_get(o, "name");
@@ -164,11 +261,14 @@ static int load_spans_jsonl(const char *text, const char *path, struct span_acc 
 			pr_warn("%s: line %zu is not a span (%s)\n", path, lineno,
 				o ? "no name or duration_ns" : jerr.text);
 			json_decref(o);
-			return -EINVAL;
+			ret = -EINVAL;
+			break;
 		}
 		/* an unfinished span's duration is only how long it had run: not comparable */
 		if (!json_is_true(unfinished)) {
 			uint64_t ns[NR_CATEGORIES] = {}, d = json_integer_value(dur), wall = d;
+			const char *host = get_str(o, "host") ?: get_str(o, "peer");
+			char group[300];
 
 			if (add_breakdown(json_object_get(o, "breakdown_ns"), ns)) {
 				pr_warn("%s: line %zu: breakdown_ns is not an object of integers\n", path, lineno);
@@ -176,16 +276,21 @@ static int load_spans_jsonl(const char *text, const char *path, struct span_acc 
 			}
 			/* waiting for a CPU is the machine's load: compared without it */
 			d -= ns[CAT_RUNQ] < d ? ns[CAT_RUNQ] : d;
-			err = err ?: span_acc__get(a, json_string_value(name), &s) ?: span_add_duration(s, d, wall);
-			for (int c = 0; !err && c < NR_CATEGORIES; c++)
-				s->ns[c] += ns[c];
+			err = err ?: span_acc__add(a, json_string_value(name), d, wall, ns) ?:
+			      trace_spans__add(&traces, o, json_string_value(name), d, wall, ns);
+			if (!err && json_is_true(json_object_get(o, "llm")) && host) {
+				snprintf(group, sizeof(group), "[llm] %s", host);
+				err = span_acc__add(a, group, d, wall, ns);
+			}
 		}
 		json_decref(o);
-		if (err)
-			return err;
+		if (err) {
+			ret = err;
+			break;
+		}
 		line = nl + 1;
 	}
-	return 0;
+	return trace_spans__finish(&traces, a) ?: ret;
 }
 
 int folded_line_parse(const char *line, size_t len, size_t *stack_len, uint64_t *count)
@@ -253,13 +358,6 @@ static int load_folded(const char *dir, const char *name, struct rec_stacks *st)
 	intern__free(&ids);
 	free(text);
 	return err;
-}
-
-static const char *get_str(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
 static bool get_uint(json_t *o, const char *key, uint64_t *out)
