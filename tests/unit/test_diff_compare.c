@@ -351,43 +351,55 @@ Test(diff_compare, reads_a_directory_and_its_baseline)
 	scratch_remove(dir);
 }
 
-/* A trace: a request from a caller elsewhere, its LLM call, and a tool call; and a span of no trace. */
-#define TRACE(t, d)                                                                                        \
+/*
+ * A trace: a request from a caller elsewhere (its parent is none of the recording's), its LLM call
+ * (named LLM as given), a tool call, and a span after the request, of no parent, in the same trace.
+ */
+#define TRACE(t, llm, end, dur)                                                                                 \
 	"{\"trace_id\": \"" t "\", \"span_id\": \"00000000000000a1\", \"parent_span_id\": \"ffffffffffffffff\", " \
-	"\"name\": \"http POST /task\", \"duration_ns\": " #d ", \"breakdown_ns\": {\"runq\": 5}}\n"               \
+	"\"name\": \"http POST /task\", \"start_ns\": 1000, \"end_ns\": " #end ", \"duration_ns\": " #dur ", "   \
+	"\"breakdown_ns\": {\"runq\": 5}}\n"                                                                      \
 	"{\"trace_id\": \"" t "\", \"span_id\": \"00000000000000b2\", \"parent_span_id\": \"00000000000000a1\", " \
-	"\"name\": \"POST /v1/chat/completions\", \"duration_ns\": 60, \"llm\": true, \"host\": \"api.x.com\", " \
-	"\"peer\": \"10.0.0.7:443\"}\n"                                                                               \
+	"\"name\": \"" llm "\", \"start_ns\": 1010, \"end_ns\": 1070, \"duration_ns\": 60, \"llm\": true, "      \
+	"\"host\": \"api.x.com\", \"peer\": \"10.0.0.7:443\"}\n"                                                  \
 	"{\"trace_id\": \"" t "\", \"span_id\": \"00000000000000c3\", \"parent_span_id\": \"00000000000000a1\", " \
-	"\"name\": \"GET /search\", \"duration_ns\": 20, \"llm\": false, \"host\": \"tools\"}\n"
+	"\"name\": \"GET /search\", \"start_ns\": 1075, \"end_ns\": 1095, \"duration_ns\": 20, \"llm\": false}\n" \
+	"{\"trace_id\": \"" t "\", \"span_id\": \"00000000000000d4\", \"parent_span_id\": null, "                 \
+	"\"name\": \"log\", \"start_ns\": 1200, \"end_ns\": 1300, \"duration_ns\": 100}\n"
+
+static const struct rec_span *group(const struct recording *r, const char *name)
+{
+	for (size_t i = 0; i < r->nspans; i++)
+		if (!strcmp(r->spans[i].name, name))
+			return &r->spans[i];
+	return NULL;
+}
 
 Test(diff_compare, traces_by_their_root_and_llm_calls_by_endpoint)
 {
 	char *dir = recording_dir(REPORT("agent", 3, ""),
-				  TRACE("0af7651916cd43dd8448eb211c80319c", 100)
-				  TRACE("1af7651916cd43dd8448eb211c80319c", 120)
+				  TRACE("0af7651916cd43dd8448eb211c80319c", "chat gpt-x", 1100, 100)
+				  TRACE("1af7651916cd43dd8448eb211c80319c", "POST /v1/chat/completions", 1150, 150)
+				  TRACE("2af7651916cd43dd8448eb211c80319c", "POST /v1/chat/completions", 1150, 150)
+				  "{\"name\": \"alone\", \"trace_id\": \"3af7651916cd43dd8448eb211c80319c\", "
+				  "\"span_id\": \"00000000000000e5\", \"duration_ns\": 7}\n"
 				  "{\"name\": \"loop\", \"duration_ns\": 7, \"peer\": \"10.0.0.8:443\", \"llm\": true}\n",
 				  "t;main;f 3\n");
-	const struct rec_span *trace = NULL, *llm = NULL, *peer = NULL;
+	const struct rec_span *trace, *llm;
 	struct recording r;
 
 	cr_assert_eq(recording__load(&r, dir), 0);
-	for (size_t i = 0; i < r.nspans; i++) {
-		if (!strcmp(r.spans[i].name, "[trace] http POST /task"))
-			trace = &r.spans[i];
-		if (!strcmp(r.spans[i].name, "[llm] api.x.com"))
-			llm = &r.spans[i];
-		if (!strcmp(r.spans[i].name, "[llm] 10.0.0.8:443"))
-			peer = &r.spans[i];
-		cr_expect(strcmp(r.spans[i].name, "[trace] POST /v1/chat/completions"), "a child is no root");
-		cr_expect(strcmp(r.spans[i].name, "[trace] loop"), "a span of no trace is no trace");
-	}
-	cr_assert(trace && llm && peer, "%zu groups", r.nspans);
-	cr_expect_eq(trace->count, 2);
-	cr_expect_float_eq(trace->dur_ns[0], 95, 1e-9, "the root's duration less its runq");
-	cr_expect_float_eq(trace->wall_ns[1], 120, 1e-9);
-	cr_expect_eq(llm->count, 2, "both LLM calls, by their host");
-	cr_expect_eq(peer->count, 1, "no host: by its peer");
+	trace = group(&r, "[trace] http POST /task");
+	llm = group(&r, "[llm] api.x.com");
+	cr_assert(trace && llm, "%zu groups", r.nspans);
+	cr_expect_eq(trace->count, 3, "one per trace, by its first root");
+	cr_expect_float_eq(trace->wall_ns[0], 300, 1e-9, "from its first start to its last end");
+	cr_expect_float_eq(trace->dur_ns[0], 295, 1e-9, "less the root's runq");
+	cr_expect_eq(llm->count, 3, "every LLM call to the host, whatever its name");
+	cr_expect_null(group(&r, "[trace] POST /v1/chat/completions"), "a child is no root");
+	cr_expect_null(group(&r, "[trace] log"), "the first root names the trace");
+	cr_expect_null(group(&r, "[trace] alone"), "a trace of one span is its span");
+	cr_expect_null(group(&r, "[llm] 10.0.0.8:443"), "calls of one name only: the name says it");
 	recording__free(&r);
 	scratch_remove(dir);
 }

@@ -11,6 +11,7 @@
 #include "base/stats.h"
 #include "base/util.h"
 #include "base/vec.h"
+#include "compare/groups.h"
 #include "compare/recording.h"
 
 #define MAX_FILE (1ul << 30)	/* a recording's files are far smaller; more is not one of ours */
@@ -156,87 +157,19 @@ static int span_acc__add(struct span_acc *a, const char *name, double d, double 
 	return err;
 }
 
-/*
- * A finished span kept until every line is read: whether it is the root of its trace here (its
- * parent is none of the recording's spans: none, or a caller in another process) is known only then.
- */
-struct trace_span {
-	char *name;
-	char parent[50];	/* "trace/parent span", "" for none */
-	double d, wall;
-	uint64_t ns[NR_CATEGORIES];
-};
-
-struct trace_spans {
-	struct intern ids;	/* "trace/span" of every span read */
-	struct trace_span *v;
-	size_t n;
-};
-
-static void trace_key(char *buf, size_t len, json_t *trace, json_t *span)
+/* group_fn of span_groups__finish(): into the gathered span names. */
+static int add_group(void *ctx, const char *group, double d, double wall, const uint64_t ns[NR_CATEGORIES])
 {
-	if (json_is_string(trace) && json_is_string(span))
-		snprintf(buf, len, "%s/%s", json_string_value(trace), json_string_value(span));
-	else
-		buf[0] = '\0';
-}
-
-/* Keeps a finished span of a trace for trace_spans__finish(). */
-static int trace_spans__add(struct trace_spans *t, json_t *o, const char *name, double d, double wall,
-			    const uint64_t ns[NR_CATEGORIES])
-{
-	json_t *trace = json_object_get(o, "trace_id");
-	struct trace_span *e;
-	char key[50];
-
-	trace_key(key, sizeof(key), trace, json_object_get(o, "span_id"));
-	if (!key[0])
-		return 0;	/* not of a trace */
-	if (intern__id(&t->ids, key, strlen(key)) < 0 || VEC_GROW_N(t->v, t->n))
-		return -ENOMEM;
-	e = &t->v[t->n];
-	if (!(e->name = strdup(name)))
-		return -ENOMEM;
-	t->n++;
-	trace_key(e->parent, sizeof(e->parent), trace, json_object_get(o, "parent_span_id"));
-	e->d = d;
-	e->wall = wall;
-	memcpy(e->ns, ns, sizeof(e->ns));
-	return 0;
-}
-
-/*
- * "[trace] NAME": the traces whose root here is a span named NAME, each by its root's duration:
- * what a request of that kind took end to end, whatever its inner spans are called.
- */
-static int trace_spans__finish(struct trace_spans *t, struct span_acc *a)
-{
-	char group[300];
-	int err = 0;
-
-	for (size_t i = 0; i < t->n; i++) {
-		const struct trace_span *e = &t->v[i];
-
-		if (!err && (!e->parent[0] || intern__find(&t->ids, e->parent, strlen(e->parent)) < 0)) {
-			snprintf(group, sizeof(group), "[trace] %s", e->name);
-			err = span_acc__add(a, group, e->d, e->wall, e->ns);
-		}
-		free(e->name);
-	}
-	free(t->v);
-	intern__free(&t->ids);
-	return err;
+	return span_acc__add(ctx, group, d, wall, ns);
 }
 
 /*
  * spans.jsonl: one JSON object per line; a line that does not parse is a truncated or foreign
- * file. Besides each span name, two kinds of group compared as span names are: "[trace] NAME"
- * (above) and "[llm] HOST": every LLM call to one endpoint (its host, else its peer), whatever
- * the span is named.
+ * file. Besides each span name, the groups of compare/groups.h.
  */
 static int load_spans_jsonl(const char *text, const char *path, struct span_acc *a)
 {
-	struct trace_spans traces = {};
+	struct span_groups groups = {};
 	size_t lineno = 0;
 	int ret = 0;
 
@@ -267,8 +200,6 @@ static int load_spans_jsonl(const char *text, const char *path, struct span_acc 
 		/* an unfinished span's duration is only how long it had run: not comparable */
 		if (!json_is_true(unfinished)) {
 			uint64_t ns[NR_CATEGORIES] = {}, d = json_integer_value(dur), wall = d;
-			const char *host = get_str(o, "host") ?: get_str(o, "peer");
-			char group[300];
 
 			if (add_breakdown(json_object_get(o, "breakdown_ns"), ns)) {
 				pr_warn("%s: line %zu: breakdown_ns is not an object of integers\n", path, lineno);
@@ -277,11 +208,7 @@ static int load_spans_jsonl(const char *text, const char *path, struct span_acc 
 			/* waiting for a CPU is the machine's load: compared without it */
 			d -= ns[CAT_RUNQ] < d ? ns[CAT_RUNQ] : d;
 			err = err ?: span_acc__add(a, json_string_value(name), d, wall, ns) ?:
-			      trace_spans__add(&traces, o, json_string_value(name), d, wall, ns);
-			if (!err && json_is_true(json_object_get(o, "llm")) && host) {
-				snprintf(group, sizeof(group), "[llm] %s", host);
-				err = span_acc__add(a, group, d, wall, ns);
-			}
+			      span_groups__add(&groups, o, json_string_value(name), d, wall, ns);
 		}
 		json_decref(o);
 		if (err) {
@@ -290,7 +217,7 @@ static int load_spans_jsonl(const char *text, const char *path, struct span_acc 
 		}
 		line = nl + 1;
 	}
-	return trace_spans__finish(&traces, a) ?: ret;
+	return span_groups__finish(&groups, add_group, a) ?: ret;
 }
 
 int folded_line_parse(const char *line, size_t len, size_t *stack_len, uint64_t *count)

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Groups of spans compared beside the span names: traces by their root, LLM calls by their endpoint. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/vec.h"
+#include "compare/groups.h"
+
+#define NONE (-1)
+
+struct group_span {
+	char *name;
+	int64_t trace, host, name_id;	/* ids in span_groups, NONE: no trace, not an LLM call */
+	char parent[50];		/* "trace/parent span", "" for none */
+	uint64_t start_ns, end_ns;	/* 0: not known (an older file) */
+	double d, wall;
+	uint64_t ns[NR_CATEGORIES];
+};
+
+static const char *str(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static uint64_t uint_of(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) && json_integer_value(v) > 0 ? json_integer_value(v) : 0;
+}
+
+static void span_key(char *buf, size_t len, const char *trace, const char *span)
+{
+	if (trace && span)
+		snprintf(buf, len, "%s/%s", trace, span);
+	else
+		buf[0] = '\0';
+}
+
+int span_groups__add(struct span_groups *g, json_t *o, const char *name, double d, double wall,
+		     const uint64_t ns[NR_CATEGORIES])
+{
+	const char *trace = str(o, "trace_id"), *host = str(o, "host") ?: str(o, "peer");
+	struct group_span *e;
+	char key[50];
+
+	if (VEC_GROW_N(g->v, g->n))
+		return -ENOMEM;
+	e = &g->v[g->n];
+	memset(e, 0, sizeof(*e));
+	e->trace = e->host = NONE;
+	span_key(key, sizeof(key), trace, str(o, "span_id"));
+	if (key[0] && (intern__id(&g->ids, key, strlen(key)) < 0 ||
+		       (e->trace = intern__id(&g->traces, trace, strlen(trace))) < 0))
+		return -ENOMEM;
+	span_key(e->parent, sizeof(e->parent), trace, str(o, "parent_span_id"));
+	if (json_is_true(json_object_get(o, "llm")) && host && (e->host = intern__id(&g->hosts, host, strlen(host))) < 0)
+		return -ENOMEM;
+	if ((e->name_id = intern__id(&g->names, name, strlen(name))) < 0 || !(e->name = strdup(name)))
+		return -ENOMEM;
+	e->start_ns = uint_of(o, "start_ns");
+	e->end_ns = uint_of(o, "end_ns");
+	e->d = d;
+	e->wall = wall;
+	memcpy(e->ns, ns, sizeof(e->ns));
+	g->n++;
+	return 0;
+}
+
+/* Per trace: its root, its extent, how many spans. */
+struct trace_acc {
+	size_t root, n;	/* root: an index in v, SIZE_MAX for none */
+	uint64_t first_ns, last_ns;
+};
+
+static int emit_traces(struct span_groups *g, group_fn fn, void *ctx)
+{
+	struct trace_acc *t = calloc(g->traces.n ?: 1, sizeof(*t));
+	char group[300];
+	int err = 0;
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < g->traces.n; i++)
+		t[i] = (struct trace_acc){ .root = SIZE_MAX, .first_ns = UINT64_MAX };
+	for (size_t i = 0; i < g->n; i++) {
+		const struct group_span *e = &g->v[i];
+		struct trace_acc *a;
+
+		if (e->trace == NONE)
+			continue;
+		a = &t[e->trace];
+		a->n++;
+		if (e->start_ns && e->start_ns < a->first_ns)
+			a->first_ns = e->start_ns;
+		if (e->end_ns > a->last_ns)
+			a->last_ns = e->end_ns;
+		if ((!e->parent[0] || intern__find(&g->ids, e->parent, strlen(e->parent)) < 0) &&
+		    (a->root == SIZE_MAX || e->start_ns < g->v[a->root].start_ns))
+			a->root = i;
+	}
+	for (size_t i = 0; !err && i < g->traces.n; i++) {
+		const struct group_span *root = t[i].root == SIZE_MAX ? NULL : &g->v[t[i].root];
+		double wall, d;
+
+		if (!root || t[i].n < 2)
+			continue;	/* one span: its name says it already */
+		wall = t[i].last_ns > t[i].first_ns && t[i].first_ns != UINT64_MAX ? t[i].last_ns - t[i].first_ns
+									    : root->wall;
+		d = wall - (root->ns[CAT_RUNQ] < wall ? root->ns[CAT_RUNQ] : wall);
+		snprintf(group, sizeof(group), "[trace] %s", root->name);
+		err = fn(ctx, group, d, wall, root->ns);
+	}
+	free(t);
+	return err;
+}
+
+/* Per endpoint: its calls, and whether they all bear one name (the group would repeat it). */
+struct host_acc {
+	int64_t name_id;
+	size_t n;
+	bool mixed;
+};
+
+static int emit_llm(struct span_groups *g, group_fn fn, void *ctx)
+{
+	struct host_acc *h = calloc(g->hosts.n ?: 1, sizeof(*h));
+	size_t *per_name = calloc(g->names.n ?: 1, sizeof(*per_name));
+	char group[300];
+	int err = 0;
+
+	if (!h || !per_name) {
+		free(h);
+		free(per_name);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		const struct group_span *e = &g->v[i];
+
+		per_name[e->name_id]++;
+		if (e->host == NONE)
+			continue;
+		if (h[e->host].n++ == 0)
+			h[e->host].name_id = e->name_id;
+		else if (h[e->host].name_id != e->name_id)
+			h[e->host].mixed = true;
+	}
+	for (size_t i = 0; !err && i < g->n; i++) {
+		const struct group_span *e = &g->v[i];
+		const struct host_acc *a = e->host == NONE ? NULL : &h[e->host];
+
+		if (!a || (!a->mixed && a->n == per_name[a->name_id]))
+			continue;
+		snprintf(group, sizeof(group), "[llm] %.*s", (int)g->hosts.lens[e->host], g->hosts.keys[e->host]);
+		err = fn(ctx, group, e->d, e->wall, e->ns);
+	}
+	free(h);
+	free(per_name);
+	return err;
+}
+
+int span_groups__finish(struct span_groups *g, group_fn fn, void *ctx)
+{
+	int err = emit_traces(g, fn, ctx) ?: emit_llm(g, fn, ctx);
+
+	for (size_t i = 0; i < g->n; i++)
+		free(g->v[i].name);
+	free(g->v);
+	intern__free(&g->ids);
+	intern__free(&g->traces);
+	intern__free(&g->hosts);
+	intern__free(&g->names);
+	memset(g, 0, sizeof(*g));
+	return err;
+}

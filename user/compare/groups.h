@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Groups of spans compared beside the span names: traces by their root, LLM calls by their endpoint. */
+#ifndef GROUPS_H
+#define GROUPS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "base/intern.h"
+#include "classify/classify.h"
+
+/*
+ * "[trace] NAME": the traces of two spans or more whose root in the recording (the first started
+ * of those whose parent is none of the recording's spans) is named NAME, each from its first
+ * span's start to its last one's end: a request of that kind, end to end. "[llm] HOST": every LLM
+ * call to one endpoint (its host, else its peer), where that is not just one span name again.
+ */
+struct span_groups {
+	struct group_span *v;
+	size_t n;
+	struct intern ids;	/* "trace/span" */
+	struct intern traces;	/* trace ids */
+	struct intern hosts;	/* LLM endpoints */
+	struct intern names;	/* span names */
+};
+
+/* One finished span of spans.jsonl (o), its duration less runq d, its whole duration wall. 0 or -ENOMEM. */
+int span_groups__add(struct span_groups *g, json_t *o, const char *name, double d, double wall,
+		     const uint64_t ns[NR_CATEGORIES]);
+
+typedef int (*group_fn)(void *ctx, const char *group, double d, double wall, const uint64_t ns[NR_CATEGORIES]);
+
+/* Calls fn for each member of each group, then frees g. 0 or fn's error, -ENOMEM. */
+int span_groups__finish(struct span_groups *g, group_fn fn, void *ctx);
+
+#endif /* GROUPS_H */
