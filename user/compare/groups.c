@@ -14,7 +14,7 @@ struct group_span {
 	char *name;
 	int64_t trace, host, name_id;	/* ids in span_groups, NONE: no trace, not an LLM call */
 	char parent[50];		/* "trace/parent span", "" for none */
-	uint64_t start_ns, end_ns;	/* 0: not known (an older file) */
+	uint64_t start_ns;		/* 0: not known (an older file) */
 	double d, wall;
 	uint64_t ns[NR_CATEGORIES];
 };
@@ -63,7 +63,6 @@ int span_groups__add(struct span_groups *g, json_t *o, const char *name, double 
 	if ((e->name_id = intern__id(&g->names, name, strlen(name))) < 0 || !(e->name = strdup(name)))
 		return -ENOMEM;
 	e->start_ns = uint_of(o, "start_ns");
-	e->end_ns = uint_of(o, "end_ns");
 	e->d = d;
 	e->wall = wall;
 	memcpy(e->ns, ns, sizeof(e->ns));
@@ -71,11 +70,18 @@ int span_groups__add(struct span_groups *g, json_t *o, const char *name, double 
 	return 0;
 }
 
-/* Per trace: its root, its extent, how many spans. */
+/* Per trace: its first root, the sums over its roots, how many spans. */
 struct trace_acc {
 	size_t root, n;	/* root: an index in v, SIZE_MAX for none */
-	uint64_t first_ns, last_ns;
+	double d, wall;
+	uint64_t ns[NR_CATEGORIES];
 };
+
+/* A span whose parent is none of the recording's: a caller elsewhere, or none. */
+static bool is_root(const struct span_groups *g, const struct group_span *e)
+{
+	return !e->parent[0] || intern__find(&g->ids, e->parent, strlen(e->parent)) < 0;
+}
 
 static int emit_traces(struct span_groups *g, group_fn fn, void *ctx)
 {
@@ -86,7 +92,7 @@ static int emit_traces(struct span_groups *g, group_fn fn, void *ctx)
 	if (!t)
 		return -ENOMEM;
 	for (size_t i = 0; i < g->traces.n; i++)
-		t[i] = (struct trace_acc){ .root = SIZE_MAX, .first_ns = UINT64_MAX };
+		t[i].root = SIZE_MAX;
 	for (size_t i = 0; i < g->n; i++) {
 		const struct group_span *e = &g->v[i];
 		struct trace_acc *a;
@@ -95,25 +101,24 @@ static int emit_traces(struct span_groups *g, group_fn fn, void *ctx)
 			continue;
 		a = &t[e->trace];
 		a->n++;
-		if (e->start_ns && e->start_ns < a->first_ns)
-			a->first_ns = e->start_ns;
-		if (e->end_ns > a->last_ns)
-			a->last_ns = e->end_ns;
-		if ((!e->parent[0] || intern__find(&g->ids, e->parent, strlen(e->parent)) < 0) &&
-		    (a->root == SIZE_MAX || e->start_ns < g->v[a->root].start_ns))
+		if (!is_root(g, e))
+			continue;
+		/*
+		 * The roots' own durations, each less its runq as a span's is: not the gaps between
+		 * them, where the machine's load would count and no runq says how much.
+		 */
+		a->d += e->d;
+		a->wall += e->wall;
+		for (int c = 0; c < NR_CATEGORIES; c++)
+			a->ns[c] += e->ns[c];
+		if (a->root == SIZE_MAX || e->start_ns < g->v[a->root].start_ns)
 			a->root = i;
 	}
 	for (size_t i = 0; !err && i < g->traces.n; i++) {
-		const struct group_span *root = t[i].root == SIZE_MAX ? NULL : &g->v[t[i].root];
-		double wall, d;
-
-		if (!root || t[i].n < 2)
+		if (t[i].root == SIZE_MAX || t[i].n < 2)
 			continue;	/* one span: its name says it already */
-		wall = t[i].last_ns > t[i].first_ns && t[i].first_ns != UINT64_MAX ? t[i].last_ns - t[i].first_ns
-									    : root->wall;
-		d = wall - (root->ns[CAT_RUNQ] < wall ? root->ns[CAT_RUNQ] : wall);
-		snprintf(group, sizeof(group), "[trace] %s", root->name);
-		err = fn(ctx, group, d, wall, root->ns);
+		snprintf(group, sizeof(group), "[trace] %s", g->v[t[i].root].name);
+		err = fn(ctx, group, t[i].d, t[i].wall, t[i].ns);
 	}
 	free(t);
 	return err;

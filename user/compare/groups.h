@@ -11,8 +11,8 @@
 
 /*
  * "[trace] NAME": the traces of two spans or more whose root in the recording (the first started
- * of those whose parent is none of the recording's spans) is named NAME, each from its first
- * span's start to its last one's end: a request of that kind, end to end. "[llm] HOST": every LLM
+ * of those whose parent is none of the recording's spans) is named NAME, each by the sum of its
+ * roots' durations: a request of that kind, end to end. "[llm] HOST": every LLM
  * call to one endpoint (its host, else its peer), where that is not just one span name again.
  */
 struct span_groups {
