@@ -910,12 +910,6 @@ MISSED = """Where targets are missed:
   The I/O section's two runs since read +6.8% against perf's -0.6%, then -1.0% against +0.3%,
   with ratios from 0.68 to 1.82 (other sessions' suites running beside): 5 pairs cannot resolve
   2 points on this machine. `BENCH_ONLY=slowdown` would refresh the table's row.
-- **Soak**: with `--follow-children`, every child is a process of the recording whose mappings
-  are kept to name its samples at the end: RSS grows by ~14 KB per child followed (13.6 MB for
-  999). Exited children now leave the kernel's process map (see the child churn), so the
-  recording's length is all that bounds it. What would fix it: let a forked child that has not
-  exec'd share its parent's image instead of keeping a copy, and drop the images of children
-  that left no sample.
 - **Span heavy**: two uprobes per span, ~10 us each in this VM (~0.3 us on bare metal), which perf
   does not pay. Spans written by the SDK into memory the profiler reads would take no probe."""
 
