@@ -183,10 +183,13 @@ static __always_inline int on_switch(void *ctx, bool btf, bool preempt, struct t
 	return 0;
 }
 
-/* Blocked -> runnable. The waker is current: keep its stack when it is one of the target's threads. */
 /*
  * sched_waking runs in the waker's context (sched_wakeup may run later, on the wakee's CPU, with
- * anything as current): the thread of the target that releases a lock, with its stack.
+ * anything as current): the thread of the target that releases a lock, with its stack. It does
+ * not end the wait: it can fire before the wakee's own sched_switch has seen it block (the waker
+ * matches the state the wakee set before it called schedule()), where the thread would then stay
+ * "blocked" through its runq time. Tried (issue #20): one child in ten of a fork churn lost its
+ * switches so. sched_wakeup comes after the wakee is off its CPU, always.
  */
 static __always_inline int on_waking(void *ctx, bool btf, struct task_struct *p)
 {
@@ -208,6 +211,7 @@ static __always_inline int on_waking(void *ctx, bool btf, struct task_struct *p)
 	return 0;
 }
 
+/* Blocked -> runnable. */
 static __always_inline int on_wakeup(void *ctx, bool btf, struct task_struct *p)
 {
 	__u32 tid;
