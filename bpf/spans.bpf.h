@@ -55,7 +55,7 @@ static __always_inline __u64 close_running(struct thread_stats *s, __u64 now)
  * parent (8 bytes), name (SPAN_NAME_LEN, NUL-terminated) and http are in BPF memory; parent, name
  * and http may be NULL.
  */
-static __always_inline void emit(__u32 type, __u32 seq, __u32 tid, __u32 outer, __u64 now,
+static __always_inline void emit(__u32 type, __u32 seq, __u32 tid, __u32 outer, __u64 now, __u64 body_ts,
 				 const struct span_ref *ref, const __u8 *parent, const char *name,
 				 const struct span_http *http)
 {
@@ -70,6 +70,7 @@ static __always_inline void emit(__u32 type, __u32 seq, __u32 tid, __u32 outer, 
 	e->tid = tid;
 	e->outer = outer;
 	e->ts = now;
+	e->body_ts = body_ts;
 	__builtin_memcpy(e->trace_id, ref->trace_id, sizeof(e->trace_id));
 	__builtin_memcpy(e->span_id, ref->span_id, sizeof(e->span_id));
 	__builtin_memset(e->parent_id, 0, sizeof(e->parent_id));
@@ -88,11 +89,11 @@ static __always_inline void emit(__u32 type, __u32 seq, __u32 tid, __u32 outer, 
 }
 
 /*
- * Begins a span on thread tid (the current one): it becomes the thread's active span. False when
- * a span with these ids is already open (an SDK span whose id an outbound request carries).
+ * Begins a span on thread tid (the current one): it becomes the thread's active span. Its seq, or
+ * 0 when a span with these ids is already open (an SDK span whose id an outbound request carries).
  * http (may be NULL) describes an HTTP span's call.
  */
-static __always_inline bool span_open(__u32 tid, const struct span_ref *ref, const __u8 *parent,
+static __always_inline __u32 span_open(__u32 tid, const struct span_ref *ref, const __u8 *parent,
 				      const char *name, const struct span_http *http)
 {
 	struct span_owner owner = { .tid = tid };
@@ -106,7 +107,7 @@ static __always_inline bool span_open(__u32 tid, const struct span_ref *ref, con
 	if (err) {
 		if (err != -EEXIST)
 			count(CNT_SPAN_MAP_FULL);
-		return false;
+		return 0;
 	}
 	now = bpf_ktime_get_ns();
 	s = bpf_map_lookup_elem(&threads, &tid);
@@ -119,12 +120,12 @@ static __always_inline bool span_open(__u32 tid, const struct span_ref *ref, con
 		else
 			count(CNT_SPAN_TOO_DEEP);
 	}
-	emit(SPAN_BEGIN, owner.seq, tid, outer, now, ref, parent, name, http);
-	return true;
+	emit(SPAN_BEGIN, owner.seq, tid, outer, now, 0, ref, parent, name, http);
+	return owner.seq;
 }
 
-/* Ends a span, from any thread (tid: the current one). */
-static __always_inline void span_close(__u32 tid, const struct span_ref *ref)
+/* Ends a span, from any thread (tid: the current one); body_ts: see struct span_event. */
+static __always_inline void span_close(__u32 tid, const struct span_ref *ref, __u64 body_ts)
 {
 	struct span_owner *o = bpf_map_lookup_elem(&open_spans, ref), owner;
 	struct thread_stats *s;
@@ -147,7 +148,7 @@ static __always_inline void span_close(__u32 tid, const struct span_ref *ref)
 		/* one already waits for the owner: rare enough to edit the stack from here */
 		unstack(s, owner.seq);
 	}
-	emit(SPAN_END, owner.seq, tid, 0, now, ref, NULL, NULL, NULL);
+	emit(SPAN_END, owner.seq, tid, 0, now, body_ts, ref, NULL, NULL, NULL);
 }
 
 #endif /* SPANS_BPF_H */

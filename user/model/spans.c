@@ -25,6 +25,24 @@ static struct span_rec *slot(struct span_table *t, uint32_t seq)
 	return &t->v[seq - 1];
 }
 
+/*
+ * A client span without a traceparent (SPAN_GENERATED): the child of the span it began in, in that
+ * span's trace. Client spans are no parents (an HTTP call does not make another one), so the one it
+ * began in is the innermost other. Its own random trace id stays when it began in none.
+ */
+static void adopt(struct span_table *t, struct span_rec *r)
+{
+	const struct span_rec *o = span_table__get(t, r->outer);
+
+	for (int hops = 0; o && o->flags & SPAN_HTTP_CLIENT && hops < MAX_SPAN_DEPTH; hops++)
+		o = o->outer < o->seq ? span_table__get(t, o->outer) : NULL;
+	if (!o || !o->begun || o->flags & SPAN_HTTP_CLIENT)
+		return;
+	memcpy(r->trace_id, o->trace_id, sizeof(r->trace_id));
+	memcpy(r->parent_id, o->span_id, sizeof(r->parent_id));
+	r->trace_generated = o->trace_generated;
+}
+
 int span_table__add(struct span_table *t, const struct span_event *e)
 {
 	struct span_rec *r;
@@ -50,10 +68,14 @@ int span_table__add(struct span_table *t, const struct span_event *e)
 		memcpy(r->host, e->http.host, sizeof(r->host));
 		r->host[sizeof(r->host) - 1] = '\0';
 		r->llm = llm_mark_span(r->name, r->flags, &r->peer, r->host, t->llm);
+		r->trace_generated = r->flags & SPAN_GENERATED;
+		if ((r->flags & (SPAN_GENERATED | SPAN_HTTP_CLIENT)) == (SPAN_GENERATED | SPAN_HTTP_CLIENT))
+			adopt(t, r);
 	} else {
 		r->ended = true;
 		r->end_tid = e->tid;
 		r->end_ns = e->ts;
+		r->body_ns = e->body_ts;
 	}
 	return 0;
 }
