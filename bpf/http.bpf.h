@@ -525,7 +525,8 @@ static __always_inline void http_seen(__u32 tid, __u32 fd, __u64 buf, __u64 len,
 	struct peek *p;
 	__u32 zero = 0, n;
 
-	if (len < 5)
+	/* a few bytes are no request, but may be the end of a response (a body of 4 bytes) */
+	if (!len)
 		return;
 	p = bpf_map_lookup_elem(&peeks, &zero);
 	if (!p)
