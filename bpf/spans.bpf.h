@@ -8,6 +8,7 @@
 #define SPANS_BPF_H
 
 #include "maps.bpf.h"
+#include "python.bpf.h"
 
 struct span_ref {
 	__u8 trace_id[16];
@@ -52,6 +53,27 @@ static __always_inline __u64 close_running(struct thread_stats *s, __u64 now)
 }
 
 /*
+ * The current thread's Python context (PyThreadState.context), 0: none. On an event loop it names
+ * the asyncio task running: each task runs its steps in a context of its own, one stable pointer
+ * across its awaits (python3.11: 3 gathered tasks kept 3 distinct ones), so that a request's
+ * response and its calls out are seen written from one context.
+ */
+static __always_inline __u64 py_context(__u32 tid)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	const struct py_config *cfg;
+	__u64 ts;
+
+	if (!py_frames)
+		return 0;
+	cfg = bpf_map_lookup_elem(&py_procs, &tgid);
+	if (!cfg || cfg->tstate_context == PY_NO_FIELD)
+		return 0;
+	ts = py_find_tstate(cfg, tid, NULL);
+	return ts ? py_read_ptr(ts + cfg->tstate_context, NULL) : 0;
+}
+
+/*
  * parent (8 bytes), name (SPAN_NAME_LEN, NUL-terminated) and http are in BPF memory; parent, name
  * and http may be NULL.
  */
@@ -71,6 +93,7 @@ static __always_inline void emit(__u32 type, __u32 seq, __u32 tid, __u32 outer, 
 	e->outer = outer;
 	e->ts = now;
 	e->body_ts = body_ts;
+	e->ctx = py_context(tid);
 	__builtin_memcpy(e->trace_id, ref->trace_id, sizeof(e->trace_id));
 	__builtin_memcpy(e->span_id, ref->span_id, sizeof(e->span_id));
 	__builtin_memset(e->parent_id, 0, sizeof(e->parent_id));
