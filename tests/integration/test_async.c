@@ -20,11 +20,12 @@
 #define MARGIN_NS 20000000ull	/* a request timed this far inside the window is recorded whole */
 #define SLACK_NS 2000000ull	/* a span's edge may fall this far outside the agent's own timing */
 #define CALLS_MIN 15
+#define RESPONSE_NS 10000000ull	/* the response is written this soon after the agent's handler is done */
 #define FIRST_MS 150	/* asyncllm.py: a streamed answer's first event comes this long after the request */
 #define WHOLE_MS 250	/* and an answer not streamed */
 
 static char dir[64], out[128], cert[128], key[128], llm_port_file[128], agent_port_file[128], truth[128],
-	canary[40];
+	llm_log[128], canary[40];
 
 static void setup(void)
 {
@@ -35,6 +36,7 @@ static void setup(void)
 	snprintf(llm_port_file, sizeof(llm_port_file), "%s/llm.port", dir);
 	snprintf(agent_port_file, sizeof(agent_port_file), "%s/agent.port", dir);
 	snprintf(truth, sizeof(truth), "%s/truth", dir);
+	snprintf(llm_log, sizeof(llm_log), "%s/llm.log", dir);
 	/* a fresh secret per run: finding it in an output can only mean it leaked there */
 	snprintf(canary, sizeof(canary), "CANARY%08x%08x", (unsigned)random() ^ (unsigned)getpid(),
 		 (unsigned)random());
@@ -51,7 +53,10 @@ TestSuite(async, .init = setup, .fini = teardown, .timeout = 120);
 struct call {
 	bool in_window;		/* timed whole inside the recording's window, far enough from its edges */
 	char trace[33];		/* "-": it came without a traceparent */
+	char name[64];		/* its LLM call's, in the mock API's log */
 	uint64_t start, end, cpu, llm_start, llm_first, llm_end;
+	uint64_t llm_seen;	/* when the mock API began to handle the call, 0: not logged */
+	bool llm_tried;
 	json_t *server, *llm;
 };
 
@@ -191,6 +196,41 @@ static void match(struct call *calls, size_t ncalls, json_t *spans, bool server)
 	free(pairs);
 }
 
+/*
+ * Each call's LLM span: the first one not taken that began before the mock API saw the call (the
+ * request is written, then read by the API, in turn), inside the agent's timing of the call; the
+ * calls in the order the API saw them.
+ */
+static void match_llm(struct call *calls, size_t ncalls, json_t *spans)
+{
+	for (;;) {
+		struct call *next = NULL;
+		json_t *best = NULL, *s;
+		size_t i;
+
+		for (size_t k = 0; k < ncalls; k++)
+			if (calls[k].llm_seen && !calls[k].llm_tried &&
+			    (!next || calls[k].llm_seen < next->llm_seen))
+				next = &calls[k];
+		if (!next)
+			return;
+		next->llm_tried = true;
+		json_array_foreach(spans, i, s) {
+			uint64_t ss = u(s, "start_ns");
+
+			if (!is_kind(s, "client", true) || json_object_get(s, "matched") || ss > next->llm_seen ||
+			    ss + SLACK_NS < next->llm_start || end_of(s) > next->llm_end + SLACK_NS)
+				continue;
+			if (!best || ss < u(best, "start_ns"))
+				best = s;
+		}
+		if (best) {
+			next->llm = best;
+			json_object_set_new(best, "matched", json_true());
+		}
+	}
+}
+
 static void run_agent(const struct setup *c)
 {
 	char llm_url[128], task_url[128], conc[8], pidstr[16], *port;
@@ -210,10 +250,11 @@ static void run_agent(const struct setup *c)
 			 "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout %s -out %s 2>/dev/null",
 			 key, cert);
 		cr_assert_eq(system(cmd), 0, "openssl req failed");
-		llm = start_workload((char *const[]){ PYTHON, "tests/workloads/asyncllm.py", llm_port_file, cert, key,
-						      NULL });
+		llm = start_workload((char *const[]){ PYTHON, "tests/workloads/asyncllm.py", llm_port_file, llm_log, cert,
+						      key, NULL });
 	} else {
-		llm = start_workload((char *const[]){ PYTHON, "tests/workloads/asyncllm.py", llm_port_file, NULL });
+		llm = start_workload((char *const[]){ PYTHON, "tests/workloads/asyncllm.py", llm_port_file, llm_log,
+						      NULL });
 	}
 	port = read_port(llm_port_file);
 	snprintf(llm_url, sizeof(llm_url), "%s://127.0.0.1:%s/v1/chat/completions", c->tls ? "https" : "http", port);
@@ -247,11 +288,23 @@ static size_t load_truth(struct call *calls, size_t max, uint64_t ws, uint64_t w
 		struct call *k = &calls[n];
 		unsigned long long v[6];
 
-		cr_assert_eq(sscanf(line, "%32s %llu %llu %llu %llu %llu %llu", k->trace, &v[0], &v[1], &v[2], &v[3],
-				    &v[4], &v[5]), 7, "truth: %s", line);
+		cr_assert_eq(sscanf(line, "%32s %llu %llu %llu %llu %llu %llu %63s", k->trace, &v[0], &v[1], &v[2], &v[3],
+				    &v[4], &v[5], k->name), 8, "truth: %s", line);
 		k->start = v[0], k->end = v[1], k->cpu = v[2], k->llm_start = v[3], k->llm_first = v[4], k->llm_end = v[5];
 		k->in_window = k->start >= ws + MARGIN_NS && k->end + MARGIN_NS <= we;
 		n++;
+	}
+	free(text);
+	text = slurp(llm_log);
+	cr_assert(text, "no log from the mock API");
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[64];
+		unsigned long long seen;
+
+		cr_assert_eq(sscanf(line, "%63s %llu", name, &seen), 2, "API log: %s", line);
+		for (size_t k = 0; k < n; k++)
+			if (!strcmp(calls[k].name, name))
+				calls[k].llm_seen = seen;
 	}
 	free(text);
 	return n;
@@ -276,7 +329,7 @@ static void check(const struct setup *c)
 	we = u(report, "window_end_ns");
 	spans = load_spans();
 	nall = load_truth(calls, sizeof(calls) / sizeof(calls[0]), ws, we);
-	match(calls, nall, spans, false);
+	match_llm(calls, nall, spans);
 	match(calls, nall, spans, true);
 	if (c->traceparent)	/* the request's own trace id says which span is its */
 		for (size_t k = 0; k < nall; k++) {
@@ -306,7 +359,9 @@ static void check(const struct setup *c)
 			continue;
 		ncalls++;
 		nllm += t->llm != NULL;
-		if (t->server && u(t->server, "start_ns") <= t->start + SLACK_NS && end_of(t->server) + SLACK_NS >= t->end) {
+		/* around the agent's timing, and ended by writing the response, not by the next request */
+		if (t->server && u(t->server, "start_ns") <= t->start + SLACK_NS && end_of(t->server) + SLACK_NS >= t->end &&
+		    end_of(t->server) <= t->end + RESPONSE_NS) {
 			const char *id = json_string_value(json_object_get(t->server, "trace_id"));
 
 			if (c->traceparent)
@@ -326,20 +381,17 @@ static void check(const struct setup *c)
 			ttft_ok += u(t->llm, "start_ns") + ttft <= t->llm_first + SLACK_NS &&
 				   ttft >= (c->stream ? FIRST_MS : WHOLE_MS) * 1000000ull;
 		}
-		/* no traceparent on the call: it joins the trace of a request of the agent's, as a child */
-		json_array_foreach(spans, i, s)
-			if (!strcmp(json_string_value(json_object_get(s, "kind")), "server") &&
-			    !strcmp(json_string_value(json_object_get(s, "trace_id")),
-				    json_string_value(json_object_get(t->llm, "trace_id"))) &&
-			    !strcmp(json_string_value(json_object_get(s, "span_id")),
-				    json_string_value(json_object_get(t->llm, "parent_span_id")) ?: "")) {
-				in_trace++;
-				break;
-			}
+		/* no traceparent on the call: it joins the trace of the request that made it, as a child */
+		if (t->server &&
+		    !strcmp(json_string_value(json_object_get(t->server, "trace_id")),
+			    json_string_value(json_object_get(t->llm, "trace_id"))) &&
+		    !strcmp(json_string_value(json_object_get(t->server, "span_id")),
+			    json_string_value(json_object_get(t->llm, "parent_span_id")) ?: ""))
+			in_trace++;
 	}
 	cr_assert_geq(ncalls, CALLS_MIN, "only %zu requests timed inside the window", ncalls);
 	cr_log_info("%zu requests: %zu with an LLM span (%zu other LLM spans), %zu within 10%% of it, %zu with its ttft, "
-		    "%zu in a request's trace; %zu server spans around theirs",
+		    "%zu in its request's trace; %zu server spans around theirs",
 		    ncalls, nllm, extra, llm_close, ttft_ok, in_trace, servers);
 	cr_expect_eq(nllm, ncalls, "%zu of %zu calls with an LLM span", nllm, ncalls);
 	cr_expect_eq(extra, 0, "%zu LLM spans that are no call of the agent's", extra);
@@ -350,7 +402,8 @@ static void check(const struct setup *c)
 	cr_expect_geq(llm_close, ncalls * (c->concurrency <= 3 ? 0.95 : 0.8), "%zu of %zu LLM spans within 10%% of their call",
 		      llm_close, ncalls);
 	cr_expect_geq(ttft_ok, ncalls * 0.95, "%zu of %zu LLM spans with the answer's first byte", ttft_ok, ncalls);
-	cr_expect_geq(in_trace, ncalls * 0.95, "%zu of %zu LLM spans in a request's trace", in_trace, ncalls);
+	cr_expect_geq(in_trace, ncalls * 0.95, "%zu of %zu LLM spans in the trace of the request that made them", in_trace,
+		      ncalls);
 	cr_expect_geq(servers, ncalls * 0.95, "%zu of %zu requests found as a server span around them", servers, ncalls);
 	leak = file_holding(out, canary);
 	cr_expect(!leak, "the API key (a canary) is in %s", leak);

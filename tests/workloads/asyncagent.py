@@ -3,9 +3,10 @@
 # event loop thread serves POST /task, each request doing its own CPU work, one LLM call (streamed
 # or not, HTTP or HTTPS, no traceparent, an API key that is a canary), more CPU work. It times
 # each request itself and appends the truth to TRUTH, one line per request:
-#   "trace_id start end cpu_ns llm_start llm_first llm_end" (CLOCK_MONOTONIC ns; trace_id from
-#   the request's traceparent, "-" without one; cpu_ns: thread CPU time of its own work;
-#   llm_first: when the first bytes of the answer's body arrived).
+#   "trace_id start end cpu_ns llm_start llm_first llm_end call" (CLOCK_MONOTONIC ns; trace_id
+#   from the request's traceparent, "-" without one; cpu_ns: thread CPU time of its own work;
+#   llm_first: when the first bytes of the answer's body arrived; call: the name of the LLM call,
+#   sent in its body's "user" field, which the mock API logs).
 # `asyncagent.py PORT_FILE LLM_URL CAFILE CANARY TRUTH stream|whole`: writes its port to PORT_FILE,
 # prints its PID, serves until killed.
 import asyncio
@@ -18,6 +19,7 @@ from aiohttp import web
 
 port_file, llm_url, cafile, canary, truth_path, mode = sys.argv[1:7]
 truth = open(truth_path, "a", buffering=1)
+calls = 0
 WORK = 30000	# iterations of the CPU work: ~2-4 ms of Python
 
 
@@ -35,7 +37,10 @@ async def task(request):
     trace = tp[3:35] if len(tp) == 55 else "-"
     await request.read()
     cpu = work()
-    body = {"model": "mock", "stream": mode == "stream",
+    global calls
+    calls += 1
+    call = "call-%d-%d" % (os.getpid(), calls)
+    body = {"model": "mock", "stream": mode == "stream", "user": call,
             "messages": [{"role": "user", "content": "prompt-" + canary}]}
     headers = {"Authorization": "Bearer key-" + canary}
     client = request.app["client"]
@@ -48,7 +53,7 @@ async def task(request):
     llm_end = time.monotonic_ns()
     cpu += work()
     end = time.monotonic_ns()
-    truth.write("%s %d %d %d %d %d %d\n" % (trace, start, end, cpu, llm_start, first, llm_end))
+    truth.write("%s %d %d %d %d %d %d %s\n" % (trace, start, end, cpu, llm_start, first, llm_end, call))
     return web.Response(text="done")
 
 

@@ -1,14 +1,17 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # A mock OpenAI-compatible API on asyncio (Debian's python3-aiohttp), for the async tests: a separate
-# process, HTTP/1.1 with keep-alive, plain or over TLS. `asyncllm.py PORT_FILE [CERT KEY]` answers
+# process, HTTP/1.1 with keep-alive, plain or over TLS. It answers
 # POST /v1/chat/completions: a streamed answer ("stream": true) as server-sent events, chunked, the
 # first after FIRST_MS and the others CHUNK_MS apart, then "data: [DONE]"; otherwise one JSON body
-# with a Content-Length after WHOLE_MS. Writes its port to PORT_FILE, prints its PID, serves until killed.
+# with a Content-Length after WHOLE_MS. `asyncllm.py PORT_FILE LOG [CERT KEY]` appends "user start_ns" to
+# LOG for each request (the body's "user" field; CLOCK_MONOTONIC when its handler began). Writes its
+# port to PORT_FILE, prints its PID, serves until killed.
 import asyncio
 import json
 import os
 import ssl
 import sys
+import time
 
 from aiohttp import web
 
@@ -16,7 +19,9 @@ FIRST_MS, CHUNK_MS, CHUNKS, WHOLE_MS = 150, 20, 5, 250
 
 
 async def completions(request):
+    start = time.monotonic_ns()
     body = await request.json()
+    log.write("%s %d\n" % (body.get("user", "-"), start))
     if not body.get("stream"):
         await asyncio.sleep(WHOLE_MS / 1000)
         return web.json_response({"id": "chatcmpl-1", "object": "chat.completion",
@@ -48,8 +53,9 @@ async def main(port_file, tls):
     await asyncio.Event().wait()
 
 
+log = open(sys.argv[2], "a", buffering=1)
 tls = None
-if len(sys.argv) == 4:
+if len(sys.argv) == 5:
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    tls.load_cert_chain(sys.argv[2], sys.argv[3])
+    tls.load_cert_chain(sys.argv[3], sys.argv[4])
 asyncio.run(main(sys.argv[1], tls))
