@@ -231,6 +231,12 @@ static void match_llm(struct call *calls, size_t ncalls, json_t *spans)
 	}
 }
 
+/* Around the agent's timing of request t, and ended by writing its response, not by the next request. */
+static bool around(const struct call *t, json_t *s)
+{
+	return u(s, "start_ns") <= t->start + SLACK_NS && end_of(s) + SLACK_NS >= t->end && end_of(s) <= t->end + RESPONSE_NS;
+}
+
 static void run_agent(const struct setup *c)
 {
 	char llm_url[128], task_url[128], conc[8], pidstr[16], *port;
@@ -331,6 +337,19 @@ static void check(const struct setup *c)
 	nall = load_truth(calls, sizeof(calls) / sizeof(calls[0]), ws, we);
 	match_llm(calls, nall, spans);
 	match(calls, nall, spans, true);
+	if (!c->traceparent)	/* no trace id to tell them apart: the call's parent, if it is around the request */
+		for (size_t k = 0; k < nall; k++) {
+			struct call *t = &calls[k];
+			const char *parent = t->llm ? json_string_value(json_object_get(t->llm, "parent_span_id")) : NULL;
+
+			json_array_foreach(spans, i, s)
+				if (parent && is_kind(s, "server", false) &&
+				    !strcmp(json_string_value(json_object_get(s, "span_id")), parent) &&
+				    around(t, s) && !json_object_get(s, "parent_of")) {
+					t->server = s;	/* one request's, never two */
+					json_object_set_new(s, "parent_of", json_true());
+				}
+		}
 	if (c->traceparent)	/* the request's own trace id says which span is its */
 		for (size_t k = 0; k < nall; k++) {
 			calls[k].server = NULL;
@@ -359,9 +378,7 @@ static void check(const struct setup *c)
 			continue;
 		ncalls++;
 		nllm += t->llm != NULL;
-		/* around the agent's timing, and ended by writing the response, not by the next request */
-		if (t->server && u(t->server, "start_ns") <= t->start + SLACK_NS && end_of(t->server) + SLACK_NS >= t->end &&
-		    end_of(t->server) <= t->end + RESPONSE_NS) {
+		if (t->server && around(t, t->server)) {
 			const char *id = json_string_value(json_object_get(t->server, "trace_id"));
 
 			if (c->traceparent)
