@@ -170,6 +170,7 @@ enum span_flags {
 	SPAN_HTTP_SERVER	= 1 << 0,	/* an inbound request, until its response is written */
 	SPAN_HTTP_CLIENT	= 1 << 1,	/* an outbound request, until its response is read */
 	SPAN_TLS		= 1 << 2,	/* seen in TLS plaintext (OpenSSL uprobes) */
+	SPAN_GENERATED		= 1 << 3,	/* the request had no traceparent: its ids are agentprof's */
 };
 
 /* What an HTTP span's begin says about its call. */
@@ -186,6 +187,8 @@ struct span_event {
 	__u32 tid;		/* the thread that began or ended it */
 	__u32 outer;		/* begin: the thread's active span when it began (0: none) */
 	__u64 ts;		/* bpf_ktime_get_ns() */
+	__u64 body_ts;		/* end of a client span: when its response's body began, 0: unknown */
+	__u64 ctx;		/* the thread's Python context (PyThreadState.context) then, 0: none or not Python */
 	__u8 trace_id[16];
 	__u8 span_id[8];
 	__u8 parent_id[8];	/* all zero for a root span */
@@ -240,6 +243,7 @@ struct py_config {
 	__u16 frame_owner;
 	__u16 frame_is_entry;		/* 3.11; PY_NO_FIELD later (an entry has a C-stack shim) */
 	__u16 code_adaptive;		/* PyCodeObject.co_code_adaptive: instr offsets count from it */
+	__u16 tstate_context;		/* PyThreadState.context (asyncio: the running task's); PY_NO_FIELD: unknown */
 };
 
 #define PY_NO_FIELD		0xffff
@@ -281,7 +285,7 @@ _Static_assert(sizeof(struct offcpu_key) == 80, "ABI");
 _Static_assert(sizeof(struct proc_info) == 24, "ABI");
 _Static_assert(sizeof(struct thread_stats) == 168, "ABI");
 _Static_assert(sizeof(struct span_http) == 88, "ABI");
-_Static_assert(sizeof(struct span_event) == 208, "ABI");
+_Static_assert(sizeof(struct span_event) == 224, "ABI");
 /* the key (44 bytes) is padded to 48 before the registers */
 _Static_assert(sizeof(struct user_stack_event) == 48 + 80 + 16 * MAX_URETPROBES + USER_STACK_BYTES, "ABI");
 #endif

@@ -45,6 +45,31 @@ static __always_inline bool is_read(long nr)
 }
 
 /*
+ * Whether the write the thread is in sends a TLS application data record (0x17, then version 3.x):
+ * the ciphertext of an SSL_write, not a plain socket's bytes written after it (an event loop
+ * writes other connections' before it flushes a memory BIO).
+ */
+static __always_inline bool sends_tls_record(struct pt_regs *regs, long nr)
+{
+	__u64 at = regs->si;
+	struct user_msghdr msg;
+	struct iovec iov;
+	__u8 b[2];
+
+	if (nr == NR_sendmsg) {
+		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)at))
+			return false;
+		at = (__u64)msg.msg_iov;
+	}
+	if (nr == NR_sendmsg || nr == NR_writev) {
+		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)at))
+			return false;
+		at = (__u64)iov.iov_base;
+	}
+	return !bpf_probe_read_user(b, sizeof(b), (void *)at) && b[0] == 0x17 && b[1] == 0x03;
+}
+
+/*
  * Socket sk sent (send) or received ret bytes, or failed: when the thread's syscall is one of the
  * socket reads or writes looked at, and sk is its fd's socket (not one a network file system
  * uses on the thread's behalf), its payload goes to http_seen. The syscall's arguments are in
@@ -83,12 +108,16 @@ static __always_inline void sock_io(struct sock *sk, int ret, bool send)
 	st->last_fd = fd;
 	if (ret <= 0)
 		return;	/* a send that failed (EAGAIN) keeps SSL_write's plaintext for its retry */
-	if (send && st->tls_wbuf) {
+	if (send && st->tls_wbuf && sends_tls_record(regs, nr)) {
 		/* the write SSL_write makes, or the one right after it (a memory BIO: Node) */
+		struct tls_key key = { .ssl = st->tls_wssl, .tgid = pid_tgid >> 32 };
+		struct tls_conn conn = { .sk = (__u64)sk, .fd = fd };
+
 		buf = st->tls_wbuf;
 		len = st->tls_wlen;	/* sent whole or in part: its first bytes are the request's */
 		st->tls_wbuf = 0;
 		flags = SPAN_TLS;
+		bpf_map_update_elem(&tls_conns, &key, &conn, BPF_ANY);
 	} else if (st->tls_rbuf || (nr != NR_read && nr != NR_write && nr != NR_recvfrom && nr != NR_sendto)) {
 		return;	/* ciphertext inside SSL_read; vectored plaintext is not looked into */
 	} else {

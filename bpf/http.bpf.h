@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Spans from W3C traceparent headers in HTTP/1.x, shared by the socket tracepoints (http.bpf.c) and
- * OpenSSL's plaintext (tls.bpf.c). The first HTTP_PEEK bytes of a payload are looked at in a
- * per-CPU buffer, wiped once parsed: an inbound request with a traceparent makes the trace
- * active on the reading thread until it writes the response on the same socket (span
- * "http METHOD /path"); an outbound one is a client span until its response is read. Only the
- * ids, the method, the path, the Host header and the peer's address leave the kernel; no other
- * byte of the payload is copied out or kept.
+ * Spans from HTTP/1.x requests, shared by the socket tracepoints (http.bpf.c) and OpenSSL's
+ * plaintext (tls.bpf.c), tracked per connection (process and socket fd), on whatever thread
+ * touches it: an inbound request is a server span from its read until its response is written
+ * whole; an outbound one a client span from its write until its response is read whole (a
+ * Content-Length, a chunked body's last chunk, or the connection's close: a streamed LLM answer
+ * included), with the time its body began. A W3C traceparent header gives the ids; a request
+ * without one gets random ids, flagged SPAN_GENERATED (userspace parents an outbound one to the
+ * span it began in). Keep-alive connections carry requests in turn; pipelined requests, HTTP/2,
+ * headers past the first HTTP_PEEK bytes of a read and the bodies of vectored reads and writes
+ * are not looked into. The first HTTP_PEEK bytes of a payload are looked at in a per-CPU buffer,
+ * wiped once parsed: only the ids, the method, the path, the Host header and the peer's address
+ * leave the kernel; no other byte of the payload is copied out or kept.
  */
 #ifndef HTTP_BPF_H
 #define HTTP_BPF_H
@@ -25,13 +30,40 @@
  * to fill up.
  */
 struct io_state {
-	__u32 last_fd;		/* the socket of the thread's last read or write: a TLS read's */
+	__u32 last_fd;		/* the socket of the thread's last read or write: a TLS read's, failing tls_conns */
 	__u32 pad;
 	__u64 tls_wbuf;		/* SSL_write's plaintext, until the socket write that sends it */
 	__u64 tls_wlen;
+	__u64 tls_wssl;		/* and its SSL * */
 	__u64 tls_rbuf;		/* SSL_read's buffer, from its entry to its return */
 	__u64 tls_rlen;		/* SSL_read_ex's size_t *readbytes; 0 for SSL_read */
+	__u64 tls_rssl;		/* and its SSL * */
 };
+
+struct tls_key {
+	__u64 ssl;		/* an SSL * of the process */
+	__u32 tgid;
+	__u32 pad;
+};
+
+struct tls_conn {
+	__u64 sk;		/* the socket its writes went to, through fd (an fd reused since has another) */
+	__u32 fd;
+	__u32 pad;
+};
+
+/*
+ * The socket of each TLS session, learnt where SSL_write's plaintext goes out. An event loop
+ * feeds a memory BIO and reads its plaintext later, after other connections' I/O (asyncio: the
+ * thread's last socket was another connection's in 28% of SSL_reads): the session says whose it
+ * is. LRU: a session freed without a word from OpenSSL leaves in its turn, no map fills up.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct tls_key);
+	__type(value, struct tls_conn);
+	__uint(max_entries, 16384);
+} tls_conns SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -40,19 +72,29 @@ struct {
 	__type(value, struct io_state);
 } io_states SEC(".maps") __weak;
 
+/*
+ * A connection of the target: its process and the socket's fd. Per process, not per thread: an
+ * event loop, or a pool that writes on one thread and reads on another, keeps many requests in
+ * flight at once, one per connection.
+ */
 struct http_key {
-	__u32 tid;
+	__u32 tgid;
 	__u32 fd;
 };
 
-/* How much of a client span's response has been read. */
-enum body { BODY_AWAITED, BODY_LENGTH, BODY_CHUNKED };
+/*
+ * How much of a response has gone over the connection: none yet, up to a Content-Length, up to a
+ * chunked body's last chunk, or until the connection closes (neither of them).
+ */
+enum body { BODY_AWAITED, BODY_LENGTH, BODY_CHUNKED, BODY_CLOSE };
 
+/* The request in flight on a connection: a client span until its response is read whole, a server span until written. */
 struct http_val {
 	struct span_ref ref;
 	__u32 server;	/* inbound: ends when the response is written; outbound: when it is read */
-	__u32 body;	/* outbound: enum body */
-	__u64 left;	/* BODY_LENGTH: bytes of the body still to be read */
+	__u32 body;	/* enum body */
+	__u64 left;	/* BODY_LENGTH: bytes of the body still to go */
+	__u64 body_ts;	/* when the response's body began (its first byte went over), 0: not yet */
 	__u32 tls;	/* seen in TLS plaintext: the socket's own bytes are ciphertext */
 	__u32 pad;
 };
@@ -93,6 +135,25 @@ static __always_inline struct io_state *io_state(bool create)
 {
 	return bpf_task_storage_get(&io_states, bpf_get_current_task_btf(), 0,
 				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
+/* The socket of TLS session ssl of the current process (still open on its fd), -1: not known. */
+static __always_inline int tls_session_fd(__u64 ssl)
+{
+	struct tls_key key = { .ssl = ssl, .tgid = bpf_get_current_pid_tgid() >> 32 };
+	struct tls_conn *c = bpf_map_lookup_elem(&tls_conns, &key);
+	struct socket *sock;
+	struct file *f;
+
+	if (!c)
+		return -1;
+	f = task_file(bpf_get_current_task_btf(), c->fd);
+	if (file_kind(f) != FD_SOCKET)
+		return -1;
+	sock = BPF_CORE_READ(f, private_data);
+	if ((__u64)BPF_CORE_READ(sock, sk) != c->sk)
+		return -1;
+	return c->fd;
 }
 
 static __always_inline char lower(char c)
@@ -305,15 +366,21 @@ static __always_inline bool ends_chunked(__u64 buf, __u64 len)
 }
 
 /*
- * A client span's response, or more of it, was read in TLS plaintext (len bytes at buf, the first
- * of them in p): whether the response is whole, so that the span ends with it. A response whose
- * length cannot be told (headers past the peek, a body read until close) ends it at once.
+ * More of a span's response went over its connection (len bytes at buf, the first of them in p;
+ * first: the bytes that begin it, with its status line): whether the response is whole, so that
+ * the span ends with it. The response's body begins at now when these bytes hold its first byte.
+ * A response whose headers end past the peek is taken as whole at once.
  */
-static __always_inline bool response_done(struct peek *p, struct http_val *open, __u64 buf, __u64 len, bool first)
+static __always_inline bool response_done(struct peek *p, struct http_val *open, __u64 buf, __u64 len, bool first,
+					  __u64 now)
 {
 	if (!first) {
+		if (!open->body_ts)
+			open->body_ts = now;
 		if (open->body == BODY_CHUNKED)
 			return ends_chunked(buf, len);
+		if (open->body == BODY_CLOSE)
+			return false;
 		if (open->left <= len)
 			return true;
 		open->left -= len;
@@ -331,23 +398,53 @@ static __always_inline bool response_done(struct peek *p, struct http_val *open,
 	bpf_loop(HTTP_PEEK, find_body, &(struct loop_ctx){ p }, 0);
 	if (p->body_at < 0)
 		return true;
+	if (p->body_at < len)
+		open->body_ts = now;
 	if (p->chunked) {
 		open->body = BODY_CHUNKED;
 		return ends_chunked(buf, len);
 	}
-	if (p->length < 0 || p->body_at + p->length <= len)
+	if (p->length < 0) {
+		open->body = BODY_CLOSE;	/* read until the connection closes (a stream without chunks) */
+		return false;
+	}
+	if (p->body_at + p->length <= len)
 		return true;
 	open->body = BODY_LENGTH;
 	open->left = p->body_at + p->length - len;
 	return false;
 }
 
+/* Ends the span of the connection key, if any (ts: see struct span_event). */
+static __always_inline void http_end(__u32 tid, struct http_key *key)
+{
+	struct http_val *open = bpf_map_lookup_elem(&http_spans, key);
+	struct span_ref ref;
+	__u64 body_ts;
+
+	if (!open)
+		return;
+	ref = open->ref;
+	body_ts = open->server ? 0 : open->body_ts;
+	bpf_map_delete_elem(&http_spans, key);
+	span_close(tid, &ref, body_ts);
+}
+
+/* 16 random bytes, or 8: ids of a request that came without a traceparent. */
+static __always_inline void random_id(__u8 *id, int n)
+{
+	for (int i = 0; i < n; i += 4)
+		*(__u32 *)&id[i] = bpf_get_prandom_u32();
+	id[0] |= 1;	/* never all zero */
+}
+
 /* What http_seen does with the payload's first bytes, copied into p. */
 static __always_inline void http_parse(struct peek *p, __u32 tid, __u32 fd, __u64 buf, __u64 len, bool inbound,
 				       __u32 flags)
 {
-	struct http_key key = { .tid = tid, .fd = fd };
+	struct http_key key = { .tgid = bpf_get_current_pid_tgid() >> 32, .fd = fd };
 	struct http_val *open, val = {};
+	bool has_parent = false;
 	struct span_ref ref;
 	struct file *f;
 	__u8 parent[8];
@@ -358,29 +455,29 @@ static __always_inline void http_parse(struct peek *p, __u32 tid, __u32 fd, __u6
 		bool response = is_response(p->buf), tls = flags & SPAN_TLS;
 
 		/*
-		 * A server span ends when its response is written. A client span ends when its response
-		 * has been read: whole in TLS plaintext (a streamed LLM answer included), where all of it
-		 * passes through SSL_read; at its first bytes on a plain socket, whose body may be read
-		 * in ways not looked into (readv, recvmsg).
+		 * A response, or more of one, on a connection with a request in flight: read (a client
+		 * span) or written (a server span). The other way (a request's body) and the other
+		 * layer (the ciphertext under TLS) are not the response.
 		 */
-		if (!response && (!inbound || !tls))
-			return;
 		open = bpf_map_lookup_elem(&http_spans, &key);
 		if (!open || open->server == inbound || open->tls != tls)
 			return;
-		if (inbound && tls &&
-		    (response != (open->body == BODY_AWAITED) || !response_done(p, open, buf, len, response)))
+		if (response != (open->body == BODY_AWAITED) ||
+		    !response_done(p, open, buf, len, response, bpf_ktime_get_ns()))
 			return;
-		ref = open->ref;
-		bpf_map_delete_elem(&http_spans, &key);
-		span_close(tid, &ref);
+		http_end(tid, &key);
 		return;
 	}
 	p->tp_at = -1;
 	p->host_at = -1;
 	bpf_loop(HTTP_PEEK, find_headers, &(struct loop_ctx){ p }, 0);
-	if (p->tp_at < 0 || !parse_traceparent(p, &ref, parent))
-		return;
+	if (p->tp_at >= 0 && parse_traceparent(p, &ref, parent)) {
+		has_parent = true;
+	} else {
+		/* no traceparent (every LLM SDK sends none): the ids are ours, said so */
+		random_id(ref.trace_id, sizeof(ref.trace_id));
+		flags |= SPAN_GENERATED;
+	}
 	span_name(p, method);
 	/* a TLS read's fd is the thread's last socket: it may have been closed and reused since */
 	f = task_file(bpf_get_current_task_btf(), fd);
@@ -389,24 +486,23 @@ static __always_inline void http_parse(struct peek *p, __u32 tid, __u32 fd, __u6
 	__builtin_memset(&p->http.peer, 0, sizeof(p->http.peer));
 	sock_peer(f, &p->http.peer);
 	copy_host(p);
-	/* a new request on the same socket: the last one's span ends here if its response was missed */
-	open = bpf_map_lookup_elem(&http_spans, &key);
-	if (open) {
-		struct span_ref old = open->ref;
-
-		bpf_map_delete_elem(&http_spans, &key);
-		span_close(tid, &old);
-	}
+	/* a new request on the same connection: the last one's span ends here if its response was missed */
+	http_end(tid, &key);
 	if (inbound) {
 		/* the caller's span is the parent; this server span gets its own id */
-		*(__u32 *)&ref.span_id[0] = bpf_get_prandom_u32() | 1;
-		*(__u32 *)&ref.span_id[4] = bpf_get_prandom_u32();
+		random_id(ref.span_id, sizeof(ref.span_id));
 		p->http.flags = flags | SPAN_HTTP_SERVER;
-		if (!span_open(tid, &ref, parent, p->name, &p->http))
+		if (!span_open(tid, &ref, has_parent ? parent : NULL, p->name, &p->http))
 			return;
 	} else {
-		/* the header's parent id is this client span's own id, unless the SDK has it open */
-		__builtin_memcpy(ref.span_id, parent, sizeof(ref.span_id));
+		/*
+		 * The header's parent id is this client span's own id, unless the SDK has it open.
+		 * Without a header, userspace parents it to the span it began in (struct span_event's outer).
+		 */
+		if (has_parent)
+			__builtin_memcpy(ref.span_id, parent, sizeof(ref.span_id));
+		else
+			random_id(ref.span_id, sizeof(ref.span_id));
 		p->http.flags = flags | SPAN_HTTP_CLIENT;
 		if (!span_open(tid, &ref, NULL, p->name, &p->http))
 			return;
@@ -429,7 +525,8 @@ static __always_inline void http_seen(__u32 tid, __u32 fd, __u64 buf, __u64 len,
 	struct peek *p;
 	__u32 zero = 0, n;
 
-	if (len < 5)
+	/* a few bytes are no request, but may be the end of a response (a body of 4 bytes) */
+	if (!len)
 		return;
 	p = bpf_map_lookup_elem(&peeks, &zero);
 	if (!p)
@@ -450,18 +547,12 @@ static __always_inline void http_seen(__u32 tid, __u32 fd, __u64 buf, __u64 len,
 	p->len = 0;
 }
 
-/* The connection fd of thread tid is being closed: its span, if any, ends (a response not read whole). */
+/* The connection fd of the current process is being closed: its span, if any, ends (a response not read whole). */
 static __always_inline void http_closed(__u32 tid, __u32 fd)
 {
-	struct http_key key = { .tid = tid, .fd = fd };
-	struct http_val *open = bpf_map_lookup_elem(&http_spans, &key);
-	struct span_ref ref;
+	struct http_key key = { .tgid = bpf_get_current_pid_tgid() >> 32, .fd = fd };
 
-	if (!open)
-		return;
-	ref = open->ref;
-	bpf_map_delete_elem(&http_spans, &key);
-	span_close(tid, &ref);
+	http_end(tid, &key);
 }
 
 #endif /* HTTP_BPF_H */

@@ -40,7 +40,7 @@ int BPF_USDT(span_end, void *trace_id, void *span_id)
 	struct span_ref ref;
 
 	if (is_target(id >> 32, NULL) && read_ref(trace_id, span_id, &ref))
-		span_close((__u32)id, &ref);
+		span_close((__u32)id, &ref, 0);
 	return 0;
 }
 

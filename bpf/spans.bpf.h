@@ -8,6 +8,7 @@
 #define SPANS_BPF_H
 
 #include "maps.bpf.h"
+#include "python.bpf.h"
 
 struct span_ref {
 	__u8 trace_id[16];
@@ -52,10 +53,31 @@ static __always_inline __u64 close_running(struct thread_stats *s, __u64 now)
 }
 
 /*
+ * The current thread's Python context (PyThreadState.context), 0: none. On an event loop it names
+ * the asyncio task running: each task runs its steps in a context of its own, one stable pointer
+ * across its awaits (python3.11: 3 gathered tasks kept 3 distinct ones), so that a request's
+ * response and its calls out are seen written from one context.
+ */
+static __always_inline __u64 py_context(__u32 tid)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	const struct py_config *cfg;
+	__u64 ts;
+
+	if (!py_frames)
+		return 0;
+	cfg = bpf_map_lookup_elem(&py_procs, &tgid);
+	if (!cfg || cfg->tstate_context == PY_NO_FIELD)
+		return 0;
+	ts = py_find_tstate(cfg, tid, NULL);
+	return ts ? py_read_ptr(ts + cfg->tstate_context, NULL) : 0;
+}
+
+/*
  * parent (8 bytes), name (SPAN_NAME_LEN, NUL-terminated) and http are in BPF memory; parent, name
  * and http may be NULL.
  */
-static __always_inline void emit(__u32 type, __u32 seq, __u32 tid, __u32 outer, __u64 now,
+static __always_inline void emit(__u32 type, __u32 seq, __u32 tid, __u32 outer, __u64 now, __u64 body_ts,
 				 const struct span_ref *ref, const __u8 *parent, const char *name,
 				 const struct span_http *http)
 {
@@ -70,6 +92,8 @@ static __always_inline void emit(__u32 type, __u32 seq, __u32 tid, __u32 outer, 
 	e->tid = tid;
 	e->outer = outer;
 	e->ts = now;
+	e->body_ts = body_ts;
+	e->ctx = py_context(tid);
 	__builtin_memcpy(e->trace_id, ref->trace_id, sizeof(e->trace_id));
 	__builtin_memcpy(e->span_id, ref->span_id, sizeof(e->span_id));
 	__builtin_memset(e->parent_id, 0, sizeof(e->parent_id));
@@ -88,11 +112,11 @@ static __always_inline void emit(__u32 type, __u32 seq, __u32 tid, __u32 outer, 
 }
 
 /*
- * Begins a span on thread tid (the current one): it becomes the thread's active span. False when
- * a span with these ids is already open (an SDK span whose id an outbound request carries).
+ * Begins a span on thread tid (the current one): it becomes the thread's active span. Its seq, or
+ * 0 when a span with these ids is already open (an SDK span whose id an outbound request carries).
  * http (may be NULL) describes an HTTP span's call.
  */
-static __always_inline bool span_open(__u32 tid, const struct span_ref *ref, const __u8 *parent,
+static __always_inline __u32 span_open(__u32 tid, const struct span_ref *ref, const __u8 *parent,
 				      const char *name, const struct span_http *http)
 {
 	struct span_owner owner = { .tid = tid };
@@ -106,7 +130,7 @@ static __always_inline bool span_open(__u32 tid, const struct span_ref *ref, con
 	if (err) {
 		if (err != -EEXIST)
 			count(CNT_SPAN_MAP_FULL);
-		return false;
+		return 0;
 	}
 	now = bpf_ktime_get_ns();
 	s = bpf_map_lookup_elem(&threads, &tid);
@@ -119,12 +143,12 @@ static __always_inline bool span_open(__u32 tid, const struct span_ref *ref, con
 		else
 			count(CNT_SPAN_TOO_DEEP);
 	}
-	emit(SPAN_BEGIN, owner.seq, tid, outer, now, ref, parent, name, http);
-	return true;
+	emit(SPAN_BEGIN, owner.seq, tid, outer, now, 0, ref, parent, name, http);
+	return owner.seq;
 }
 
-/* Ends a span, from any thread (tid: the current one). */
-static __always_inline void span_close(__u32 tid, const struct span_ref *ref)
+/* Ends a span, from any thread (tid: the current one); body_ts: see struct span_event. */
+static __always_inline void span_close(__u32 tid, const struct span_ref *ref, __u64 body_ts)
 {
 	struct span_owner *o = bpf_map_lookup_elem(&open_spans, ref), owner;
 	struct thread_stats *s;
@@ -147,7 +171,7 @@ static __always_inline void span_close(__u32 tid, const struct span_ref *ref)
 		/* one already waits for the owner: rare enough to edit the stack from here */
 		unstack(s, owner.seq);
 	}
-	emit(SPAN_END, owner.seq, tid, 0, now, ref, NULL, NULL, NULL);
+	emit(SPAN_END, owner.seq, tid, 0, now, body_ts, ref, NULL, NULL, NULL);
 }
 
 #endif /* SPANS_BPF_H */

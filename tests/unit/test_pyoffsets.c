@@ -26,6 +26,7 @@ Test(pyoffsets, table_311_matches_the_headers)
 	cr_expect_eq(o.bpf.threads_head, offsetof(PyInterpreterState, threads.head));
 	cr_expect_eq(o.bpf.tstate_next, offsetof(PyThreadState, next));
 	cr_expect_eq(o.bpf.tstate_native_tid, offsetof(PyThreadState, native_thread_id));
+	cr_expect_eq(o.bpf.tstate_context, offsetof(PyThreadState, context));
 	cr_expect_eq(o.bpf.tstate_frame, offsetof(PyThreadState, cframe));
 	cr_expect_eq(o.bpf.cframe_frame, offsetof(_PyCFrame, current_frame));
 	cr_expect_eq(o.bpf.frame_code, offsetof(_PyInterpreterFrame, f_code));

@@ -25,6 +25,47 @@ static struct span_rec *slot(struct span_table *t, uint32_t seq)
 	return &t->v[seq - 1];
 }
 
+static void take_into(struct span_rec *r, const struct span_rec *parent)
+{
+	memcpy(r->trace_id, parent->trace_id, sizeof(r->trace_id));
+	memcpy(r->parent_id, parent->span_id, sizeof(r->parent_id));
+	r->trace_generated = parent->trace_generated;
+}
+
+/*
+ * A client span without a traceparent (SPAN_GENERATED): the child of the span it began in, in that
+ * span's trace. Client spans are no parents (an HTTP call does not make another one), so the one it
+ * began in is the innermost other. Its own random trace id stays when it began in none.
+ */
+static void adopt(struct span_table *t, struct span_rec *r)
+{
+	const struct span_rec *o = span_table__get(t, r->outer);
+
+	for (int hops = 0; o && o->flags & SPAN_HTTP_CLIENT && hops < MAX_SPAN_DEPTH; hops++)
+		o = o->outer < o->seq ? span_table__get(t, o->outer) : NULL;
+	if (!o || !o->begun || o->flags & SPAN_HTTP_CLIENT)
+		return;
+	take_into(r, o);
+}
+
+/*
+ * Server span s has ended, its response written from Python context s->end_ctx: the calls without
+ * a traceparent that context wrote while s was open are its own. They began after s.
+ */
+static void adopt_by_context(struct span_table *t, const struct span_rec *s)
+{
+	for (uint32_t seq = s->seq + 1; seq <= t->max_seq; seq++) {
+		struct span_rec *r = &t->v[seq - 1];
+
+		if (!r->begun || r->by_context || r->begin_ctx != s->end_ctx || r->start_ns < s->start_ns ||
+		    r->start_ns > s->end_ns ||
+		    (r->flags & (SPAN_GENERATED | SPAN_HTTP_CLIENT)) != (SPAN_GENERATED | SPAN_HTTP_CLIENT))
+			continue;
+		take_into(r, s);
+		r->by_context = true;
+	}
+}
+
 int span_table__add(struct span_table *t, const struct span_event *e)
 {
 	struct span_rec *r;
@@ -40,6 +81,7 @@ int span_table__add(struct span_table *t, const struct span_event *e)
 		r->tid = e->tid;
 		r->outer = e->outer < e->seq ? e->outer : 0;	/* an outer span began before */
 		r->start_ns = e->ts;
+		r->begin_ctx = e->ctx;
 		memcpy(r->trace_id, e->trace_id, sizeof(r->trace_id));
 		memcpy(r->span_id, e->span_id, sizeof(r->span_id));
 		memcpy(r->parent_id, e->parent_id, sizeof(r->parent_id));
@@ -50,10 +92,17 @@ int span_table__add(struct span_table *t, const struct span_event *e)
 		memcpy(r->host, e->http.host, sizeof(r->host));
 		r->host[sizeof(r->host) - 1] = '\0';
 		r->llm = llm_mark_span(r->name, r->flags, &r->peer, r->host, t->llm);
+		r->trace_generated = r->flags & SPAN_GENERATED;
+		if ((r->flags & (SPAN_GENERATED | SPAN_HTTP_CLIENT)) == (SPAN_GENERATED | SPAN_HTTP_CLIENT))
+			adopt(t, r);
 	} else {
 		r->ended = true;
 		r->end_tid = e->tid;
 		r->end_ns = e->ts;
+		r->body_ns = e->body_ts;
+		r->end_ctx = e->ctx;
+		if (r->begun && r->end_ctx && r->flags & SPAN_HTTP_SERVER)
+			adopt_by_context(t, r);
 	}
 	return 0;
 }

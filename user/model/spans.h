@@ -15,6 +15,8 @@ struct span_rec {
 	uint32_t outer;			/* the span active on that thread when it began, 0: none */
 	uint32_t end_tid;		/* the thread that ended it */
 	uint64_t start_ns, end_ns;	/* CLOCK_MONOTONIC */
+	uint64_t body_ns;		/* a client span: when its response's body began, 0: unknown */
+	uint64_t begin_ctx, end_ctx;	/* the Python context of the threads that began and ended it, 0: none */
 	uint8_t trace_id[16], span_id[8], parent_id[8];
 	char name[SPAN_NAME_LEN];	/* NUL-terminated */
 	struct net_peer peer;		/* an HTTP span's connection: the other end */
@@ -22,6 +24,8 @@ struct span_rec {
 	char host[SPAN_HOST_LEN];	/* an HTTP span's Host header, "" when none */
 	bool begun, ended;		/* an event may be lost (counted in the kernel) */
 	bool llm;			/* an LLM call (named "llm POST /v1/...") */
+	bool trace_generated;		/* its trace id is agentprof's: no traceparent began the trace */
+	bool by_context;		/* adopted by the request whose context wrote it (an event loop) */
 };
 
 struct llm_endpoints;
@@ -35,7 +39,10 @@ struct span_table {
 
 /*
  * Records one event (an HTTP call to an LLM API is marked and renamed so); events of unknown type
- * or seq 0 are ignored. 0 or -ENOMEM.
+ * or seq 0 are ignored. An outbound request that had no traceparent joins the trace of the span
+ * it began in (the innermost one that is no client span), as its child; or, when a Python context
+ * wrote it, the server span whose response that context wrote next (an asyncio task serves one
+ * request at a time: on an event loop the thread's spans are many requests'). 0 or -ENOMEM.
  */
 int span_table__add(struct span_table *t, const struct span_event *e);
 /* The span, or NULL when no event of it arrived. */

@@ -17,6 +17,7 @@ static const struct py_offsets py311 = {
 		.interpreters_head = 40, .threads_head = 16, .tstate_next = 8, .tstate_native_tid = 160,
 		.tstate_frame = 56, .cframe_frame = 8, .frame_code = 32, .frame_previous = 48,
 		.frame_instr = 56, .frame_owner = 69, .frame_is_entry = 68, .code_adaptive = 184,
+		.tstate_context = 224,
 	},
 	.ob_type = 8, .code_filename = 112, .code_name = 120, .code_qualname = 128, .code_linetable = 136,
 	.code_firstlineno = 72, .bytes_size = 16, .bytes_data = 32, .str_length = 16, .str_state = 32,
@@ -29,6 +30,7 @@ static const struct py_offsets py312 = {
 		.interpreters_head = 40, .threads_head = 72, .tstate_next = 8, .tstate_native_tid = 144,
 		.tstate_frame = 56, .cframe_frame = 0, .frame_code = 0, .frame_previous = 8,
 		.frame_instr = 56, .frame_owner = 70, .frame_is_entry = PY_NO_FIELD, .code_adaptive = 192,
+		.tstate_context = PY_NO_FIELD,	/* not checked against 3.12's headers yet */
 	},
 	.ob_type = 8, .code_filename = 112, .code_name = 120, .code_qualname = 128, .code_linetable = 136,
 	.code_firstlineno = 68, .bytes_size = 16, .bytes_data = 32, .str_length = 16, .str_state = 32,
@@ -91,6 +93,7 @@ int py_offsets__from_debug(const void *buf, size_t len, struct py_offsets *out)
 	o.version = v[DO_VERSION];
 	o.bpf.cframe_frame = PY_NO_FIELD;
 	o.bpf.frame_is_entry = PY_NO_FIELD;
+	o.bpf.tstate_context = PY_NO_FIELD;	/* not in _Py_DebugOffsets */
 	err = take(v, DO_INTERPRETERS_HEAD, 0xfff0, &o.bpf.interpreters_head) ?:
 	      take(v, DO_THREADS_HEAD, 0xfff0, &o.bpf.threads_head) ?:
 	      take(v, DO_TSTATE_NEXT, 0xfff0, &o.bpf.tstate_next) ?:

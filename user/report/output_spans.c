@@ -35,10 +35,14 @@ static json_t *span_json(const struct profile *p, const struct span_info *s)
 
 	utf8_sanitize(r->name, name, sizeof(name));
 	peer_str(&r->peer, peer, sizeof(peer));
-	return json_pack("{s:o, s:o, s:o, s:s, s:s, s:I, s:I, s:I, s:o, s:I, s:o, s:s, s:b, s:o, s:o, s:b}",
+	json_t *ttft = r->body_ns >= r->start_ns && r->flags & SPAN_HTTP_CLIENT && !s->unfinished ?
+			       json_integer(r->body_ns - r->start_ns) : json_null();
+
+	return json_pack("{s:o, s:o, s:o, s:b, s:s, s:s, s:I, s:I, s:I, s:o, s:I, s:o, s:o, s:s, s:b, s:o, s:o, s:b}",
 			 "trace_id", id_json(r->trace_id, sizeof(r->trace_id)),
 			 "span_id", id_json(r->span_id, sizeof(r->span_id)),
 			 "parent_span_id", id_json(r->parent_id, sizeof(r->parent_id)),
+			 "trace_generated", r->trace_generated,
 			 "name", name,
 			 "kind", span_kind_name(r),
 			 "pid", (json_int_t)p->pid,
@@ -46,6 +50,7 @@ static json_t *span_json(const struct profile *p, const struct span_info *s)
 			 "start_ns", (json_int_t)r->start_ns,
 			 "end_ns", s->unfinished ? json_null() : json_integer(r->end_ns),
 			 "duration_ns", (json_int_t)s->wall_ns,
+			 "ttft_ns", ttft,
 			 "breakdown_ns", breakdown_json(s->ns),
 			 "class", category_name(s->class),
 			 "unfinished", s->unfinished,
