@@ -22,7 +22,7 @@
 #define USER_STACK_BYTES	(USER_STACK_PAGES * 4096)
 #define MAX_URETPROBES		4	/* pending uretprobe returns restored per sampled stack */
 /*
- * Stack ids: the kernel's stack map numbers its stacks from 0, userspace numbers the stacks it
+ * Stack ids: the kernel's stack store numbers its stacks from 0, userspace numbers the stacks it
  * unwinds after those, and off-CPU user stacks waiting to be unwound are tokens from here on.
  */
 #define USER_STACK_TOKEN_BASE	(1 << 30)
@@ -34,7 +34,7 @@
 
 /*
  * In-kernel aggregation key of one on-CPU sample. A stack id < 0 is -errno from
- * bpf_get_stackid(): -EFAULT means there is no stack of that kind (a user-mode
+ * stack_id() (bpf/stacks.bpf.h): -EFAULT means there is no stack of that kind (a user-mode
  * sample has no kernel stack), anything else is a drop counted in `counters`.
  */
 struct sample_key {
@@ -51,8 +51,8 @@ struct sample_key {
 /* Indexes into the per-CPU `counters` array: what the kernel side saw or dropped. */
 enum counter {
 	CNT_SAMPLES,		/* samples of the target taken by the perf_event program */
-	CNT_STACK_COLLISION,	/* bpf_get_stackid -EEXIST: bucket taken by another stack */
-	CNT_STACK_FULL,		/* bpf_get_stackid -ENOMEM: stack map full */
+	CNT_STACK_COLLISION,	/* -EEXIST: another stack has the same 64-bit hash of its frames */
+	CNT_STACK_FULL,		/* -ENOMEM: the stack store is full (--stack-storage-size) */
 	CNT_STACK_OTHER,	/* any other stack error except -EFAULT */
 	CNT_SAMPLE_MAP_FULL,	/* the on-CPU aggregation map had no room for a new key */
 	CNT_OFFCPU_MAP_FULL,	/* the off-CPU aggregation map had no room: that wait time is lost */
