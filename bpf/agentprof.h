@@ -195,15 +195,16 @@ struct span_event {
 
 /*
  * A user stack for userspace to unwind (DWARF CFI, with libdw): the registers unwinding starts
- * from and a copy of the stack's top pages. An on-CPU sample (key.user_stack_id NO_STACK) is
+ * from and a copy of the top of the stack, from just below sp. A record in the ring ends with the
+ * copy: it is offsetof(data) + size bytes long. An on-CPU sample (key.user_stack_id NO_STACK) is
  * counted once unwound, under key with user_stack_id set to the unwound stack's id; an off-CPU
  * wait's stack (key.user_stack_id a token) is what its token stands for in the off-CPU keys.
  */
 struct user_stack_event {
 	struct sample_key key;
 	__u64 ip, sp, bp, bx, r12, r13, r14, r15;	/* user registers (callee-saved: CFI may use them) */
-	__u64 base;		/* user address of data[0]: sp rounded down to its page */
-	__u32 size;		/* bytes of data read (pages up to the first unmapped one) */
+	__u64 base;		/* user address of data[0]: just below sp (its red zone) */
+	__u32 size;		/* bytes of data read (up to the first unmapped page, or the thread's stack top) */
 	__u32 nuret;
 	/*
 	 * A function under a uretprobe (anyone's; ours: SSL_read and SSL_read_ex) returns to the kernel's trampoline:

@@ -38,7 +38,7 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	count(CNT_SAMPLES);
 	if (dwarf_user_stacks) {
 		key.user_stack_id = NO_STACK;
-		if (send_user_stack(&key))
+		if (send_user_stack(&key, USTACK_SLOT_SAMPLE))
 			return 0;	/* counted once unwound */
 	}
 	key.user_stack_id = stack_id(ctx, BPF_F_USER_STACK, STACK_SLOT_SAMPLE);
