@@ -22,7 +22,7 @@
 #define USER_STACK_BYTES	(USER_STACK_PAGES * 4096)
 #define MAX_URETPROBES		4	/* pending uretprobe returns restored per sampled stack */
 /*
- * Stack ids: the kernel's stack map numbers its stacks from 0, userspace numbers the stacks it
+ * Stack ids: the kernel's stack store numbers its stacks from 0, userspace numbers the stacks it
  * unwinds after those, and off-CPU user stacks waiting to be unwound are tokens from here on.
  */
 #define USER_STACK_TOKEN_BASE	(1 << 30)
@@ -34,7 +34,7 @@
 
 /*
  * In-kernel aggregation key of one on-CPU sample. A stack id < 0 is -errno from
- * bpf_get_stackid(): -EFAULT means there is no stack of that kind (a user-mode
+ * stack_id() (bpf/stacks.bpf.h): -EFAULT means there is no stack of that kind (a user-mode
  * sample has no kernel stack), anything else is a drop counted in `counters`.
  */
 struct sample_key {
@@ -51,8 +51,8 @@ struct sample_key {
 /* Indexes into the per-CPU `counters` array: what the kernel side saw or dropped. */
 enum counter {
 	CNT_SAMPLES,		/* samples of the target taken by the perf_event program */
-	CNT_STACK_COLLISION,	/* bpf_get_stackid -EEXIST: bucket taken by another stack */
-	CNT_STACK_FULL,		/* bpf_get_stackid -ENOMEM: stack map full */
+	CNT_STACK_COLLISION,	/* -EEXIST: another stack has the same 64-bit hash of its frames */
+	CNT_STACK_FULL,		/* -ENOMEM: the stack store is full (--stack-storage-size) */
 	CNT_STACK_OTHER,	/* any other stack error except -EFAULT */
 	CNT_SAMPLE_MAP_FULL,	/* the on-CPU aggregation map had no room for a new key */
 	CNT_OFFCPU_MAP_FULL,	/* the off-CPU aggregation map had no room: that wait time is lost */
@@ -198,15 +198,16 @@ struct span_event {
 
 /*
  * A user stack for userspace to unwind (DWARF CFI, with libdw): the registers unwinding starts
- * from and a copy of the stack's top pages. An on-CPU sample (key.user_stack_id NO_STACK) is
+ * from and a copy of the top of the stack, from just below sp. A record in the ring ends with the
+ * copy: it is offsetof(data) + size bytes long. An on-CPU sample (key.user_stack_id NO_STACK) is
  * counted once unwound, under key with user_stack_id set to the unwound stack's id; an off-CPU
  * wait's stack (key.user_stack_id a token) is what its token stands for in the off-CPU keys.
  */
 struct user_stack_event {
 	struct sample_key key;
 	__u64 ip, sp, bp, bx, r12, r13, r14, r15;	/* user registers (callee-saved: CFI may use them) */
-	__u64 base;		/* user address of data[0]: sp rounded down to its page */
-	__u32 size;		/* bytes of data read (pages up to the first unmapped one) */
+	__u64 base;		/* user address of data[0]: just below sp (its red zone) */
+	__u32 size;		/* bytes of data read (up to the first unmapped page, or the thread's stack top) */
 	__u32 nuret;
 	/*
 	 * A function under a uretprobe (anyone's; ours: SSL_read and SSL_read_ex) returns to the kernel's trampoline:

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * What every program shares, linked into one object by `bpftool gen object`: the target filter,
- * the stack map and the drop counters. __weak: each file includes it, the linker keeps one.
+ * What every program shares, linked into one object by `bpftool gen object`: the target filter
+ * and the drop counters (the stacks: stacks.bpf.h). __weak: each file includes it, the linker keeps one.
  */
 #ifndef MAPS_BPF_H
 #define MAPS_BPF_H
@@ -34,13 +34,6 @@ struct {
 	__type(value, struct proc_info);
 	__uint(max_entries, DEFAULT_PROC_ENTRIES);
 } procs SEC(".maps") __weak;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, MAX_STACK_DEPTH * sizeof(__u64));
-	__uint(max_entries, DEFAULT_STACK_ENTRIES);
-} stacks SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -101,22 +94,6 @@ static __always_inline void count(enum counter c)
 
 	if (val)
 		(*val)++;	/* per-CPU slot: no atomics needed */
-}
-
-/* bpf_get_stackid() with its failures counted; -EFAULT (no such stack) is not a failure. */
-static __always_inline __s32 stack_id(void *ctx, __u64 flags)
-{
-	long id = bpf_get_stackid(ctx, &stacks, flags);
-
-	if (id >= 0 || id == -EFAULT)
-		return id;
-	if (id == -EEXIST)
-		count(CNT_STACK_COLLISION);
-	else if (id == -ENOMEM)
-		count(CNT_STACK_FULL);
-	else
-		count(CNT_STACK_OTHER);
-	return id;
 }
 
 struct {

@@ -11,6 +11,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "maps.bpf.h"
+#include "stacks.bpf.h"
 #include "python.bpf.h"
 #include "task.bpf.h"
 #include "ustack.bpf.h"
@@ -136,8 +137,8 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 		s->open.user_stack_id = dwarf_user_stacks && s->state == TS_BLOCKED ?
 					wait_user_stack(s->open.pid, tid, now) : -1;
 		if (s->open.user_stack_id < 0)
-			s->open.user_stack_id = stack_id(ctx, BPF_F_USER_STACK);
-		s->open.kern_stack_id = stack_id(ctx, 0);
+			s->open.user_stack_id = stack_id(ctx, BPF_F_USER_STACK, STACK_SLOT_SWITCH);
+		s->open.kern_stack_id = stack_id(ctx, 0, STACK_SLOT_SWITCH);
 		s->open.py_stack_id = py_stack_id(PY_SLOT_OFFCPU);
 		s->stack_ns = now;
 		/* two plain stores: a reader of the map never sees the helper's zero-fill half done */
@@ -207,7 +208,7 @@ static __always_inline int on_waking(void *ctx, bool btf, struct task_struct *p)
 	     !(s->open.wait.flags & WAIT_KLOCK)))
 		return 0;
 	s->open.waker_tid = (__u32)waker;
-	s->open.waker_stack_id = stack_id(ctx, BPF_F_USER_STACK);
+	s->open.waker_stack_id = stack_id(ctx, BPF_F_USER_STACK, STACK_SLOT_WAKING);
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "maps.bpf.h"
+#include "stacks.bpf.h"
 #include "ustack.bpf.h"
 #include "python.bpf.h"
 
@@ -31,16 +32,16 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 		key.span = active_span(s);	/* stamped here, at sample time: no joins later */
 		key.gen = s->open.gen;
 	}
-	key.kern_stack_id = stack_id(ctx, 0);
+	key.kern_stack_id = stack_id(ctx, 0, STACK_SLOT_SAMPLE);
 	key.py_stack_id = py_stack_id(PY_SLOT_ONCPU);
 	bpf_get_current_comm(key.comm, sizeof(key.comm));
 	count(CNT_SAMPLES);
 	if (dwarf_user_stacks) {
 		key.user_stack_id = NO_STACK;
-		if (send_user_stack(&key))
+		if (send_user_stack(&key, USTACK_SLOT_SAMPLE))
 			return 0;	/* counted once unwound */
 	}
-	key.user_stack_id = stack_id(ctx, BPF_F_USER_STACK);
+	key.user_stack_id = stack_id(ctx, BPF_F_USER_STACK, STACK_SLOT_SAMPLE);
 
 	val = bpf_map_lookup_elem(&samples, &key);
 	if (!val) {

@@ -7,7 +7,12 @@
 #define USTACK_BPF_H
 
 #define WAIT_SIG_WORDS	32	/* the top 256 bytes of a blocked thread's stack: its innermost frames */
-#define MAX_NEW_TOKENS	50	/* per 100 ms: at most 500 off-CPU stack copies a second */
+/*
+ * Copies of new places to block in: a burst of TOKEN_BURST (a pool of a thousand threads each
+ * blocking for the first time), then one every TOKEN_NS (500 a second) as the burst refills.
+ */
+#define TOKEN_BURST	4096
+#define TOKEN_NS	2000000ull
 
 #include <bpf/bpf_core_read.h>
 #include "maps.bpf.h"
@@ -22,20 +27,45 @@ struct {
 } user_stacks SEC(".maps") __weak;
 
 /*
- * Sends key with the current thread's user registers and the top pages of its stack. The
- * registers are those saved on entry to the kernel: for a sample taken in user mode the
- * interrupted ones, for a thread blocking in a syscall those of the syscall. Pages are read one
- * at a time from sp's page up: the first unmapped one (the stack's end) ends the copy. No wakeup:
- * userspace drains the buffer on a timer, since a wakeup per sample costs more than the copy.
+ * The event is put together in per-CPU scratch, one slot per kind of program (a sample can
+ * interrupt another program mid-copy), and only its used bytes go into the ring: a pool
+ * thread's stack is a few hundred bytes, and a fixed 16 KiB record would fill the ring with
+ * nothing after a thousand threads' first waits.
  */
-static __always_inline bool send_user_stack(const struct sample_key *key)
+enum ustack_slot { USTACK_SLOT_SAMPLE, USTACK_SLOT_SWITCH, NR_USTACK_SLOTS };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct user_stack_event);
+	__uint(max_entries, NR_USTACK_SLOTS);
+} ustack_scratch SEC(".maps") __weak;
+
+#define RED_ZONE	128	/* below sp, where a leaf function may keep what its CFI names */
+
+/* What a copy is wiped with once sent: the target's raw stack, maybe its secrets, stays in no map. */
+static const char ustack_zeros[USER_STACK_BYTES] = {};
+
+/*
+ * Sends key with the current thread's user registers and the top of its stack. The registers
+ * are those saved on entry to the kernel: for a sample taken in user mode the interrupted ones,
+ * for a thread blocking in a syscall those of the syscall. The copy starts below sp (its red
+ * zone) and ends after USER_STACK_BYTES, at the first unmapped page (the stack's end), or, for a
+ * thread glibc started, where its stack ends below its thread pointer (fs: glibc puts the thread's
+ * descriptor and TLS at the top of the thread's stack, and the stack grows down from below them).
+ * No wakeup: userspace drains the buffer on a timer, since a wakeup per sample costs more than
+ * the copy.
+ */
+static __always_inline bool send_user_stack(const struct sample_key *key, __u32 slot)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct user_stack_event *e = bpf_map_lookup_elem(&ustack_scratch, &slot);
 	struct return_instance *ri = NULL;
-	struct user_stack_event *e;
+	__u64 start, fs, want = USER_STACK_BYTES;
+	__u32 size = 0, first;
+	bool sent;
 
-	e = bpf_ringbuf_reserve(&user_stacks, sizeof(*e), 0);
 	if (!e) {
 		count(CNT_USER_STACK_LOST);
 		return false;
@@ -49,13 +79,29 @@ static __always_inline bool send_user_stack(const struct sample_key *key)
 	e->r13 = regs->r13;
 	e->r14 = regs->r14;
 	e->r15 = regs->r15;
-	e->base = e->sp & ~4095ull;
-	e->size = 0;
-	for (int i = 0; i < USER_STACK_PAGES; i++) {
-		if (bpf_probe_read_user(e->data + i * 4096, 4096, (void *)(e->base + i * 4096)))
-			break;
-		e->size += 4096;
+	start = (e->sp - RED_ZONE) & ~7ull;
+	fs = BPF_CORE_READ(task, thread.fsbase);
+	if (fs > e->sp && fs - start < want)
+		want = fs - start;
+	e->base = start;
+	/* the rest of start's page, then whole pages: a page that cannot be read ends the copy */
+	first = 4096 - (start & 4095);
+	if (first > want)
+		first = want;
+	if (!bpf_probe_read_user(e->data, first, (void *)start)) {
+		size = first;
+		for (int i = 0; i < USER_STACK_PAGES; i++) {
+			__u32 n;
+
+			if (size >= want || size > USER_STACK_BYTES - 4096)
+				break;
+			n = want - size > 4096 ? 4096 : want - size;
+			if (bpf_probe_read_user(e->data + size, n, (void *)(start + size)))
+				break;
+			size += n;
+		}
 	}
+	e->size = size;
 	/* the return addresses uretprobes replaced on this stack, from the kernel's own list */
 	if (task->utask)
 		ri = BPF_CORE_READ(task, utask, return_instances);
@@ -66,8 +112,13 @@ static __always_inline bool send_user_stack(const struct sample_key *key)
 		e->nuret = i + 1;
 		ri = BPF_CORE_READ(ri, next);
 	}
-	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
-	return true;
+	if (size > USER_STACK_BYTES)
+		size = USER_STACK_BYTES;
+	sent = !bpf_ringbuf_output(&user_stacks, e, offsetof(struct user_stack_event, data) + size, BPF_RB_NO_WAKEUP);
+	bpf_probe_read_kernel(e->data, size, ustack_zeros);
+	if (!sent)
+		count(CNT_USER_STACK_LOST);
+	return sent;
 }
 
 /* Where a thread blocks: -> the token of its stack copy, so a wait seen again is not copied again. */
@@ -79,9 +130,13 @@ struct {
 } wait_tokens SEC(".maps") __weak;
 
 __u32 next_token __weak = USER_STACK_TOKEN_BASE;
-/* New tokens in the current 100 ms: a safety net, never reached by a program that waits in a few places */
-__u64 token_window __weak;
-__u32 tokens_in_window __weak;
+/*
+ * New tokens that may be given now, and when the last one was added back: a safety net for a
+ * program that blocks in ever new places (each copy costs a few microseconds and ring space).
+ * Unlocked: two CPUs may both take the last one, which is harmless.
+ */
+__u64 token_refill_ns __weak;
+__u32 token_credit __weak;
 
 /* The target's code, where return addresses point: set by userspace, updated as it maps more. */
 struct {
@@ -139,17 +194,19 @@ static __always_inline __s32 wait_user_stack(__u32 pid, __u32 tid, __u64 now)
 	token = bpf_map_lookup_elem(&wait_tokens, &h);
 	if (token)
 		return *token;
-	if (now - token_window > 100000000ull) {
-		token_window = now;
-		tokens_in_window = 0;
+	if (now - token_refill_ns >= TOKEN_NS) {	/* the first time: the whole burst */
+		__u64 add = (now - token_refill_ns) / TOKEN_NS, more = add + token_credit;
+
+		token_credit = more < TOKEN_BURST ? more : TOKEN_BURST;
+		token_refill_ns += add * TOKEN_NS;	/* what is left of a period counts towards the next */
 	}
-	if (tokens_in_window >= MAX_NEW_TOKENS) {
+	if (!token_credit) {
 		count(CNT_USER_STACK_LOST);
 		return -1;
 	}
-	tokens_in_window++;
+	token_credit--;
 	key.user_stack_id = __sync_fetch_and_add(&next_token, 1);
-	if (!send_user_stack(&key))
+	if (!send_user_stack(&key, USTACK_SLOT_SWITCH))
 		return -1;
 	bpf_map_update_elem(&wait_tokens, &h, &key.user_stack_id, BPF_ANY);
 	return key.user_stack_id;

@@ -155,6 +155,44 @@ static uint64_t folded_rooted(const char *folded, const char *root, const char *
 }
 
 /*
+ * Thousands of distinct stacks at -F 999 (frame-pointer user stacks and kernel stacks, both
+ * through the kernel's stack store): none collides with another, none is lost, every sample keeps
+ * its own. The kernel's own stack map lost 130 of 2237 samples to collisions at 10,000 paths.
+ */
+Test(record, many_distinct_stacks_none_lost)
+{
+	char pidstr[16], *folded, *report;
+	json_t *json, *drops, *val;
+	const char *key;
+	uint64_t total;
+	struct run r;
+	pid_t pid;
+
+	require_root();
+	pid = start_workload((char *const[]){ WORKLOAD("benchwork"), "stacks", "100000000", "10000", "0", NULL });
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	run_cmd((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", "3", "-F", "999", "--unwind", "fp", "-o",
+				 out, NULL }, &r);
+	stop_workload(pid);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	folded = output("cpu.folded");
+	report = output("report.json");
+	cr_assert(folded && report);
+	json = json_loads(report, 0, NULL);
+	drops = json_object_get(json, "drops");
+	json_object_foreach(drops, key, val)
+		cr_assert(json_integer_value(val) == 0, "%s: %s", key, json_dumps(drops, 0));
+	total = folded_sum(folded, "");
+	cr_log_info("%lu samples, %lu in stacks_work", total, folded_sum(folded, ";stacks_work;"));
+	cr_assert_gt(total, MIN_SAMPLES);
+	cr_assert_eq(folded_sum(folded, "[stack lost]"), 0, "stacks lost:\n%s", folded);
+	/* the workload's own frames root its samples: no sample has another process's or a wrong stack */
+	cr_assert_gt(folded_sum(folded, ";stacks_work;"), total / 2, "%lu of %lu samples in stacks_work",
+		     folded_sum(folded, ";stacks_work;"), total);
+	json_decref(json);
+}
+
+/*
  * -F 999 into a stack map of 16 stacks: most stacks do not fit. The drops are counted in
  * report.json and the summary, the samples still count (as "[stack lost]"), and no sample is
  * given a stack that is not its own: each thread of the workload runs its own functions only.

@@ -139,6 +139,7 @@ struct loader *loader__load(const struct loader_opts *opts)
 	l->skel->rodata->py_frames = opts->python;	/* else the Python frame walker is pruned away */
 	l->skel->rodata->follow_children = opts->follow_children;
 	bpf_map__set_max_entries(l->skel->maps.stacks, opts->stack_entries);
+	bpf_map__set_max_entries(l->skel->maps.stack_ids, opts->stack_entries);
 	l->skel->rodata->dwarf_user_stacks = !opts->fp_user_stacks;
 	bpf_map__set_max_entries(l->skel->maps.user_stacks, user_stack_ring_bytes(opts->freq_hz));
 	l->tls = choose_programs(l->skel, opts->follow_children);

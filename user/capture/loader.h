@@ -14,7 +14,7 @@ struct kernel_maps {
 	int samples_fd;		/* struct sample_key -> __u64 count */
 	int offcpu_fd;		/* struct offcpu_key -> struct offcpu_val */
 	int threads_fd;		/* __u32 tid -> struct thread_stats */
-	int stacks_fd;		/* BPF_MAP_TYPE_STACK_TRACE */
+	int stacks_fd;		/* __u32 id -> MAX_STACK_DEPTH frames, zero-terminated */
 	int counters_fd;	/* per-CPU __u64[NR_COUNTERS] */
 	int span_cpu_fd;	/* __u32 span seq -> __u64 CPU ns */
 	int span_events_fd;	/* ring buffer of struct span_event */

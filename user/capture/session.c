@@ -2,6 +2,7 @@
 /* What `record` and `top` share: checks, the targets, the BPF side, symbols, and the wait loop. */
 #include <errno.h>
 #include <poll.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -76,7 +77,8 @@ static int on_user_stack(void *ctx, void *data, size_t size)
 
 	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
 
-	if (size < sizeof(*e))
+	/* only the copied bytes of the stack travel: data[] ends with the record */
+	if (size < offsetof(struct user_stack_event, data) || e->size > size - offsetof(struct user_stack_event, data))
 		return 0;
 	n = unwinder__unwind(s->unwinder, e, ips, MAX_STACK_DEPTH);
 	s->unwind_ns += now_ns(CLOCK_MONOTONIC) - t0;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Stacks of the kernel's stack map, read once per id. Without BPF_F_REUSE_STACKID the kernel
- * never replaces a stored stack, so an id means the same stack for the whole recording.
+ * Stacks of the kernel's stack store (bpf/stacks.bpf.h), read once per id: the BPF side never
+ * replaces a stored stack, so an id means the same stack for the whole recording.
  * Stacks unwound in userspace are numbered after the map's ids, and never change either.
  */
 #include <errno.h>
@@ -34,9 +34,6 @@ struct stack_cache *stack_cache__new(int fd, uint32_t entries)
 
 	if (!c)
 		return NULL;
-	/* the kernel rounds the map up to a power of two, and ids run up to that */
-	while (entries & (entries - 1))
-		entries += entries & -entries;
 	c->v = calloc(entries, sizeof(*c->v));
 	if (!c->v) {
 		free(c);
@@ -85,9 +82,11 @@ size_t stack_cache__get(struct stack_cache *c, int32_t id, const uint64_t **ips)
 	e = &c->v[id];
 	if (!e->ips) {
 		if (bpf_map_lookup_elem(c->fd, &id, buf))
-			return 0;	/* not cached: it may be stored later */
+			return 0;
 		while (n < MAX_STACK_DEPTH && buf[n])
 			n++;
+		if (!n)
+			return 0;	/* not cached: an id the kernel has not written (yet) */
 		e->ips = malloc((n ? n : 1) * sizeof(*e->ips));
 		if (!e->ips)
 			return 0;

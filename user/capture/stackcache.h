@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Stacks of the kernel's stack map, read once per id: ids stay valid, top reads them every second. */
+/* Stacks of the kernel's stack store, read once per id: ids stay valid, top reads them every second. */
 #ifndef STACKCACHE_H
 #define STACKCACHE_H
 
@@ -8,7 +8,7 @@
 
 struct stack_cache;
 
-/* fd: a BPF_MAP_TYPE_STACK_TRACE map of entries ids. NULL on -ENOMEM. */
+/* fd: the kernel's stack store (`stacks`: entries ids -> frames). NULL on -ENOMEM. */
 struct stack_cache *stack_cache__new(int fd, uint32_t entries);
 void stack_cache__free(struct stack_cache *c);
 /*
@@ -18,7 +18,7 @@ void stack_cache__free(struct stack_cache *c);
 int32_t stack_cache__intern(struct stack_cache *c, const uint64_t *ips, size_t n);
 /*
  * What an off-CPU token (>= USER_STACK_TOKEN_BASE, from the kernel) stands for: a stack unwound
- * here (an id from stack_cache__intern), or a stack map id. -EINVAL, -ENOMEM.
+ * here (an id from stack_cache__intern), or a kernel stack id. -EINVAL, -ENOMEM.
  */
 int stack_cache__set_token(struct stack_cache *c, int32_t token, int32_t id);
 /* The addresses of stack id, leaf first, and how many; 0 for an error id (< 0) or a missing stack. */

@@ -216,7 +216,7 @@ static int on_frame(Dwfl_Frame *state, void *arg)
 
 	if (!dwfl_frame_pc(state, &pc, &activation) || !pc)
 		return DWARF_CB_ABORT;
-	/* a return address, as in the kernel's stack map: the symbolizer looks at the call before it */
+	/* a return address, as in the kernel's stack store: the symbolizer looks at the call before it */
 	p->ips[p->n++] = pc;
 	return p->n < p->max ? DWARF_CB_OK : DWARF_CB_ABORT;
 }

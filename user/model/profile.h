@@ -38,7 +38,7 @@ struct sample {
 	char comm[TASK_COMM_LEN];	/* thread name */
 	uint64_t *user, *kern;		/* leaf first, as the kernel records them */
 	uint32_t nuser, nkern;
-	int32_t user_err, kern_err;	/* -errno from bpf_get_stackid, 0 when the stack is there */
+	int32_t user_err, kern_err;	/* -errno from the kernel's stack_id(), 0 when the stack is there */
 	uint64_t count;			/* on-CPU: samples; off-CPU: ns */
 	uint64_t intervals;		/* off-CPU: how many waits */
 	enum category category;		/* CAT_CPU for on-CPU samples */
