@@ -344,7 +344,7 @@ int cmd_top(int argc, char **argv)
 	if (err)
 		return 2;
 	const struct session_opts opts = { env.common.pid, env.common.container, env.common.freq_hz,
-					   DEFAULT_STACK_ENTRIES, env.common.fp_user_stacks, &env.common.llm, false };
+					   DEFAULT_STACK_ENTRIES, env.common.fp_user_stacks, &env.common.llm, false, false };
 
 	err = session__open(&sess, &opts) ?: session__load(&sess, &opts);
 	if (err)
