@@ -46,37 +46,69 @@ static int cmp_frames(const struct sample *x, const struct sample *y)
 		if (c)
 			return c;
 	}
-	return (x->nframes > y->nframes) - (x->nframes < y->nframes) ?: (x->tid > y->tid) - (x->tid < y->tid);
+	return (x->nframes > y->nframes) - (x->nframes < y->nframes);
+}
+
+static int cmp_sample_frames(const void *a, const void *b)
+{
+	const struct sample *x = *(const struct sample *const *)a, *y = *(const struct sample *const *)b;
+
+	return cmp_frames(x, y) ?: (x->tid > y->tid) - (x->tid < y->tid);
 }
 
 static int cmp_kept(const void *a, const void *b)
 {
-	const struct sample *x = *(const struct sample *const *)a, *y = *(const struct sample *const *)b;
+	const struct mem_stack *x = a, *y = b;
 
-	if (x->count != y->count)
-		return (x->count < y->count) - (x->count > y->count);
-	return cmp_frames(x, y);
+	if (x->kept != y->kept)
+		return (x->kept < y->kept) - (x->kept > y->kept);
+	return cmp_frames(x->s, y->s);
 }
 
-ssize_t mem_top_stacks(const struct profile *p, const struct sample ***out)
+ssize_t mem_top_stacks(const struct profile *p, struct mem_stack **out)
 {
 	const struct sample **v = malloc((p->mem.n ?: 1) * sizeof(*v));
-	size_t n = 0;
+	struct mem_stack *st = calloc(p->mem.n ?: 1, sizeof(*st));
+	size_t n = 0, k = 0;
 
-	if (!v)
+	if (!v || !st) {
+		free(v);
+		free(st);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < p->mem.n; i++)
-		if (p->mem.v[i].count)
-			v[n++] = &p->mem.v[i];
+		v[n++] = &p->mem.v[i];
 	if (n)
-		qsort(v, n, sizeof(*v), cmp_kept);
-	*out = v;
+		qsort(v, n, sizeof(*v), cmp_sample_frames);
+	for (size_t i = 0; i < n; i++) {
+		const struct sample *s = v[i];
+		struct mem_stack *g = k && !cmp_frames(st[k - 1].s, s) ? &st[k - 1] : &st[k++];
+
+		if (!g->nsamples++) {
+			g->s = s;
+			g->first_ns = s->grew_first_ns;
+		}
+		mem_bytes__add(&g->mem, &s->mem);
+		g->kept += s->count;
+		if (s->grew_first_ns && (!g->first_ns || s->grew_first_ns < g->first_ns))
+			g->first_ns = s->grew_first_ns;
+		if (s->grew_last_ns > g->last_ns)
+			g->last_ns = s->grew_last_ns;
+	}
+	free(v);
+	n = 0;
+	for (size_t i = 0; i < k; i++)
+		if (st[i].kept)
+			st[n++] = st[i];
+	if (n)
+		qsort(st, n, sizeof(*st), cmp_kept);
+	*out = st;
 	return n;
 }
 
 ssize_t mem_leak_candidates(const struct profile *p, struct leak_candidate **out)
 {
-	const struct sample **top;
+	struct mem_stack *top;
 	ssize_t n = mem_top_stacks(p, &top);
 	struct leak_candidate *v;
 	size_t k = 0;
@@ -89,14 +121,14 @@ ssize_t mem_leak_candidates(const struct profile *p, struct leak_candidate **out
 		return -ENOMEM;
 	}
 	for (ssize_t i = 0; i < n; i++) {
-		const struct sample *s = top[i];
-		uint64_t grew_ns = s->grew_last_ns - s->grew_first_ns;
+		const struct mem_stack *g = &top[i];
+		uint64_t grew_ns = g->last_ns - g->first_ns, end = p->window_end_ns > g->last_ns ? p->window_end_ns : g->last_ns;
 
-		if (s->count < MEM_LEAK_MIN_BYTES || s->count * 10 < s->mem.faulted * 9)
+		if (g->kept < MEM_LEAK_MIN_BYTES || g->kept * 10 < g->mem.faulted * 9)
 			continue;
-		v[k].s = s;
-		v[k].age_ns = p->window_end_ns > s->grew_first_ns ? p->window_end_ns - s->grew_first_ns : 0;
-		v[k].bytes_per_s = grew_ns ? s->count / (grew_ns / 1e9) : 0;
+		v[k].st = *g;
+		v[k].age_ns = end - g->first_ns;
+		v[k].bytes_per_s = grew_ns ? g->kept / (grew_ns / 1e9) : 0;
 		k++;
 	}
 	free(top);

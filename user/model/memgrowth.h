@@ -28,15 +28,27 @@ struct rss_trend {
 
 void mem_rss_trend(const struct rss_point *v, size_t n, struct rss_trend *t);
 
-/* The memory samples of p that keep bytes resident, most first (ties by frames): malloc'd array, n or -ENOMEM. */
-ssize_t mem_top_stacks(const struct profile *p, const struct sample ***out);
+/*
+ * One stack's memory over the recording: its samples (each of one thread and span) together,
+ * by their frames. s: one of them, for its frames, thread and span.
+ */
+struct mem_stack {
+	const struct sample *s;
+	struct mem_bytes mem;
+	uint64_t kept;
+	uint64_t first_ns, last_ns;	/* its first and its last growth */
+	uint32_t nsamples;
+};
+
+/* The stacks that keep bytes resident, most first (ties by frames): malloc'd array, n or -ENOMEM. After symbolize. */
+ssize_t mem_top_stacks(const struct profile *p, struct mem_stack **out);
 
 /*
  * A stack that grew and never gave back: it keeps MEM_LEAK_MIN_BYTES or more, and 90% or more
  * of what it faulted in. Its age: from its first growth to the end of the recording.
  */
 struct leak_candidate {
-	const struct sample *s;
+	struct mem_stack st;
 	uint64_t age_ns;
 	double bytes_per_s;		/* kept over its first to last growth; 0 when it grew once */
 };

@@ -48,27 +48,29 @@ static json_t *span_name_json(const struct profile *p, const struct sample *s)
 	return info ? str_json(info->rec->name) : json_null();
 }
 
-static json_t *stack_json(const struct profile *p, const struct sample *s)
+/* A stack of every thread and span together: its first sample names one of them. */
+static json_t *stack_json(const struct profile *p, const struct mem_stack *st)
 {
-	const char *owner = mem_owner_frame(p, s);
+	const char *owner = mem_owner_frame(p, st->s);
 
-	return json_pack("{s:o, s:I, s:o, s:o, s:o, s:o}",
-			 "thread", str_json(s->comm),
-			 "tid", (json_int_t)s->tid,
-			 "span", span_name_json(p, s),
+	return json_pack("{s:o, s:I, s:o, s:o, s:o, s:o, s:o}",
+			 "thread", str_json(st->s->comm),
+			 "tid", (json_int_t)st->s->tid,
+			 "span", span_name_json(p, st->s),
+			 "samples", json_integer(st->nsamples),
 			 "owner", owner ? str_json(owner) : json_null(),
-			 "bytes", mem_bytes_json(&s->mem),
-			 "frames", frames_json(s));
+			 "bytes", mem_bytes_json(&st->mem),
+			 "frames", frames_json(st->s));
 }
 
 static json_t *top_stacks_json(const struct profile *p)
 {
-	const struct sample **top;
+	struct mem_stack *top;
 	ssize_t n = mem_top_stacks(p, &top);
 	json_t *a = json_array();
 
 	for (ssize_t i = 0; i < n && i < TOP_MEM_STACKS; i++)
-		json_array_append_new(a, stack_json(p, top[i]));
+		json_array_append_new(a, stack_json(p, &top[i]));
 	if (n >= 0)
 		free(top);
 	return a;
@@ -81,7 +83,7 @@ static json_t *leaks_json(const struct profile *p)
 	json_t *a = json_array();
 
 	for (ssize_t i = 0; i < n && i < TOP_LEAKS; i++) {
-		json_t *o = stack_json(p, v[i].s);
+		json_t *o = stack_json(p, &v[i].st);
 
 		json_object_set_new(o, "age_ns", json_integer(v[i].age_ns));
 		json_object_set_new(o, "bytes_per_s", json_real(v[i].bytes_per_s));

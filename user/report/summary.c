@@ -94,7 +94,7 @@ static void print_processes(FILE *f, const struct profile *p)
 static void print_memory(FILE *f, const struct profile *p)
 {
 	const struct mem_bytes *m = &p->mem_total;
-	const struct sample **top;
+	struct mem_stack *top;
 	char line[1024], name[1024];
 	struct rss_trend t;
 	ssize_t n;
@@ -111,10 +111,10 @@ static void print_memory(FILE *f, const struct profile *p)
 	}
 	n = mem_top_stacks(p, &top);
 	for (ssize_t i = 0; i < n && i < SUMMARY_TOP && mem_kept(m); i++) {
-		const char *owner = mem_owner_frame(p, top[i]);
+		const char *owner = mem_owner_frame(p, top[i].s);
 
 		term_sanitize(owner ? owner : "[unknown]", name, sizeof(name));
-		fprintf(f, "  %5.1f%%  %8.1f MB  %s\n", 100.0 * top[i]->count / mem_kept(m), top[i]->count / 1e6, name);
+		fprintf(f, "  %5.1f%%  %8.1f MB  %s\n", 100.0 * top[i].kept / mem_kept(m), top[i].kept / 1e6, name);
 	}
 	if (n >= 0)
 		free(top);

@@ -196,7 +196,7 @@ static const char *top_mem_span(const struct profile *p, uint64_t *kept)
 
 bool verdict_memory(const struct profile *p, char *buf, size_t len)
 {
-	const struct sample **top;
+	struct mem_stack *top;
 	struct rss_trend t;
 	uint64_t total = mem_kept(&p->mem_total), in_span;
 	const char *owner = NULL, *span;
@@ -210,7 +210,7 @@ bool verdict_memory(const struct profile *p, char *buf, size_t len)
 	at = snprintf(buf, len, "memory: grew %.1f MB in %.1f s", (t.last_bytes - t.first_bytes) / 1e6, t.span_ns / 1e9);
 	n = mem_top_stacks(p, &top);
 	if (n > 0)
-		owner = mem_owner_frame(p, top[0]);
+		owner = mem_owner_frame(p, top[0].s);
 	if (n >= 0)
 		free(top);
 	if (owner && total && at > 0 && (size_t)at < len) {
