@@ -32,7 +32,7 @@
 #define DEFAULT_PY_STACK_ENTRIES 4096
 #define PY_MAX_PROCS		1024	/* Python processes followed in one recording */
 #define MEM_RINGBUF_BYTES	(4 << 20)
-#define MEM_FAULT_PERIOD	(64 << 10)	/* --memory: one page fault sampled per so many bytes faulted in, on average */
+#define MEM_FAULT_PERIOD	(256 << 10)	/* --memory: one page fault sampled per so many bytes faulted in, on average */
 
 /*
  * In-kernel aggregation key of one on-CPU sample. A stack id < 0 is -errno from
@@ -282,6 +282,7 @@ enum mem_kind {
 	MEM_MREMAP,		/* [addr, addr + len) moved to [addr2, addr2 + len2) */
 	MEM_MADVISE,		/* [addr, addr + len) given back (MADV_DONTNEED, MADV_FREE, MADV_REMOVE) */
 	MEM_FAULT,		/* an anonymous page at addr made resident, standing for len bytes faulted in */
+	MEM_EXIT,		/* a followed child's last thread exited: all its memory went back */
 };
 
 /*

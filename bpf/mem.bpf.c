@@ -80,7 +80,7 @@ static __always_inline void emit(void *ctx, __u32 kind, __u64 addr, __u64 len, _
 	struct sample_key key = {};
 	struct mem_event *e;
 
-	who(ctx, &key, kind != MEM_MUNMAP && kind != MEM_MADVISE);
+	who(ctx, &key, kind != MEM_MUNMAP && kind != MEM_MADVISE && kind != MEM_EXIT);
 	e = bpf_ringbuf_reserve(&mem_events, sizeof(*e), 0);
 	if (!e) {
 		count(CNT_MEM_EVENT_LOST);
@@ -180,6 +180,31 @@ int mem_brk_exit(struct trace_event_raw_sys_exit *ctx)
 	if ((__u64)ctx->ret != old)	/* brk(0), and a refused move, leave it where it was */
 		emit(ctx, MEM_BRK, old, 0, ctx->ret, 0);
 	return 0;
+}
+
+/*
+ * A followed child is gone with all its memory (the target's own exit ends the recording: what it
+ * kept stays, to be seen). p is current.
+ */
+static __always_inline int on_exit(void *ctx, struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+
+	if (tgid != targ_tgid && BPF_CORE_READ(p, signal, live.counter) == 0 && is_target(tgid, p))
+		emit(ctx, MEM_EXIT, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(mem_exit_btf, struct task_struct *p)
+{
+	return on_exit(ctx, p);
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(mem_exit_raw, struct task_struct *p)
+{
+	return on_exit(ctx, p);
 }
 
 static long vma_is_anon(struct task_struct *task, struct vm_area_struct *vma, void *data)

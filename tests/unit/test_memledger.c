@@ -118,3 +118,24 @@ Test(memledger, mremap_moves_the_pages_and_gives_the_mapping_to_its_caller)
 	cr_assert_eq(account(1, 11)->released, MiB, "released where they moved to");
 	cr_assert_eq(account(2, 20)->unmapped, 2 * MiB);
 }
+
+Test(memledger, a_child_that_exits_gives_back_all_it_had_and_nothing_of_others)
+{
+	struct mem_event e = { .key = { .pid = PID + 1, .tid = PID + 1, .user_stack_id = 90 }, .kind = MEM_MMAP,
+			       .ts = 1, .addr = 0x10000000, .len = MiB };
+
+	cr_assert_eq(mem_ledger__add(l, &e), 0);
+	e.kind = MEM_FAULT;
+	e.addr += 100;
+	e.len = 64 * KiB;
+	cr_assert_eq(mem_ledger__add(l, &e), 0);
+	ev(1, 10, MEM_MMAP, 0x10000000, MiB, 0, 0);	/* the same addresses in the parent */
+	touch(1, 11, 0x10000000, MiB);
+	e.kind = MEM_EXIT;
+	e.key.user_stack_id = -14;
+	cr_assert_eq(mem_ledger__add(l, &e), 0);
+	cr_assert_eq(account(PID + 1, 90)->unmapped, MiB);
+	cr_assert_eq(account(PID + 1, 90)->released, 64 * KiB);
+	cr_assert_eq(account(1, 10)->unmapped, 0);
+	cr_assert_eq(account(1, 11)->released, 0);
+}

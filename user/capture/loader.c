@@ -117,6 +117,8 @@ static void choose_memory_programs(struct agentprof_bpf *skel, bool memory)
 		bpf_program__set_autoload(progs[i], memory);
 	bpf_program__set_autoload(skel->progs.mem_fault_btf, memory && tp_btf);
 	bpf_program__set_autoload(skel->progs.mem_fault_raw, memory && !tp_btf);
+	bpf_program__set_autoload(skel->progs.mem_exit_btf, memory && tp_btf);
+	bpf_program__set_autoload(skel->progs.mem_exit_raw, memory && !tp_btf);
 	btf__free(btf);
 }
 

@@ -329,6 +329,8 @@ int mem_ledger__add(struct mem_ledger *l, const struct mem_event *e)
 		return unmap_range(l, pid, e->addr, e->addr + len, true) ?: release_pages(l, pid, e->addr, e->addr + len, false, 0, 0);
 	case MEM_MADVISE:
 		return release_pages(l, pid, e->addr, e->addr + len, false, 0, 0);
+	case MEM_EXIT:	/* the whole address space */
+		return unmap_range(l, pid, 0, UINT64_MAX, false) ?: release_pages(l, pid, 0, UINT64_MAX, false, 0, 0);
 	case MEM_BRK:
 		if (e->addr2 < e->addr)	/* the heap shrank: its top pages go back */
 			return unmap_range(l, pid, e->addr2, e->addr, true) ?: release_pages(l, pid, e->addr2, e->addr, false, 0, 0);
