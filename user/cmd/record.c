@@ -111,8 +111,8 @@ static const struct argp argp = {
 	.doc = "Record where a running process (or every process of a container) spends its time: on CPU, and off CPU by wait reason, "
 	       "per thread, span and trace.\v"
 	       "Writes into DIR: cpu.svg and offcpu.svg (flame graphs), cpu.folded and offcpu.folded, "
-	       "spans.jsonl, report.json, cpu.pb.gz and offcpu.pb.gz (pprof), *.speedscope.json; and "
-	       "prints a summary. With --otlp, then sends the spans to an OpenTelemetry endpoint.",
+	       "spans.jsonl, report.json, cpu.pb.gz and offcpu.pb.gz (pprof), *.speedscope.json; with --memory, "
+	       "mem.svg, mem.folded and mem.pb.gz; and prints a summary. With --otlp, then sends the spans to an OpenTelemetry endpoint.",
 };
 
 struct output_job {
