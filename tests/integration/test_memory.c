@@ -204,3 +204,33 @@ Test(memory, raw_tp_fault_sampler_measures_the_same)
 	cr_assert_geq(grow * 10, total * 9, "grow_history kept %lu of %lu bytes:\n%s", grow, total, folded);
 	free(folded);
 }
+
+Test(memory, top_says_rss_each_interval)
+{
+	pid_t pid = start_workload((char *const[]){ WORKLOAD("memgrow"), "30", NULL });
+	json_int_t first = 0, last = 0;
+	char pidstr[16];
+	struct run r;
+	int n = 0;
+
+	require_root();
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	run_cmd((char *const[]){ AGENTPROF, "top", "-p", pidstr, "--json", "-i", "1", "-n", "3", NULL }, &r);
+	stop_workload(pid);
+	cr_assert_eq(r.status, 0, "top failed: %s", r.err);
+	for (char *line = r.out, *nl; *line; line = *nl ? nl + 1 : nl, n++) {
+		json_error_t jerr;
+		json_t *o;
+
+		nl = strchrnul(line, '\n');
+		o = json_loadb(line, nl - line, 0, &jerr);
+		cr_assert(o, "not JSON: %s", jerr.text);
+		cr_assert(json_is_integer(json_object_get(o, "rss_bytes")), "interval %d without rss_bytes", n);
+		last = json_integer_value(json_object_get(o, "rss_bytes"));
+		first = first ?: last;
+		json_decref(o);
+	}
+	cr_assert_eq(n, 3);
+	cr_assert_gt(last - first, 8 << 20, "RSS %lld -> %lld over 2 s of 8 MiB/s growth", first, last);
+	run_free(&r);
+}

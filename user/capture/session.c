@@ -678,6 +678,20 @@ int session__memory(struct session *s, struct profile *p)
 	return mem_capture__profile(s->mem, s->stacks, s->py_stacks, p);
 }
 
+int session__rss(const struct session *s, uint64_t *bytes)
+{
+	unsigned long long one;
+	size_t seen = 0;
+
+	*bytes = 0;
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (!proc_rss(s->procs[i].pid, &one)) {
+			*bytes += one;
+			seen++;
+		}
+	return seen ? 0 : -ENOENT;
+}
+
 void session__detach(struct session *s)
 {
 	if (s->loader)

@@ -97,6 +97,8 @@ int session__forget_exited(struct session *s, struct snapshot *snap);
 int session__describe(const struct session *s, struct profile *p);
 /* --memory: what the ledger holds, as p's memory samples, and the RSS series (a last point now). 0 or -ENOMEM. */
 int session__memory(struct session *s, struct profile *p);
+/* The resident memory of the recording's processes together, now: 0, or -ENOENT when none could be read. */
+int session__rss(const struct session *s, uint64_t *bytes);
 /* Stops every program (the maps stay readable); the stop signals stay blocked. */
 void session__detach(struct session *s);
 /* The kernel's stacks, read once each. */

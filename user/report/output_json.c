@@ -107,7 +107,7 @@ json_t *report_json(const struct profile *p)
 {
 	/* pid: the host's PID (BPF's, /proc's on the host); ns_pid: the one the process knows itself by */
 	return json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:b, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-			 "s:o, s:o}",
+			 "s:o, s:o, s:o}",
 			 "pid", p->pid ? json_integer(p->pid) : json_null(),
 			 "ns_pid", p->ns_pid ? json_integer(p->ns_pid) : json_null(),
 			 "container", container_json(p),
@@ -131,6 +131,8 @@ json_t *report_json(const struct profile *p)
 			 "drops", drops_json(p),
 			 "threads", threads_json(p),
 			 "top_functions", functions_json(p),
+			 /* top: each interval's; record: the last of --memory's series */
+			 "rss_bytes", p->nrss ? json_integer(p->rss[p->nrss - 1].bytes) : json_null(),
 			 "memory", memory_json(p));
 }
 
