@@ -1013,12 +1013,16 @@ MISSED = """Where targets are missed:
   recording's length is all that bounds it. What would fix it: let a forked child that has not
   exec'd share its parent's image instead of keeping a copy, and drop the images of children
   that left no sample.
-- **Memory (#25)**: the A/B pairs of the allocation-heavy workload ran while the machine's load
-  average was between 500 and 800 (other sessions' suites): wall-time ratios from 0.01 to 116,
-  CPU-time ratios from 0.91 to 1.44 cannot resolve 3% either way. The programs' own time, 0.76% of
-  the work's (about 0.4 us per page fault on average, the faults sampled with their stacks
-  included), bounds what they can add to this single-threaded target. A quiet machine, or more
-  pairs (`BENCH_ONLY=memory BENCH_PAIRS=15`), would settle the A/B rows.
+- **Memory (#25)**: the A/B pairs of the allocation-heavy workload do not resolve 3% here. A first
+  run (load average 500-800 from other sessions' suites) gave wall-time ratios from 0.01 to 116; the
+  one in the table (load average ~5) gives medians of +6.8% in wall time and +6.0% in CPU time
+  for `--memory`, with ratios from 0.43 to 1.35: more likely above 3% than below, not shown
+  either way. The programs' own time is 1.6% of the work's (about 0.3 us per page fault on
+  average, the faults sampled with their stacks included); the rest, if it is real, would be the
+  user stacks copied with each sampled fault and unwound by the recorder on the same 2 CPUs.
+  What would settle and lower it: more pairs on a quiet machine (`BENCH_ONLY=memory
+  BENCH_PAIRS=15`), frame-pointer stacks for fault samples instead of stack copies, a longer
+  fault period. Until then --memory stays off by default.
 - **Span heavy**: two uprobes per span, ~10 us each in this VM (~0.3 us on bare metal), which perf
   does not pay. Spans written by the SDK into memory the profiler reads would take no probe."""
 
