@@ -120,7 +120,7 @@ $(OUT)/libagentprof_span.so: sdk/agentprof_span.c sdk/agentprof_span.h
 
 # Workloads that mark spans link the SDK, found next to them at run time.
 SPAN_LINK := -Isdk -L$(OUT) -lagentprof_span -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,'$$ORIGIN/..'
-$(OUT)/workloads/spans $(OUT)/workloads/benchwork $(OUT)/workloads/diffwork: $(OUT)/workloads/%: tests/workloads/%.c \
+$(OUT)/workloads/spans $(OUT)/workloads/benchwork $(OUT)/workloads/diffwork $(OUT)/workloads/memgrow: $(OUT)/workloads/%: tests/workloads/%.c \
 							 $(OUT)/libagentprof_span.so
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)

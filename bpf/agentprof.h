@@ -31,6 +31,8 @@
 #define PY_MAX_THREADS		256	/* thread states searched for a thread's own */
 #define DEFAULT_PY_STACK_ENTRIES 4096
 #define PY_MAX_PROCS		1024	/* Python processes followed in one recording */
+#define MEM_RINGBUF_BYTES	(4 << 20)
+#define MEM_FAULT_PERIOD	(256 << 10)	/* --memory: one page fault sampled per so many bytes faulted in, on average */
 
 /*
  * In-kernel aggregation key of one on-CPU sample. A stack id < 0 is -errno from
@@ -68,6 +70,7 @@ enum counter {
 	CNT_PY_STACK_COLLISION,	/* two Python stacks hashed alike: the second one not kept */
 	CNT_PY_STACK_FULL,	/* the Python stack map was full: that stack's Python frames lost */
 	CNT_PROC_MAP_FULL,	/* --follow-children: a child could not be followed (process map full) */
+	CNT_MEM_EVENT_LOST,	/* --memory: memory ring buffer full: a mapping, release or fault sample lost */
 	NR_COUNTERS,
 };
 
@@ -276,7 +279,32 @@ struct py_stack {
 	struct py_frame frames[PY_MAX_FRAMES];
 };
 
+/* What a memory event (struct mem_event) is: the syscalls that map and release, and sampled faults. */
+enum mem_kind {
+	MEM_MMAP = 1,		/* an anonymous mapping [addr, addr + len) */
+	MEM_MUNMAP,		/* [addr, addr + len) unmapped */
+	MEM_BRK,		/* the heap's end moved from addr to addr2 */
+	MEM_MREMAP,		/* [addr, addr + len) moved to [addr2, addr2 + len2) */
+	MEM_MADVISE,		/* [addr, addr + len) given back (MADV_DONTNEED, MADV_FREE, MADV_REMOVE) */
+	MEM_FAULT,		/* an anonymous page at addr made resident, standing for len bytes faulted in */
+	MEM_EXIT,		/* a followed child's last thread exited: all its memory went back */
+};
+
+/*
+ * One memory event of the target, through the `mem_events` ring buffer, in the order it happened
+ * per thread; key: who (thread, stacks, span) mapped, released or faulted. Userspace keeps the
+ * ledger (user/model/memledger.c): releases are charged to whoever mapped or faulted the memory.
+ */
+struct mem_event {
+	struct sample_key key;
+	__u32 kind;		/* enum mem_kind */
+	__u64 ts;		/* bpf_ktime_get_ns() */
+	__u64 addr, len;
+	__u64 addr2, len2;
+};
+
 #ifndef __bpf__
+_Static_assert(sizeof(struct mem_event) == 88, "ABI");
 _Static_assert(sizeof(struct sample_key) == 44, "ABI");
 _Static_assert(sizeof(struct py_frame) == 16, "ABI");
 _Static_assert(sizeof(struct py_stack) == 16 + 16 * PY_MAX_FRAMES, "ABI");

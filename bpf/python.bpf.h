@@ -21,7 +21,7 @@ const volatile bool py_frames __weak = false;
 #define FNV_OFFSET	0xcbf29ce484222325ull
 #define PY_SHIM_MARK	0x5ull		/* hashed where an evaluation's C-stack shim frame was */
 
-enum py_scratch_slot { PY_SLOT_ONCPU, PY_SLOT_OFFCPU, PY_SLOT_SEED, PY_NR_SLOTS };
+enum py_scratch_slot { PY_SLOT_ONCPU, PY_SLOT_OFFCPU, PY_SLOT_SEED, PY_SLOT_MEM, PY_NR_SLOTS };
 
 struct py_tstate {
 	__u64 tstate;		/* 0: the thread had none when last searched */

@@ -77,3 +77,14 @@ Test(procfs, lockdown_mode_is_the_bracketed_one)
 	cr_assert_eq(parse_lockdown("[none", mode, sizeof(mode)), -EINVAL);
 	cr_assert_eq(parse_lockdown("[confidentiality]", mode, 8), -EINVAL);
 }
+
+Test(procfs, statm_resident_set_in_bytes)
+{
+	unsigned long long bytes;
+
+	cr_assert_eq(parse_statm_rss("2553 1024 395 1 0 1268 0\n", 4096, &bytes), 0);
+	cr_assert_eq(bytes, 1024ull * 4096);
+	cr_assert_eq(parse_statm_rss("2553", 4096, &bytes), -EINVAL, "no resident field");
+	cr_assert_eq(parse_statm_rss("2553 12x 0", 4096, &bytes), -EINVAL, "trailing junk");
+	cr_assert_eq(parse_statm_rss("1 18446744073709551615", 4096, &bytes), -EINVAL, "overflows");
+}

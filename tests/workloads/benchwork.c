@@ -9,14 +9,17 @@
  * `io N` (N 4 KiB writes and reads of a file through the page cache: syscall-heavy I/O; a sync to
  * the disk would measure the shared disk's latency, not the profiler), `threads N T` (N
  * rounds of 20 us of CPU and a 50 us sleep, shared among T threads), `stacks N K` (N rounds of
- * work, each under one of K distinct call stacks), or `churn SECONDS` (for soaks: threads that
- * start and stop, and 1000 short-lived children over SECONDS).
+ * work, each under one of K distinct call stacks), `alloc N` (N rounds of allocation churn that
+ * the kernel sees: a 1 MiB buffer mapped, written and unmapped, 64 small blocks written and freed,
+ * and 16 KiB kept: page faults, mmap and munmap, heap growth), or `churn SECONDS` (for soaks:
+ * threads that start and stop, and 1000 short-lived children over SECONDS).
  * Prints its PID, waits DELAY seconds (the last argument, default 2; "stdin": until a line on
  * stdin) for a profiler to attach, does the work, then prints the elapsed nanoseconds of the
  * work alone.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
@@ -238,7 +241,34 @@ static __attribute__((noinline)) void churn_work(long seconds)
 		;
 }
 
-static const char *const modes[] = { "cpu", "switch", "switch1", "tcp1", "spans", "io", "threads", "stacks", "churn" };
+/* Allocation-heavy, the worst case of --memory: every round faults in fresh pages and maps and unmaps. */
+static __attribute__((noinline)) void alloc_work(void)
+{
+	static char *kept[1 << 16];
+
+	mallopt(M_MMAP_THRESHOLD, 512 << 10);	/* fixed: the 1 MiB buffer is mapped every round */
+	for (long i = 0; i < rounds; i++) {
+		char *big = malloc(1 << 20), *small[64];
+
+		if (!big)
+			exit(1);
+		memset(big, (int)i, 1 << 20);
+		__asm__ volatile("" : : "r"(big) : "memory");
+		free(big);
+		for (int j = 0; j < 64; j++) {
+			if (!(small[j] = malloc(1024)))
+				exit(1);
+			memset(small[j], j, 1024);
+		}
+		for (int j = 0; j < 64; j++)
+			free(small[j]);
+		if ((kept[i & 0xffff] = malloc(16 << 10)))
+			memset(kept[i & 0xffff], 1, 16 << 10);
+	}
+}
+
+static const char *const modes[] = { "cpu", "switch", "switch1", "tcp1", "spans", "io", "threads", "stacks", "churn",
+				     "alloc" };
 
 int main(int argc, char **argv)
 {
@@ -253,7 +283,7 @@ int main(int argc, char **argv)
 	if (two && argc >= 4)
 		arg2 = atol(argv[3]);
 	if (!ok || argc < 3 + two || arg2 < 1) {
-		fprintf(stderr, "usage: benchwork cpu|switch|switch1|tcp1|spans|io|churn N [DELAY], threads N T [DELAY], "
+		fprintf(stderr, "usage: benchwork cpu|switch|switch1|tcp1|spans|io|churn|alloc N [DELAY], threads N T [DELAY], "
 				"stacks N K [DELAY]\n");
 		return 2;
 	}
@@ -290,6 +320,8 @@ int main(int argc, char **argv)
 		stacks_work(arg2);
 	else if (!strcmp(mode, "churn"))
 		churn_work(rounds);
+	else if (!strcmp(mode, "alloc"))
+		alloc_work();
 	else
 		switch_work(!strcmp(mode, "tcp1"));
 	printf("%lld\n", now_ns() - start);

@@ -102,6 +102,26 @@ static bool choose_programs(struct agentprof_bpf *skel, bool follow)
 	return http;
 }
 
+/* --memory: the syscalls that map and release, and the fault sampler, in its tp_btf or raw_tp flavour. */
+static void choose_memory_programs(struct agentprof_bpf *skel, bool memory)
+{
+	struct btf *btf = memory ? btf__load_vmlinux_btf() : NULL;
+	const char *force_raw = getenv("AGENTPROF_RAW_TP");
+	bool tp_btf = btf_has(btf, "btf_trace_page_fault_user") && !(force_raw && !strcmp(force_raw, "1"));
+	struct bpf_program *progs[] = {
+		skel->progs.mem_mmap, skel->progs.mem_munmap, skel->progs.mem_mremap, skel->progs.mem_madvise,
+		skel->progs.mem_brk_enter, skel->progs.mem_brk_exit,
+	};
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		bpf_program__set_autoload(progs[i], memory);
+	bpf_program__set_autoload(skel->progs.mem_fault_btf, memory && tp_btf);
+	bpf_program__set_autoload(skel->progs.mem_fault_raw, memory && !tp_btf);
+	bpf_program__set_autoload(skel->progs.mem_exit_btf, memory && tp_btf);
+	bpf_program__set_autoload(skel->progs.mem_exit_raw, memory && !tp_btf);
+	btf__free(btf);
+}
+
 /*
  * Room for a quarter of a second of samples with their stack copies (userspace drains it ten
  * times a second), and never less than 4 MiB.
@@ -143,6 +163,7 @@ struct loader *loader__load(const struct loader_opts *opts)
 	l->skel->rodata->dwarf_user_stacks = !opts->fp_user_stacks;
 	bpf_map__set_max_entries(l->skel->maps.user_stacks, user_stack_ring_bytes(opts->freq_hz));
 	l->tls = choose_programs(l->skel, opts->follow_children);
+	choose_memory_programs(l->skel, opts->memory);
 	bpf_program__set_autoload(l->skel->progs.seed_py_stacks, opts->python);
 	err = agentprof_bpf__load(l->skel);
 	if (err) {
@@ -453,8 +474,13 @@ void loader__detach(struct loader *l)
 	free(l->perf_links);
 	l->perf_links = NULL;
 	l->nperf = 0;
-	if (l->skel)
+	if (l->skel) {
+		/* --memory: what grows stops first, what releases after: a release is not missed for memory seen grown */
+		bpf_link__destroy(l->skel->links.mem_fault_btf);
+		bpf_link__destroy(l->skel->links.mem_fault_raw);
+		l->skel->links.mem_fault_btf = l->skel->links.mem_fault_raw = NULL;
 		agentprof_bpf__detach(l->skel);
+	}
 }
 
 int loader__add_python(struct loader *l, pid_t pid, const struct py_config *cfg)
@@ -502,6 +528,7 @@ struct kernel_maps loader__maps(const struct loader *l)
 		.py_stacks_fd = bpf_map__fd(l->skel->maps.py_stacks),
 		.py_stored_fd = bpf_map__fd(l->skel->maps.py_stored),
 		.procs_fd = bpf_map__fd(l->skel->maps.procs),
+		.mem_events_fd = bpf_map__fd(l->skel->maps.mem_events),
 	};
 }
 

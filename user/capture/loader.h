@@ -22,6 +22,7 @@ struct kernel_maps {
 	int py_stacks_fd;	/* __u32 id -> struct py_stack */
 	int py_stored_fd;	/* [0]: how many stacks py_stacks has taken */
 	int procs_fd;		/* __u32 tgid -> struct proc_info */
+	int mem_events_fd;	/* ring buffer of struct mem_event (--memory) */
 };
 
 struct loader;
@@ -36,6 +37,7 @@ struct loader_opts {
 	uint32_t cgroup_level;	/* the cgroup's depth in the hierarchy */
 	bool python;		/* load the Python frame walker (loader__add_python says where) */
 	bool follow_children;	/* also the processes the target forks, and theirs */
+	bool memory;		/* load the memory growth programs (mem.bpf.c): off, they cost nothing */
 };
 
 /* Opens and loads the programs for opts->pid. NULL and errno, after saying what failed. */

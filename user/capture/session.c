@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include "target/cgroup.h"
 #include "capture/loader.h"
+#include "capture/memory.h"
 #include "base/log.h"
 #include "target/preflight.h"
 #include "target/procfs.h"
@@ -94,6 +95,8 @@ static int on_user_stack(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static void sample_rss(struct session *s);
+
 /* Span events, user stacks to unwind, and new Python stacks: their code objects read while the target lives. */
 static void drain(struct session *s)
 {
@@ -103,6 +106,7 @@ static void drain(struct session *s)
 		ring_buffer__consume(s->user_rb);
 	if (s->py_stacks)
 		py_stacks__sync(s->py_stacks, s->images);
+	mem_capture__drain(s->mem);	/* after the user stacks: the tokens its events carry are known */
 }
 
 /* Files that exist only in a process's container are read through /proc/PID/root: say once if we cannot. */
@@ -170,6 +174,7 @@ int session__open(struct session *s, const struct session_opts *opts)
 	s->stack_entries = opts->stack_entries;
 	s->spans.llm = opts->llm;
 	s->follow_children = opts->follow_children;
+	s->memory = opts->memory;
 	err = preflight_btf() ?: preflight_caps() ?: preflight_lockdown() ?:
 	      (opts->container ? cgroup_resolve(opts->container, &s->cgroup) : target__open(&s->target, opts->pid));
 	if (err)
@@ -292,7 +297,7 @@ int session__load(struct session *s, const struct session_opts *opts)
 	s->loader = load_saying_if_slow(&(struct loader_opts){
 		.pid = opts->pid, .freq_hz = opts->freq_hz, .stack_entries = opts->stack_entries,
 		.fp_user_stacks = opts->fp_user_stacks, .cgroup_id = s->cgroup.id, .cgroup_level = s->cgroup.level,
-		.python = s->python, .follow_children = opts->follow_children,
+		.python = s->python, .follow_children = opts->follow_children, .memory = opts->memory,
 	});
 	if (!s->loader)
 		return -errno;
@@ -468,10 +473,13 @@ int session__attach(struct session *s)
 		pr_warn("user stack ring buffer: %s\n", strerror(-err));
 		return err;
 	}
+	if (s->memory && !(s->mem = mem_capture__new(maps.mem_events_fd)))
+		return -errno;
 	err = set_code_ranges(s) ?: loader__attach(s->loader);
 	if (err)
 		return err;
 	add_new_processes(s);
+	sample_rss(s);
 	/* the iterator saw every task of the cgroup: none, with some there, means a wrong depth */
 	if (s->cgroup.id && !s->nprocs && !procfs_is_foreign() && cgroup_populated(&s->cgroup))
 		pr_warn("no process of %s found: is /sys/fs/cgroup the host's hierarchy, not a cgroup namespace's?\n",
@@ -520,11 +528,25 @@ static int retire_exited(struct session *s)
 	return err;
 }
 
-/* New processes and mappings (a dlopen'ed span library among them): names, and span probes. */
+/* --memory: the resident memory of the recording's processes together, a point of the series. */
+static void sample_rss(struct session *s)
+{
+	pid_t *pids;
+
+	if (!s->mem || !(pids = calloc(s->nprocs ?: 1, sizeof(*pids))))
+		return;
+	for (size_t i = 0; i < s->nprocs; i++)
+		pids[i] = s->procs[i].pid;
+	mem_capture__sample_rss(s->mem, pids, s->nprocs, now_ns(CLOCK_MONOTONIC));
+	free(pids);
+}
+
+/* New processes and mappings (a dlopen'ed span library among them): names, and span probes; RSS. */
 static void refresh(struct session *s)
 {
 	int err;
 
+	sample_rss(s);
 	add_images(s);	/* first: an image that exec'd since is not read as the one it was */
 	images__refresh(s->images);	/* a process gone keeps its last maps */
 	add_new_processes(s);
@@ -649,6 +671,29 @@ int session__forget_exited(struct session *s, struct snapshot *snap)
 	return err;
 }
 
+int session__memory(struct session *s, struct profile *p)
+{
+	if (!s->mem)
+		return 0;
+	sample_rss(s);
+	drain(s);
+	return mem_capture__profile(s->mem, s->stacks, s->py_stacks, p);
+}
+
+int session__rss(const struct session *s, uint64_t *bytes)
+{
+	unsigned long long one;
+	size_t seen = 0;
+
+	*bytes = 0;
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (!proc_rss(s->procs[i].pid, &one)) {
+			*bytes += one;
+			seen++;
+		}
+	return seen ? 0 : -ENOENT;
+}
+
 void session__detach(struct session *s)
 {
 	if (s->loader)
@@ -679,6 +724,8 @@ void session__close(struct session *s)
 		pr_info("retired %lu exited threads and %lu exited processes from the kernel's maps\n", s->nretired,
 			s->nretired_procs);
 	snapshot__free(&s->retired);
+	mem_capture__free(s->mem);
+	s->mem = NULL;
 	stack_cache__free(s->stacks);
 	s->stacks = NULL;
 	py_stacks__free(s->py_stacks);

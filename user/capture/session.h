@@ -18,6 +18,7 @@ struct images;
 struct stack_cache;
 struct syms_cache;
 struct unwinder;
+struct mem_capture;
 
 struct session {
 	struct target target;	/* -p; for a container, pid 0 and the cgroup's name */
@@ -43,6 +44,8 @@ struct session {
 	struct py_stacks *py_stacks;	/* NULL when the target runs no Python */
 	bool python;			/* Python frames are walked (in the processes that run CPython) */
 	bool follow_children;		/* the processes the target forks are processes of the recording */
+	struct mem_capture *mem;	/* --memory; NULL otherwise */
+	bool memory;
 	struct snapshot retired;	/* exited threads' final totals, out of the kernel's maps */
 	uint64_t nretired, nretired_procs;	/* for -v */
 };
@@ -55,6 +58,7 @@ struct session_opts {
 	bool fp_user_stacks;
 	const struct llm_endpoints *llm;	/* HTTP calls to these are LLM calls; may be NULL */
 	bool follow_children;
+	bool memory;		/* --memory: memory growth by stack, span and trace, RSS over time */
 };
 
 enum stop_reason { STOP_DEADLINE, STOP_SIGNAL, STOP_TARGET_EXIT, STOP_INPUT };
@@ -91,6 +95,10 @@ int session__forget_spans(struct session *s, struct snapshot *snap);
 int session__forget_exited(struct session *s, struct snapshot *snap);
 /* The recording's identity into p: PID and NSpid, or cgroup; each process's NSpid and name. 0 or -ENOMEM. */
 int session__describe(const struct session *s, struct profile *p);
+/* --memory: what the ledger holds, as p's memory samples, and the RSS series (a last point now). 0 or -ENOMEM. */
+int session__memory(struct session *s, struct profile *p);
+/* The resident memory of the recording's processes together, now: 0, or -ENOENT when none could be read. */
+int session__rss(const struct session *s, uint64_t *bytes);
 /* Stops every program (the maps stay readable); the stop signals stay blocked. */
 void session__detach(struct session *s);
 /* The kernel's stacks, read once each. */

@@ -29,6 +29,7 @@ static struct env {
 	bool no_py_lines;
 	bool force;
 	bool follow_children;
+	bool memory;
 	struct otlp_args otlp;
 } env = {
 	.common.freq_hz = 99,
@@ -36,7 +37,7 @@ static struct env {
 	.otlp = OTLP_ARGS_DEFAULTS,
 };
 
-enum { OPT_STACK_STORAGE = 0x100, OPT_GROUP_BY, OPT_NO_PY_LINES, OPT_FORCE, OPT_FOLLOW };
+enum { OPT_STACK_STORAGE = 0x100, OPT_GROUP_BY, OPT_NO_PY_LINES, OPT_FORCE, OPT_FOLLOW, OPT_MEMORY };
 
 static const char *const group_names[] = {
 	[GROUP_THREAD] = "thread", [GROUP_PROCESS] = "process", [GROUP_SPAN] = "span", [GROUP_TRACE] = "trace",
@@ -49,6 +50,8 @@ static const struct argp_option options[] = {
 	{ "force", OPT_FORCE, NULL, 0, "Write into an output directory that is not empty", 0 },
 	{ "follow-children", OPT_FOLLOW, NULL, 0,
 	  "Also record the processes it forks from now on (and theirs), each a process of the report", 0 },
+	{ "memory", OPT_MEMORY, NULL, 0,
+	  "Also record memory growth: by stack, thread, span and trace (mem.folded, mem.svg, mem.pb.gz), RSS once a second", 0 },
 	{ "stack-storage-size", OPT_STACK_STORAGE, "N", 0, "Distinct stacks kept in the kernel (default 16384)", 0 },
 	{ "group-by", OPT_GROUP_BY, "WHAT", 0,
 	  "Root frames of the flame graphs: thread (default), process, span or trace", 0 },
@@ -74,6 +77,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_FOLLOW:
 		env.follow_children = true;
+		break;
+	case OPT_MEMORY:
+		env.memory = true;
 		break;
 	case OPT_STACK_STORAGE:
 		err = parse_number("stack storage size", arg, 16, 1 << 22, &env.stack_entries);
@@ -105,8 +111,8 @@ static const struct argp argp = {
 	.doc = "Record where a running process (or every process of a container) spends its time: on CPU, and off CPU by wait reason, "
 	       "per thread, span and trace.\v"
 	       "Writes into DIR: cpu.svg and offcpu.svg (flame graphs), cpu.folded and offcpu.folded, "
-	       "spans.jsonl, report.json, cpu.pb.gz and offcpu.pb.gz (pprof), *.speedscope.json; and "
-	       "prints a summary. With --otlp, then sends the spans to an OpenTelemetry endpoint.",
+	       "spans.jsonl, report.json, cpu.pb.gz and offcpu.pb.gz (pprof), *.speedscope.json; with --memory, "
+	       "mem.svg, mem.folded and mem.pb.gz; and prints a summary. With --otlp, then sends the spans to an OpenTelemetry endpoint.",
 };
 
 struct output_job {
@@ -126,6 +132,7 @@ static const struct output_ops *const outputs[] = {
 	&folded_cpu_output, &folded_offcpu_output, &svg_cpu_output, &svg_offcpu_output,
 	&spans_jsonl_output, &pprof_cpu_output, &pprof_offcpu_output,
 	&speedscope_cpu_output, &speedscope_offcpu_output,
+	&folded_mem_output, &svg_mem_output, &pprof_mem_output,
 };
 
 /* What a stop signal that ends record at once (not read from the session's descriptor) finds. */
@@ -134,6 +141,7 @@ static struct {
 	const char *path;	/* env.outdir: lives as long as the process */
 	volatile sig_atomic_t stopping;	/* else loading */
 	volatile sig_atomic_t kept;	/* files committed, once out is closed */
+	sig_atomic_t nfiles;		/* files the recording writes */
 } aborting;
 
 static void say(const char *s)
@@ -160,7 +168,7 @@ static void on_abort(int sig)
 		say("agentprof: interrupted while loading the BPF programs: nothing was recorded\n");
 	} else if (!kept) {
 		say("agentprof: aborted while writing the results: the recording is lost\n");
-	} else if (kept < (sig_atomic_t)ARRAY_SIZE(outputs)) {
+	} else if (kept < aborting.nfiles) {
 		say("agentprof: aborted while writing the results: kept ");
 		say(aborting.path);
 		say("/report.json only\n");
@@ -213,6 +221,8 @@ static int write_outputs(struct outdir *out, const struct profile *prof)
 		return err;
 	}
 	for (size_t i = 1; !err && i < ARRAY_SIZE(outputs); i++) {
+		if (outputs[i]->wanted && !outputs[i]->wanted(prof))
+			continue;
 		job.ops = outputs[i];
 		err = outdir__stage(out, outputs[i]->file, write_output, &job);
 	}
@@ -256,7 +266,7 @@ int cmd_record(int argc, char **argv)
 		return 2;
 	const struct session_opts opts = { env.common.pid, env.common.container, env.common.freq_hz,
 					   env.stack_entries, env.common.fp_user_stacks, &env.common.llm,
-					   env.follow_children };
+					   env.follow_children, env.memory };
 
 	err = session__open(&sess, &opts);
 	if (!err && !env.outdir) {
@@ -304,7 +314,8 @@ int cmd_record(int argc, char **argv)
 		goto cleanup;
 	}
 	prof.duration_ns = stop_ns - start_ns;
-	err = snapshot__diff(&snap, NULL, session__stacks(&sess), session__py_stacks(&sess), &prof);
+	err = snapshot__diff(&snap, NULL, session__stacks(&sess), session__py_stacks(&sess), &prof) ?:
+	      session__memory(&sess, &prof);
 	/* every probe armed from start to stop: a span that begins and ends in between is whole */
 	prof.window_start_ns = start_ns;
 	prof.window_end_ns = stop_ns;
@@ -314,6 +325,9 @@ int cmd_record(int argc, char **argv)
 		pr_warn("build profile: %s\n", strerror(-err));
 		goto cleanup;
 	}
+	aborting.nfiles = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(outputs); i++)
+		aborting.nfiles += !outputs[i]->wanted || outputs[i]->wanted(&prof);
 	err = write_outputs(&out, &prof);
 	if (!err) {
 		print_summary(stdout, &prof, env.outdir);

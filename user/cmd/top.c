@@ -243,8 +243,10 @@ static void print_frame(const struct screen *sc, const struct profile *p, bool e
 	printf("\033[H\033[2J");
 	profile__title(p, label, sizeof(label));
 	term_sanitize(label, name, sizeof(name));
-	printf("agentprof top - %s - %zu threads - last %.1f s%s\n", name, p->nthreads,
-	       p->duration_ns / 1e9, exited ? " - target exited" : " - q quits");
+	printf("agentprof top - %s - %zu threads", name, p->nthreads);
+	if (p->nrss)
+		printf(" - RSS %.1f MB", p->rss[p->nrss - 1].bytes / 1e6);
+	printf(" - last %.1f s%s\n", p->duration_ns / 1e9, exited ? " - target exited" : " - q quits");
 	printf("%-22s %-5s", "", "class");
 	for (int c = 0; c < NR_CATEGORIES; c++)
 		printf(" %5s", category_name(c));
@@ -290,7 +292,8 @@ static int show(struct session *sess, const struct screen *sc, struct metrics_se
 		struct otlp_export *otlp, const struct snapshot *cur, const struct snapshot *prev, bool exited)
 {
 	struct profile p;
-	int err;
+	uint64_t rss;
+	int err = 0;
 
 	profile__init(&p);
 	p.freq_hz = env.common.freq_hz;
@@ -299,7 +302,9 @@ static int show(struct session *sess, const struct screen *sc, struct metrics_se
 	p.target_exited = exited;
 	p.clip_spans = true;
 	p.llm = &env.common.llm;
-	err = session__describe(sess, &p) ?:
+	if (!session__rss(sess, &rss))	/* the header's and the JSON's resident memory, now */
+		err = profile__add_rss(&p, cur->at_ns, rss);
+	err = err ?: session__describe(sess, &p) ?:
 	      snapshot__diff(cur, prev, session__stacks(sess), session__py_stacks(sess), &p) ?:
 	      profile__finish(&p, &sess->spans) ?:
 	      profile__symbolize(&p, sess->syms);
@@ -344,7 +349,7 @@ int cmd_top(int argc, char **argv)
 	if (err)
 		return 2;
 	const struct session_opts opts = { env.common.pid, env.common.container, env.common.freq_hz,
-					   DEFAULT_STACK_ENTRIES, env.common.fp_user_stacks, &env.common.llm, false };
+					   DEFAULT_STACK_ENTRIES, env.common.fp_user_stacks, &env.common.llm, false, false };
 
 	err = session__open(&sess, &opts) ?: session__load(&sess, &opts);
 	if (err)

@@ -37,6 +37,10 @@ void profile__free(struct profile *p)
 {
 	set__free(&p->oncpu);
 	set__free(&p->offcpu);
+	set__free(&p->mem);
+	free(p->rss);
+	p->rss = NULL;
+	p->nrss = 0;
 	free(p->threads);
 	free(p->procs);
 	free(p->thread_index.slots);
@@ -60,6 +64,27 @@ void profile__free(struct profile *p)
 	free(p->mappings);
 	p->mappings = NULL;
 	p->nmappings = 0;
+}
+
+int profile__add_rss(struct profile *p, uint64_t at_ns, uint64_t bytes)
+{
+	if (VEC_GROW_N(p->rss, p->nrss))
+		return -ENOMEM;
+	p->rss[p->nrss++] = (struct rss_point){ at_ns, bytes };
+	return 0;
+}
+
+uint64_t mem_kept(const struct mem_bytes *m)
+{
+	return m->faulted > m->released ? m->faulted - m->released : 0;
+}
+
+void mem_bytes__add(struct mem_bytes *into, const struct mem_bytes *m)
+{
+	into->mapped += m->mapped;
+	into->unmapped += m->unmapped;
+	into->faulted += m->faulted;
+	into->released += m->released;
 }
 
 int profile__add_span_cpu(struct profile *p, uint32_t seq, uint64_t ns)
@@ -222,6 +247,7 @@ static int finish_processes(struct profile *p)
 		for (int c = 0; c < NR_CATEGORIES; c++)
 			proc->ns[c] += t->ns[c];
 		proc->samples += t->samples;
+		mem_bytes__add(&proc->mem, &t->mem);
 		proc->exited = (proc->exited || !proc->nthreads) && t->exited;	/* all of them */
 		proc->nthreads++;
 		if (!proc->comm[0] && t->tid == t->pid)	/* the main thread names the process */
@@ -298,6 +324,13 @@ static int finish_spans(struct profile *p, const struct span_table *table)
 		if (info)
 			info->self_ns[s->category] += s->count;
 	}
+	for (size_t i = 0; i < p->mem.n; i++) {
+		const struct sample *s = &p->mem.v[i];
+		struct span_info *info = (struct span_info *)profile__span(p, s->span);
+
+		if (info)
+			mem_bytes__add(&info->self_mem, &s->mem);
+	}
 	/*
 	 * Nested spans began later: from the last, each adds its total to its outer span's, when it
 	 * ended within it (an outer span ended by another thread does not own what followed).
@@ -308,9 +341,12 @@ static int finish_spans(struct profile *p, const struct span_table *table)
 
 		for (int c = 0; c < NR_CATEGORIES; c++)
 			info->ns[c] += info->self_ns[c];
-		if (outer && (outer->unfinished || (!info->unfinished && info->rec->end_ns <= outer->rec->end_ns)))
+		mem_bytes__add(&info->mem, &info->self_mem);
+		if (outer && (outer->unfinished || (!info->unfinished && info->rec->end_ns <= outer->rec->end_ns))) {
 			for (int c = 0; c < NR_CATEGORIES; c++)
 				outer->ns[c] += info->ns[c];
+			mem_bytes__add(&outer->mem, &info->mem);
+		}
 		info->class = classify_breakdown(info->ns, info->wall_ns);
 	}
 	return 0;
@@ -337,6 +373,19 @@ int profile__finish(struct profile *p, const struct span_table *spans)
 			return -ENOMEM;
 		t->pid = t->pid ?: s->pid;
 		t->ns[s->category] += s->count;
+	}
+	memset(&p->mem_total, 0, sizeof(p->mem_total));
+	for (size_t i = 0; i < p->mem.n; i++) {
+		struct sample *s = &p->mem.v[i];
+		struct thread_info *t = profile__thread(p, s->tid);
+
+		if (!t)
+			return -ENOMEM;
+		t->pid = t->pid ?: s->pid;
+		if (!t->comm[0])
+			memcpy(t->comm, s->comm, sizeof(t->comm));
+		mem_bytes__add(&t->mem, &s->mem);
+		mem_bytes__add(&p->mem_total, &s->mem);
 	}
 	if (p->nthreads)	/* an interval of top may have none, and no array */
 		qsort(p->threads, p->nthreads, sizeof(*p->threads), cmp_thread);

@@ -30,7 +30,13 @@ struct profile_mapping {
 	char *build_id;		/* lowercase hex, "" when unknown */
 };
 
-/* One distinct stack of one thread: on-CPU samples, or time off CPU in one kind of wait. */
+/* Memory (--memory), in bytes: what was mapped and faulted in, and what of that was released. */
+struct mem_bytes {
+	uint64_t mapped, unmapped;	/* virtual: anonymous mappings and heap growth */
+	uint64_t faulted, released;	/* resident: faults sampled by bytes, each weighed with its bytes */
+};
+
+/* One distinct stack of one thread: on-CPU samples, time off CPU in one kind of wait, or memory. */
 struct sample {
 	uint32_t pid;			/* the thread's process (host PID) */
 	uint32_t tid;
@@ -39,7 +45,7 @@ struct sample {
 	uint64_t *user, *kern;		/* leaf first, as the kernel records them */
 	uint32_t nuser, nkern;
 	int32_t user_err, kern_err;	/* -errno from the kernel's stack_id(), 0 when the stack is there */
-	uint64_t count;			/* on-CPU: samples; off-CPU: ns */
+	uint64_t count;			/* on-CPU: samples; off-CPU: ns; memory: resident bytes kept */
 	uint64_t intervals;		/* off-CPU: how many waits */
 	enum category category;		/* CAT_CPU for on-CPU samples */
 	struct wait_sig wait;		/* off-CPU: what it was blocked in */
@@ -49,6 +55,8 @@ struct sample {
 	uint32_t npy;
 	uint32_t py_flags;		/* enum py_stack_flags */
 	struct net_peer peer;		/* off-CPU: the socket's other end, for a wait on one IP socket */
+	struct mem_bytes mem;		/* memory: what this stack did */
+	uint64_t grew_first_ns, grew_last_ns;	/* memory: its first and last growth (CLOCK_MONOTONIC) */
 	char **frames;			/* after symbolize: root first, kernel frames suffixed "_[k]" */
 	struct frame_origin *origins;	/* after symbolize: one per frame; NULL when built by hand */
 	uint32_t nframes;
@@ -68,6 +76,7 @@ struct thread_info {
 	uint64_t wall_ns;		/* from first seen (or recording start) to exit (or end) */
 	uint64_t ns[NR_CATEGORIES];
 	uint64_t samples;		/* on-CPU samples */
+	struct mem_bytes mem;
 	bool exited;
 	enum category class;
 };
@@ -79,6 +88,7 @@ struct process_info {
 	char comm[TASK_COMM_LEN];
 	uint64_t ns[NR_CATEGORIES];
 	uint64_t samples;
+	struct mem_bytes mem;
 	uint32_t nthreads;
 	bool exited;			/* every thread of it exited in the window */
 	enum category class;
@@ -96,8 +106,15 @@ struct span_info {
 	uint64_t wall_ns;		/* its lifetime within the window */
 	uint64_t ns[NR_CATEGORIES];	/* inclusive of nested spans on the same thread */
 	uint64_t self_ns[NR_CATEGORIES];/* stamped with this span itself */
+	struct mem_bytes mem, self_mem;	/* memory: inclusive of nested spans, and its own */
 	enum category class;
 	bool unfinished;		/* still open when the window closed */
+};
+
+/* The recording's resident memory (its processes' RSS together) at one moment. */
+struct rss_point {
+	uint64_t at_ns;		/* CLOCK_MONOTONIC */
+	uint64_t bytes;
 };
 
 enum group_by { GROUP_THREAD, GROUP_PROCESS, GROUP_SPAN, GROUP_TRACE };
@@ -122,6 +139,12 @@ struct profile {
 	bool target_exited;
 	uint64_t counters[NR_COUNTERS];
 	struct sample_set oncpu, offcpu;
+	struct sample_set mem;		/* --memory: per stack, what it mapped and faulted in (count: kept) */
+	bool memory;			/* --memory was on */
+	struct mem_bytes mem_total;	/* after profile__finish: every stack's together */
+	uint64_t mem_unknown_released;	/* released of mappings made before the recording */
+	struct rss_point *rss;		/* a point a second, in time order */
+	size_t nrss;
 	struct thread_info *threads;	/* sorted by tid after profile__finish */
 	size_t nthreads;
 	struct id_index thread_index, proc_index;	/* of threads and procs, for profile__thread/process */
@@ -153,6 +176,12 @@ struct process_info *profile__process(struct profile *p, uint32_t pid);
 void profile__title(const struct profile *p, char *buf, size_t len);
 struct span_table;
 
+/* Appends the resident memory measured at at_ns (in time order). 0 or -ENOMEM. */
+int profile__add_rss(struct profile *p, uint64_t at_ns, uint64_t bytes);
+/* What a stack keeps resident: faulted in, less released (never below zero). */
+uint64_t mem_kept(const struct mem_bytes *m);
+/* Adds m's bytes to into's. */
+void mem_bytes__add(struct mem_bytes *into, const struct mem_bytes *m);
 /* Adds ns of a span's CPU time (seqs in increasing order). 0 or -ENOMEM. */
 int profile__add_span_cpu(struct profile *p, uint32_t seq, uint64_t ns);
 /*

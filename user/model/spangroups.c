@@ -61,6 +61,7 @@ static int name_group(const struct span_info *const *group, size_t n, struct spa
 	for (size_t i = 0; i < n; i++) {
 		for (int c = 0; c < NR_CATEGORIES; c++)
 			g->ns[c] += group[i]->ns[c];
+		mem_bytes__add(&g->mem, &group[i]->mem);
 		g->wall_ns += group[i]->wall_ns;
 		if (!group[i]->unfinished)
 			durations[g->count++] = group[i]->wall_ns;
@@ -89,6 +90,7 @@ static void trace_group(const struct profile *p, const struct span_info *const *
 
 		for (int c = 0; c < NR_CATEGORIES; c++)
 			g->ns[c] += s->self_ns[c];
+		mem_bytes__add(&g->mem, &s->self_mem);
 		if (s->rec->start_ns < first)
 			first = s->rec->start_ns;
 		if (end > last)

@@ -15,6 +15,7 @@ struct span_group {
 	uint64_t p50_ns, p95_ns, p99_ns;/* nearest-rank percentiles of the finished ones' durations */
 	uint64_t ns[NR_CATEGORIES];	/* inclusive of the spans nested in them */
 	uint64_t wall_ns;		/* their lifetimes in the window, summed */
+	struct mem_bytes mem;		/* --memory: inclusive of the spans nested in them */
 	enum category class;
 };
 
@@ -24,6 +25,7 @@ struct trace_group {
 	size_t span_count;
 	uint64_t duration_ns;		/* its first span's start to its last one's end */
 	uint64_t ns[NR_CATEGORIES];
+	struct mem_bytes mem;		/* --memory: each span's own, once */
 	enum category class;
 };
 

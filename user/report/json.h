@@ -20,6 +20,12 @@ json_t *span_names_json(const struct profile *p);
 /* report.json's "traces": per trace id, its spans' breakdown and class. */
 json_t *traces_json(const struct profile *p);
 
+/* output_memory.c */
+/* {"mapped": N, "unmapped": N, "faulted": N, "released": N, "kept": N} */
+json_t *mem_bytes_json(const struct mem_bytes *m);
+/* report.json's "memory": null without --memory. */
+json_t *memory_json(const struct profile *p);
+
 /* output_json.c */
 /* report.json's object: `top --json` prints one per interval. NULL on -ENOMEM. */
 json_t *report_json(const struct profile *p);

@@ -21,8 +21,9 @@ static const char *const drop_names[NR_COUNTERS] = {
 	[CNT_PY_STACK_COLLISION] = "python_stack_collision",
 	[CNT_PY_STACK_FULL] = "python_stack_map_full",
 	[CNT_PROC_MAP_FULL] = "proc_map_full",
+	[CNT_MEM_EVENT_LOST] = "mem_event_lost",
 };
-_Static_assert(NR_COUNTERS == 17, "name every counter above (but the two that are no loss)");
+_Static_assert(NR_COUNTERS == 18, "name every counter above (but the two that are no loss)");
 
 const char *drop_name(enum counter c)
 {

@@ -37,5 +37,17 @@ static int write_offcpu(FILE *f, const struct profile *p)
 	return write_set(f, p, &p->offcpu, true);
 }
 
-const struct output_ops folded_cpu_output = { "cpu.folded", write_cpu };
-const struct output_ops folded_offcpu_output = { "offcpu.folded", write_offcpu };
+/* mem.folded: resident bytes each stack faulted in and kept (never released in the recording) */
+static int write_mem(FILE *f, const struct profile *p)
+{
+	return write_set(f, p, &p->mem, false);
+}
+
+bool output_memory_wanted(const struct profile *p)
+{
+	return p->memory;
+}
+
+const struct output_ops folded_cpu_output = { "cpu.folded", write_cpu, NULL };
+const struct output_ops folded_mem_output = { "mem.folded", write_mem, output_memory_wanted };
+const struct output_ops folded_offcpu_output = { "offcpu.folded", write_offcpu, NULL };

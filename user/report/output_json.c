@@ -107,7 +107,7 @@ json_t *report_json(const struct profile *p)
 {
 	/* pid: the host's PID (BPF's, /proc's on the host); ns_pid: the one the process knows itself by */
 	return json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:b, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-			 "s:o}",
+			 "s:o, s:o, s:o}",
 			 "pid", p->pid ? json_integer(p->pid) : json_null(),
 			 "ns_pid", p->ns_pid ? json_integer(p->ns_pid) : json_null(),
 			 "container", container_json(p),
@@ -130,7 +130,10 @@ json_t *report_json(const struct profile *p)
 			 "processes", processes_json(p),
 			 "drops", drops_json(p),
 			 "threads", threads_json(p),
-			 "top_functions", functions_json(p));
+			 "top_functions", functions_json(p),
+			 /* top: each interval's; record: the last of --memory's series */
+			 "rss_bytes", p->nrss ? json_integer(p->rss[p->nrss - 1].bytes) : json_null(),
+			 "memory", memory_json(p));
 }
 
 static int write_report(FILE *f, const struct profile *p)
@@ -147,4 +150,4 @@ static int write_report(FILE *f, const struct profile *p)
 	return err;
 }
 
-const struct output_ops report_json_output = { "report.json", write_report };
+const struct output_ops report_json_output = { "report.json", write_report, NULL };

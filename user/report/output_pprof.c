@@ -140,8 +140,17 @@ static void label_num(struct writer *w, const char *key, int64_t value)
 	pb__end(&w->out, m);
 }
 
-static void sample(struct writer *w, const struct sample *s, bool offcpu, uint64_t period)
+enum pprof_kind { PPROF_CPU, PPROF_OFFCPU, PPROF_MEM };
+
+/*
+ * Memory's sample types, as Go's heap profiles name them: resident bytes faulted in (alloc) and
+ * kept (inuse), then the virtual side: anonymous mappings and heap growth made, and kept mapped.
+ */
+static const char *const mem_types[] = { "alloc_space", "inuse_space", "mapped_space", "inuse_mapped" };
+
+static void sample(struct writer *w, const struct sample *s, enum pprof_kind kind, uint64_t period)
 {
+	bool offcpu = kind == PPROF_OFFCPU;
 	struct span_ref span;
 	size_t m, ids;
 
@@ -151,8 +160,15 @@ static void sample(struct writer *w, const struct sample *s, bool offcpu, uint64
 		pb__varint(&w->out, location(w, s, i));
 	pb__end(&w->out, ids);
 	ids = pb__begin(&w->out, SAMPLE_VALUE);
-	pb__varint(&w->out, offcpu ? s->intervals : s->count);
-	pb__varint(&w->out, offcpu ? s->count : s->count * period);
+	if (kind == PPROF_MEM) {	/* the order of mem_types */
+		pb__varint(&w->out, s->mem.faulted);
+		pb__varint(&w->out, s->count);
+		pb__varint(&w->out, s->mem.mapped);
+		pb__varint(&w->out, s->mem.mapped > s->mem.unmapped ? s->mem.mapped - s->mem.unmapped : 0);
+	} else {
+		pb__varint(&w->out, offcpu ? s->intervals : s->count);
+		pb__varint(&w->out, offcpu ? s->count : s->count * period);
+	}
 	pb__end(&w->out, ids);
 	label_str(w, "thread", s->comm);
 	label_num(w, "tid", s->tid);
@@ -288,10 +304,11 @@ static int locations_and_functions(struct writer *w)
 }
 
 /* The whole Profile message into w->out. */
-static int encode(struct writer *w, const struct sample_set *set, bool offcpu)
+static int encode(struct writer *w, const struct sample_set *set, enum pprof_kind kind)
 {
 	const struct profile *p = w->p;
-	const char *type = offcpu ? "wait" : "cpu";
+	bool offcpu = kind == PPROF_OFFCPU, mem = kind == PPROF_MEM;
+	const char *type = mem ? "inuse_space" : offcpu ? "wait" : "cpu";
 	/* one on-CPU sample stands for a period of CPU time */
 	uint64_t period = offcpu || !p->freq_hz ? 1 : 1000000000ull / p->freq_hz;
 	const struct sample **order = calloc(set->n + 1, sizeof(*order));
@@ -302,26 +319,36 @@ static int encode(struct writer *w, const struct sample_set *set, bool offcpu)
 	if (!order)
 		return -ENOMEM;
 	str(w, "");	/* string 0 is the empty string */
-	value_type(w, PROFILE_SAMPLE_TYPE, "samples", "count");
-	value_type(w, PROFILE_SAMPLE_TYPE, type, "nanoseconds");
+	if (mem) {
+		for (size_t i = 0; i < sizeof(mem_types) / sizeof(mem_types[0]); i++)
+			value_type(w, PROFILE_SAMPLE_TYPE, mem_types[i], "bytes");
+	} else {
+		value_type(w, PROFILE_SAMPLE_TYPE, "samples", "count");
+		value_type(w, PROFILE_SAMPLE_TYPE, type, "nanoseconds");
+	}
 	for (size_t i = 0; i < set->n; i++)
-		if (set->v[i].count)
+		if (set->v[i].count || (mem && (set->v[i].mem.faulted || set->v[i].mem.mapped)))
 			order[n++] = &set->v[i];
 	qsort(order, n, sizeof(*order), cmp_sample);
 	for (size_t i = 0; i < n && !w->err; i++)
-		sample(w, order[i], offcpu, period);
+		sample(w, order[i], kind, period);
 	free(order);
 	err = w->err ?: locations_and_functions(w);
 	if (err)
 		return err;
 	pb__int(&w->out, PROFILE_TIME_NANOS, p->start_unix_ns);
 	pb__int(&w->out, PROFILE_DURATION_NANOS, p->duration_ns);
-	value_type(w, PROFILE_PERIOD_TYPE, type, "nanoseconds");
-	pb__int(&w->out, PROFILE_PERIOD, offcpu ? 0 : period);
+	if (mem) {	/* a fault sample stands for MEM_FAULT_PERIOD bytes on average */
+		value_type(w, PROFILE_PERIOD_TYPE, "space", "bytes");
+		pb__int(&w->out, PROFILE_PERIOD, MEM_FAULT_PERIOD);
+	} else {
+		value_type(w, PROFILE_PERIOD_TYPE, type, "nanoseconds");
+		pb__int(&w->out, PROFILE_PERIOD, offcpu ? 0 : period);
+	}
 	profile__title(p, title, sizeof(title));
 	utf8_sanitize(title, comm, sizeof(comm));
 	snprintf(comment, sizeof(comment), "agentprof: %s of %s",
-		 offcpu ? "time off CPU by wait reason" : "on-CPU samples", comm);
+		 mem ? "memory grown, by stack" : offcpu ? "time off CPU by wait reason" : "on-CPU samples", comm);
 	pb__int(&w->out, PROFILE_COMMENT, str(w, comment));
 	pb__int(&w->out, PROFILE_DEFAULT_SAMPLE_TYPE, str(w, type));
 	/* every string is known now */
@@ -358,13 +385,14 @@ static int gzip_to(FILE *f, const uint8_t *data, size_t len)
 	return err;
 }
 
-static int write_set(FILE *f, const struct profile *p, bool offcpu)
+static int write_set(FILE *f, const struct profile *p, enum pprof_kind kind)
 {
+	const struct sample_set *sets[] = { [PPROF_CPU] = &p->oncpu, [PPROF_OFFCPU] = &p->offcpu, [PPROF_MEM] = &p->mem };
 	struct writer w = { .p = p };
 	int err;
 
 	pb__init(&w.out);
-	err = encode(&w, offcpu ? &p->offcpu : &p->oncpu, offcpu) ?: gzip_to(f, w.out.buf, w.out.len);
+	err = encode(&w, sets[kind], kind) ?: gzip_to(f, w.out.buf, w.out.len);
 	pb__free(&w.out);
 	intern__free(&w.strings);
 	intern__free(&w.functions);
@@ -374,13 +402,19 @@ static int write_set(FILE *f, const struct profile *p, bool offcpu)
 
 static int write_cpu(FILE *f, const struct profile *p)
 {
-	return write_set(f, p, false);
+	return write_set(f, p, PPROF_CPU);
 }
 
 static int write_offcpu(FILE *f, const struct profile *p)
 {
-	return write_set(f, p, true);
+	return write_set(f, p, PPROF_OFFCPU);
 }
 
-const struct output_ops pprof_cpu_output = { "cpu.pb.gz", write_cpu };
-const struct output_ops pprof_offcpu_output = { "offcpu.pb.gz", write_offcpu };
+static int write_mem(FILE *f, const struct profile *p)
+{
+	return write_set(f, p, PPROF_MEM);
+}
+
+const struct output_ops pprof_cpu_output = { "cpu.pb.gz", write_cpu, NULL };
+const struct output_ops pprof_offcpu_output = { "offcpu.pb.gz", write_offcpu, NULL };
+const struct output_ops pprof_mem_output = { "mem.pb.gz", write_mem, output_memory_wanted };

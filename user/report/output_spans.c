@@ -76,7 +76,7 @@ static int write_spans(FILE *f, const struct profile *p)
 	return 0;
 }
 
-const struct output_ops spans_jsonl_output = { "spans.jsonl", write_spans };
+const struct output_ops spans_jsonl_output = { "spans.jsonl", write_spans, NULL };
 
 #define TOP_STACKS 3	/* per category and span name */
 

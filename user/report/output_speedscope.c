@@ -268,5 +268,5 @@ static int write_offcpu(FILE *f, const struct profile *p)
 	return write_set(f, p, true);
 }
 
-const struct output_ops speedscope_cpu_output = { "cpu.speedscope.json", write_cpu };
-const struct output_ops speedscope_offcpu_output = { "offcpu.speedscope.json", write_offcpu };
+const struct output_ops speedscope_cpu_output = { "cpu.speedscope.json", write_cpu, NULL };
+const struct output_ops speedscope_offcpu_output = { "offcpu.speedscope.json", write_offcpu, NULL };

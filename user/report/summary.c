@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The human summary on stdout after a recording: totals, drops, where the time went, hot functions. */
 #include <stdlib.h>
+#include "model/memgrowth.h"
 #include "report/query.h"
+#include "report/verdict.h"
 #include "model/spangroups.h"
 #include "model/spans.h"
 #include "report/summary.h"
@@ -88,6 +90,36 @@ static void print_processes(FILE *f, const struct profile *p)
 		fprintf(f, "  ... %zu more processes in report.json\n", p->nprocs - SUMMARY_THREADS);
 }
 
+/* --memory: what was kept, RSS's trend, the verdict, the stacks that keep most (by their owner frame). */
+static void print_memory(FILE *f, const struct profile *p)
+{
+	const struct mem_bytes *m = &p->mem_total;
+	struct mem_stack *top;
+	char line[1024], name[1024];
+	struct rss_trend t;
+	ssize_t n;
+
+	if (!p->memory)
+		return;
+	mem_rss_trend(p->rss, p->nrss, &t);
+	fprintf(f, "Memory: %.1f MB faulted in, %.1f MB of it released, %.1f MB kept; %.1f MB mapped, %.1f MB unmapped; "
+		"RSS %.1f -> %.1f MB\n", m->faulted / 1e6, m->released / 1e6, mem_kept(m) / 1e6, m->mapped / 1e6,
+		m->unmapped / 1e6, t.first_bytes / 1e6, t.last_bytes / 1e6);
+	if (verdict_memory(p, line, sizeof(line))) {
+		term_sanitize(line, name, sizeof(name));
+		fprintf(f, "  %s\n", name);
+	}
+	n = mem_top_stacks(p, &top);
+	for (ssize_t i = 0; i < n && i < SUMMARY_TOP && mem_kept(m); i++) {
+		const char *owner = mem_owner_frame(p, top[i].s);
+
+		term_sanitize(owner ? owner : "[unknown]", name, sizeof(name));
+		fprintf(f, "  %5.1f%%  %8.1f MB  %s\n", 100.0 * top[i].kept / mem_kept(m), top[i].kept / 1e6, name);
+	}
+	if (n >= 0)
+		free(top);
+}
+
 void print_summary(FILE *f, const struct profile *p, const char *outdir)
 {
 	struct name_count *nc;
@@ -106,6 +138,7 @@ void print_summary(FILE *f, const struct profile *p, const char *outdir)
 	print_processes(f, p);
 	print_threads(f, p);
 	print_spans(f, p);
+	print_memory(f, p);
 	n = profile__leaf_counts(&p->oncpu, &nc);
 	if (n > 0 && p->oncpu.total) {
 		fprintf(f, "Top functions on CPU (self):\n");
@@ -117,7 +150,8 @@ void print_summary(FILE *f, const struct profile *p, const char *outdir)
 	}
 	if (n >= 0)
 		free(nc);
-	fprintf(f, "Wrote the results to %s/: cpu.svg and offcpu.svg to start with, report.json for all\n", outdir);
+	fprintf(f, "Wrote the results to %s/: cpu.svg and offcpu.svg%s to start with, report.json for all\n", outdir,
+		p->memory ? " and mem.svg" : "");
 }
 
 void print_otlp_summary(FILE *f, const struct otlp_stats *st, uint64_t total, double seconds)

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include "model/memgrowth.h"
+#include "model/spangroups.h"
 #include "report/query.h"
 #include "model/spans.h"
 #include "report/verdict.h"
@@ -171,4 +173,52 @@ void verdict_spans(const struct profile *p, const char *name, const uint64_t ns[
 	struct entity e = { .span_name = name };
 
 	say(p, ns, class, &e, buf, len);
+}
+
+/* The span name whose spans (nested ones included) keep the most, and how much; NULL when none. */
+static const char *top_mem_span(const struct profile *p, uint64_t *kept)
+{
+	struct span_group *g;
+	const char *name = NULL;
+	size_t n;
+
+	*kept = 0;
+	if (span_groups__by_name(p, &g, &n))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (mem_kept(&g[i].mem) > *kept) {
+			*kept = mem_kept(&g[i].mem);
+			name = g[i].name;	/* the profile's storage: outlives g */
+		}
+	free(g);
+	return name;
+}
+
+bool verdict_memory(const struct profile *p, char *buf, size_t len)
+{
+	struct mem_stack *top;
+	struct rss_trend t;
+	uint64_t total = mem_kept(&p->mem_total), in_span;
+	const char *owner = NULL, *span;
+	ssize_t n;
+	int at;
+
+	buf[0] = '\0';
+	mem_rss_trend(p->rss, p->nrss, &t);
+	if (!p->memory || !t.steady)
+		return false;
+	at = snprintf(buf, len, "memory: grew %.1f MB in %.1f s", (t.last_bytes - t.first_bytes) / 1e6, t.span_ns / 1e9);
+	n = mem_top_stacks(p, &top);
+	if (n > 0)
+		owner = mem_owner_frame(p, top[0].s);
+	if (n >= 0)
+		free(top);
+	if (owner && total && at > 0 && (size_t)at < len) {
+		at += snprintf(buf + at, len - at, ", %.0f%% under %s", 100.0 * mem_kept_under(p, owner) / total, owner);
+	}
+	span = top_mem_span(p, &in_span);
+	if (span && total && in_span * 2 >= total && at > 0 && (size_t)at < len) {
+		snprintf(buf + at, len - at, ", in span %s", span);
+	}
+	return true;
 }

@@ -160,9 +160,9 @@ static int symbolize_sample(struct profile *p, struct sample *s, struct syms_cac
 
 int profile__symbolize(struct profile *p, struct syms_cache *syms)
 {
-	struct sample_set *sets[] = { &p->oncpu, &p->offcpu };
+	struct sample_set *sets[] = { &p->oncpu, &p->offcpu, &p->mem };
 
-	for (size_t k = 0; k < 2; k++)
+	for (size_t k = 0; k < sizeof(sets) / sizeof(sets[0]); k++)
 		for (size_t i = 0; i < sets[k]->n; i++) {
 			int err = symbolize_sample(p, &sets[k]->v[i], syms);
 

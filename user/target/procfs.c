@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "target/procfs.h"
 #include "base/util.h"
 
@@ -82,6 +83,38 @@ int proc_ns_pid(pid_t pid, pid_t *ns_pid)
 		*ns_pid = pid;
 		err = 0;
 	}
+	return err;
+}
+
+int parse_statm_rss(const char *statm, long page_bytes, unsigned long long *bytes)
+{
+	unsigned long long size, resident;
+	int end = 0;
+
+	/* untrusted text: two numbers, then a space or the end */
+	if (sscanf(statm, "%llu %llu%n", &size, &resident, &end) != 2 || (statm[end] && statm[end] != ' ' &&
+									   statm[end] != '\n'))
+		return -EINVAL;
+	if (page_bytes <= 0 || resident > ~0ull / (unsigned long long)page_bytes)
+		return -EINVAL;
+	*bytes = resident * page_bytes;
+	return 0;
+}
+
+int proc_rss(pid_t pid, unsigned long long *bytes)
+{
+	char path[4200], *text;
+	ssize_t n;
+	int err;
+
+	err = proc_path(path, sizeof(path), pid, "statm");
+	if (err)
+		return err;
+	n = read_file(path, 4096, &text);
+	if (n < 0)
+		return n;
+	err = parse_statm_rss(text, sysconf(_SC_PAGESIZE), bytes);
+	free(text);
 	return err;
 }
 

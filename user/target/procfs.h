@@ -21,6 +21,10 @@ int proc_path(char *buf, size_t len, pid_t pid, const char *file);
 int parse_ns_pid(const char *status, pid_t *ns_pid);
 /* The process's PID in its own PID namespace (itself when it shares ours): 0 or -errno. */
 int proc_ns_pid(pid_t pid, pid_t *ns_pid);
+/* The resident set size in statm text ("size resident ..." in pages): 0, or -EINVAL. */
+int parse_statm_rss(const char *statm, long page_bytes, unsigned long long *bytes);
+/* The process's resident memory now (/proc/PID/statm): 0 or -errno. */
+int proc_rss(pid_t pid, unsigned long long *bytes);
 /* Where the process's perf map (/tmp/perf-NSPID.map, written by JITs) is, seen through its root. */
 int proc_perf_map_path(char *buf, size_t len, pid_t pid, pid_t ns_pid);
 
