@@ -11,6 +11,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "maps.bpf.h"
+#include "stacks.bpf.h"
 #include "python.bpf.h"
 #include "ustack.bpf.h"
 
@@ -72,7 +73,7 @@ static __always_inline void who(void *ctx, struct sample_key *key, bool with_sta
 	/* DWARF: a copy per distinct place (deduplicated and rate-limited as off-CPU stacks are) */
 	key->user_stack_id = dwarf_user_stacks ? wait_user_stack(key->pid, key->tid, bpf_ktime_get_ns()) : -1;
 	if (key->user_stack_id < 0)
-		key->user_stack_id = stack_id(ctx, BPF_F_USER_STACK);
+		key->user_stack_id = stack_id(ctx, BPF_F_USER_STACK, STACK_SLOT_MEM);
 }
 
 static __always_inline void emit(void *ctx, __u32 kind, __u64 addr, __u64 len, __u64 addr2, __u64 len2)

@@ -19,8 +19,9 @@
  * Where a stack is read before it is stored, one per kind of program: a sample (a timer
  * interrupt) can run in the middle of another program on the same CPU, and must not write over
  * that program's frames. The scheduler's programs run with interrupts off: they do not nest.
+ * --memory's programs (a syscall's tracepoint, a user page fault) run in the thread's own context.
  */
-enum stack_slot { STACK_SLOT_SAMPLE, STACK_SLOT_SWITCH, STACK_SLOT_WAKING, NR_STACK_SLOTS };
+enum stack_slot { STACK_SLOT_SAMPLE, STACK_SLOT_SWITCH, STACK_SLOT_WAKING, STACK_SLOT_MEM, NR_STACK_SLOTS };
 
 struct stack_frames {
 	__u64 ips[MAX_STACK_DEPTH];
