@@ -11,7 +11,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "maps.bpf.h"
-#include "python.bpf.h"
+#include "interp.bpf.h"
 #include "task.bpf.h"
 #include "ustack.bpf.h"
 
@@ -120,6 +120,12 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 	} else {
 		/* current is prev at sched_switch: its own registers and memory */
 		read_wait_sig(bpf_get_current_task_btf(), true, s->in_klock, &w, &peer);
+		if (w.syscall == NR_futex && rb_frames) {
+			struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+			if (rb_waits_for_gvl(s->open.pid, tid, regs->di))
+				w.flags |= WAIT_GVL;
+		}
 		s->state = TS_BLOCKED;
 	}
 	/*
@@ -138,7 +144,7 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 		if (s->open.user_stack_id < 0)
 			s->open.user_stack_id = stack_id(ctx, BPF_F_USER_STACK);
 		s->open.kern_stack_id = stack_id(ctx, 0);
-		s->open.py_stack_id = py_stack_id(PY_SLOT_OFFCPU);
+		s->open.py_stack_id = interp_stack_id(PY_SLOT_OFFCPU);
 		s->stack_ns = now;
 		/* two plain stores: a reader of the map never sees the helper's zero-fill half done */
 		bpf_get_current_comm(comm, sizeof(comm));

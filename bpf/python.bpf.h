@@ -286,12 +286,4 @@ static __always_inline __u32 py_stack_id_of(__u32 slot, __u32 tgid, __u32 tid, s
 	return py_store(st, w.hash);
 }
 
-/* The current thread's Python frames: their id in py_stacks, 0 when it has none. */
-static __always_inline __u32 py_stack_id(__u32 slot)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-
-	return py_stack_id_of(slot, id >> 32, (__u32)id, NULL);
-}
-
 #endif /* PYTHON_BPF_H */
