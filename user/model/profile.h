@@ -34,6 +34,7 @@ struct profile_mapping {
 struct runtime_unsupported {
 	char runtime[16];	/* "python", "ruby" */
 	char version[32];	/* "3.2.2"; "older than 3.11", "unknown" when it could not be read */
+	char supported[32];	/* the versions that are: "3.11 to 3.13", "3.1" */
 	uint32_t pid;		/* the first process seen running it */
 };
 

@@ -178,6 +178,7 @@ static void open_runtimes(struct image *p)
 	p->py = py_interp__open(p->pid, p->root, &p->maps, &py_version);	/* NULL: not a Python process */
 	if (!p->py && errno == ENOTSUP) {
 		strcpy(p->unsupported.runtime, "python");
+		strcpy(p->unsupported.supported, "3.11 to 3.13");
 		if (py_version)
 			snprintf(p->unsupported.version, sizeof(p->unsupported.version), "%u.%u", py_version >> 24,
 				 (py_version >> 16) & 0xff);
@@ -189,6 +190,7 @@ static void open_runtimes(struct image *p)
 	p->rb = rb_interp__open(p->pid, p->root, &p->maps, &rb_version);	/* NULL: not a Ruby process */
 	if (!p->rb && errno == ENOTSUP) {
 		strcpy(p->unsupported.runtime, "ruby");
+		strcpy(p->unsupported.supported, "3.1");
 		if (rb_version)
 			snprintf(p->unsupported.version, sizeof(p->unsupported.version), "%u.%u.%u", rb_version >> 16,
 				 (rb_version >> 8) & 0xff, rb_version & 0xff);
