@@ -40,8 +40,9 @@ static __always_inline void close_state(struct thread_stats *s, __u64 now)
 
 static __always_inline bool same_wait(const struct wait_sig *a, const struct wait_sig *b)
 {
+	/* WAIT_GVL is found after this comparison: a futex wait on the GVL or off it, the same stacks */
 	return a->syscall == b->syscall && a->fd_kind == b->fd_kind && a->futex_op == b->futex_op &&
-	       ((a->flags ^ b->flags) & ~WAIT_RUNQ) == 0;
+	       ((a->flags ^ b->flags) & ~(WAIT_RUNQ | WAIT_GVL)) == 0;
 }
 
 /*
@@ -120,12 +121,6 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 	} else {
 		/* current is prev at sched_switch: its own registers and memory */
 		read_wait_sig(bpf_get_current_task_btf(), true, s->in_klock, &w, &peer);
-		if (w.syscall == NR_futex && rb_frames) {
-			struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-
-			if (rb_waits_for_gvl(s->open.pid, tid, regs->di))
-				w.flags |= WAIT_GVL;
-		}
 		s->state = TS_BLOCKED;
 	}
 	/*
@@ -149,6 +144,13 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 		/* two plain stores: a reader of the map never sees the helper's zero-fill half done */
 		bpf_get_current_comm(comm, sizeof(comm));
 		__builtin_memcpy(s->open.comm, comm, sizeof(comm));
+	}
+	/* after the stacks: their walk found the thread's rb_thread_t, if it runs Ruby */
+	if (w.syscall == NR_futex && rb_frames) {
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+		if (rb_waits_for_gvl(s->open.pid, tid, regs->di))
+			w.flags |= WAIT_GVL;
 	}
 	s->open.wait = w;
 	s->open.peer = peer;

@@ -38,32 +38,69 @@ static __always_inline bool rb_thread_is(const struct rb_config *cfg, __u64 th, 
 	return th && !py_read(&v, sizeof(v), th + cfg->thread_tid, task) && v == (__s32)tid;
 }
 
+/* The thread's rb_thread_t as cached, if it still names the thread; else 0. */
+static __always_inline __u64 rb_cached_thread(const struct rb_config *cfg, __u32 tid, struct task_struct *task)
+{
+	struct py_tstate *cached = bpf_map_lookup_elem(&py_tstates, &tid);
+
+	return cached && rb_thread_is(cfg, cached->tstate, tid, task) ? cached->tstate : 0;
+}
+
+struct rb_search {
+	const struct rb_config *cfg;
+	struct task_struct *task;
+	__u64 head, node;	/* the list's head; the node to look at next (0 or head: the end) */
+	__u32 tid;
+	bool found;
+};
+
+/*
+ * One thread of the search; 1 stops it. A bpf_loop callback: verified once, where a bounded loop
+ * of PY_MAX_THREADS reads is verified once per iteration.
+ */
+static __always_inline long rb_search_step(struct rb_search *s, bool task)
+{
+	if (!s->node || s->node == s->head)
+		return 1;
+	if (rb_thread_is(s->cfg, s->node - s->cfg->thread_node, s->tid, task ? s->task : NULL)) {
+		s->found = true;
+		return 1;
+	}
+	s->node = py_read_ptr(s->node, task ? s->task : NULL);	/* list_node.next */
+	return 0;
+}
+
+static long rb_search_thread(__u32 i, void *ctx)
+{
+	return rb_search_step(ctx, false);
+}
+
+static long rb_search_thread_task(__u32 i, void *ctx)
+{
+	return rb_search_step(ctx, true);
+}
+
 /* The thread's rb_thread_t: the cached one if it still names the thread, else searched. */
 static __always_inline __u64 rb_find_thread(const struct rb_config *cfg, __u32 tid, struct task_struct *task)
 {
-	struct py_tstate *cached = bpf_map_lookup_elem(&py_tstates, &tid), fresh = {};
-	__u64 vm, head, node;
-	bool found = false;
+	struct rb_search sr = { .cfg = cfg, .task = task, .tid = tid };
+	struct py_tstate *cached, fresh = {};
+	__u64 vm, th = rb_cached_thread(cfg, tid, task);
 
-	if (cached && rb_thread_is(cfg, cached->tstate, tid, task))
-		return cached->tstate;
+	if (th)
+		return th;
+	cached = bpf_map_lookup_elem(&py_tstates, &tid);
 	fresh.searched_ns = bpf_ktime_get_ns();
 	/* a native thread that never ran Ruby is searched for at most once a second */
 	if (cached && !cached->tstate && fresh.searched_ns - cached->searched_ns < PY_RESCAN_NS)
 		return 0;
 	/* the main ractor only: the threads of other ractors are not searched */
 	vm = py_read_ptr(cfg->vm_ptr, task);
-	head = vm ? py_read_ptr(vm + cfg->vm_main_ractor, task) : 0;
-	head = head ? head + cfg->ractor_threads : 0;
-	node = head ? py_read_ptr(head, task) : 0;
-	for (int i = 0; i < PY_MAX_THREADS && node && node != head; i++) {
-		if (rb_thread_is(cfg, node - cfg->thread_node, tid, task)) {
-			found = true;
-			break;
-		}
-		node = py_read_ptr(node, task);	/* list_node.next */
-	}
-	fresh.tstate = found ? node - cfg->thread_node : 0;
+	sr.head = vm ? py_read_ptr(vm + cfg->vm_main_ractor, task) : 0;
+	sr.head = sr.head ? sr.head + cfg->ractor_threads : 0;
+	sr.node = sr.head ? py_read_ptr(sr.head, task) : 0;
+	bpf_loop(PY_MAX_THREADS, task ? rb_search_thread_task : rb_search_thread, &sr, 0);
+	fresh.tstate = sr.found ? sr.node - cfg->thread_node : 0;
 	bpf_map_update_elem(&py_tstates, &tid, &fresh, BPF_ANY);	/* full: searched every time */
 	return fresh.tstate;
 }
@@ -176,8 +213,9 @@ static __always_inline __u32 rb_stack_id_of(__u32 slot, __u32 tgid, __u32 tid, s
 /*
  * Whether the current thread, blocking in a futex wait on uaddr, waits for the GVL: Ruby 3.1's
  * waiter sleeps on its own condition variable while its status says it wants to run (a sleeper,
- * a Queue#pop, sleeps on the same variable as stopped). This runs at every futex switch-out of a
- * Ruby thread: its rb_thread_t is cached, one read checks it.
+ * a Queue#pop, sleeps on the same variable, as stopped). This runs at every futex switch-out of
+ * a Ruby thread, after its stacks were taken: its rb_thread_t is the one cached by a walk, one
+ * read checks it, none is searched for here.
  */
 static __always_inline bool rb_waits_for_gvl(__u32 tgid, __u32 tid, __u64 uaddr)
 {
@@ -187,7 +225,7 @@ static __always_inline bool rb_waits_for_gvl(__u32 tgid, __u32 tid, __u64 uaddr)
 
 	if (!rb_frames || !(cfg = bpf_map_lookup_elem(&rb_procs, &tgid)))
 		return false;
-	th = rb_find_thread(cfg, tid, NULL);
+	th = rb_cached_thread(cfg, tid, NULL);
 	if (!th || uaddr - (th + cfg->thread_gvl_cond) >= RB_COND_SIZE)
 		return false;
 	return !py_read(&status, sizeof(status), th + cfg->thread_status, NULL) &&
