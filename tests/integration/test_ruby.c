@@ -2,7 +2,7 @@
 /*
  * Ruby frames in stacks, on Debian's ruby3.1 (libruby without frame pointers): a Ruby agent with
  * methods, blocks and two threads that take turns holding the GVL; a thread asleep before
- * recording; deep stacks; and a Ruby whose version is not read, said once.
+ * recording; deep stacks. (A Ruby whose version is not read: test_versions.c.)
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -217,35 +217,6 @@ Test(ruby, deep_stacks_are_marked_truncated)
 	cpu = output("cpu.folded");
 	cr_expect_gt(folded_sum(cpu, "[ruby stack truncated];"), 0, "%.2000s", cpu);
 	cr_expect_gt(folded_sum(cpu, "crunch_tokens (rbagent.rb:"), 0, "the leaf side is still there");
-	free(cpu);
-	run_free(&r);
-}
-
-/* A Ruby of another version: native frames, and one line of the summary and report.json say why. */
-Test(ruby, an_unsupported_version_is_said_once)
-{
-	json_t *report, *u;
-	char *cpu;
-	struct run r;
-	pid_t pid;
-
-	require_root();
-	pid = start_workload((char *const[]){ WORKLOAD("ruby_unsupported"), "30", NULL });
-	record(pid, "1", NULL, &r);
-	stop_workload(pid);
-	cr_expect(strstr(r.out, "Ruby 3.2.2 (PID ") && strstr(r.out, "its frames cannot be read (supported: 3.1)"),
-		  "%s", r.out);
-	cr_expect_eq(strstr(r.out, "Ruby 3.2.2") ? strstr(strstr(r.out, "Ruby 3.2.2") + 1, "Ruby 3.2.2") : NULL, NULL,
-		     "said more than once: %s", r.out);
-	report = load_json(out, "report.json");
-	u = json_object_get(report, "unsupported_runtimes");
-	cr_assert_eq(json_array_size(u), 1, "%s", r.out);
-	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(u, 0), "runtime")), "ruby");
-	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(u, 0), "version")), "3.2.2");
-	cr_expect_eq(json_integer_value(json_object_get(json_array_get(u, 0), "pid")), pid);
-	cpu = output("cpu.folded");
-	cr_expect_gt(folded_sum(cpu, ";work"), 0, "native frames: %.2000s", cpu);
-	json_decref(report);
 	free(cpu);
 	run_free(&r);
 }
