@@ -112,7 +112,7 @@ struct rb_walk {
 	struct py_scratch *sc;
 	const struct rb_config *cfg;
 	struct task_struct *task;	/* NULL: the current thread */
-	__u32 n;
+	__u32 n;		/* frames walked, once the walk is over (st->nframes during it) */
 };
 
 static __always_inline __u64 rb_field(const __u8 *buf, __u16 off, __u32 len)
@@ -144,17 +144,17 @@ static __always_inline long rb_walk_step(struct rb_walk *w, bool task)
 	flags = ep ? py_read_ptr(ep, task ? w->task : NULL) : 0;	/* ep[VM_ENV_DATA_INDEX_FLAGS] */
 	if ((flags & RB_FRAME_MAGIC_MASK) == RB_FRAME_MAGIC_CFUNC)
 		return 0;
-	if (w->n >= PY_MAX_FRAMES) {
+	if (st->nframes >= PY_MAX_FRAMES) {
 		st->flags |= PY_STACK_TRUNCATED;
 		return 1;
 	}
-	f = &st->frames[w->n & (PY_MAX_FRAMES - 1)];
+	f = &st->frames[st->nframes & (PY_MAX_FRAMES - 1)];
 	f->code = iseq;
 	f->instr = (__u32)pc;	/* userspace subtracts the iseq's first instruction, modulo 2^32 */
 	f->flags = flags & RB_FRAME_FLAG_FINISH ? PY_FRAME_ENTRY : 0;
 	w->hash = (w->hash ^ iseq) * FNV_PRIME;
 	w->hash = (w->hash ^ ((__u64)f->instr << 8 | f->flags)) * FNV_PRIME;
-	w->n++;
+	st->nframes++;
 	return 0;
 }
 
@@ -199,10 +199,12 @@ static __always_inline __u32 rb_stack_id_of(__u32 slot, __u32 tgid, __u32 tid, s
 	st->flags = 0;
 	st->pid = tgid;
 	st->pad = 0;
+	/* counted in the map value, not on the stack: the verifier then checks one frame's step, not each count's */
+	st->nframes = 0;
 	steps = bpf_loop(RB_WALK_STEPS, task ? rb_walk_frame_task : rb_walk_frame, &w, 0);
 	if (steps == RB_WALK_STEPS && w.cfp < w.end)
 		st->flags |= PY_STACK_TRUNCATED;
-	st->nframes = w.n;
+	w.n = st->nframes;
 	if (!w.n && !st->flags)
 		return 0;
 	w.hash = (w.hash ^ ((__u64)st->flags << 32 | w.n)) * FNV_PRIME;
