@@ -45,7 +45,7 @@ struct sample_key {
 	__s32 user_stack_id;
 	__s32 kern_stack_id;
 	__u32 span;			/* the thread's active span (its sequence number), 0: none */
-	__u32 py_stack_id;		/* key of its Python frames in `py_stacks`, 0: none */
+	__u32 py_stack_id;		/* key of its interpreter's frames (CPython, Ruby) in `py_stacks`, 0: none */
 	char comm[TASK_COMM_LEN];	/* the thread's name at sample time */
 	__u32 gen;			/* the process's generation (struct proc_info) at sample time */
 };
@@ -93,6 +93,7 @@ enum wait_flags {
 	WAIT_SEEDED	= 1 << 4,	/* state found when recording started: no stack */
 	WAIT_IN_SYSCALL	= 1 << 5,	/* syscall and args below are valid */
 	WAIT_SHORT	= 1 << 6,	/* timed, and the timeout was at most SHORT_WAIT_MS away */
+	WAIT_GVL	= 1 << 7,	/* a futex wait for Ruby's GVL (the thread's own condition variable) */
 };
 
 /*
@@ -123,7 +124,7 @@ struct offcpu_key {
 	__s32 waker_stack_id;	/* user stack of the thread of the target that woke it, else NO_STACK */
 	__u32 waker_tid;	/* 0 when woken by the kernel or another process */
 	__u32 span;		/* the thread's active span when it blocked, 0: none */
-	__u32 py_stack_id;	/* key of its Python frames in `py_stacks`, 0: none */
+	__u32 py_stack_id;	/* key of its interpreter's frames (CPython, Ruby) in `py_stacks`, 0: none */
 	struct wait_sig wait;
 	struct net_peer peer;	/* a wait on one IP socket: its remote end */
 	char comm[TASK_COMM_LEN];
@@ -258,10 +259,40 @@ enum py_frame_flags {
 	PY_FRAME_ENTRY	= 1 << 0,	/* the first frame of one _PyEval_EvalFrameDefault */
 };
 
-/* One Python frame: the code object it runs and where in it. */
+/*
+ * Where the BPF side finds a Ruby VM's threads and frames: an address in one process and field
+ * offsets for its version (user/ruby/rboffsets.c); the value of `rb_procs`, by tgid. Its frames
+ * are stored as CPython's are, in `py_stacks`: code is the rb_iseq_t, instr the low 32 bits of
+ * the frame's pc, and PY_FRAME_ENTRY marks the first frame of one rb_vm_exec (VM_FRAME_FLAG_FINISH).
+ */
+struct rb_config {
+	__u64 vm_ptr;			/* &ruby_current_vm_ptr */
+	__u16 vm_main_ractor;		/* rb_vm_t.ractor.main_ractor */
+	__u16 ractor_threads;		/* rb_ractor_t.threads.set: a circular list of rb_thread_t */
+	__u16 thread_node;		/* rb_thread_t.lt_node, the list's link */
+	__u16 thread_tid;		/* rb_thread_t.tid: the kernel's thread id (an int) */
+	__u16 thread_ec;		/* rb_thread_t.ec */
+	__u16 thread_status;		/* the byte of rb_thread_t whose low 2 bits are its status */
+	__u16 thread_gvl_cond;		/* native_thread_data.cond.gvlq: the condvar a GVL waiter sleeps on */
+	__u16 ec_vm_stack;		/* rb_execution_context_t.vm_stack, vm_stack_size, cfp */
+	__u16 ec_vm_stack_size;
+	__u16 ec_cfp;
+	__u16 cfp_size;			/* sizeof(rb_control_frame_t) */
+	__u16 cfp_pc;
+	__u16 cfp_iseq;
+	__u16 cfp_ep;
+	__u16 pad[2];
+};
+
+#define RB_EC_READ		24	/* bytes of an execution context read at once: vm_stack, its size, cfp */
+#define RB_CFP_READ		40	/* bytes of a control frame read at once: pc, iseq, ep lie in them */
+#define RB_COND_SIZE		48	/* sizeof(pthread_cond_t) on x86-64 glibc */
+#define RB_THREAD_RUNNABLE	0	/* rb_thread_status: wants to run (a GVL waiter, not a sleeper) */
+
+/* One interpreter frame (CPython's or Ruby's): the code object it runs and where in it. */
 struct py_frame {
-	__u64 code;			/* PyCodeObject * in the target */
-	__u32 instr;			/* bytes from co_code_adaptive to the current instruction */
+	__u64 code;			/* PyCodeObject * (Ruby: rb_iseq_t *) in the target */
+	__u32 instr;			/* bytes from co_code_adaptive to the current instruction (Ruby: (u32)pc) */
 	__u32 flags;			/* enum py_frame_flags */
 };
 
@@ -307,6 +338,7 @@ struct mem_event {
 _Static_assert(sizeof(struct mem_event) == 88, "ABI");
 _Static_assert(sizeof(struct sample_key) == 44, "ABI");
 _Static_assert(sizeof(struct py_frame) == 16, "ABI");
+_Static_assert(sizeof(struct rb_config) == 40, "ABI");
 _Static_assert(sizeof(struct py_stack) == 16 + 16 * PY_MAX_FRAMES, "ABI");
 _Static_assert(sizeof(struct wait_sig) == 8, "ABI");
 _Static_assert(sizeof(struct net_peer) == 20, "ABI");

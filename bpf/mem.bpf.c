@@ -12,7 +12,7 @@
 #include <bpf/bpf_tracing.h>
 #include "maps.bpf.h"
 #include "stacks.bpf.h"
-#include "python.bpf.h"
+#include "interp.bpf.h"
 #include "ustack.bpf.h"
 
 #define MAP_ANONYMOUS	0x20
@@ -69,7 +69,7 @@ static __always_inline void who(void *ctx, struct sample_key *key, bool with_sta
 	bpf_get_current_comm(key->comm, sizeof(key->comm));
 	if (!with_stack)
 		return;
-	key->py_stack_id = py_stack_id(PY_SLOT_MEM);
+	key->py_stack_id = interp_stack_id(PY_SLOT_MEM);
 	/* DWARF: a copy per distinct place (deduplicated and rate-limited as off-CPU stacks are) */
 	key->user_stack_id = dwarf_user_stacks ? wait_user_stack(key->pid, key->tid, bpf_ktime_get_ns()) : -1;
 	if (key->user_stack_id < 0)

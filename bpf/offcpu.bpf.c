@@ -12,7 +12,7 @@
 #include <bpf/bpf_tracing.h>
 #include "maps.bpf.h"
 #include "stacks.bpf.h"
-#include "python.bpf.h"
+#include "interp.bpf.h"
 #include "task.bpf.h"
 #include "ustack.bpf.h"
 
@@ -41,8 +41,9 @@ static __always_inline void close_state(struct thread_stats *s, __u64 now)
 
 static __always_inline bool same_wait(const struct wait_sig *a, const struct wait_sig *b)
 {
+	/* WAIT_GVL is found after this comparison: a futex wait on the GVL or off it, the same stacks */
 	return a->syscall == b->syscall && a->fd_kind == b->fd_kind && a->futex_op == b->futex_op &&
-	       ((a->flags ^ b->flags) & ~WAIT_RUNQ) == 0;
+	       ((a->flags ^ b->flags) & ~(WAIT_RUNQ | WAIT_GVL)) == 0;
 }
 
 /*
@@ -139,11 +140,18 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 		if (s->open.user_stack_id < 0)
 			s->open.user_stack_id = stack_id(ctx, BPF_F_USER_STACK, STACK_SLOT_SWITCH);
 		s->open.kern_stack_id = stack_id(ctx, 0, STACK_SLOT_SWITCH);
-		s->open.py_stack_id = py_stack_id(PY_SLOT_OFFCPU);
+		s->open.py_stack_id = interp_stack_id(PY_SLOT_OFFCPU);
 		s->stack_ns = now;
 		/* two plain stores: a reader of the map never sees the helper's zero-fill half done */
 		bpf_get_current_comm(comm, sizeof(comm));
 		__builtin_memcpy(s->open.comm, comm, sizeof(comm));
+	}
+	/* after the stacks: their walk found the thread's rb_thread_t, if it runs Ruby */
+	if (w.syscall == NR_futex && rb_frames) {
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+		if (rb_waits_for_gvl(s->open.pid, tid, regs->di))
+			w.flags |= WAIT_GVL;
 	}
 	s->open.wait = w;
 	s->open.peer = peer;

@@ -5,7 +5,7 @@
 #include "maps.bpf.h"
 #include "stacks.bpf.h"
 #include "ustack.bpf.h"
-#include "python.bpf.h"
+#include "interp.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -33,7 +33,7 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 		key.gen = s->open.gen;
 	}
 	key.kern_stack_id = stack_id(ctx, 0, STACK_SLOT_SAMPLE);
-	key.py_stack_id = py_stack_id(PY_SLOT_ONCPU);
+	key.py_stack_id = interp_stack_id(PY_SLOT_ONCPU);
 	bpf_get_current_comm(key.comm, sizeof(key.comm));
 	count(CNT_SAMPLES);
 	if (dwarf_user_stacks) {

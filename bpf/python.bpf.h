@@ -173,7 +173,7 @@ struct py_walk {
 	struct py_scratch *sc;
 	const struct py_config *cfg;
 	struct task_struct *task;	/* NULL: the current thread */
-	__u32 n;
+	__u32 n;		/* frames walked, once the walk is over (st->nframes during it) */
 };
 
 /* A pointer field of the frame just read, at a config's offset (checked: the config is data). */
@@ -206,24 +206,24 @@ static __always_inline long py_walk_step(struct py_walk *w, bool task)
 	w->frame = py_frame_ptr(sc, cfg->frame_previous);
 	if (cfg->frame_is_entry == PY_NO_FIELD && py_frame_byte(sc, cfg->frame_owner) == PY_OWNED_BY_CSTACK) {
 		/* 3.12+: the shim an evaluation starts with; the frame before it was its entry */
-		if (w->n > 0)
-			st->frames[(w->n - 1) & (PY_MAX_FRAMES - 1)].flags |= PY_FRAME_ENTRY;
+		if (st->nframes > 0)
+			st->frames[(st->nframes - 1) & (PY_MAX_FRAMES - 1)].flags |= PY_FRAME_ENTRY;
 		w->hash = (w->hash ^ PY_SHIM_MARK) * FNV_PRIME;
 		return 0;
 	}
-	if (w->n >= PY_MAX_FRAMES) {
+	if (st->nframes >= PY_MAX_FRAMES) {
 		st->flags |= PY_STACK_TRUNCATED;
 		return 1;
 	}
 	code = py_frame_ptr(sc, cfg->frame_code);
 	instr = py_frame_ptr(sc, cfg->frame_instr) - code - cfg->code_adaptive;
-	f = &st->frames[w->n & (PY_MAX_FRAMES - 1)];
+	f = &st->frames[st->nframes & (PY_MAX_FRAMES - 1)];
 	f->code = code;
 	f->instr = instr;	/* garbage when not a code object: userspace checks */
 	f->flags = cfg->frame_is_entry != PY_NO_FIELD && py_frame_byte(sc, cfg->frame_is_entry) ? PY_FRAME_ENTRY : 0;
 	w->hash = (w->hash ^ code) * FNV_PRIME;
 	w->hash = (w->hash ^ ((__u64)f->instr << 8 | f->flags)) * FNV_PRIME;
-	w->n++;
+	st->nframes++;
 	return 0;
 }
 
@@ -274,24 +274,18 @@ static __always_inline __u32 py_stack_id_of(__u32 slot, __u32 tgid, __u32 tid, s
 	st->flags = 0;
 	st->pid = tgid;
 	st->pad = 0;
+	/* counted in the map value, not on the stack: the verifier then checks one frame's step, not each count's */
+	st->nframes = 0;
 	steps = bpf_loop(PY_WALK_STEPS, task ? py_walk_frame_task : py_walk_frame, &w, 0);
 	if (steps == PY_WALK_STEPS && w.frame)
 		st->flags |= PY_STACK_TRUNCATED;	/* a chain of shims: hostile memory */
-	st->nframes = w.n;
+	w.n = st->nframes;
 	if (!w.n && !st->flags)
 		return 0;
 	/* code addresses are the process's own: its pid is part of the stack */
 	w.hash = (w.hash ^ ((__u64)st->flags << 32 | w.n)) * FNV_PRIME;
 	w.hash = (w.hash ^ tgid) * FNV_PRIME;
 	return py_store(st, w.hash);
-}
-
-/* The current thread's Python frames: their id in py_stacks, 0 when it has none. */
-static __always_inline __u32 py_stack_id(__u32 slot)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-
-	return py_stack_id_of(slot, id >> 32, (__u32)id, NULL);
 }
 
 #endif /* PYTHON_BPF_H */

@@ -9,7 +9,8 @@ case "${1:-}" in
 	pkgs="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev libjansson-dev
 	      libiberty-dev systemtap-sdt-dev libmicrohttpd-dev libdw-dev libcurl4-openssl-dev" ;;
 # Criterion; strip/objcopy for the ELF fixtures; Debian's python3 (the GIL, Python frames) and its
-# headers (the CPython offsets are checked against them); node (V8 frames, TLS in a binary);
+# headers (the CPython offsets are checked against them); ruby3.1 and its libruby (Ruby frames, the
+# GVL; its offsets are measured in it); node (V8 frames, TLS in a binary);
 # setpriv/unshare; capsh (the minimal capabilities); xmllint and headless Chromium for the flame
 # graph SVG; clang's libFuzzer runtime; jsonschema for speedscope files; PyYAML for the DaemonSet;
 # curl and openssl (an HTTPS client, the mock LLM API's certificate) for the TLS tests; golang-go
@@ -19,7 +20,7 @@ case "${1:-}" in
 # export sends against the official schema (tests/otlp/); aiohttp and httpx make the asyncio agent,
 # its load and its mock LLM API (tests/integration/test_async.c).
 test)
-	pkgs="libcriterion-dev binutils python3 libpython3.11-dev nodejs util-linux libcap2-bin
+	pkgs="libcriterion-dev binutils python3 libpython3.11-dev ruby3.1 libruby3.1 nodejs util-linux libcap2-bin
 	      libxml2-utils chromium python3-jsonschema python3-yaml libclang-rt-14-dev curl openssl
 	      golang-go prometheus e2fsprogs passwd protobuf-compiler python3-protobuf
 	      python3-aiohttp python3-httpx" ;;

@@ -306,6 +306,13 @@ PYTHON_TARGETS = {
     "pystack.py deep (100 Python frames, 64 walked)": PYSTACK + ["deep"],
 }
 PYTHON_REPS = 3
+RBAGENT = ["/usr/bin/ruby3.1", os.path.join(ROOT, "tests", "workloads", "rbagent.rb"), "30"]
+RBIDLE = ["/usr/bin/ruby3.1", "-e", "$stdout.sync = true; puts Process.pid; sleep 60"]
+RUBY_TARGETS = {
+    "an idle ruby3.1 (the other processes' ticks)": RBIDLE,
+    "rbagent.rb (Debian ruby3.1, 2 busy threads, 4 Ruby frames)": RBAGENT,
+    "rbagent.rb deep (100 Ruby frames, 64 walked)": RBAGENT + ["deep"],
+}
 
 
 def prog_ids(pid):
@@ -325,7 +332,7 @@ def record_costs(cmd, frames, seconds, extra=()):
     CPU seconds while recording)."""
     work = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     pid = int(work.stdout.readline())
-    env = dict(os.environ, AGENTPROF_NO_PYTHON="0" if frames else "1")
+    env = dict(os.environ, AGENTPROF_NO_PYTHON="0" if frames else "1", AGENTPROF_NO_RUBY="0" if frames else "1")
     prof = subprocess.Popen([AGENTPROF, "record", "-v", "-F", "999", "-p", str(pid), "-o", tempfile.mkdtemp()]
                             + list(extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     time.sleep(1)  # past loading and attaching
@@ -350,10 +357,11 @@ def said(err, what):
     return next((l.split(": ", 1)[-1] for l in err.splitlines() if what in l), "-")
 
 
-def python_costs(seconds=4):
-    """On the same Python target, with Python frames and without (AGENTPROF_NO_PYTHON=1), the cost of
-    a sample in the sampling program: its run time less the other processes' ticks (their cost per
-    tick measured on an idle target), over the target's samples. Medians of PYTHON_REPS runs."""
+def python_costs(targets=PYTHON_TARGETS, read="code objects read", seconds=4):
+    """On the same interpreter target, with its frames and without (AGENTPROF_NO_PYTHON=1,
+    AGENTPROF_NO_RUBY=1), the cost of a sample in the sampling program: its run time less the other
+    processes' ticks (their cost per tick measured on an idle target, the first of targets), over the
+    target's samples. Medians of PYTHON_REPS runs."""
     with open("/proc/sys/kernel/bpf_stats_enabled") as f:
         old = f.read().strip()
     runs = {}
@@ -361,13 +369,13 @@ def python_costs(seconds=4):
         with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
             f.write("1")
         for _ in range(PYTHON_REPS):
-            for what, cmd in PYTHON_TARGETS.items():
+            for what, cmd in targets.items():
                 for frames in (False, True):
                     runs.setdefault((what, frames), []).append(record_costs(cmd, frames, seconds))
     finally:
         with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
             f.write(old)
-    idle = next(iter(PYTHON_TARGETS))
+    idle = next(iter(targets))
     other = statistics.median(ns / max(n, 1) for (w, _), v in runs.items() if w == idle for _, n, ns, _, _ in v)
     rows = [("other processes' ticks", "-", 0, other, "-")]
     for (what, frames), v in runs.items():
@@ -375,7 +383,7 @@ def python_costs(seconds=4):
             continue
         per = statistics.median((ns - (n - s) * other) / max(s, 1) for s, n, ns, _, _ in v)
         rows.append((what, "yes" if frames else "no", statistics.median(s for s, _, _, _, _ in v), per,
-                     said(v[-1][3], "code objects read").split(": ", 1)[-1]))
+                     said(v[-1][3], read).split(": ", 1)[-1]))
     return rows
 
 
@@ -551,6 +559,10 @@ def section_tls(old):
 
 def section_python(old):
     return {"rows": python_costs()}
+
+
+def section_ruby(old):
+    return {"rows": python_costs(RUBY_TARGETS, "iseqs read")}
 
 
 def ticks(pid):
@@ -772,6 +784,7 @@ SECTIONS = {
     "tls": section_tls,
     "async": section_async,
     "python": section_python,
+    "ruby": section_ruby,
     "unwind": section_unwind,
     "symbolize": section_symbolize,
     "scale": section_scale,
@@ -895,6 +908,18 @@ def render_python(r):
             "walks the same frames with the same code. Userspace reads each code object once "
             "(`record -v`)." % PYTHON_REPS, "",
             "| target | Python frames | target samples | ns per sample | code objects |",
+            "| --- | --- | --- | --- | --- |"] + [
+        "| %s | %s | %s | %.0f | %s |" % (what, frames, samples, ns, resolve)
+        for what, frames, samples, ns, resolve in r["rows"]]
+
+
+def render_ruby(r):
+    return ["## Ruby frames", "",
+            "The same for a Ruby target (Debian's ruby3.1), with Ruby frames and without "
+            "(`AGENTPROF_NO_RUBY=1`): the sampling program's run time less the other processes' ticks, "
+            "over the target's samples; medians of %d runs. The off-CPU switch-out walks the same frames "
+            "and checks futex waits against the GVL. Userspace reads each iseq once (`record -v`)." % PYTHON_REPS, "",
+            "| target | Ruby frames | target samples | ns per sample | iseqs |",
             "| --- | --- | --- | --- | --- |"] + [
         "| %s | %s | %s | %.0f | %s |" % (what, frames, samples, ns, resolve)
         for what, frames, samples, ns, resolve in r["rows"]]
@@ -1149,7 +1174,7 @@ MISSED = """Where targets are missed:
 
 
 RENDER = {"slowdown": render_slowdown, "io": render_io, "programs": render_programs, "own": render_own,
-          "tls": render_tls, "async": render_async, "python": render_python, "unwind": render_unwind, "symbolize": render_symbolize, "scale": render_scale, "soak": render_soak, "churn": render_churn,
+          "tls": render_tls, "async": render_async, "python": render_python, "ruby": render_ruby, "unwind": render_unwind, "symbolize": render_symbolize, "scale": render_scale, "soak": render_soak, "churn": render_churn,
           "flamegraph": render_flamegraph, "memory": render_memory}
 
 

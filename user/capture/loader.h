@@ -27,6 +27,7 @@ struct kernel_maps {
 
 struct loader;
 struct py_config;
+struct rb_config;
 
 struct loader_opts {
 	pid_t pid;		/* the process, or 0 with a cgroup */
@@ -36,6 +37,7 @@ struct loader_opts {
 	uint64_t cgroup_id;	/* every process of this cgroup v2 and below (0: pid's only) */
 	uint32_t cgroup_level;	/* the cgroup's depth in the hierarchy */
 	bool python;		/* load the Python frame walker (loader__add_python says where) */
+	bool ruby;		/* load the Ruby frame walker (loader__add_ruby says where) */
 	bool follow_children;	/* also the processes the target forks, and theirs */
 	bool memory;		/* load the memory growth programs (mem.bpf.c): off, they cost nothing */
 };
@@ -61,6 +63,10 @@ int loader__set_code_ranges(struct loader *l, const struct proc_maps *maps);
 int loader__add_python(struct loader *l, pid_t pid, const struct py_config *cfg);
 /* The process exited: its entry leaves the map (PY_MAX_PROCS), for the Python children that follow. */
 void loader__remove_python(struct loader *l, pid_t pid);
+/* Walks the Ruby frames of process pid, whose VM cfg describes. 0 or -errno. */
+int loader__add_ruby(struct loader *l, pid_t pid, const struct rb_config *cfg);
+/* The process exited: its entry leaves the map (PY_MAX_PROCS). */
+void loader__remove_ruby(struct loader *l, pid_t pid);
 /* Stops every program; the maps stay readable. */
 void loader__detach(struct loader *l);
 struct kernel_maps loader__maps(const struct loader *l);

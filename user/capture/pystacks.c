@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The Python stacks of the kernel's `py_stacks` map, read once per id. The BPF side stores a stack
+ * The interpreter stacks (Python, Ruby) of the kernel's `py_stacks` map, read once per id. The BPF side stores a stack
  * under its hash only when no other stack holds it (BPF_NOEXIST) and never deletes one, so an id
  * means the same frames for the whole recording.
  */
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "python/pyinterp.h"
+#include "ruby/rbinterp.h"
 #include "capture/pystacks.h"
 #include "symbols/images.h"
 
@@ -119,10 +120,15 @@ int py_stacks__sync(struct py_stacks *c, const struct images *images)
 	c->synced = stored;
 	while (bpf_map_get_next_key(c->fd, prev, &key) == 0) {
 		struct py_interp *py;
+		struct rb_interp *rb;
 		struct entry *e;
 
-		if (!find(c, key) && (e = load(c, key)) && (py = images__python(images, e->st->pid)))
-			py_interp__read_codes(py, e->st->frames, e->st->nframes);
+		if (!find(c, key) && (e = load(c, key))) {
+			if ((py = images__python(images, e->st->pid)))
+				py_interp__read_codes(py, e->st->frames, e->st->nframes);
+			else if ((rb = images__ruby(images, e->st->pid)))
+				rb_interp__read_iseqs(rb, e->st->frames, e->st->nframes);
+		}
 		prev = &key;
 	}
 	return errno == ENOENT ? 0 : -errno;

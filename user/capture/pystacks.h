@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The Python stacks of the kernel's `py_stacks` map, read once per id (ids are never reused for another stack). */
+/* The interpreter stacks (Python, Ruby) of the kernel's `py_stacks` map, read once per id (ids are never reused for another stack). */
 #ifndef PYSTACKS_H
 #define PYSTACKS_H
 

@@ -21,6 +21,7 @@
 #include "target/procfs.h"
 #include "target/procmaps.h"
 #include "python/pyinterp.h"
+#include "ruby/rbinterp.h"
 #include "capture/pystacks.h"
 #include "capture/session.h"
 #include "capture/stackcache.h"
@@ -139,6 +140,23 @@ static void enable_python(struct session *s, pid_t pid)
 			(py_interp__version(py) >> 16) & 0xff);
 }
 
+/* A process of the recording that runs Ruby: the BPF side walks its frames from now on. */
+static void enable_ruby(struct session *s, pid_t pid)
+{
+	struct rb_interp *rb = s->ruby ? images__ruby(s->images, pid) : NULL;
+	uint32_t v;
+	int err;
+
+	if (!rb)
+		return;
+	err = loader__add_ruby(s->loader, pid, rb_interp__config(rb));
+	v = rb_interp__version(rb);
+	if (err)
+		pr_warn("process %d: no Ruby frames: %s\n", pid, strerror(-err));
+	else
+		pr_info("process %d: Ruby %u.%u.%u: Ruby frames in stacks\n", pid, v >> 16, (v >> 8) & 0xff, v & 0xff);
+}
+
 static int add_process(struct session *s, pid_t pid)
 {
 	struct target *t;
@@ -159,8 +177,10 @@ static int add_process(struct session *s, pid_t pid)
 	else if (target__describe(t, pid))
 		*t = (struct target){ .pid = pid };	/* gone meanwhile: its threads still name it */
 	t->pidfd = -1;	/* the session's target keeps its own */
-	if (s->loader)	/* else once loaded */
+	if (s->loader) {	/* else once loaded */
 		enable_python(s, pid);
+		enable_ruby(s, pid);
+	}
 	return 0;
 }
 
@@ -284,7 +304,7 @@ static struct loader *load_saying_if_slow(const struct loader_opts *opts)
 
 int session__load(struct session *s, const struct session_opts *opts)
 {
-	const char *no_python = getenv("AGENTPROF_NO_PYTHON");
+	const char *no_python = getenv("AGENTPROF_NO_PYTHON"), *no_ruby = getenv("AGENTPROF_NO_RUBY");
 	int err;
 
 	/*
@@ -294,15 +314,19 @@ int session__load(struct session *s, const struct session_opts *opts)
 	 */
 	s->python = (opts->container || images__python(s->images, opts->pid)) &&
 		    !(no_python && !strcmp(no_python, "1"));
+	/* the same for Ruby (AGENTPROF_NO_RUBY=1) */
+	s->ruby = (opts->container || images__ruby(s->images, opts->pid)) && !(no_ruby && !strcmp(no_ruby, "1"));
 	s->loader = load_saying_if_slow(&(struct loader_opts){
 		.pid = opts->pid, .freq_hz = opts->freq_hz, .stack_entries = opts->stack_entries,
 		.fp_user_stacks = opts->fp_user_stacks, .cgroup_id = s->cgroup.id, .cgroup_level = s->cgroup.level,
-		.python = s->python, .follow_children = opts->follow_children, .memory = opts->memory,
+		.python = s->python, .ruby = s->ruby, .follow_children = opts->follow_children, .memory = opts->memory,
 	});
 	if (!s->loader)
 		return -errno;
-	for (size_t i = 0; i < s->nprocs; i++)
+	for (size_t i = 0; i < s->nprocs; i++) {
 		enable_python(s, s->procs[i].pid);
+		enable_ruby(s, s->procs[i].pid);
+	}
 	s->sigfd = stop_signals_fd();
 	if (s->sigfd < 0) {
 		err = s->sigfd;
@@ -325,6 +349,8 @@ static void retire_process(struct session *s, pid_t pid)
 			return;	/* stays where it was */
 		if (s->python)
 			loader__remove_python(s->loader, pid);
+		if (s->ruby)
+			loader__remove_ruby(s->loader, pid);
 		s->exited[s->nexited++] = s->procs[i];
 		memmove(&s->procs[i], &s->procs[i + 1], (s->nprocs - i - 1) * sizeof(*s->procs));
 		s->nprocs--;
@@ -457,7 +483,7 @@ int session__attach(struct session *s)
 	s->stacks = stack_cache__new(maps.stacks_fd, s->stack_entries);
 	if (!s->stacks)
 		return -ENOMEM;
-	if (s->python && !(s->py_stacks = py_stacks__new(maps.py_stacks_fd, maps.py_stored_fd)))
+	if ((s->python || s->ruby) && !(s->py_stacks = py_stacks__new(maps.py_stacks_fd, maps.py_stored_fd)))
 		return -ENOMEM;
 	s->span_rb = ring_buffer__new(maps.span_events_fd, on_span_event, &s->spans, NULL);
 	if (!s->span_rb) {

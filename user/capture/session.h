@@ -41,8 +41,9 @@ struct session {
 	int samples_fd;
 	uint64_t sample_map_full;	/* samples unwound here that the full sample map refused */
 	uint64_t unwound, unwound_bytes, unwind_ns;	/* for -v */
-	struct py_stacks *py_stacks;	/* NULL when the target runs no Python */
+	struct py_stacks *py_stacks;	/* NULL when the target runs no Python nor Ruby */
 	bool python;			/* Python frames are walked (in the processes that run CPython) */
+	bool ruby;			/* Ruby frames are walked (in the processes that run Ruby) */
 	bool follow_children;		/* the processes the target forks are processes of the recording */
 	struct mem_capture *mem;	/* --memory; NULL otherwise */
 	bool memory;

@@ -51,8 +51,8 @@ enum category classify_wait(const struct wait_sig *w)
 {
 	if (w->flags & WAIT_RUNQ)
 		return CAT_RUNQ;
-	if (w->flags & WAIT_KLOCK)
-		return CAT_LOCK;
+	if (w->flags & (WAIT_KLOCK | WAIT_GVL))
+		return CAT_LOCK;	/* a kernel lock, or Ruby's GVL (the kernel side read its condvar) */
 	if (w->flags & WAIT_IOWAIT)
 		return CAT_DISK;
 	if (!(w->flags & WAIT_IN_SYSCALL))

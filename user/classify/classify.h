@@ -13,7 +13,7 @@
 enum category {
 	CAT_CPU,	/* running */
 	CAT_RUNQ,	/* runnable, waiting for a CPU */
-	CAT_LOCK,	/* mutexes, timed condition waits (the Python GIL), kernel locks */
+	CAT_LOCK,	/* mutexes, timed condition waits (the Python GIL), Ruby's GVL, kernel locks */
 	CAT_NET,	/* sockets, and polling sets holding a connected socket */
 	CAT_DISK,	/* block I/O: in_iowait, fsync family, reads and writes of files */
 	CAT_SLEEP,	/* nanosleep, clock_nanosleep */

@@ -36,6 +36,16 @@ struct mem_bytes {
 	uint64_t faulted, released;	/* resident: faults sampled by bytes, each weighed with its bytes */
 };
 
+/* A runtime a process runs whose frames could not be read (its version is not supported): native frames only. */
+struct runtime_unsupported {
+	char runtime[16];	/* "python", "ruby" */
+	char version[32];	/* "3.2.2"; "older than 3.11", "unknown" when it could not be read */
+	char supported[32];	/* the versions that are: "3.11 to 3.13", "3.1" */
+	uint32_t pid;		/* the first process seen running it */
+};
+
+#define MAX_UNSUPPORTED	8	/* distinct unsupported runtimes said */
+
 /* One distinct stack of one thread: on-CPU samples, time off CPU in one kind of wait, or memory. */
 struct sample {
 	uint32_t pid;			/* the thread's process (host PID) */
@@ -159,7 +169,9 @@ struct profile {
 	struct profile_mapping *mappings;	/* after symbolize: the files frames point into */
 	size_t nmappings;
 	bool clip_spans;		/* an interval (top): span walls only within the window */
-	bool no_py_lines;		/* Python frames without their line numbers */
+	bool no_py_lines;		/* Python and Ruby frames without their line numbers */
+	struct runtime_unsupported unsupported[MAX_UNSUPPORTED];	/* after symbolize: said once each */
+	size_t nunsupported;
 	const struct llm_endpoints *llm;	/* --llm-endpoint, or NULL */
 };
 

@@ -69,7 +69,7 @@ static uint64_t u64_at(const uint8_t *b, uint16_t off)
 enum { SYM_RUNTIME, SYM_EVAL, SYM_VERSION, SYM_CODE_TYPE, NR_SYMS };
 
 /* The interpreter in one file mapped at m, or -ENOENT; the file is the target's, opened through root. */
-static int probe_file(struct py_interp *p, const char *root, const struct map_entry *m)
+static int probe_file(struct py_interp *p, const char *root, const struct map_entry *m, uint32_t *unsupported)
 {
 	struct elf_symbol syms[NR_SYMS] = {
 		[SYM_RUNTIME] = { "_PyRuntime" }, [SYM_EVAL] = { "_PyEval_EvalFrameDefault" },
@@ -104,6 +104,8 @@ static int probe_file(struct py_interp *p, const char *root, const struct map_en
 		err = err ?: py_offsets__from_debug(debug, sizeof(debug), &p->off);
 	}
 	if (err) {
+		if (unsupported)
+			*unsupported = version;
 		pr_info("%s: Python %u.%u is not supported (3.11 to 3.13 are): no Python frames\n", m->path,
 			(unsigned int)(version >> 24), (unsigned int)(version >> 16) & 0xff);
 		return -ENOTSUP;
@@ -130,7 +132,7 @@ static bool python_file(const char *path)
 	return !strncmp(base, "python", 6) || !strncmp(base, "libpython", 9);
 }
 
-struct py_interp *py_interp__open(pid_t pid, const char *root, const struct proc_maps *maps)
+struct py_interp *py_interp__open(pid_t pid, const char *root, const struct proc_maps *maps, uint32_t *unsupported)
 {
 	struct py_interp *p = calloc(1, sizeof(*p));
 	int err = -ENOENT;
@@ -144,7 +146,7 @@ struct py_interp *py_interp__open(pid_t pid, const char *root, const struct proc
 		/* each file once: its first executable mapping */
 		if (!python_file(m->path) || (i && !strcmp(maps->v[i - 1].path, m->path)))
 			continue;
-		err = probe_file(p, root, m);
+		err = probe_file(p, root, m, unsupported);
 	}
 	if (err) {
 		free(p);

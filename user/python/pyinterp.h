@@ -16,9 +16,10 @@ struct py_interp;
 /*
  * Finds a CPython 3.11-3.13 interpreter (a file named python* or libpython* with _PyRuntime and
  * _PyEval_EvalFrameDefault) among maps, files opened through root (/proc/PID/root). NULL and
- * errno: ENOENT when there is none, ENOTSUP for another version (said once, on stderr).
+ * errno: ENOENT when there is none, ENOTSUP for another version (said once, on stderr; its
+ * PY_VERSION_HEX in *unsupported when not NULL, 0 for one older than 3.11).
  */
-struct py_interp *py_interp__open(pid_t pid, const char *root, const struct proc_maps *maps);
+struct py_interp *py_interp__open(pid_t pid, const char *root, const struct proc_maps *maps, uint32_t *unsupported);
 void py_interp__free(struct py_interp *p);
 /* What the BPF side needs, with _PyRuntime's address. */
 const struct py_config *py_interp__config(const struct py_interp *p);

@@ -103,11 +103,26 @@ static json_t *functions_json(const struct profile *p)
 	return n < 0 ? NULL : a;
 }
 
+/* The runtimes whose frames could not be read (an unsupported version): their stacks are native only. */
+static json_t *unsupported_json(const struct profile *p)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < p->nunsupported; i++) {
+		const struct runtime_unsupported *u = &p->unsupported[i];
+
+		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:I}", "runtime", jstr(u->runtime), "version",
+						   jstr(u->version), "supported", jstr(u->supported), "pid",
+						   (json_int_t)u->pid));
+	}
+	return a;
+}
+
 json_t *report_json(const struct profile *p)
 {
 	/* pid: the host's PID (BPF's, /proc's on the host); ns_pid: the one the process knows itself by */
 	return json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:b, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-			 "s:o, s:o, s:o}",
+			 "s:o, s:o, s:o, s:o}",
 			 "pid", p->pid ? json_integer(p->pid) : json_null(),
 			 "ns_pid", p->ns_pid ? json_integer(p->ns_pid) : json_null(),
 			 "container", container_json(p),
@@ -133,7 +148,8 @@ json_t *report_json(const struct profile *p)
 			 "top_functions", functions_json(p),
 			 /* top: each interval's; record: the last of --memory's series */
 			 "rss_bytes", p->nrss ? json_integer(p->rss[p->nrss - 1].bytes) : json_null(),
-			 "memory", memory_json(p));
+			 "memory", memory_json(p),
+			 "unsupported_runtimes", unsupported_json(p));
 }
 
 static int write_report(FILE *f, const struct profile *p)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The human summary on stdout after a recording: totals, drops, where the time went, hot functions. */
 #include <stdlib.h>
+#include <string.h>
 #include "model/memgrowth.h"
 #include "report/query.h"
 #include "report/verdict.h"
@@ -120,6 +121,19 @@ static void print_memory(FILE *f, const struct profile *p)
 		free(top);
 }
 
+/* Once per runtime and version whose frames could not be read. */
+static void print_unsupported(FILE *f, const struct profile *p)
+{
+	for (size_t i = 0; i < p->nunsupported; i++) {
+		const struct runtime_unsupported *u = &p->unsupported[i];
+		char version[sizeof(u->version)];
+
+		term_sanitize(u->version, version, sizeof(version));
+		fprintf(f, "%s %s (PID %u): its frames cannot be read (supported: %s): native frames only\n",
+			!strcmp(u->runtime, "ruby") ? "Ruby" : "Python", version, u->pid, u->supported);
+	}
+}
+
 void print_summary(FILE *f, const struct profile *p, const char *outdir)
 {
 	struct name_count *nc;
@@ -135,6 +149,7 @@ void print_summary(FILE *f, const struct profile *p, const char *outdir)
 	fprintf(f, "Recorded %s%s for %.2f s at %u Hz: %llu samples, %llu dropped%s\n",
 		name, ns, p->duration_ns / 1e9, p->freq_hz, (unsigned long long)p->oncpu.total,
 		(unsigned long long)profile__drops(p), p->target_exited ? " (target exited)" : "");
+	print_unsupported(f, p);
 	print_processes(f, p);
 	print_threads(f, p);
 	print_spans(f, p);

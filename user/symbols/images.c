@@ -13,6 +13,8 @@
 #include "base/util.h"
 #include "base/vec.h"
 #include "python/pyinterp.h"
+#include "ruby/rbinterp.h"
+#include "ruby/rboffsets.h"
 #include "symbols/images.h"
 #include "symbols/perfmap.h"
 #include "target/procfs.h"
@@ -36,6 +38,8 @@ struct image {
 	struct perf_map *perf;
 	bool perf_read;		/* since the last refresh: a JIT appends to it as it goes */
 	struct py_interp *py;	/* its CPython interpreter, NULL: none */
+	struct rb_interp *rb;	/* its Ruby VM, NULL: none */
+	struct runtime_unsupported unsupported;	/* a runtime it runs whose frames cannot be read */
 };
 
 /* The processes of a recording, each image once, found by hash: symbolization asks per frame. */
@@ -70,6 +74,7 @@ void images__free(struct images *r)
 		free(r->procs[i].root);
 		free(r->procs[i].perf_path);
 		py_interp__free(r->procs[i].py);
+		rb_interp__free(r->procs[i].rb);
 	}
 	free(r->procs);
 	intern__free(&r->by_image);
@@ -165,6 +170,35 @@ static int image_read(struct image *p)
 	return 0;
 }
 
+/* The interpreters an image runs (at most one each), or the one it runs whose version is not supported. */
+static void open_runtimes(struct image *p)
+{
+	uint32_t py_version = 0, rb_version = 0;
+
+	p->py = py_interp__open(p->pid, p->root, &p->maps, &py_version);	/* NULL: not a Python process */
+	if (!p->py && errno == ENOTSUP) {
+		strcpy(p->unsupported.runtime, "python");
+		strcpy(p->unsupported.supported, "3.11 to 3.13");
+		if (py_version)
+			snprintf(p->unsupported.version, sizeof(p->unsupported.version), "%u.%u", py_version >> 24,
+				 (py_version >> 16) & 0xff);
+		else
+			strcpy(p->unsupported.version, "older than 3.11");
+	}
+	if (p->py)
+		return;
+	p->rb = rb_interp__open(p->pid, p->root, &p->maps, &rb_version);	/* NULL: not a Ruby process */
+	if (!p->rb && errno == ENOTSUP) {
+		strcpy(p->unsupported.runtime, "ruby");
+		strcpy(p->unsupported.supported, "3.1");
+		if (rb_version)
+			snprintf(p->unsupported.version, sizeof(p->unsupported.version), "%u.%u.%u", rb_version >> 16,
+				 (rb_version >> 8) & 0xff, rb_version & 0xff);
+		else
+			strcpy(p->unsupported.version, "unknown");
+	}
+}
+
 /*
  * A new image of pid, its mappings read now (when it still runs), and its interpreter found.
  * One that cannot be read is kept when keep_unread (a followed child is named by its parent's
@@ -198,7 +232,7 @@ static int image_add(struct images *r, pid_t pid, uint32_t gen, uint64_t start_t
 		return err;
 	if (!proc_ns_pid(pid, &ns) && !proc_perf_map_path(path, sizeof(path), pid, ns))
 		p->perf_path = strdup(path);
-	p->py = py_interp__open(pid, p->root, &p->maps);	/* NULL: not a Python process */
+	open_runtimes(p);
 	return 0;
 }
 
@@ -251,6 +285,34 @@ struct py_interp *images__python(const struct images *r, pid_t pid)
 	const struct image *p = proc_of(r, pid);
 
 	return p ? p->py : NULL;
+}
+
+struct rb_interp *images__ruby(const struct images *r, pid_t pid)
+{
+	const struct image *p = proc_of(r, pid);
+
+	return p ? p->rb : NULL;
+}
+
+size_t images__unsupported(const struct images *r, struct runtime_unsupported *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nprocs; i++) {
+		const struct runtime_unsupported *u = &r->procs[i].unsupported;
+		size_t k;
+
+		if (!u->runtime[0])
+			continue;
+		for (k = 0; k < n; k++)
+			if (!strcmp(out[k].runtime, u->runtime) && !strcmp(out[k].version, u->version))
+				break;
+		if (k == n && n < max) {
+			out[n] = *u;
+			out[n++].pid = r->procs[i].pid;
+		}
+	}
+	return n;
 }
 
 const struct proc_maps *images__maps(const struct images *r, pid_t pid)

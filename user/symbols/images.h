@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <linux/types.h>
 #include "agentprof.h"
+#include "model/profile.h"
 #include "target/procmaps.h"
 
 /*
@@ -39,6 +40,13 @@ int images__refresh(struct images *r);
 const struct proc_maps *images__maps(const struct images *r, pid_t pid);
 /* A process's CPython interpreter, found when it was added; NULL when it runs none. */
 struct py_interp *images__python(const struct images *r, pid_t pid);
+/* A process's Ruby VM, found when it was added; NULL when it runs none. */
+struct rb_interp *images__ruby(const struct images *r, pid_t pid);
+/*
+ * The runtimes (name, version) the images run whose frames could not be read, each once, with the
+ * first process seen running it: how many (at most max) written to out.
+ */
+size_t images__unsupported(const struct images *r, struct runtime_unsupported *out, size_t max);
 
 /* The image whose mappings name the addresses of (pid, gen): a child never read runs its parent's. */
 struct image *images__find(const struct images *r, pid_t pid, uint32_t gen);

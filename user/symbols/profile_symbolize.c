@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Naming the model's frames: each sample's stacks against its own process image, Python frames merged in. */
+/* Naming the model's frames: each sample's stacks against its own process image, Python and Ruby frames merged in. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 #include "symbols/profile_symbolize.h"
 #include "python/pyinterp.h"
 #include "python/pymerge.h"
+#include "ruby/rbinterp.h"
 #include "symbols/images.h"
 #include "symbols/symbolize.h"
 #include "base/vec.h"
@@ -86,22 +87,52 @@ static int push_native(struct profile *p, struct sample *s, struct syms_cache *s
 	return err ?: push_frame(s, name, (struct frame_origin){ addr, mapping, false });
 }
 
-/* The user frames, root first, with the Python frames merged in where the interpreter runs them. */
+/* The interpreter a process runs, as the merge sees it: CPython's or Ruby's (at most one). */
+struct interp {
+	struct py_interp *py;
+	struct rb_interp *rb;
+};
+
+/*
+ * Whether native frame i runs interpreted code: CPython's eval loop is exported; Ruby's
+ * (vm_exec_core) is not, but it is what rb_vm_exec calls.
+ */
+static bool interp_is_eval(const struct interp *in, const struct sample *s, uint32_t i)
+{
+	if (in->py)
+		return py_interp__is_eval(in->py, call_site(s->user[i], i > 0));
+	return i + 1 < s->nuser && rb_interp__is_eval(in->rb, call_site(s->user[i + 1], true));
+}
+
+static void interp_frame_name(const struct interp *in, const struct py_frame *f, bool lines, char *buf, size_t len)
+{
+	if (in->py)
+		py_interp__frame_name(in->py, f, lines, buf, len);
+	else
+		rb_interp__frame_name(in->rb, f, lines, buf, len);
+}
+
+/* The user frames, root first, with the interpreter's frames merged in where it runs them. */
 static int push_user(struct profile *p, struct sample *s, struct syms_cache *syms)
 {
-	struct py_interp *py = images__python(syms_cache__images(syms), s->pid);
+	const struct images *images = syms_cache__images(syms);
+	struct interp in = { images__python(images, s->pid), NULL };
 	struct frame_origin none = { 0, -1, false };
+	const char *truncated;
 	struct merged_frame *merged;
 	bool *is_eval, cut;
 	char name[1024];
 	size_t n;
 	int err = 0;
 
-	if (!py || (!s->npy && !s->py_flags)) {
+	if (!in.py)
+		in.rb = images__ruby(images, s->pid);
+	if ((!in.py && !in.rb) || (!s->npy && !s->py_flags)) {
 		for (uint32_t i = s->nuser; i-- > 0 && !err;)
 			err = push_native(p, s, syms, i);
 		return err;
 	}
+	truncated = in.py ? "[python stack truncated]" : "[ruby stack truncated]";
 	is_eval = calloc(s->nuser + 1, sizeof(*is_eval));
 	merged = calloc(s->nuser + s->npy + 1, sizeof(*merged));
 	if (!is_eval || !merged) {
@@ -109,21 +140,20 @@ static int push_user(struct profile *p, struct sample *s, struct syms_cache *sym
 		goto out;
 	}
 	for (uint32_t i = 0; i < s->nuser; i++)
-		is_eval[i] = py_interp__is_eval(py, call_site(s->user[i], i > 0));
+		is_eval[i] = interp_is_eval(&in, s, i);
 	/* the outer frames the BPF side could not walk: marked where they would be, above the last walked */
 	cut = s->py_flags & (PY_STACK_TRUNCATED | PY_STACK_BAD_READ);
 	if (cut && !s->npy)
-		err = push_frame(s, "[python stack truncated]", none);
+		err = push_frame(s, truncated, none);
 	n = py_merge(is_eval, s->nuser, s->py, s->npy, merged);
 	for (size_t k = 0; k < n && !err; k++) {
-		if (cut && merged[k].python && merged[k].index == s->npy - 1 &&
-		    (err = push_frame(s, "[python stack truncated]", none)))
+		if (cut && merged[k].python && merged[k].index == s->npy - 1 && (err = push_frame(s, truncated, none)))
 			break;
 		if (!merged[k].python) {
 			err = push_native(p, s, syms, merged[k].index);
 			continue;
 		}
-		py_interp__frame_name(py, &s->py[merged[k].index], !p->no_py_lines, name, sizeof(name));
+		interp_frame_name(&in, &s->py[merged[k].index], !p->no_py_lines, name, sizeof(name));
 		err = push_frame(s, name, none);
 	}
 out:
@@ -162,6 +192,7 @@ int profile__symbolize(struct profile *p, struct syms_cache *syms)
 {
 	struct sample_set *sets[] = { &p->oncpu, &p->offcpu, &p->mem };
 
+	p->nunsupported = images__unsupported(syms_cache__images(syms), p->unsupported, MAX_UNSUPPORTED);
 	for (size_t k = 0; k < sizeof(sets) / sizeof(sets[0]); k++)
 		for (size_t i = 0; i < sets[k]->n; i++) {
 			int err = symbolize_sample(p, &sets[k]->v[i], syms);
