@@ -13,6 +13,7 @@
 #include <sys/uio.h>
 #include <time.h>
 #include "target/elffile.h"
+#include "base/addrtable.h"
 #include "base/log.h"
 #include "target/procmaps.h"
 #include "python/pyinterp.h"
@@ -39,8 +40,7 @@ struct py_interp {
 	struct py_config cfg;
 	uint64_t eval_start, eval_end;	/* _PyEval_EvalFrameDefault in the target */
 	uint64_t code_type;		/* &PyCode_Type in the target */
-	struct py_code *codes;		/* open addressing by address, power-of-two size */
-	size_t ncodes, cap;
+	struct addr_table codes;	/* struct py_code by address */
 	uint64_t read_ns;		/* time spent reading code objects, said with -v */
 };
 
@@ -140,6 +140,7 @@ struct py_interp *py_interp__open(pid_t pid, const char *root, const struct proc
 	if (!p)
 		return NULL;
 	p->pid = pid;
+	p->codes = ADDR_TABLE_OF(struct py_code);
 	for (size_t i = 0; i < maps->n && err == -ENOENT; i++) {
 		const struct map_entry *m = &maps->v[i];
 
@@ -160,15 +161,19 @@ void py_interp__free(struct py_interp *p)
 {
 	if (!p)
 		return;
-	if (p->ncodes)
-		pr_info("Python: %zu code objects read in %.2f ms, %.1f us each\n", p->ncodes, p->read_ns / 1e6,
-			p->read_ns / 1e3 / p->ncodes);
-	for (size_t i = 0; i < p->cap; i++) {
-		free(p->codes[i].qualname);
-		free(p->codes[i].file);
-		free(p->codes[i].linetable);
+	if (p->codes.n)
+		pr_info("Python: %zu code objects read in %.2f ms, %.1f us each\n", p->codes.n, p->read_ns / 1e6,
+			p->read_ns / 1e3 / p->codes.n);
+	for (size_t i = 0; i < p->codes.cap; i++) {
+		struct py_code *c = addr_table__slot(&p->codes, i);
+
+		if (!c)
+			continue;
+		free(c->qualname);
+		free(c->file);
+		free(c->linetable);
 	}
-	free(p->codes);
+	addr_table__free(&p->codes);
 	free(p);
 }
 
@@ -260,43 +265,19 @@ static void read_code(const struct py_interp *p, struct py_code *c)
 	}
 }
 
-static size_t slot_of(uint64_t addr, size_t cap)
-{
-	return (addr >> 4) * 0x9e3779b97f4a7c15ull >> 7 & (cap - 1);
-}
-
 /* The cache entry of a code object, read on first use; NULL only on -ENOMEM. */
 static struct py_code *code_of(struct py_interp *p, uint64_t addr)
 {
+	bool added;
+	struct py_code *e = addr_table__get(&p->codes, addr, &added);
 	uint64_t start;
-	size_t i;
 
-	if (2 * (p->ncodes + 1) > p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 256;
-		struct py_code *v = calloc(cap, sizeof(*v));
-
-		if (!v)
-			return NULL;
-		for (size_t k = 0; k < p->cap; k++) {
-			if (!p->codes[k].addr)
-				continue;
-			for (i = slot_of(p->codes[k].addr, cap); v[i].addr; i = (i + 1) & (cap - 1))
-				;
-			v[i] = p->codes[k];
-		}
-		free(p->codes);
-		p->codes = v;
-		p->cap = cap;
-	}
-	for (i = slot_of(addr, p->cap); p->codes[i].addr; i = (i + 1) & (p->cap - 1))
-		if (p->codes[i].addr == addr)
-			return &p->codes[i];
-	p->codes[i].addr = addr;
-	p->ncodes++;
+	if (!e || !added)
+		return e;
 	start = now_ns(CLOCK_MONOTONIC);
-	read_code(p, &p->codes[i]);
+	read_code(p, e);
 	p->read_ns += now_ns(CLOCK_MONOTONIC) - start;
-	return &p->codes[i];
+	return e;
 }
 
 void py_interp__read_codes(struct py_interp *p, const struct py_frame *frames, size_t n)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/uio.h>
 #include <time.h>
+#include "base/addrtable.h"
 #include "base/log.h"
 #include "base/text.h"
 #include "base/util.h"
@@ -42,8 +43,7 @@ struct rb_interp {
 	struct rb_offsets off;
 	struct rb_config cfg;
 	uint64_t exec_start, exec_end;	/* rb_vm_exec in the target */
-	struct rb_iseq *iseqs;		/* open addressing by address, power-of-two size */
-	size_t niseqs, cap;
+	struct addr_table iseqs;	/* struct rb_iseq by address */
 	uint64_t read_ns;
 };
 
@@ -131,6 +131,7 @@ struct rb_interp *rb_interp__open(pid_t pid, const char *root, const struct proc
 	if (!r)
 		return NULL;
 	r->pid = pid;
+	r->iseqs = ADDR_TABLE_OF(struct rb_iseq);
 	for (size_t i = 0; i < maps->n && err == -ENOENT; i++) {
 		const struct map_entry *m = &maps->v[i];
 
@@ -161,12 +162,13 @@ void rb_interp__free(struct rb_interp *r)
 {
 	if (!r)
 		return;
-	if (r->niseqs)
-		pr_info("Ruby: %zu iseqs read in %.2f ms, %.1f us each\n", r->niseqs, r->read_ns / 1e6,
-			r->read_ns / 1e3 / r->niseqs);
-	for (size_t i = 0; i < r->cap; i++)
-		iseq_clear(&r->iseqs[i]);
-	free(r->iseqs);
+	if (r->iseqs.n)
+		pr_info("Ruby: %zu iseqs read in %.2f ms, %.1f us each\n", r->iseqs.n, r->read_ns / 1e6,
+			r->read_ns / 1e3 / r->iseqs.n);
+	for (size_t i = 0; i < r->iseqs.cap; i++)
+		if (addr_table__slot(&r->iseqs, i))
+			iseq_clear(addr_table__slot(&r->iseqs, i));
+	addr_table__free(&r->iseqs);
 	free(r);
 }
 
@@ -271,43 +273,19 @@ static void read_iseq(const struct rb_interp *r, struct rb_iseq *q)
 	read_lines(r, q, body);
 }
 
-static size_t slot_of(uint64_t addr, size_t cap)
-{
-	return (addr >> 4) * 0x9e3779b97f4a7c15ull >> 7 & (cap - 1);
-}
-
 /* The cache entry of an iseq, read on first use; NULL only on -ENOMEM. */
 static struct rb_iseq *iseq_of(struct rb_interp *r, uint64_t addr)
 {
+	bool added;
+	struct rb_iseq *e = addr_table__get(&r->iseqs, addr, &added);
 	uint64_t start;
-	size_t i;
 
-	if (2 * (r->niseqs + 1) > r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 256;
-		struct rb_iseq *v = calloc(cap, sizeof(*v));
-
-		if (!v)
-			return NULL;
-		for (size_t k = 0; k < r->cap; k++) {
-			if (!r->iseqs[k].addr)
-				continue;
-			for (i = slot_of(r->iseqs[k].addr, cap); v[i].addr; i = (i + 1) & (cap - 1))
-				;
-			v[i] = r->iseqs[k];
-		}
-		free(r->iseqs);
-		r->iseqs = v;
-		r->cap = cap;
-	}
-	for (i = slot_of(addr, r->cap); r->iseqs[i].addr; i = (i + 1) & (r->cap - 1))
-		if (r->iseqs[i].addr == addr)
-			return &r->iseqs[i];
-	r->iseqs[i].addr = addr;
-	r->niseqs++;
+	if (!e || !added)
+		return e;
 	start = now_ns(CLOCK_MONOTONIC);
-	read_iseq(r, &r->iseqs[i]);
+	read_iseq(r, e);
 	r->read_ns += now_ns(CLOCK_MONOTONIC) - start;
-	return &r->iseqs[i];
+	return e;
 }
 
 void rb_interp__read_iseqs(struct rb_interp *r, const struct py_frame *frames, size_t n)
