@@ -383,7 +383,11 @@ Test(diff_compare, traces_by_their_root_and_llm_calls_by_endpoint)
 				  TRACE("2af7651916cd43dd8448eb211c80319c", "POST /v1/chat/completions", 1150, 150)
 				  "{\"name\": \"alone\", \"trace_id\": \"3af7651916cd43dd8448eb211c80319c\", "
 				  "\"span_id\": \"00000000000000e5\", \"duration_ns\": 7}\n"
-				  "{\"name\": \"loop\", \"duration_ns\": 7, \"peer\": \"10.0.0.8:443\", \"llm\": true}\n",
+				  "{\"name\": \"loop\", \"duration_ns\": 7, \"peer\": \"10.0.0.8:443\", \"llm\": true}\n"
+				  "{\"name\": \"single\", \"trace_id\": \"4af7651916cd43dd8448eb211c80319c\", "
+				  "\"span_id\": \"00000000000000f6\", \"duration_ns\": 9}\n"
+				  "{\"name\": \"step\", \"trace_id\": \"4af7651916cd43dd8448eb211c80319c\", "
+				  "\"span_id\": \"00000000000000f7\", \"parent_span_id\": \"00000000000000f6\", \"duration_ns\": 3}\n",
 				  "t;main;f 3\n");
 	const struct rec_span *trace, *llm;
 	struct recording r;
@@ -399,6 +403,7 @@ Test(diff_compare, traces_by_their_root_and_llm_calls_by_endpoint)
 	cr_expect_null(group(&r, "[trace] POST /v1/chat/completions"), "a child is no root");
 	cr_expect_null(group(&r, "[trace] log"), "the first root names the trace");
 	cr_expect_null(group(&r, "[trace] alone"), "a trace of one span is its span");
+	cr_expect_null(group(&r, "[trace] single"), "each span of the name its trace's one root: the name says it");
 	cr_expect_null(group(&r, "[llm] 10.0.0.8:443"), "calls of one name only: the name says it");
 	recording__free(&r);
 	scratch_remove(dir);

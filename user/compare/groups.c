@@ -72,7 +72,7 @@ int span_groups__add(struct span_groups *g, json_t *o, const char *name, double 
 
 /* Per trace: its first root, the sums over its roots, how many spans. */
 struct trace_acc {
-	size_t root, n;	/* root: an index in v, SIZE_MAX for none */
+	size_t root, n, nroots;	/* root: an index in v, SIZE_MAX for none */
 	double d, wall;
 	uint64_t ns[NR_CATEGORIES];
 };
@@ -83,14 +83,22 @@ static bool is_root(const struct span_groups *g, const struct group_span *e)
 	return !e->parent[0] || intern__find(&g->ids, e->parent, strlen(e->parent)) < 0;
 }
 
-static int emit_traces(struct span_groups *g, group_fn fn, void *ctx)
+/*
+ * A group of traces whose roots are each a trace's only root and every span of their name is
+ * the same figures as that name: left out (one more test would weaken the correction for all).
+ */
+static int emit_traces(struct span_groups *g, const size_t *per_name, group_fn fn, void *ctx)
 {
 	struct trace_acc *t = calloc(g->traces.n ?: 1, sizeof(*t));
+	size_t *as_root = calloc(g->names.n ?: 1, sizeof(*as_root));	/* per name: traces it roots alone */
 	char group[300];
 	int err = 0;
 
-	if (!t)
+	if (!t || !as_root) {
+		free(t);
+		free(as_root);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < g->traces.n; i++)
 		t[i].root = SIZE_MAX;
 	for (size_t i = 0; i < g->n; i++) {
@@ -107,6 +115,7 @@ static int emit_traces(struct span_groups *g, group_fn fn, void *ctx)
 		 * The roots' own durations, each less its runq as a span's is: not the gaps between
 		 * them, where the machine's load would count and no runq says how much.
 		 */
+		a->nroots++;
 		a->d += e->d;
 		a->wall += e->wall;
 		for (int c = 0; c < NR_CATEGORIES; c++)
@@ -114,13 +123,21 @@ static int emit_traces(struct span_groups *g, group_fn fn, void *ctx)
 		if (a->root == SIZE_MAX || e->start_ns < g->v[a->root].start_ns)
 			a->root = i;
 	}
+	for (size_t i = 0; i < g->traces.n; i++)
+		if (t[i].root != SIZE_MAX && t[i].n >= 2 && t[i].nroots == 1)
+			as_root[g->v[t[i].root].name_id]++;
 	for (size_t i = 0; !err && i < g->traces.n; i++) {
-		if (t[i].root == SIZE_MAX || t[i].n < 2)
+		const struct group_span *root = t[i].root == SIZE_MAX ? NULL : &g->v[t[i].root];
+
+		if (!root || t[i].n < 2)
 			continue;	/* one span: its name says it already */
-		snprintf(group, sizeof(group), "[trace] %s", g->v[t[i].root].name);
+		if (as_root[root->name_id] == per_name[root->name_id])
+			continue;	/* every span of the name roots a trace alone: the same figures */
+		snprintf(group, sizeof(group), "[trace] %s", root->name);
 		err = fn(ctx, group, t[i].d, t[i].wall, t[i].ns);
 	}
 	free(t);
+	free(as_root);
 	return err;
 }
 
@@ -131,22 +148,17 @@ struct host_acc {
 	bool mixed;
 };
 
-static int emit_llm(struct span_groups *g, group_fn fn, void *ctx)
+static int emit_llm(struct span_groups *g, const size_t *per_name, group_fn fn, void *ctx)
 {
 	struct host_acc *h = calloc(g->hosts.n ?: 1, sizeof(*h));
-	size_t *per_name = calloc(g->names.n ?: 1, sizeof(*per_name));
 	char group[300];
 	int err = 0;
 
-	if (!h || !per_name) {
-		free(h);
-		free(per_name);
+	if (!h)
 		return -ENOMEM;
-	}
 	for (size_t i = 0; i < g->n; i++) {
 		const struct group_span *e = &g->v[i];
 
-		per_name[e->name_id]++;
 		if (e->host == NONE)
 			continue;
 		if (h[e->host].n++ == 0)
@@ -164,13 +176,18 @@ static int emit_llm(struct span_groups *g, group_fn fn, void *ctx)
 		err = fn(ctx, group, e->d, e->wall, e->ns);
 	}
 	free(h);
-	free(per_name);
 	return err;
 }
 
 int span_groups__finish(struct span_groups *g, group_fn fn, void *ctx)
 {
-	int err = emit_traces(g, fn, ctx) ?: emit_llm(g, fn, ctx);
+	size_t *per_name = calloc(g->names.n ?: 1, sizeof(*per_name));
+	int err = per_name ? 0 : -ENOMEM;
+
+	for (size_t i = 0; per_name && i < g->n; i++)
+		per_name[g->v[i].name_id]++;
+	err = err ?: emit_traces(g, per_name, fn, ctx) ?: emit_llm(g, per_name, fn, ctx);
+	free(per_name);
 
 	for (size_t i = 0; i < g->n; i++)
 		free(g->v[i].name);
