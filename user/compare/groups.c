@@ -19,20 +19,6 @@ struct group_span {
 	uint64_t ns[NR_CATEGORIES];
 };
 
-static const char *str(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static uint64_t uint_of(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_integer(v) && json_integer_value(v) > 0 ? json_integer_value(v) : 0;
-}
-
 static void span_key(char *buf, size_t len, const char *trace, const char *span)
 {
 	if (trace && span)
@@ -41,10 +27,8 @@ static void span_key(char *buf, size_t len, const char *trace, const char *span)
 		buf[0] = '\0';
 }
 
-int span_groups__add(struct span_groups *g, json_t *o, const char *name, double d, double wall,
-		     const uint64_t ns[NR_CATEGORIES])
+int span_groups__add(struct span_groups *g, const struct group_input *in)
 {
-	const char *trace = str(o, "trace_id"), *host = str(o, "host") ?: str(o, "peer");
 	struct group_span *e;
 	char key[50];
 
@@ -53,19 +37,19 @@ int span_groups__add(struct span_groups *g, json_t *o, const char *name, double 
 	e = &g->v[g->n];
 	memset(e, 0, sizeof(*e));
 	e->trace = e->host = NONE;
-	span_key(key, sizeof(key), trace, str(o, "span_id"));
+	span_key(key, sizeof(key), in->trace_id, in->span_id);
 	if (key[0] && (intern__id(&g->ids, key, strlen(key)) < 0 ||
-		       (e->trace = intern__id(&g->traces, trace, strlen(trace))) < 0))
+		       (e->trace = intern__id(&g->traces, in->trace_id, strlen(in->trace_id))) < 0))
 		return -ENOMEM;
-	span_key(e->parent, sizeof(e->parent), trace, str(o, "parent_span_id"));
-	if (json_is_true(json_object_get(o, "llm")) && host && (e->host = intern__id(&g->hosts, host, strlen(host))) < 0)
+	span_key(e->parent, sizeof(e->parent), in->trace_id, in->parent_id);
+	if (in->llm_host && (e->host = intern__id(&g->hosts, in->llm_host, strlen(in->llm_host))) < 0)
 		return -ENOMEM;
-	if ((e->name_id = intern__id(&g->names, name, strlen(name))) < 0 || !(e->name = strdup(name)))
+	if ((e->name_id = intern__id(&g->names, in->name, strlen(in->name))) < 0 || !(e->name = strdup(in->name)))
 		return -ENOMEM;
-	e->start_ns = uint_of(o, "start_ns");
-	e->d = d;
-	e->wall = wall;
-	memcpy(e->ns, ns, sizeof(e->ns));
+	e->start_ns = in->start_ns;
+	e->d = in->d;
+	e->wall = in->wall;
+	memcpy(e->ns, in->ns, sizeof(e->ns));
 	g->n++;
 	return 0;
 }

@@ -3,7 +3,6 @@
 #ifndef GROUPS_H
 #define GROUPS_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "base/intern.h"
@@ -24,9 +23,17 @@ struct span_groups {
 	struct intern names;	/* span names */
 };
 
-/* One finished span of spans.jsonl (o), its duration less runq d, its whole duration wall. 0 or -ENOMEM. */
-int span_groups__add(struct span_groups *g, json_t *o, const char *name, double d, double wall,
-		     const uint64_t ns[NR_CATEGORIES]);
+/* What groups take of a finished span of spans.jsonl: ids as written there, NULL when absent. */
+struct group_input {
+	const char *name, *trace_id, *span_id, *parent_id;
+	const char *llm_host;	/* an LLM call's host, else its peer; NULL: not an LLM call */
+	uint64_t start_ns;	/* 0: not known */
+	double d, wall;		/* its duration less runq, its whole duration */
+	const uint64_t *ns;	/* its breakdown, NR_CATEGORIES of them */
+};
+
+/* One finished span. 0 or -ENOMEM. */
+int span_groups__add(struct span_groups *g, const struct group_input *in);
 
 typedef int (*group_fn)(void *ctx, const char *group, double d, double wall, const uint64_t ns[NR_CATEGORIES]);
 

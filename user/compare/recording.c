@@ -146,6 +146,16 @@ static const char *get_str(json_t *o, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+static bool get_uint(json_t *o, const char *key, uint64_t *out)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return false;
+	*out = json_integer_value(v);
+	return true;
+}
+
 /* Adds one span's figures to the group name (a span name, or one of the groups below). */
 static int span_acc__add(struct span_acc *a, const char *name, double d, double wall, const uint64_t ns[NR_CATEGORIES])
 {
@@ -200,6 +210,13 @@ static int load_spans_jsonl(const char *text, const char *path, struct span_acc 
 		/* an unfinished span's duration is only how long it had run: not comparable */
 		if (!json_is_true(unfinished)) {
 			uint64_t ns[NR_CATEGORIES] = {}, d = json_integer_value(dur), wall = d;
+			struct group_input in = {
+				.name = json_string_value(name), .trace_id = get_str(o, "trace_id"),
+				.span_id = get_str(o, "span_id"), .parent_id = get_str(o, "parent_span_id"),
+				.llm_host = json_is_true(json_object_get(o, "llm")) ?
+						    get_str(o, "host") ?: get_str(o, "peer") : NULL,
+				.ns = ns,
+			};
 
 			if (add_breakdown(json_object_get(o, "breakdown_ns"), ns)) {
 				pr_warn("%s: line %zu: breakdown_ns is not an object of integers\n", path, lineno);
@@ -207,8 +224,10 @@ static int load_spans_jsonl(const char *text, const char *path, struct span_acc 
 			}
 			/* waiting for a CPU is the machine's load: compared without it */
 			d -= ns[CAT_RUNQ] < d ? ns[CAT_RUNQ] : d;
-			err = err ?: span_acc__add(a, json_string_value(name), d, wall, ns) ?:
-			      span_groups__add(&groups, o, json_string_value(name), d, wall, ns);
+			in.d = d;
+			in.wall = wall;
+			get_uint(o, "start_ns", &in.start_ns);
+			err = err ?: span_acc__add(a, in.name, d, wall, ns) ?: span_groups__add(&groups, &in);
 		}
 		json_decref(o);
 		if (err) {
@@ -285,16 +304,6 @@ static int load_folded(const char *dir, const char *name, struct rec_stacks *st)
 	intern__free(&ids);
 	free(text);
 	return err;
-}
-
-static bool get_uint(json_t *o, const char *key, uint64_t *out)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!json_is_integer(v) || json_integer_value(v) < 0)
-		return false;
-	*out = json_integer_value(v);
-	return true;
 }
 
 static int load_threads(json_t *root, const char *path, struct recording *r);
