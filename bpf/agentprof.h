@@ -192,7 +192,7 @@ struct span_event {
 	__u32 outer;		/* begin: the thread's active span when it began (0: none) */
 	__u64 ts;		/* bpf_ktime_get_ns() */
 	__u64 body_ts;		/* end of a client span: when its response's body began, 0: unknown */
-	__u64 ctx;		/* the thread's Python context (PyThreadState.context) then, 0: none or not Python */
+	__u64 ctx;		/* the thread's context then (thread_context(), bpf/spans.bpf.h), 0: unknown */
 	__u8 trace_id[16];
 	__u8 span_id[8];
 	__u8 parent_id[8];	/* all zero for a root span */

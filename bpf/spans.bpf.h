@@ -53,12 +53,13 @@ static __always_inline __u64 close_running(struct thread_stats *s, __u64 now)
 }
 
 /*
- * The current thread's Python context (PyThreadState.context), 0: none. On an event loop it names
- * the asyncio task running: each task runs its steps in a context of its own, one stable pointer
- * across its awaits (python3.11: 3 gathered tasks kept 3 distinct ones), so that a request's
- * response and its calls out are seen written from one context.
+ * The context of the current thread: which request the code running on it works for, as an opaque
+ * 64-bit id, 0: unknown. One signal per runtime; today Python's (PyThreadState.context). On an
+ * event loop it names the asyncio task running: each task runs its steps in a context of its own,
+ * one stable pointer across its awaits (python3.11: 3 gathered tasks kept 3 distinct ones), so that
+ * a request's response and its calls out are seen written from one context.
  */
-static __always_inline __u64 py_context(__u32 tid)
+static __always_inline __u64 thread_context(__u32 tid)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	const struct py_config *cfg;
@@ -93,7 +94,7 @@ static __always_inline void emit(__u32 type, __u32 seq, __u32 tid, __u32 outer, 
 	e->outer = outer;
 	e->ts = now;
 	e->body_ts = body_ts;
-	e->ctx = py_context(tid);
+	e->ctx = thread_context(tid);
 	__builtin_memcpy(e->trace_id, ref->trace_id, sizeof(e->trace_id));
 	__builtin_memcpy(e->span_id, ref->span_id, sizeof(e->span_id));
 	__builtin_memset(e->parent_id, 0, sizeof(e->parent_id));
