@@ -3,7 +3,7 @@
 # process, HTTP/1.1 with keep-alive, plain or over TLS. It answers
 # POST /v1/chat/completions: a streamed answer ("stream": true) as server-sent events, chunked, the
 # first after FIRST_MS and the others CHUNK_MS apart, then "data: [DONE]"; otherwise one JSON body
-# with a Content-Length after WHOLE_MS. `asyncllm.py PORT_FILE LOG [CERT KEY]` appends "user start_ns" to
+# with a Content-Length after WHOLE_MS (ASYNCLLM_DELAY_MS=N adds N ms to both, for a slower API). `asyncllm.py PORT_FILE LOG [CERT KEY]` appends "user start_ns" to
 # LOG for each request (the body's "user" field; CLOCK_MONOTONIC when its handler began). Writes its
 # port to PORT_FILE, prints its PID, serves until killed.
 import asyncio
@@ -16,6 +16,8 @@ import time
 from aiohttp import web
 
 FIRST_MS, CHUNK_MS, CHUNKS, WHOLE_MS = 150, 20, 5, 250
+FIRST_MS += int(os.environ.get("ASYNCLLM_DELAY_MS", "0"))
+WHOLE_MS += int(os.environ.get("ASYNCLLM_DELAY_MS", "0"))
 
 
 async def completions(request):
