@@ -34,8 +34,11 @@ static __always_inline void close_state(struct thread_stats *s, __u64 now)
 	if (s->state == TS_RUNNING) {
 		s->cpu_ns += now - s->last_ns;
 		add_span_cpu(active_span(s), now - s->last_ns);
-	} else if (s->state == TS_RUNNABLE || s->state == TS_BLOCKED)
+	} else if (s->state == TS_RUNNABLE || s->state == TS_BLOCKED) {
 		add_offcpu(&s->open, now - s->last_ns);
+		if (s->state == TS_RUNNABLE)
+			s->runq_ns += now - s->last_ns;
+	}
 	s->last_ns = now;
 }
 

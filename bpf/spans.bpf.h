@@ -83,6 +83,7 @@ static __always_inline void emit(__u32 type, __u32 seq, __u32 tid, __u32 outer, 
 				 const struct span_http *http)
 {
 	struct span_event *e = bpf_ringbuf_reserve(&span_events, sizeof(*e), 0);
+	struct thread_stats *s;
 
 	if (!e) {
 		count(CNT_SPAN_EVENT_LOST);
@@ -95,6 +96,10 @@ static __always_inline void emit(__u32 type, __u32 seq, __u32 tid, __u32 outer, 
 	e->ts = now;
 	e->body_ts = body_ts;
 	e->ctx = thread_context(tid);
+	/* the emitting thread runs: its CPU time up to now is its total plus the open part */
+	s = bpf_map_lookup_elem(&threads, &tid);
+	e->cpu_ns = s ? s->cpu_ns + (s->state == TS_RUNNING && now > s->last_ns ? now - s->last_ns : 0) : 0;
+	e->runq_ns = s ? s->runq_ns : 0;
 	__builtin_memcpy(e->trace_id, ref->trace_id, sizeof(e->trace_id));
 	__builtin_memcpy(e->span_id, ref->span_id, sizeof(e->span_id));
 	__builtin_memset(e->parent_id, 0, sizeof(e->parent_id));
