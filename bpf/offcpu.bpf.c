@@ -34,11 +34,8 @@ static __always_inline void close_state(struct thread_stats *s, __u64 now)
 	if (s->state == TS_RUNNING) {
 		s->cpu_ns += now - s->last_ns;
 		add_span_cpu(active_span(s), now - s->last_ns);
-	} else if (s->state == TS_RUNNABLE || s->state == TS_BLOCKED) {
+	} else if (s->state == TS_RUNNABLE || s->state == TS_BLOCKED)
 		add_offcpu(&s->open, now - s->last_ns);
-		if (s->state == TS_RUNNABLE)
-			s->runq_ns += now - s->last_ns;
-	}
 	s->last_ns = now;
 }
 
@@ -175,6 +172,8 @@ static __always_inline void switch_in(bool btf, struct task_struct *next, __u64 
 	}
 	if (!s || s->state == TS_DEAD)
 		return;	/* preempted between its exit and its last switch: it stays dead */
+	/* a runnable thread's wait ends here: runq_ns (span events' stamp) adds up here alone, one branch */
+	s->runq_ns += s->state == TS_RUNNABLE && now > s->last_ns ? now - s->last_ns : 0;
 	close_state(s, now);	/* a blocked state here means its wakeup went unseen */
 	s->state = TS_RUNNING;
 }
