@@ -59,6 +59,20 @@ static json_t *span_json(const struct profile *p, const struct span_info *s)
 			 "llm", r->llm);
 }
 
+/* A request on an event loop, or its call: the time its calls were outstanding, per peer. */
+static json_t *loop_peers_json(const struct span_info *s)
+{
+	json_t *a = json_array();
+	char peer[PEER_STR_LEN];
+
+	for (size_t k = 0; a && k < s->npeers; k++) {
+		peer_str(&s->peers[k].peer, peer, sizeof(peer));
+		json_array_append_new(a, json_pack("{s:s, s:I, s:b}", "peer", peer, "wait_ns", (json_int_t)s->peers[k].ns,
+						   "llm", s->peers[k].llm));
+	}
+	return a;
+}
+
 static int write_spans(FILE *f, const struct profile *p)
 {
 	for (size_t i = 0; i < p->nspans; i++) {
@@ -67,6 +81,10 @@ static int write_spans(FILE *f, const struct profile *p)
 
 		if (!o)
 			return -ENOMEM;
+		if (p->spans[i].on_loop) {
+			json_object_set_new(o, "on_loop", json_true());
+			json_object_set_new(o, "net_peers", loop_peers_json(&p->spans[i]));
+		}
 		if (json_dumpf(o, f, JSON_COMPACT) || fputc('\n', f) == EOF)
 			err = -EIO;
 		json_decref(o);
