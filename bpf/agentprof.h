@@ -165,6 +165,7 @@ struct thread_stats {
 	__u32 spans[MAX_SPAN_DEPTH];
 	__u32 ended_elsewhere;	/* a span of this stack another thread ended: the owner unstacks it */
 	__u32 pad;
+	__u64 runq_ns;		/* runnable, waiting for a CPU (with cpu_ns: a span event's stamp) */
 };
 
 enum span_event_type { SPAN_BEGIN = 1, SPAN_END };
@@ -193,6 +194,13 @@ struct span_event {
 	__u64 ts;		/* bpf_ktime_get_ns() */
 	__u64 body_ts;		/* end of a client span: when its response's body began, 0: unknown */
 	__u64 ctx;		/* the thread's context then (thread_context(), bpf/spans.bpf.h), 0: unknown */
+	/*
+	 * The thread's cumulative CPU and runq time at ts (struct thread_stats, closed up to ts): on
+	 * an event loop, where spans overlap, the thread's CPU and runq time between any two of its
+	 * span events is the difference of their stamps. Both 0 when the thread is not tracked.
+	 */
+	__u64 cpu_ns;
+	__u64 runq_ns;
 	__u8 trace_id[16];
 	__u8 span_id[8];
 	__u8 parent_id[8];	/* all zero for a root span */
@@ -344,9 +352,9 @@ _Static_assert(sizeof(struct wait_sig) == 8, "ABI");
 _Static_assert(sizeof(struct net_peer) == 20, "ABI");
 _Static_assert(sizeof(struct offcpu_key) == 80, "ABI");
 _Static_assert(sizeof(struct proc_info) == 24, "ABI");
-_Static_assert(sizeof(struct thread_stats) == 168, "ABI");
+_Static_assert(sizeof(struct thread_stats) == 176, "ABI");
 _Static_assert(sizeof(struct span_http) == 88, "ABI");
-_Static_assert(sizeof(struct span_event) == 224, "ABI");
+_Static_assert(sizeof(struct span_event) == 240, "ABI");
 /* the key (44 bytes) is padded to 48 before the registers */
 _Static_assert(sizeof(struct user_stack_event) == 48 + 80 + 16 * MAX_URETPROBES + USER_STACK_BYTES, "ABI");
 #endif

@@ -172,6 +172,8 @@ static __always_inline void switch_in(bool btf, struct task_struct *next, __u64 
 	}
 	if (!s || s->state == TS_DEAD)
 		return;	/* preempted between its exit and its last switch: it stays dead */
+	/* a runnable thread's wait ends here: runq_ns (span events' stamp) adds up here alone, one branch */
+	s->runq_ns += s->state == TS_RUNNABLE && now > s->last_ns ? now - s->last_ns : 0;
 	close_state(s, now);	/* a blocked state here means its wakeup went unseen */
 	s->state = TS_RUNNING;
 }

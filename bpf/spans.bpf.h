@@ -80,7 +80,7 @@ static __always_inline __u64 thread_context(__u32 tid)
  */
 static __always_inline void emit(__u32 type, __u32 seq, __u32 tid, __u32 outer, __u64 now, __u64 body_ts,
 				 const struct span_ref *ref, const __u8 *parent, const char *name,
-				 const struct span_http *http)
+				 const struct span_http *http, __u64 cpu_ns, __u64 runq_ns)
 {
 	struct span_event *e = bpf_ringbuf_reserve(&span_events, sizeof(*e), 0);
 
@@ -95,6 +95,8 @@ static __always_inline void emit(__u32 type, __u32 seq, __u32 tid, __u32 outer, 
 	e->ts = now;
 	e->body_ts = body_ts;
 	e->ctx = thread_context(tid);
+	e->cpu_ns = cpu_ns;
+	e->runq_ns = runq_ns;
 	__builtin_memcpy(e->trace_id, ref->trace_id, sizeof(e->trace_id));
 	__builtin_memcpy(e->span_id, ref->span_id, sizeof(e->span_id));
 	__builtin_memset(e->parent_id, 0, sizeof(e->parent_id));
@@ -122,7 +124,7 @@ static __always_inline __u32 span_open(__u32 tid, const struct span_ref *ref, co
 {
 	struct span_owner owner = { .tid = tid };
 	struct thread_stats *s;
-	__u64 now;
+	__u64 now, cpu_ns = 0, runq_ns = 0;
 	__u32 outer = 0;
 	long err;
 
@@ -137,6 +139,8 @@ static __always_inline __u32 span_open(__u32 tid, const struct span_ref *ref, co
 	s = bpf_map_lookup_elem(&threads, &tid);
 	if (s) {
 		now = close_running(s, now);
+		cpu_ns = s->cpu_ns;
+		runq_ns = s->runq_ns;
 		apply_ended_elsewhere(s);
 		outer = active_span(s);
 		if (s->span_depth < MAX_SPAN_DEPTH)
@@ -144,7 +148,7 @@ static __always_inline __u32 span_open(__u32 tid, const struct span_ref *ref, co
 		else
 			count(CNT_SPAN_TOO_DEEP);
 	}
-	emit(SPAN_BEGIN, owner.seq, tid, outer, now, 0, ref, parent, name, http);
+	emit(SPAN_BEGIN, owner.seq, tid, outer, now, 0, ref, parent, name, http, cpu_ns, runq_ns);
 	return owner.seq;
 }
 
@@ -153,7 +157,7 @@ static __always_inline void span_close(__u32 tid, const struct span_ref *ref, __
 {
 	struct span_owner *o = bpf_map_lookup_elem(&open_spans, ref), owner;
 	struct thread_stats *s;
-	__u64 now;
+	__u64 now, cpu_ns = 0, runq_ns = 0;
 
 	if (!o) {
 		count(CNT_SPAN_UNKNOWN_END);
@@ -166,13 +170,16 @@ static __always_inline void span_close(__u32 tid, const struct span_ref *ref, __
 	s = bpf_map_lookup_elem(&threads, &owner.tid);
 	if (s && owner.tid == tid) {
 		now = close_running(s, now);
+		cpu_ns = s->cpu_ns;
+		runq_ns = s->runq_ns;
 		apply_ended_elsewhere(s);
 		unstack(s, owner.seq);
 	} else if (s && __sync_val_compare_and_swap(&s->ended_elsewhere, 0, owner.seq)) {
 		/* one already waits for the owner: rare enough to edit the stack from here */
 		unstack(s, owner.seq);
 	}
-	emit(SPAN_END, owner.seq, tid, 0, now, body_ts, ref, NULL, NULL, NULL);
+	/* ended by another thread: no stamp (that thread's stats are not looked up) */
+	emit(SPAN_END, owner.seq, tid, 0, now, body_ts, ref, NULL, NULL, NULL, cpu_ns, runq_ns);
 }
 
 #endif /* SPANS_BPF_H */

@@ -23,6 +23,7 @@
 #define RESPONSE_NS 10000000ull	/* the response is written this soon after the agent's handler is done */
 #define FIRST_MS 150	/* asyncllm.py: a streamed answer's first event comes this long after the request */
 #define WHOLE_MS 250	/* and an answer not streamed */
+#define CPU_EXTRA_NS 10000000ull	/* a request's cpu may exceed its own work by this (its share of the loop's) */
 
 static char dir[64], out[128], cert[128], key[128], llm_port_file[128], agent_port_file[128], truth[128],
 	llm_log[128], canary[40];
@@ -275,6 +276,68 @@ static void run_agent(const struct setup *c)
 	run_free(&r);
 }
 
+/* A span's breakdown_ns[name], and their sum in *sum. */
+static uint64_t category(json_t *s, const char *name, uint64_t *sum)
+{
+	json_t *b = json_object_get(s, "breakdown_ns"), *v;
+	const char *k;
+
+	*sum = 0;
+	json_object_foreach(b, k, v)
+		*sum += json_integer_value(v);
+	return json_integer_value(json_object_get(b, name));
+}
+
+/* The time request s waited on the LLM API's peer (net_peers of a request on an event loop). */
+static uint64_t llm_wait(json_t *s)
+{
+	json_t *p;
+	size_t i;
+	uint64_t ns = 0;
+
+	json_array_foreach(json_object_get(s, "net_peers"), i, p)
+		if (json_is_true(json_object_get(p, "llm")))
+			ns += u(p, "wait_ns");
+	return ns;
+}
+
+/*
+ * Where request t's time went on the loop (its server span's breakdown): all of its duration, its
+ * own CPU work as `cpu`, most of its LLM call as waiting on the API, the rest of the call queued.
+ */
+static void check_breakdown(const struct call *t, json_t *traces, size_t *sums, size_t *cpus, size_t *waits,
+			    size_t *rests)
+{
+	uint64_t sum, dur = u(t->server, "duration_ns"), llm_ns = t->llm_end - t->llm_start;
+	uint64_t cpu = category(t->server, "cpu", &sum), net = category(t->server, "net", &sum);
+	uint64_t queue = category(t->server, "queue", &sum), wait = llm_wait(t->server);
+	uint64_t runq = category(t->server, "runq", &sum), tsum, extra = cpu > t->cpu ? cpu - t->cpu : 0;
+	const char *id = json_string_value(json_object_get(t->server, "trace_id"));
+	bool trace_sums = false;
+	json_t *g;
+	size_t i;
+
+	json_array_foreach(traces, i, g)
+		if (!strcmp(json_string_value(json_object_get(g, "trace_id")), id)) {
+			category(g, "cpu", &tsum);
+			trace_sums = dist(tsum, u(g, "duration_ns")) * 50 <= u(g, "duration_ns");
+		}
+	/*
+	 * What of the LLM call is not waiting on the API is queue (or its own CPU past its work, the
+	 * loop's runq on a shared machine): no other category holds more than 2% of the request.
+	 */
+	*rests += queue + extra + runq + SLACK_NS >= (llm_ns > wait ? llm_ns - wait : 0) &&
+		  (sum - cpu - net - queue - runq) * 50 <= dur;
+
+	cr_log_info("%s: %llu ns: cpu %llu (own work %llu), net %llu (LLM %llu of its call's %llu), queue %llu, sum %llu",
+		    t->name, (unsigned long long)dur, (unsigned long long)cpu, (unsigned long long)t->cpu,
+		    (unsigned long long)net, (unsigned long long)wait, (unsigned long long)llm_ns,
+		    (unsigned long long)queue, (unsigned long long)sum);
+	*sums += json_is_true(json_object_get(t->server, "on_loop")) && dist(sum, dur) * 50 <= dur && trace_sums;
+	*cpus += cpu * 10 >= t->cpu * 7 && cpu * 10 <= t->cpu * 13 + CPU_EXTRA_NS * 10;
+	*waits += wait * 10 >= llm_ns * 6 && wait <= net;
+}
+
 /* The agent's requests (at most max); how many. */
 static size_t load_truth(struct call *calls, size_t max, uint64_t ws, uint64_t we)
 {
@@ -316,6 +379,7 @@ static void check(const struct setup *c)
 {
 	struct call calls[1024];
 	size_t nall, ncalls = 0, extra = 0, nllm = 0, servers = 0, llm_close = 0, ttft_ok = 0, in_trace = 0;
+	size_t nbroken = 0, sums = 0, cpus = 0, waits = 0, rests = 0;
 	json_t *report, *spans, *s;
 	uint64_t ws, we;
 	const char *leak;
@@ -380,6 +444,10 @@ static void check(const struct setup *c)
 				servers += json_is_true(json_object_get(t->server, "trace_generated")) &&
 					   json_is_null(json_object_get(t->server, "parent_span_id"));
 		}
+		if (t->server) {
+			nbroken++;
+			check_breakdown(t, json_object_get(report, "traces"), &sums, &cpus, &waits, &rests);
+		}
 		if (!t->llm)
 			continue;
 		llm_close += dist(u(t->llm, "duration_ns"), llm_ns) * 10 <= llm_ns;
@@ -414,6 +482,12 @@ static void check(const struct setup *c)
 	cr_expect_geq(in_trace, ncalls * 0.95, "%zu of %zu LLM spans in the trace of the request that made them", in_trace,
 		      ncalls);
 	cr_expect_geq(servers, ncalls * 0.95, "%zu of %zu requests found as a server span around them", servers, ncalls);
+	/* the acceptance of issue #19 item 4, for every request found as its server span */
+	cr_expect_eq(sums, nbroken, "%zu of %zu requests' (and traces') breakdowns sum to their duration within 2%%", sums,
+		     nbroken);
+	cr_expect_eq(cpus, nbroken, "%zu of %zu requests' cpu within [0.7, 1.3] x their own work (+10 ms)", cpus, nbroken);
+	cr_expect_eq(waits, nbroken, "%zu of %zu requests waited on the LLM API for >= 60%% of their call", waits, nbroken);
+	cr_expect_eq(rests, nbroken, "%zu of %zu requests with the rest of their call as queue", rests, nbroken);
 	leak = file_holding(out, canary);
 	cr_expect(!leak, "the API key (a canary) is in %s", leak);
 	json_decref(spans);

@@ -353,7 +353,7 @@ static double metric(const char *text, const char *prefix)
 	return at ? strtod(at + strlen(needle), NULL) : -1;
 }
 
-static const char *const categories[] = { "cpu", "runq", "lock", "net", "disk", "sleep", "idle", "other" };
+static const char *const categories[] = { "cpu", "runq", "lock", "net", "disk", "sleep", "idle", "other", "queue" };
 
 /* Sum of the agentprof_class series: 1 when exactly one class is current. */
 static double class_sum(const char *text)

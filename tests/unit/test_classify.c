@@ -172,7 +172,7 @@ Test(classify, breakdown_rules)
 
 Test(classify, names)
 {
-	const char *want[] = { "cpu", "runq", "lock", "net", "disk", "sleep", "idle", "other" };
+	const char *want[] = { "cpu", "runq", "lock", "net", "disk", "sleep", "idle", "other", "queue" };
 
 	for (int c = 0; c < NR_CATEGORIES; c++)
 		cr_assert_str_eq(category_name(c), want[c]);

@@ -486,7 +486,8 @@ def tls_costs(tmp, seconds=5):
     return rows
 
 
-ASYNC_PROGRAMS = HTTP_PROGRAMS[:3] + TLS_PROGRAMS
+# with the scheduler's switch: it sums each thread's runq time for the span events' stamps
+ASYNC_PROGRAMS = HTTP_PROGRAMS[:3] + TLS_PROGRAMS + ("sched_switch_btf",)
 
 
 def async_costs(tmp, agentprof=AGENTPROF, seconds=5, concurrency=8):

@@ -12,6 +12,7 @@
 static const char *const names[NR_CATEGORIES] = {
 	[CAT_CPU] = "cpu", [CAT_RUNQ] = "runq", [CAT_LOCK] = "lock", [CAT_NET] = "net",
 	[CAT_DISK] = "disk", [CAT_SLEEP] = "sleep", [CAT_IDLE] = "idle", [CAT_OTHER] = "other",
+	[CAT_QUEUE] = "queue",
 };
 
 const char *category_name(enum category c)

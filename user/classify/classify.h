@@ -19,6 +19,11 @@ enum category {
 	CAT_SLEEP,	/* nanosleep, clock_nanosleep */
 	CAT_IDLE,	/* waiting for work: untimed condition waits, accept, empty event loops */
 	CAT_OTHER,	/* pipes, signals, children, faults */
+	/*
+	 * A span only: ready to run, but its event loop was busy running other requests (the loop
+	 * thread's CPU time, in the span, spent in other contexts). Never a thread's or a wait's.
+	 */
+	CAT_QUEUE,
 	NR_CATEGORIES,
 };
 

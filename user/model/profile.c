@@ -290,10 +290,54 @@ const struct span_info *profile__span(const struct profile *p, uint32_t seq)
 	return seq ? bsearch(&key, p->spans, p->nspans, sizeof(key), cmp_span_info) : NULL;
 }
 
+/* What thread tid waits in most when it is off CPU (not runnable): a loop thread's time off CPU in a request. */
+static enum category blocked_in(const struct profile *p, uint32_t tid)
+{
+	struct thread_info key = { .tid = tid };
+	const struct thread_info *t = p->nthreads ? bsearch(&key, p->threads, p->nthreads, sizeof(key), cmp_thread) : NULL;
+	enum category best = CAT_IDLE;
+
+	for (int c = CAT_LOCK; t && c <= CAT_OTHER; c++)
+		if (t->ns[c] > t->ns[best])
+			best = c;
+	return best;
+}
+
+/*
+ * Requests on an event loop and their calls: their breakdowns from loopspans.c. In an interval of
+ * top, a span begun before it keeps its interval's share of each category.
+ */
+static int loop_breakdowns(struct profile *p, const struct span_table *table)
+{
+	struct loop_index *ix;
+	int err = loop_index__build(table, &ix);
+
+	for (size_t i = 0; !err && i < p->nspans; i++) {
+		struct span_info *info = &p->spans[i];
+		uint64_t duration = info->rec->end_ns - info->rec->start_ns;
+		struct loop_breakdown b;
+
+		if (info->unfinished ||
+		    !loop_index__breakdown(ix, table, info->rec, blocked_in(p, info->rec->tid), &b))
+			continue;
+		info->on_loop = true;
+		for (int c = 0; c < NR_CATEGORIES; c++) {
+			info->ns[c] = duration && info->wall_ns < duration ?
+					      (uint64_t)((double)b.ns[c] * info->wall_ns / duration) : b.ns[c];
+			info->self_ns[c] = b.call ? 0 : info->ns[c];
+		}
+		memcpy(info->peers, b.peers, sizeof(b.peers));
+		info->npeers = b.npeers;
+	}
+	loop_index__free(ix);
+	return err;
+}
+
 /* The spans of the table alive in the window, with their breakdowns. */
 static int finish_spans(struct profile *p, const struct span_table *table)
 {
 	uint64_t ws = p->window_start_ns, we = p->window_end_ns;
+	int err;
 
 	for (uint32_t seq = 1; seq <= table->max_seq; seq++) {
 		const struct span_rec *r = span_table__get(table, seq);
@@ -331,18 +375,23 @@ static int finish_spans(struct profile *p, const struct span_table *table)
 		if (info)
 			mem_bytes__add(&info->self_mem, &s->mem);
 	}
+	err = loop_breakdowns(p, table);
+	if (err)
+		return err;
 	/*
 	 * Nested spans began later: from the last, each adds its total to its outer span's, when it
-	 * ended within it (an outer span ended by another thread does not own what followed).
+	 * ended within it (an outer span ended by another thread does not own what followed). On an
+	 * event loop the span a span began in is another request's as often as not: neither adds.
 	 */
 	for (size_t i = p->nspans; i-- > 0;) {
 		struct span_info *info = &p->spans[i];
 		struct span_info *outer = (struct span_info *)profile__span(p, info->rec->outer);
 
-		for (int c = 0; c < NR_CATEGORIES; c++)
+		for (int c = 0; !info->on_loop && c < NR_CATEGORIES; c++)
 			info->ns[c] += info->self_ns[c];
 		mem_bytes__add(&info->mem, &info->self_mem);
-		if (outer && (outer->unfinished || (!info->unfinished && info->rec->end_ns <= outer->rec->end_ns))) {
+		if (outer && !info->on_loop && !outer->on_loop &&
+		    (outer->unfinished || (!info->unfinished && info->rec->end_ns <= outer->rec->end_ns))) {
 			for (int c = 0; c < NR_CATEGORIES; c++)
 				outer->ns[c] += info->ns[c];
 			mem_bytes__add(&outer->mem, &info->mem);

@@ -11,6 +11,7 @@
 #include "agentprof.h"
 #include "classify/classify.h"
 #include "classify/peer.h"
+#include "model/loopspans.h"
 
 struct syms_cache;
 struct llm_endpoints;
@@ -119,6 +120,13 @@ struct span_info {
 	struct mem_bytes mem, self_mem;	/* memory: inclusive of nested spans, and its own */
 	enum category class;
 	bool unfinished;		/* still open when the window closed */
+	/*
+	 * A request served on an event loop, or one of its calls: ns from loopspans.c, not from the
+	 * kernel's stamps; net by peer from its calls. A call's time is its request's (self_ns 0).
+	 */
+	bool on_loop;
+	struct loop_peer peers[LOOP_PEERS];
+	size_t npeers;
 };
 
 /* The recording's resident memory (its processes' RSS together) at one moment. */

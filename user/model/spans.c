@@ -82,6 +82,8 @@ int span_table__add(struct span_table *t, const struct span_event *e)
 		r->outer = e->outer < e->seq ? e->outer : 0;	/* an outer span began before */
 		r->start_ns = e->ts;
 		r->begin_ctx = e->ctx;
+		r->begin_cpu = e->cpu_ns;
+		r->begin_runq = e->runq_ns;
 		memcpy(r->trace_id, e->trace_id, sizeof(r->trace_id));
 		memcpy(r->span_id, e->span_id, sizeof(r->span_id));
 		memcpy(r->parent_id, e->parent_id, sizeof(r->parent_id));
@@ -101,6 +103,8 @@ int span_table__add(struct span_table *t, const struct span_event *e)
 		r->end_ns = e->ts;
 		r->body_ns = e->body_ts;
 		r->end_ctx = e->ctx;
+		r->end_cpu = e->cpu_ns;
+		r->end_runq = e->runq_ns;
 		if (r->begun && r->end_ctx && r->flags & SPAN_HTTP_SERVER)
 			adopt_by_context(t, r);
 	}

@@ -17,6 +17,8 @@ struct span_rec {
 	uint64_t start_ns, end_ns;	/* CLOCK_MONOTONIC */
 	uint64_t body_ns;		/* a client span: when its response's body began, 0: unknown */
 	uint64_t begin_ctx, end_ctx;	/* the Python context of the threads that began and ended it, 0: none */
+	uint64_t begin_cpu, begin_runq;	/* the CPU and runq time of the thread that began it, at its start */
+	uint64_t end_cpu, end_runq;	/* and of the thread that ended it, at its end (0: not tracked) */
 	uint8_t trace_id[16], span_id[8], parent_id[8];
 	char name[SPAN_NAME_LEN];	/* NUL-terminated */
 	struct net_peer peer;		/* an HTTP span's connection: the other end */

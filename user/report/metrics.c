@@ -176,8 +176,8 @@ int metrics__write(const struct metrics *m, FILE *f)
 	       "summed over threads of the same name.");
 	by_category(f, "agentprof_wait_seconds_total", "thread", &m->threads);
 	family(f, "agentprof_span_wait_seconds_total", "counter",
-	       "Time inside the agent's spans (nested spans included) by category, summed over spans of the "
-	       "same name.");
+	       "Time inside the agent's spans (nested spans included) by category, queue (ready, behind other "
+	       "requests on an event loop) too, summed over spans of the same name.");
 	by_category(f, "agentprof_span_wait_seconds_total", "span", &m->spans);
 	family(f, "agentprof_class", "gauge",
 	       "The process's class in the last interval: 1 for its class, 0 for the others (all 0 before the "

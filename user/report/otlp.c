@@ -134,6 +134,7 @@ size_t otlp_span_attrs(const struct profile *p, const struct span_info *s, struc
 		[CAT_CPU] = "agentprof.cpu_ns", [CAT_RUNQ] = "agentprof.runq_ns", [CAT_LOCK] = "agentprof.lock_ns",
 		[CAT_NET] = "agentprof.net_ns", [CAT_DISK] = "agentprof.disk_ns", [CAT_SLEEP] = "agentprof.sleep_ns",
 		[CAT_IDLE] = "agentprof.idle_ns", [CAT_OTHER] = "agentprof.other_ns",
+		[CAT_QUEUE] = "agentprof.queue_ns",
 	};
 	const struct span_rec *r = s->rec;
 	char peer[PEER_STR_LEN], verdict[OTLP_STR_LEN];

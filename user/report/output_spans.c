@@ -12,6 +12,7 @@
 #include "report/output.h"
 #include "model/spangroups.h"
 #include "model/spans.h"
+#include "report/verdict.h"
 #include "base/text.h"
 
 static json_t *id_json(const uint8_t *id, size_t n)
@@ -59,6 +60,20 @@ static json_t *span_json(const struct profile *p, const struct span_info *s)
 			 "llm", r->llm);
 }
 
+/* A request on an event loop, or its call: the time its calls were outstanding, per peer. */
+static json_t *loop_peers_json(const struct span_info *s)
+{
+	json_t *a = json_array();
+	char peer[PEER_STR_LEN];
+
+	for (size_t k = 0; a && k < s->npeers; k++) {
+		peer_str(&s->peers[k].peer, peer, sizeof(peer));
+		json_array_append_new(a, json_pack("{s:s, s:I, s:b}", "peer", peer, "wait_ns", (json_int_t)s->peers[k].ns,
+						   "llm", s->peers[k].llm));
+	}
+	return a;
+}
+
 static int write_spans(FILE *f, const struct profile *p)
 {
 	for (size_t i = 0; i < p->nspans; i++) {
@@ -67,6 +82,10 @@ static int write_spans(FILE *f, const struct profile *p)
 
 		if (!o)
 			return -ENOMEM;
+		if (p->spans[i].on_loop) {
+			json_object_set_new(o, "on_loop", json_true());
+			json_object_set_new(o, "net_peers", loop_peers_json(&p->spans[i]));
+		}
 		if (json_dumpf(o, f, JSON_COMPACT) || fputc('\n', f) == EOF)
 			err = -EIO;
 		json_decref(o);
@@ -146,10 +165,12 @@ static json_t *top_stacks_json(const struct profile *p, const char *name)
 /* One entry of report.json's "spans": every span of one name. */
 static json_t *span_name_json(const struct profile *p, const struct span_group *g)
 {
-	char name[SPAN_NAME_LEN * 3];
+	char name[SPAN_NAME_LEN * 3], line[1024], verdict[1024 * 3];
 
 	utf8_sanitize(g->name, name, sizeof(name));
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:s, s:o, s:o}",
+	verdict_spans(p, g->name, g->ns, g->class, line, sizeof(line));
+	utf8_sanitize(line, verdict, sizeof(verdict));
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:s, s:s, s:o, s:o}",
 			 "name", name,
 			 "count", (json_int_t)g->count,
 			 "unfinished", (json_int_t)g->unfinished,
@@ -158,6 +179,7 @@ static json_t *span_name_json(const struct profile *p, const struct span_group *
 			 "p99_ns", (json_int_t)g->p99_ns,
 			 "breakdown_ns", breakdown_json(g->ns),
 			 "class", category_name(g->class),
+			 "verdict", verdict,
 			 "net_peers", net_peers_json(p, 0, g->name),
 			 "top_stacks", top_stacks_json(p, g->name));
 }

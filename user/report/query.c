@@ -139,6 +139,24 @@ static bool llm_peer(const struct profile *p, const struct net_peer *peer, const
 	return *call || (p->llm && llm_endpoints__match(p->llm, peer));
 }
 
+/* Adds ns waited on peer to v[0..*n). 0 or -ENOMEM (v freed). */
+static int add_peer_wait(struct peer_wait **v, size_t *n, const struct net_peer *peer, uint64_t ns)
+{
+	size_t k;
+
+	for (k = 0; k < *n && !peer_eq(&(*v)[k].peer, peer); k++)
+		;
+	if (k == *n) {
+		if (VEC_GROW_N(*v, *n)) {
+			free(*v);
+			return -ENOMEM;
+		}
+		(*v)[(*n)++] = (struct peer_wait){ .peer = *peer };
+	}
+	(*v)[k].ns += ns;
+	return 0;
+}
+
 ssize_t profile__peer_waits(const struct profile *p, uint32_t tid, const char *span_name, struct peer_wait **out)
 {
 	struct peer_wait *v = NULL;
@@ -146,20 +164,25 @@ ssize_t profile__peer_waits(const struct profile *p, uint32_t tid, const char *s
 
 	for (size_t i = 0; i < p->offcpu.n; i++) {
 		const struct sample *s = &p->offcpu.v[i];
-		size_t k;
+		const struct span_info *info = profile__span(p, s->span);
 
 		if (s->category != CAT_NET || !peer_known(&s->peer) || !profile__sample_of(p, s, tid, span_name))
 			continue;
-		for (k = 0; k < n && !peer_eq(&v[k].peer, &s->peer); k++)
-			;
-		if (k == n) {
-			if (VEC_GROW_N(v, n)) {
-				free(v);
+		/* a loop's waits are stamped with the span begun last: a request's peers are its calls' */
+		if (span_name && info && info->on_loop)
+			continue;
+		if (add_peer_wait(&v, &n, &s->peer, s->count))
+			return -ENOMEM;
+	}
+	for (size_t i = 0; span_name && !tid && i < p->nspans; i++) {
+		const struct span_info *info = &p->spans[i];
+
+		if (!info->on_loop || strcmp(info->rec->name, span_name))
+			continue;
+		for (size_t k = 0; k < info->npeers; k++)
+			if (peer_known(&info->peers[k].peer) &&
+			    add_peer_wait(&v, &n, &info->peers[k].peer, info->peers[k].ns))
 				return -ENOMEM;
-			}
-			v[n++] = (struct peer_wait){ .peer = s->peer };
-		}
-		v[k].ns += s->count;
 	}
 	for (size_t k = 0; k < n; k++)
 		v[k].llm = llm_peer(p, &v[k].peer, &v[k].call);

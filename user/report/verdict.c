@@ -16,6 +16,7 @@ static const char *const labels[NR_CATEGORIES] = {
 	[CAT_CPU] = "cpu-bound", [CAT_RUNQ] = "waiting for a CPU", [CAT_LOCK] = "lock-bound",
 	[CAT_NET] = "network-bound", [CAT_DISK] = "disk-bound", [CAT_SLEEP] = "sleeping",
 	[CAT_IDLE] = "idle", [CAT_OTHER] = "blocked",
+	[CAT_QUEUE] = "queued",
 };
 
 static const struct {
@@ -130,6 +131,18 @@ static size_t describe_peer(const struct profile *p, const struct entity *e, cha
 	return at < 0 ? 0 : (size_t)at < len ? (size_t)at : len;
 }
 
+#define QUEUE_SAID_PERCENT 5	/* a request's queue is said beside its class from this share on */
+#define QUEUE_WORDS "behind other requests on the event loop"
+
+/* Whether spans of this name were served on an event loop (their stacks are the loop's, not theirs). */
+static bool on_loop(const struct profile *p, const char *span_name)
+{
+	for (size_t i = 0; span_name && i < p->nspans; i++)
+		if (p->spans[i].on_loop && !strcmp(p->spans[i].rec->name, span_name))
+			return true;
+	return false;
+}
+
 static void say(const struct profile *p, const uint64_t ns[NR_CATEGORIES], enum category c,
 		const struct entity *e, char *buf, size_t len)
 {
@@ -143,6 +156,12 @@ static void say(const struct profile *p, const uint64_t ns[NR_CATEGORIES], enum 
 	at = snprintf(buf, len, "%s %.0f%%", labels[c], total ? 100.0 * ns[c] / total : 0.0);
 	if (c == CAT_NET && at < len)
 		at += describe_peer(p, e, buf + at, len - at);
+	if (c == CAT_QUEUE && at < len)
+		at += snprintf(buf + at, len - at, " " QUEUE_WORDS);
+	else if (total && ns[CAT_QUEUE] * 100 >= QUEUE_SAID_PERCENT * total && at < len)
+		at += snprintf(buf + at, len - at, ", %.0f%% queued " QUEUE_WORDS, 100.0 * ns[CAT_QUEUE] / total);
+	if (at >= len || on_loop(p, e->span_name))
+		return;	/* the stacks stamped with a loop's spans are any request's */
 	s = c == CAT_IDLE ? NULL : top_sample(p, c, e);
 	if (!s || at >= len)
 		return;
