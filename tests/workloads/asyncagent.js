@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 // An unmodified Node agent, asyncagent.py's twin: a node:http server on the one event loop thread
-// serves POST /task, each request doing its own CPU work, one LLM call with node:http or
-// node:https (keep-alive; streamed or not; no traceparent; an API key that is a canary), more CPU
+// serves POST /task, each request doing its own CPU work, one LLM call with the global fetch (HTTP)
+// or node:https (keep-alive; streamed or not; no traceparent; an API key that is a canary), more CPU
 // work. It times each request itself and appends the truth to TRUTH in asyncagent.py's format, one
 // line per request:
 //   "trace_id start end cpu_ns llm_start llm_first llm_end call" (CLOCK_MONOTONIC ns, libuv's
@@ -17,8 +17,7 @@ const [portFile, llmUrl, cafile, canary, truthPath, mode] = process.argv.slice(2
 const truth = fs.openSync(truthPath, 'a');
 const url = new URL(llmUrl);
 const tls = url.protocol === 'https:';
-const agent = tls ? new https.Agent({ keepAlive: true, ca: fs.readFileSync(cafile) })
-  : new http.Agent({ keepAlive: true });
+const agent = tls ? new https.Agent({ keepAlive: true, ca: fs.readFileSync(cafile) }) : null;
 const WORK = 150000;	// iterations of the CPU work: ~2-4 ms of JavaScript
 let calls = 0;
 let sink = 0;
@@ -35,13 +34,27 @@ function work() {
 
 const now = () => process.hrtime.bigint();
 
-// One call to the API: resolves with [llm_first, llm_end] once its answer is read whole.
+// One call to the API over HTTP with the global fetch (undici, as the openai client): [llm_first, llm_end].
+async function fetchCall(body) {
+  let first = 0n;
+  const r = await fetch(url, { method: 'POST', body,
+    headers: { 'Content-Type': 'application/json', 'Authorization': 'Bearer key-' + canary } });
+  for await (const chunk of r.body)
+    if (!first && chunk.length)
+      first = now();
+  return [first, now()];
+}
+
+// One call to the API: resolves with [llm_first, llm_end] once its answer is read whole; node:https
+// over TLS (fetch would want the CA in NODE_EXTRA_CA_CERTS), fetch over HTTP.
 function llmCall(call) {
   const body = JSON.stringify({ model: 'mock', stream: mode === 'stream', user: call,
     messages: [{ role: 'user', content: 'prompt-' + canary }] });
+  if (!tls)
+    return fetchCall(body);
   return new Promise((resolve, reject) => {
     let first = 0n;
-    const req = (tls ? https : http).request(url, {
+    const req = https.request(url, {
       method: 'POST', agent,
       headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body),
         'Authorization': 'Bearer key-' + canary },
