@@ -45,28 +45,42 @@ static __always_inline bool is_read(long nr)
 }
 
 /*
- * Whether the write the thread is in sends a TLS application data record (0x17, then version 3.x):
- * the ciphertext of an SSL_write, not a plain socket's bytes written after it (an event loop
- * writes other connections' before it flushes a memory BIO).
+ * The first bytes the thread's socket syscall nr sent or received (ret of them in all): its buffer,
+ * or its first iovec's for a vectored one (Node's libuv writes a request or a response with
+ * writev, headers and a string body in the first iovec). 0: none readable.
  */
-static __always_inline bool sends_tls_record(struct pt_regs *regs, long nr)
+static __always_inline __u64 first_bytes(struct pt_regs *regs, long nr, __u64 ret, __u64 *len)
 {
 	__u64 at = regs->si;
 	struct user_msghdr msg;
 	struct iovec iov;
-	__u8 b[2];
 
-	if (nr == NR_sendmsg) {
+	*len = ret;
+	if (nr == NR_sendmsg || nr == NR_recvmsg) {
 		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)at))
-			return false;
+			return 0;
 		at = (__u64)msg.msg_iov;
 	}
-	if (nr == NR_sendmsg || nr == NR_writev) {
+	if (nr == NR_sendmsg || nr == NR_recvmsg || nr == NR_writev || nr == NR_readv) {
 		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)at))
-			return false;
+			return 0;
 		at = (__u64)iov.iov_base;
+		*len = iov.iov_len < ret ? iov.iov_len : ret;
 	}
-	return !bpf_probe_read_user(b, sizeof(b), (void *)at) && b[0] == 0x17 && b[1] == 0x03;
+	return at;
+}
+
+/*
+ * Whether the write the thread is in sends a TLS application data record (0x17, then version 3.x):
+ * the ciphertext of an SSL_write, not a plain socket's bytes written after it (an event loop
+ * writes other connections' before it flushes a memory BIO).
+ */
+static __always_inline bool sends_tls_record(struct pt_regs *regs, long nr, __u64 ret)
+{
+	__u64 len, at = first_bytes(regs, nr, ret, &len);
+	__u8 b[2];
+
+	return at && len >= 2 && !bpf_probe_read_user(b, sizeof(b), (void *)at) && b[0] == 0x17 && b[1] == 0x03;
 }
 
 /*
@@ -108,7 +122,7 @@ static __always_inline void sock_io(struct sock *sk, int ret, bool send)
 	st->last_fd = fd;
 	if (ret <= 0)
 		return;	/* a send that failed (EAGAIN) keeps SSL_write's plaintext for its retry */
-	if (send && st->tls_wbuf && sends_tls_record(regs, nr)) {
+	if (send && st->tls_wbuf && sends_tls_record(regs, nr, ret)) {
 		/* the write SSL_write makes, or the one right after it (a memory BIO: Node) */
 		struct tls_key key = { .ssl = st->tls_wssl, .tgid = pid_tgid >> 32 };
 		struct tls_conn conn = { .sk = (__u64)sk, .fd = fd };
@@ -118,11 +132,12 @@ static __always_inline void sock_io(struct sock *sk, int ret, bool send)
 		st->tls_wbuf = 0;
 		flags = SPAN_TLS;
 		bpf_map_update_elem(&tls_conns, &key, &conn, BPF_ANY);
-	} else if (st->tls_rbuf || (nr != NR_read && nr != NR_write && nr != NR_recvfrom && nr != NR_sendto)) {
-		return;	/* ciphertext inside SSL_read; vectored plaintext is not looked into */
+	} else if (st->tls_rbuf) {
+		return;	/* ciphertext inside SSL_read */
 	} else {
-		buf = regs->si;
-		len = ret;
+		buf = first_bytes(regs, nr, ret, &len);
+		if (!buf)
+			return;
 	}
 	http_seen((__u32)pid_tgid, fd, buf, len, !send, flags);
 }

@@ -8,8 +8,8 @@
  * included), with the time its body began. A W3C traceparent header gives the ids; a request
  * without one gets random ids, flagged SPAN_GENERATED (userspace parents an outbound one to the
  * span it began in). Keep-alive connections carry requests in turn; pipelined requests, HTTP/2,
- * headers past the first HTTP_PEEK bytes of a read and the bodies of vectored reads and writes
- * are not looked into. The first HTTP_PEEK bytes of a payload are looked at in a per-CPU buffer,
+ * headers past the first HTTP_PEEK bytes of a read and the iovecs after the first of a vectored
+ * read or write are not looked into. The first HTTP_PEEK bytes of a payload are looked at in a per-CPU buffer,
  * wiped once parsed: only the ids, the method, the path, the Host header and the peer's address
  * leave the kernel; no other byte of the payload is copied out or kept.
  */
@@ -97,6 +97,7 @@ struct http_val {
 	__u64 body_ts;	/* when the response's body began (its first byte went over), 0: not yet */
 	__u32 tls;	/* seen in TLS plaintext: the socket's own bytes are ciphertext */
 	__u32 pad;
+	__u64 ctx;	/* the context of the thread that touches the connection (conn_contexts) */
 };
 
 struct {
@@ -154,6 +155,21 @@ static __always_inline int tls_session_fd(__u64 ssl)
 	if ((__u64)BPF_CORE_READ(sock, sk) != c->sk)
 		return -1;
 	return c->fd;
+}
+
+/*
+ * The current thread touches a connection of request ctx: it works for that request now. A server
+ * connection's context is its request's server span (CTX_SERVER | its seq); a client connection's
+ * the context current when its request was written.
+ */
+#define CTX_SERVER (1ull << 63)
+
+static __always_inline void set_conn_context(__u64 ctx)
+{
+	__u64 *v = bpf_task_storage_get(&conn_contexts, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (v)
+		*v = ctx;
 }
 
 static __always_inline char lower(char c)
@@ -460,7 +476,10 @@ static __always_inline void http_parse(struct peek *p, __u32 tid, __u32 fd, __u6
 		 * layer (the ciphertext under TLS) are not the response.
 		 */
 		open = bpf_map_lookup_elem(&http_spans, &key);
-		if (!open || open->server == inbound || open->tls != tls)
+		if (!open)
+			return;
+		set_conn_context(open->ctx);
+		if (open->server == inbound || open->tls != tls)
 			return;
 		if (response != (open->body == BODY_AWAITED) ||
 		    !response_done(p, open, buf, len, response, bpf_ktime_get_ns()))
@@ -489,12 +508,18 @@ static __always_inline void http_parse(struct peek *p, __u32 tid, __u32 fd, __u6
 	/* a new request on the same connection: the last one's span ends here if its response was missed */
 	http_end(tid, &key);
 	if (inbound) {
+		__u32 seq;
+
 		/* the caller's span is the parent; this server span gets its own id */
 		random_id(ref.span_id, sizeof(ref.span_id));
 		p->http.flags = flags | SPAN_HTTP_SERVER;
-		if (!span_open(tid, &ref, has_parent ? parent : NULL, p->name, &p->http))
+		seq = span_open(tid, &ref, has_parent ? parent : NULL, p->name, &p->http);
+		if (!seq)
 			return;
+		val.ctx = CTX_SERVER | seq;
+		set_conn_context(val.ctx);
 	} else {
+		val.ctx = conn_context();
 		/*
 		 * The header's parent id is this client span's own id, unless the SDK has it open.
 		 * Without a header, userspace parents it to the span it began in (struct span_event's outer).

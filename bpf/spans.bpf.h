@@ -53,23 +53,41 @@ static __always_inline __u64 close_running(struct thread_stats *s, __u64 now)
 }
 
 /*
+ * A thread's context from its sockets (http.bpf.h sets it): the request of the connection it last
+ * read from or wrote to. Task-local: freed with the thread.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} conn_contexts SEC(".maps") __weak;
+
+/* The current thread's context from its sockets, 0: none yet. */
+static __always_inline __u64 conn_context(void)
+{
+	__u64 *ctx = bpf_task_storage_get(&conn_contexts, bpf_get_current_task_btf(), 0, 0);
+
+	return ctx ? *ctx : 0;
+}
+
+/*
  * The context of the current thread: which request the code running on it works for, as an opaque
- * 64-bit id, 0: unknown. One signal per runtime; today Python's (PyThreadState.context). On an
- * event loop it names the asyncio task running: each task runs its steps in a context of its own,
- * one stable pointer across its awaits (python3.11: 3 gathered tasks kept 3 distinct ones), so that
- * a request's response and its calls out are seen written from one context.
+ * 64-bit id, 0: unknown. One signal per runtime. Python's is PyThreadState.context: on an event
+ * loop it names the asyncio task running; each task runs its steps in a context of its own, one
+ * stable pointer across its awaits (python3.11: 3 gathered tasks kept 3 distinct ones), so that a
+ * request's response and its calls out are seen written from one context. Any other runtime's
+ * (Node: one loop thread, no context the kernel can read) is the connection's it last touched:
+ * a loop runs a request's code on the callback of its connection's I/O.
  */
 static __always_inline __u64 thread_context(__u32 tid)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	const struct py_config *cfg;
+	const struct py_config *cfg = py_frames ? bpf_map_lookup_elem(&py_procs, &tgid) : NULL;
 	__u64 ts;
 
-	if (!py_frames)
-		return 0;
-	cfg = bpf_map_lookup_elem(&py_procs, &tgid);
 	if (!cfg || cfg->tstate_context == PY_NO_FIELD)
-		return 0;
+		return conn_context();
 	ts = py_find_tstate(cfg, tid, NULL);
 	return ts ? py_read_ptr(ts + cfg->tstate_context, NULL) : 0;
 }

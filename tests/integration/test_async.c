@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Async agents: an unmodified asyncio agent (aiohttp server, httpx AsyncClient, one event loop
- * thread) serves 3 or 8 requests at once, each making one LLM call without a traceparent to a mock
+ * thread) or Node agent (node:http server, node:http or node:https client, OpenSSL linked into the
+ * node binary) serves 3 or 8 requests at once, each making one LLM call without a traceparent to a mock
  * OpenAI-compatible API (another process, HTTP or HTTPS, streamed or not). The agent times every
  * request and every call itself; agentprof must find each call as exactly one LLM span as long as
  * the call, with its time to the first byte of the answer, and each inbound request as one server
@@ -17,6 +18,7 @@
 #include "harness.h"
 
 #define PYTHON "/usr/bin/python3"
+#define NODE "/usr/bin/node"
 #define MARGIN_NS 20000000ull	/* a request timed this far inside the window is recorded whole */
 #define SLACK_NS 2000000ull	/* a span's edge may fall this far outside the agent's own timing */
 #define CALLS_MIN 15
@@ -50,7 +52,7 @@ static void teardown(void)
 
 TestSuite(async, .init = setup, .fini = teardown, .timeout = 120);
 
-/* One request as the agent timed it (asyncagent.py), and the spans matched to it. */
+/* One request as the agent timed it (asyncagent.py, asyncagent.js), and the spans matched to it. */
 struct call {
 	bool in_window;		/* timed whole inside the recording's window, far enough from its edges */
 	char trace[33];		/* "-": it came without a traceparent */
@@ -61,7 +63,18 @@ struct call {
 	json_t *server, *llm;
 };
 
+/* The agent's runtime: its interpreter and the script of the agent, in tests/workloads/. */
+enum runtime { ASYNCIO, NODEJS };
+
+static const struct {
+	const char *interpreter, *package, *agent;
+} runtimes[] = {
+	[ASYNCIO] = { PYTHON, "python3", "tests/workloads/asyncagent.py" },
+	[NODEJS] = { NODE, "nodejs", "tests/workloads/asyncagent.js" },
+};
+
 struct setup {
+	enum runtime runtime;
 	int concurrency;
 	bool tls, stream, traceparent;
 };
@@ -238,6 +251,7 @@ static void run_agent(const struct setup *c)
 
 	require_root();
 	require_tool(PYTHON, "python3");
+	require_tool(runtimes[c->runtime].interpreter, runtimes[c->runtime].package);
 	cr_assert(!system(PYTHON " -c 'import aiohttp, httpx'"),
 		  "python3-aiohttp and python3-httpx are missing (tools/deps.sh test installs them)");
 	if (c->tls) {
@@ -258,8 +272,9 @@ static void run_agent(const struct setup *c)
 	port = read_port(llm_port_file);
 	snprintf(llm_url, sizeof(llm_url), "%s://127.0.0.1:%s/v1/chat/completions", c->tls ? "https" : "http", port);
 	free(port);
-	agent = start_workload((char *const[]){ PYTHON, "tests/workloads/asyncagent.py", agent_port_file, llm_url,
-						cert, canary, truth, c->stream ? "stream" : "whole", NULL });
+	agent = start_workload((char *const[]){ (char *)runtimes[c->runtime].interpreter, (char *)runtimes[c->runtime].agent,
+						agent_port_file, llm_url, cert, canary, truth, c->stream ? "stream" : "whole",
+						NULL });
 	port = read_port(agent_port_file);
 	snprintf(task_url, sizeof(task_url), "http://127.0.0.1:%s/task", port);
 	free(port);
@@ -519,4 +534,34 @@ Test(async, asyncio_http_whole_3_bare)
 Test(async, asyncio_http_streamed_8_with_traceparent)
 {
 	check(&(struct setup){ .concurrency = 8, .stream = true, .traceparent = true });
+}
+
+Test(async, node_https_streamed_3_with_traceparent)
+{
+	check(&(struct setup){ .runtime = NODEJS, .concurrency = 3, .tls = true, .stream = true, .traceparent = true });
+}
+
+Test(async, node_https_streamed_8_bare)
+{
+	check(&(struct setup){ .runtime = NODEJS, .concurrency = 8, .tls = true, .stream = true });
+}
+
+Test(async, node_http_whole_3_bare)
+{
+	check(&(struct setup){ .runtime = NODEJS, .concurrency = 3 });
+}
+
+Test(async, node_http_streamed_8_with_traceparent)
+{
+	check(&(struct setup){ .runtime = NODEJS, .concurrency = 8, .stream = true, .traceparent = true });
+}
+
+Test(async, node_https_whole_8_with_traceparent)
+{
+	check(&(struct setup){ .runtime = NODEJS, .concurrency = 8, .tls = true, .traceparent = true });
+}
+
+Test(async, node_http_streamed_3_bare)
+{
+	check(&(struct setup){ .runtime = NODEJS, .concurrency = 3, .stream = true });
 }

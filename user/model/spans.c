@@ -49,7 +49,7 @@ static void adopt(struct span_table *t, struct span_rec *r)
 }
 
 /*
- * Server span s has ended, its response written from Python context s->end_ctx: the calls without
+ * Server span s has ended, its response written in context s->end_ctx (thread_context()): the calls without
  * a traceparent that context wrote while s was open are its own. They began after s.
  */
 static void adopt_by_context(struct span_table *t, const struct span_rec *s)

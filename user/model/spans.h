@@ -16,7 +16,7 @@ struct span_rec {
 	uint32_t end_tid;		/* the thread that ended it */
 	uint64_t start_ns, end_ns;	/* CLOCK_MONOTONIC */
 	uint64_t body_ns;		/* a client span: when its response's body began, 0: unknown */
-	uint64_t begin_ctx, end_ctx;	/* the Python context of the threads that began and ended it, 0: none */
+	uint64_t begin_ctx, end_ctx;	/* the context of the threads that began and ended it (thread_context()), 0: none */
 	uint64_t begin_cpu, begin_runq;	/* the CPU and runq time of the thread that began it, at its start */
 	uint64_t end_cpu, end_runq;	/* and of the thread that ended it, at its end (0: not tracked) */
 	uint8_t trace_id[16], span_id[8], parent_id[8];
@@ -42,9 +42,9 @@ struct span_table {
 /*
  * Records one event (an HTTP call to an LLM API is marked and renamed so); events of unknown type
  * or seq 0 are ignored. An outbound request that had no traceparent joins the trace of the span
- * it began in (the innermost one that is no client span), as its child; or, when a Python context
- * wrote it, the server span whose response that context wrote next (an asyncio task serves one
- * request at a time: on an event loop the thread's spans are many requests'). 0 or -ENOMEM.
+ * it began in (the innermost one that is no client span), as its child; or, when a thread's context
+ * was known as it wrote it (an asyncio task's, a Node connection's), the server span whose response
+ * that context wrote next (on an event loop the thread's spans are many requests'). 0 or -ENOMEM.
  */
 int span_table__add(struct span_table *t, const struct span_event *e);
 /* The span, or NULL when no event of it arrived. */
