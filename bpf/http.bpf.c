@@ -3,7 +3,7 @@
  * Spans without code changes: W3C traceparent headers in the target's HTTP, seen where a socket
  * sends or receives (the sock:sock_send_length and sock:sock_recv_length tracepoints): a
  * read/recvfrom/write/sendto on a socket is looked at as it completes (http.bpf.h); a socket
- * write after SSL_write (tls.bpf.c) is looked at as the plaintext it sends; closing a TCP
+ * write after SSL_write (uprobes.bpf.c) is looked at as the plaintext it sends; closing a TCP
  * connection (sock:inet_sock_set_state inside close) ends its span. No program runs on other
  * syscalls: the generic sys_enter/sys_exit path, which every syscall of every process on the
  * machine would take, is not traced.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Spans from HTTP/1.x requests, shared by the socket tracepoints (http.bpf.c) and OpenSSL's
- * plaintext (tls.bpf.c), tracked per connection (process and socket fd), on whatever thread
+ * plaintext (uprobes.bpf.c), tracked per connection (process and socket fd), on whatever thread
  * touches it: an inbound request is a server span from its read until its response is written
  * whole; an outbound one a client span from its write until its response is read whole (a
  * Content-Length, a chunked body's last chunk, or the connection's close: a streamed LLM answer

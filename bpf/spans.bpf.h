@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Opening and closing spans, shared by the SDK's USDT probes (spans.bpf.c) and the traceparent
+ * Opening and closing spans, shared by the SDK's USDT probes (uprobes.bpf.c) and the traceparent
  * capture from HTTP (http.bpf.c): a stack of open spans per thread, so that samples and waits are
  * stamped with the active span, CPU time counted per span, begin/end events in a ring buffer.
  */

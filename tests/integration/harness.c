@@ -266,6 +266,14 @@ char *slurp(const char *path)
 	return buf;
 }
 
+char *read_port(const char *file)
+{
+	char *p = slurp(file);
+
+	cr_assert(p && *p, "no port in %s", file);
+	return p;
+}
+
 uint64_t folded_sum(const char *folded, const char *needle)
 {
 	uint64_t sum = 0;

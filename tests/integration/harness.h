@@ -56,6 +56,8 @@ void make_tmpdir(char *buf, size_t len);
 void remove_tree(const char *dir);
 /* The file's contents (NUL-terminated) or NULL. */
 char *slurp(const char *path);
+/* The port a workload wrote into file (malloc'd); fails the calling test when there is none. */
+char *read_port(const char *file);
 /* File name of dir, parsed as JSON; fails the calling test when it is not. */
 json_t *load_json(const char *dir, const char *name);
 /* The name of a file of dir (gzipped ones read decompressed) that holds s, or NULL. */

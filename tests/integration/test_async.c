@@ -65,14 +65,6 @@ struct setup {
 	bool tls, stream, traceparent;
 };
 
-static char *read_port(const char *file)
-{
-	char *p = slurp(file);
-
-	cr_assert(p && *p, "no port in %s", file);
-	return p;
-}
-
 static json_t *load_spans(void)
 {
 	char path[256], *text, *line, *save = NULL;

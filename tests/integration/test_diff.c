@@ -10,6 +10,7 @@
 #include "harness.h"
 
 #define RUNS 6		/* recordings of the unchanged program: 5 comparisons */
+#define PYTHON "/usr/bin/python3"
 
 static char dir[64];
 
@@ -259,6 +260,83 @@ Test(diff, span_20_percent_longer_is_flagged_in_5_of_5)
 		json_decref(d);
 	}
 	cr_log_info("llm flagged in %d of 5\n", flagged);
+}
+
+/*
+ * Records tests/workloads/asyncagent.py (an unmodified asyncio agent: aiohttp server, httpx client,
+ * 3 requests at once, one streamed LLM call each, no traceparent) for 4 s into dir/name, its mock
+ * API answering delay_ms later than usual.
+ */
+static void record_async_agent(const char *name, const char *delay_ms)
+{
+	char f_llm[128], f_agent[128], f_log[128], f_truth[128], url[128], task[128], pidstr[16], out[128], *port;
+	pid_t llm, agent, load;
+	struct run r;
+
+	require_tool(PYTHON, "python3");
+	snprintf(f_llm, sizeof(f_llm), "%s/%s.llm.port", dir, name);
+	snprintf(f_agent, sizeof(f_agent), "%s/%s.agent.port", dir, name);
+	snprintf(f_log, sizeof(f_log), "%s/%s.llm.log", dir, name);
+	snprintf(f_truth, sizeof(f_truth), "%s/%s.truth", dir, name);
+	setenv("ASYNCLLM_DELAY_MS", delay_ms, 1);
+	llm = start_workload((char *const[]){ PYTHON, "tests/workloads/asyncllm.py", f_llm, f_log, NULL });
+	unsetenv("ASYNCLLM_DELAY_MS");
+	port = read_port(f_llm);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%s/v1/chat/completions", port);
+	free(port);
+	agent = start_workload((char *const[]){ PYTHON, "tests/workloads/asyncagent.py", f_agent, url, "-",
+						"CANARYDIFF", f_truth, "stream", NULL });
+	port = read_port(f_agent);
+	snprintf(task, sizeof(task), "http://127.0.0.1:%s/task", port);
+	free(port);
+	load = start_workload((char *const[]){ PYTHON, "tests/workloads/asyncload.py", task, "3", "bare", NULL });
+	snprintf(pidstr, sizeof(pidstr), "%d", agent);
+	snprintf(out, sizeof(out), "%s/%s", dir, name);
+	run_cmd((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", "4", "-o", out, NULL }, &r);
+	stop_workload(load);
+	stop_workload(agent);
+	stop_workload(llm);
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	run_free(&r);
+}
+
+#define LLM_SPAN "llm POST /v1/chat/completions"
+
+/*
+ * The LLM API of an unmodified async agent answers 60 ms later (its streamed answer takes 290 ms,
+ * not 230): the calls, which carry no traceparent, are found grown, and the requests that wait for
+ * them too; --fail-on names the calls. Two recordings with the same API find the calls unchanged.
+ */
+Test(diff, an_async_agents_slower_llm_api)
+{
+	const char *rules[] = { "p50=" LLM_SPAN ":10%", NULL };
+	json_t *d, *calls, *task;
+	struct run r;
+
+	require_root();
+	record_async_agent("llm-a", "0");
+	record_async_agent("llm-b", "0");
+	record_async_agent("llm-slow", "60");
+
+	d = diff("llm-a", "llm-slow", "out-slow", rules, &r);
+	calls = entry(d, "spans", LLM_SPAN, NULL);
+	task = entry(d, "spans", "http POST /task", NULL);
+	cr_log_info("slower API: calls %s (p50 %+.1f%%), requests %s (p50 %+.1f%%)\n", verdict(calls),
+		    100 * json_real_value(json_object_get(json_object_get(calls, "change"), "p50")), verdict(task),
+		    100 * json_real_value(json_object_get(json_object_get(task, "change"), "p50")));
+	cr_expect(!strcmp(verdict(calls), "grew"), "the LLM calls: %s", verdict(calls));
+	cr_expect(!strcmp(verdict(task), "grew"), "the requests: %s", verdict(task));
+	cr_expect_eq(r.status, 1, "exit %d: %s", r.status, r.err);
+	cr_expect(strstr(r.err, "p50 of span '" LLM_SPAN "' grew"), "%s", r.err);
+	run_free(&r);
+	json_decref(d);
+
+	d = diff("llm-a", "llm-b", "out-same", rules, &r);
+	calls = entry(d, "spans", LLM_SPAN, NULL);
+	cr_expect(calls && !strcmp(verdict(calls), "none"), "the same API: the LLM calls %s", verdict(calls));
+	cr_expect_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	run_free(&r);
+	json_decref(d);
 }
 
 static void write_text(const char *name, const char *text)

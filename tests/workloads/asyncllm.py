@@ -4,7 +4,7 @@
 # POST /v1/chat/completions: a streamed answer ("stream": true) as server-sent events, chunked, the
 # first after FIRST_MS and the others CHUNK_MS apart, then the usage in a last chunk when the
 # request's stream_options ask for it (include_usage), then "data: [DONE]"; otherwise one JSON
-# body with a Content-Length and its usage after WHOLE_MS. Every answer carries the ~2 KB of
+# body with a Content-Length and its usage after WHOLE_MS (ASYNCLLM_DELAY_MS=N adds N ms to both, for a slower API). Every answer carries the ~2 KB of
 # headers OpenAI's do (request ids, rate limits, Cloudflare's, cookies) and names a dated version
 # of the model asked for, as OpenAI does. `asyncllm.py PORT_FILE LOG [CERT KEY]` appends
 # "user start_ns model input_tokens output_tokens" to LOG for each request (the body's "user"
@@ -20,6 +20,8 @@ import time
 from aiohttp import web
 
 FIRST_MS, CHUNK_MS, CHUNKS, WHOLE_MS = 150, 20, 5, 250
+FIRST_MS += int(os.environ.get("ASYNCLLM_DELAY_MS", "0"))
+WHOLE_MS += int(os.environ.get("ASYNCLLM_DELAY_MS", "0"))
 served = 0
 
 

@@ -43,6 +43,8 @@ struct loader {
 	size_t nfiles;
 	bool warned_uprobes;	/* that span probes cannot be attached without CAP_SYS_ADMIN */
 	bool tls;		/* TLS probes loaded (they need the socket tracepoints) */
+	/* the variants of the programs that edit a thread's spans that were loaded (choose_unpreempted) */
+	struct bpf_program *span_begin, *span_end, *tls_write, *tls_write_ex, *tls_read_ret;
 };
 
 static bool btf_has(const struct btf *btf, const char *typedef_name)
@@ -50,16 +52,58 @@ static bool btf_has(const struct btf *btf, const char *typedef_name)
 	return btf && btf__find_by_name_kind(btf, typedef_name, BTF_KIND_TYPEDEF) >= 0;
 }
 
+static bool btf_has_func(const struct btf *btf, const char *name)
+{
+	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) >= 0;
+}
+
+static bool env_is_1(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && !strcmp(v, "1");
+}
+
+/*
+ * The uprobe and USDT programs that edit a thread's spans: the variant that holds preemption off
+ * where the kernel has the kfuncs for it (6.10+), else the one that cannot (bpf/preempt.bpf.h).
+ * AGENTPROF_PREEMPTIBLE=1 forces the second, so that tests prove it loads and works.
+ */
+static void choose_unpreempted(struct loader *l, const struct btf *btf, bool tls)
+{
+	struct agentprof_bpf *skel = l->skel;
+	bool off = btf_has_func(btf, "bpf_preempt_disable") && btf_has_func(btf, "bpf_preempt_enable") &&
+		   !env_is_1("AGENTPROF_PREEMPTIBLE");
+	struct {
+		struct bpf_program *unpreempted, *preemptible, **chosen;
+		bool wanted;
+	} v[] = {
+		{ skel->progs.span_begin, skel->progs.span_begin_preemptible, &l->span_begin, true },
+		{ skel->progs.span_end, skel->progs.span_end_preemptible, &l->span_end, true },
+		{ skel->progs.tls_write, skel->progs.tls_write_preemptible, &l->tls_write, tls },
+		{ skel->progs.tls_write_ex, skel->progs.tls_write_ex_preemptible, &l->tls_write_ex, tls },
+		{ skel->progs.tls_read_ret, skel->progs.tls_read_ret_preemptible, &l->tls_read_ret, tls },
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		bpf_program__set_autoload(v[i].unpreempted, v[i].wanted && off);
+		bpf_program__set_autoload(v[i].preemptible, v[i].wanted && !off);
+		*v[i].chosen = off ? v[i].unpreempted : v[i].preemptible;
+	}
+	if (!off)
+		pr_info("no bpf_preempt_disable: a span edge may now and then be charged a preemption's slice\n");
+}
+
 /*
  * tp_btf where the kernel's BTF describes the tracepoint, raw_tp otherwise; the lock contention
  * tracepoints (5.19+) are left out where the kernel has none. AGENTPROF_RAW_TP=1 forces the
  * raw_tp twins, so that tests prove they load on a kernel that has both.
  */
-static bool choose_programs(struct agentprof_bpf *skel, bool follow)
+static bool choose_programs(struct loader *l, bool follow)
 {
+	struct agentprof_bpf *skel = l->skel;
 	struct btf *btf = btf__load_vmlinux_btf();
-	const char *force_raw = getenv("AGENTPROF_RAW_TP");
-	bool tp_btf = btf_has(btf, "btf_trace_sched_switch") && !(force_raw && !strcmp(force_raw, "1"));
+	bool tp_btf = btf_has(btf, "btf_trace_sched_switch") && !env_is_1("AGENTPROF_RAW_TP");
 	bool klock = btf_has(btf, "btf_trace_contention_begin"), http;
 	struct {
 		struct bpf_program *btf, *raw;
@@ -91,13 +135,11 @@ static bool choose_programs(struct agentprof_bpf *skel, bool follow)
 	bpf_program__set_autoload(skel->progs.http_sock_send, http);
 	bpf_program__set_autoload(skel->progs.http_sock_recv, http);
 	bpf_program__set_autoload(skel->progs.http_sock_state, http);
-	bpf_program__set_autoload(skel->progs.tls_write, http);
-	bpf_program__set_autoload(skel->progs.tls_write_ex, http);
 	bpf_program__set_autoload(skel->progs.tls_read, http);
 	bpf_program__set_autoload(skel->progs.tls_read_ex, http);
-	bpf_program__set_autoload(skel->progs.tls_read_ret, http);
 	if (!http)
 		pr_info("no BTF-typed socket tracepoints: no traceparent capture from HTTP\n");
+	choose_unpreempted(l, btf, http);
 	btf__free(btf);
 	return http;
 }
@@ -106,8 +148,7 @@ static bool choose_programs(struct agentprof_bpf *skel, bool follow)
 static void choose_memory_programs(struct agentprof_bpf *skel, bool memory)
 {
 	struct btf *btf = memory ? btf__load_vmlinux_btf() : NULL;
-	const char *force_raw = getenv("AGENTPROF_RAW_TP");
-	bool tp_btf = btf_has(btf, "btf_trace_page_fault_user") && !(force_raw && !strcmp(force_raw, "1"));
+	bool tp_btf = btf_has(btf, "btf_trace_page_fault_user") && !env_is_1("AGENTPROF_RAW_TP");
 	struct bpf_program *progs[] = {
 		skel->progs.mem_mmap, skel->progs.mem_munmap, skel->progs.mem_mremap, skel->progs.mem_madvise,
 		skel->progs.mem_brk_enter, skel->progs.mem_brk_exit,
@@ -163,7 +204,7 @@ struct loader *loader__load(const struct loader_opts *opts)
 	bpf_map__set_max_entries(l->skel->maps.stack_ids, opts->stack_entries);
 	l->skel->rodata->dwarf_user_stacks = !opts->fp_user_stacks;
 	bpf_map__set_max_entries(l->skel->maps.user_stacks, user_stack_ring_bytes(opts->freq_hz));
-	l->tls = choose_programs(l->skel, opts->follow_children);
+	l->tls = choose_programs(l, opts->follow_children);
 	choose_memory_programs(l->skel, opts->memory);
 	bpf_program__set_autoload(l->skel->progs.seed_py_stacks, opts->python || opts->ruby);
 	err = agentprof_bpf__load(l->skel);
@@ -326,12 +367,12 @@ static int attach_tls(struct loader *l, struct probed_file *f, pid_t pid, const 
 	struct agentprof_bpf *skel = l->skel;
 	struct bpf_program *entry[NR_TLS_FUNCS] = {
 		[TLS_READ] = skel->progs.tls_read, [TLS_READ_EX] = skel->progs.tls_read_ex,
-		[TLS_WRITE] = skel->progs.tls_write, [TLS_WRITE_EX] = skel->progs.tls_write_ex,
+		[TLS_WRITE] = l->tls_write, [TLS_WRITE_EX] = l->tls_write_ex,
 	};
 	int err;
 
 	for (int i = TLS_READ; i <= TLS_READ_EX; i++)
-		if (has[i] && !(f->tls_return[i] = attach_uprobe(skel->progs.tls_read_ret, pid, path, tls_funcs[i], true)))
+		if (has[i] && !(f->tls_return[i] = attach_uprobe(l->tls_read_ret, pid, path, tls_funcs[i], true)))
 			goto fail;
 	for (int i = 0; i < NR_TLS_FUNCS; i++)
 		if (has[i] && !(f->tls_entry[i] = attach_uprobe(entry[i], pid, path, tls_funcs[i], false)))
@@ -401,9 +442,9 @@ int loader__attach_spans(struct loader *l, pid_t pid, const struct proc_maps *ma
 		 * while to arm here, and this way no span is seen beginning without its end being
 		 * watched; the other edge (an end with no begin) is a span the recording did not cover.
 		 */
-		f->end = bpf_program__attach_usdt(l->skel->progs.span_end, probe_pid, path, "agentprof",
+		f->end = bpf_program__attach_usdt(l->span_end, probe_pid, path, "agentprof",
 						  "span_end", NULL);
-		f->begin = f->end ? bpf_program__attach_usdt(l->skel->progs.span_begin, probe_pid, path,
+		f->begin = f->end ? bpf_program__attach_usdt(l->span_begin, probe_pid, path,
 							      "agentprof", "span_begin", NULL) : NULL;
 		if (!f->begin || !f->end) {
 			err = -errno;

@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
+ * The programs on user-space probes: the span SDK's USDT probes and OpenSSL's uprobes. They are
+ * the preemptible ones (bpf/preempt.bpf.h), and in one file because libbpf 1.1's linker cannot
+ * link an extern kfunc declared in two objects.
+ *
+ * Spans from the SDK (USDT provider "agentprof"): two probe hits per span.
+ *
  * HTTP inside TLS: uprobes on OpenSSL's SSL_write(_ex) and SSL_read(_ex), in each libssl the
  * target maps and in binaries that link OpenSSL statically (Node). No fd is read from OpenSSL's
  * structures: SSL_write's plaintext goes with the thread's next socket write (the one SSL_write
@@ -13,7 +19,9 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/usdt.bpf.h>
 #include "http.bpf.h"
+#include "preempt.bpf.h"
 
 static __always_inline void write_entry(void *ssl, const void *buf, __u64 num)
 {
@@ -36,18 +44,18 @@ static __always_inline void write_entry(void *ssl, const void *buf, __u64 num)
 	st->tls_wssl = (__u64)ssl;
 }
 
-SEC("uprobe")
-int BPF_KPROBE(tls_write, void *ssl, const void *buf, int num)
+/* SSL_write(ssl, buf, int num) */
+UNPREEMPTED("uprobe", tls_write)
 {
-	write_entry(ssl, buf, num > 0 ? num : 0);
-	return 0;
+	int num = (int)PT_REGS_PARM3(ctx);
+
+	write_entry((void *)PT_REGS_PARM1(ctx), (const void *)PT_REGS_PARM2(ctx), num > 0 ? num : 0);
 }
 
-SEC("uprobe")
-int BPF_KPROBE(tls_write_ex, void *ssl, const void *buf, __u64 num)
+/* SSL_write_ex(ssl, buf, size_t num, size_t *written) */
+UNPREEMPTED("uprobe", tls_write_ex)
 {
-	write_entry(ssl, buf, num);
-	return 0;
+	write_entry((void *)PT_REGS_PARM1(ctx), (const void *)PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx));
 }
 
 static __always_inline void read_entry(void *ssl, void *buf, __u64 *readbytes)
@@ -79,29 +87,78 @@ int BPF_KPROBE(tls_read_ex, void *ssl, void *buf, __u64 num, __u64 *readbytes)
 }
 
 /* SSL_read returns the bytes read; SSL_read_ex returns 1 and stores them in *readbytes. */
-SEC("uretprobe")
-int BPF_KRETPROBE(tls_read_ret, int ret)
+UNPREEMPTED("uretprobe", tls_read_ret)
 {
 	__u64 id = bpf_get_current_pid_tgid(), buf, n = 0;
+	int ret = (int)PT_REGS_RC(ctx);
 	struct io_state *st;
 	int fd;
 
 	if (!is_target(id >> 32, NULL))
-		return 0;
+		return;
 	st = io_state(false);
 	if (!st || !st->tls_rbuf)
-		return 0;
+		return;
 	buf = st->tls_rbuf;
 	st->tls_rbuf = 0;
 	if (st->tls_rlen) {
 		if (ret != 1 || bpf_probe_read_user(&n, sizeof(n), (void *)st->tls_rlen))
-			return 0;
+			return;
 	} else if (ret > 0) {
 		n = ret;
 	}
 	fd = tls_session_fd(st->tls_rssl);
 	http_seen((__u32)id, fd >= 0 ? fd : st->last_fd, buf, n, true, SPAN_TLS);
-	return 0;
+}
+
+static __always_inline bool read_ref(const void *trace_id, const void *span_id, struct span_ref *ref)
+{
+	if (bpf_probe_read_user(ref->trace_id, sizeof(ref->trace_id), trace_id) ||
+	    bpf_probe_read_user(ref->span_id, sizeof(ref->span_id), span_id)) {
+		count(CNT_SPAN_BAD_ARGS);
+		return false;
+	}
+	return true;
+}
+
+UNPREEMPTED("usdt", span_begin)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	long trace_id, span_id, parent, name;
+	struct span_ref ref;
+	__u8 parent_id[8];
+	char copy[SPAN_NAME_LEN];
+
+	if (!is_target(id >> 32, NULL))
+		return;
+	if (bpf_usdt_arg(ctx, 0, &trace_id) || bpf_usdt_arg(ctx, 1, &span_id) || bpf_usdt_arg(ctx, 2, &parent) ||
+	    bpf_usdt_arg(ctx, 3, &name)) {
+		count(CNT_SPAN_BAD_ARGS);
+		return;
+	}
+	if (!read_ref((void *)trace_id, (void *)span_id, &ref))
+		return;
+	if (!parent || bpf_probe_read_user(parent_id, sizeof(parent_id), (void *)parent))
+		__builtin_memset(parent_id, 0, sizeof(parent_id));
+	if (!name || bpf_probe_read_user_str(copy, sizeof(copy), (void *)name) < 0)
+		copy[0] = '\0';
+	span_open((__u32)id, &ref, parent_id, copy, NULL);
+}
+
+UNPREEMPTED("usdt", span_end)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	long trace_id, span_id;
+	struct span_ref ref;
+
+	if (!is_target(id >> 32, NULL))
+		return;
+	if (bpf_usdt_arg(ctx, 0, &trace_id) || bpf_usdt_arg(ctx, 1, &span_id)) {
+		count(CNT_SPAN_BAD_ARGS);
+		return;
+	}
+	if (read_ref((void *)trace_id, (void *)span_id, &ref))
+		span_close((__u32)id, &ref, 0);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
