@@ -57,6 +57,8 @@ struct call {
 	char name[64];		/* its LLM call's, in the mock API's log */
 	uint64_t start, end, cpu, llm_start, llm_first, llm_end;
 	uint64_t llm_seen;	/* when the mock API began to handle the call, 0: not logged */
+	char model[64];		/* the model the mock API answered with */
+	unsigned long long input_tokens, output_tokens;	/* and the usage */
 	bool llm_tried;
 	json_t *server, *llm;
 };
@@ -297,26 +299,61 @@ static size_t load_truth(struct call *calls, size_t max, uint64_t ws, uint64_t w
 	text = slurp(llm_log);
 	cr_assert(text, "no log from the mock API");
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char name[64];
-		unsigned long long seen;
+		char name[64], model[64];
+		unsigned long long seen, in, out;
 
-		cr_assert_eq(sscanf(line, "%63s %llu", name, &seen), 2, "API log: %s", line);
+		cr_assert_eq(sscanf(line, "%63s %llu %63s %llu %llu", name, &seen, model, &in, &out), 5, "API log: %s", line);
 		for (size_t k = 0; k < n; k++)
-			if (!strcmp(calls[k].name, name))
+			if (!strcmp(calls[k].name, name)) {
 				calls[k].llm_seen = seen;
+				strcpy(calls[k].model, model);
+				calls[k].input_tokens = in;
+				calls[k].output_tokens = out;
+			}
 	}
 	free(text);
 	return n;
 }
 
+static const char *gs(json_t *g, const char *k)
+{
+	return json_string_value(json_object_get(g, k)) ?: "(none)";
+}
+
+/*
+ * Whether an LLM span says what the mock API was asked and answered (GenAI conventions): the
+ * model the agent asked for, the dated one the API named, its usage (the last chunk of a stream,
+ * include_usage), and whether it was streamed.
+ */
+static bool genai_ok(const struct call *t, json_t *span, bool stream)
+{
+	json_t *g = json_object_get(span, "gen_ai");
+	bool ok = !strcmp(gs(g, "operation_name"), "chat") && !strcmp(gs(g, "provider_name"), "openai") &&
+		  !strcmp(gs(g, "request_model"), "gpt-4o-mini") && !strcmp(gs(g, "response_model"), t->model) &&
+		  json_is_integer(json_object_get(g, "input_tokens")) && u(g, "input_tokens") == t->input_tokens &&
+		  json_is_integer(json_object_get(g, "output_tokens")) && u(g, "output_tokens") == t->output_tokens &&
+		  json_is_true(json_object_get(g, "streaming")) == stream;
+
+	if (!ok) {
+		char *text = json_dumps(g, JSON_COMPACT);
+
+		cr_log_info("%s: gen_ai %s, the API answered %s %llu %llu", t->name, text ?: "?", t->model,
+			    t->input_tokens, t->output_tokens);
+		free(text);
+	}
+	return ok;
+}
+
 /*
  * Records the agent under the load c, then holds every request the agent timed inside the window
- * against the spans: one server span around it, one LLM span for its call.
+ * against the spans: one server span around it, one LLM span for its call, with the model and
+ * usage of its JSON.
  */
 static void check(const struct setup *c)
 {
 	struct call calls[1024];
-	size_t nall, ncalls = 0, extra = 0, nllm = 0, servers = 0, llm_close = 0, ttft_ok = 0, in_trace = 0;
+	size_t nall, ncalls = 0, extra = 0, nllm = 0, servers = 0, llm_close = 0, ttft_ok = 0, in_trace = 0,
+	       genai = 0;
 	json_t *report, *spans, *s;
 	uint64_t ws, we;
 	const char *leak;
@@ -384,6 +421,7 @@ static void check(const struct setup *c)
 		if (!t->llm)
 			continue;
 		llm_close += dist(u(t->llm, "duration_ns"), llm_ns) * 10 <= llm_ns;
+		genai += genai_ok(t, t->llm, c->stream);
 		/* the first byte of the answer's body: after the API's delay, and before the agent sees it */
 		if (json_is_integer(json_object_get(t->llm, "ttft_ns"))) {
 			uint64_t ttft = u(t->llm, "ttft_ns");
@@ -411,12 +449,14 @@ static void check(const struct setup *c)
 	 */
 	cr_expect_geq(llm_close, ncalls * (c->concurrency <= 3 ? 0.95 : 0.8), "%zu of %zu LLM spans within 10%% of their call",
 		      llm_close, ncalls);
+	cr_expect_eq(genai, nllm, "%zu of %zu LLM spans with the model and usage of their call", genai, nllm);
 	cr_expect_geq(ttft_ok, ncalls * 0.95, "%zu of %zu LLM spans with the answer's first byte", ttft_ok, ncalls);
 	cr_expect_geq(in_trace, ncalls * 0.95, "%zu of %zu LLM spans in the trace of the request that made them", in_trace,
 		      ncalls);
 	cr_expect_geq(servers, ncalls * 0.95, "%zu of %zu requests found as a server span around them", servers, ncalls);
+	/* the agent sends the canary as its API key and in its prompt ("prompt-" canary) */
 	leak = file_holding(out, canary);
-	cr_expect(!leak, "the API key (a canary) is in %s", leak);
+	cr_expect(!leak, "the API key or the prompt (a canary) is in %s", leak);
 	/* the mock's ~2 KB of OpenAI's headers (issue #19) are read through, never given up on */
 	cr_expect_eq(u(json_object_get(report, "drops"), "http_headers_too_long"), 0, "response headers given up on");
 	json_decref(spans);

@@ -111,8 +111,7 @@ int span_table__add(struct span_table *t, const struct span_event *e)
 	return 0;
 }
 
-/* Whether a model name from the kernel is what it may be: 1 to GENAI_MODEL_LEN - 1 safe characters. */
-static bool model_ok(const char *m)
+bool genai_model_ok(const char *m)
 {
 	size_t n = strnlen(m, GENAI_MODEL_LEN);
 
@@ -139,9 +138,9 @@ int span_table__add_genai(struct span_table *t, const void *data, size_t size)
 		return e.seq == 0 || e.seq > MAX_SEQ ? 0 : -ENOMEM;
 	r->seq = e.seq;
 	r->genai = e.genai;
-	if (!(r->genai.flags & GENAI_REQUEST_MODEL) || !model_ok(r->genai.request_model))
+	if (!(r->genai.flags & GENAI_REQUEST_MODEL) || !genai_model_ok(r->genai.request_model))
 		r->genai.flags &= ~GENAI_REQUEST_MODEL;
-	if (!(r->genai.flags & GENAI_RESPONSE_MODEL) || !model_ok(r->genai.response_model))
+	if (!(r->genai.flags & GENAI_RESPONSE_MODEL) || !genai_model_ok(r->genai.response_model))
 		r->genai.flags &= ~GENAI_RESPONSE_MODEL;
 	/* nothing but the model names leaves this record: the rest of the arrays is cleared */
 	if (!(r->genai.flags & GENAI_REQUEST_MODEL))

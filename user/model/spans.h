@@ -54,6 +54,8 @@ int span_table__add(struct span_table *t, const struct span_event *e);
  * 0 or -ENOMEM.
  */
 int span_table__add_genai(struct span_table *t, const void *e, size_t size);
+/* Whether m is a model name that may be shown: 1 to GENAI_MODEL_LEN - 1 of [A-Za-z0-9._:/-], NUL-terminated. */
+bool genai_model_ok(const char *m);
 /* The span, or NULL when no event of it arrived. */
 const struct span_rec *span_table__get(const struct span_table *t, uint32_t seq);
 void span_table__free(struct span_table *t);
