@@ -202,6 +202,42 @@ json_t *span_names_json(const struct profile *p)
 	return a;
 }
 
+static json_t *llm_group_json(const struct llm_group *g)
+{
+	char name[SPAN_NAME_LEN * 3];
+
+	utf8_sanitize(g->name, name, sizeof(name));
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}",
+			 "name", name,
+			 "host", g->host[0] ? json_string(g->host) : json_null(),
+			 "model", g->model[0] ? json_string(g->model) : json_null(),
+			 "operation_name", str_or_null(g->operation),
+			 "provider_name", str_or_null(g->provider),
+			 "calls", (json_int_t)g->count,
+			 "unfinished", (json_int_t)g->unfinished,
+			 "streamed", (json_int_t)g->streamed,
+			 "p50_ns", (json_int_t)g->p50_ns,
+			 "p95_ns", (json_int_t)g->p95_ns,
+			 "ttft_p50_ns", g->ttft_count ? json_integer(g->ttft_p50_ns) : json_null(),
+			 "ttft_p95_ns", g->ttft_count ? json_integer(g->ttft_p95_ns) : json_null(),
+			 "input_tokens", g->usage_count ? json_integer(g->input_tokens) : json_null(),
+			 "output_tokens", g->usage_count ? json_integer(g->output_tokens) : json_null());
+}
+
+json_t *llm_calls_json(const struct profile *p)
+{
+	struct llm_group *groups;
+	json_t *a = json_array();
+	size_t n;
+
+	if (!a || span_groups__by_llm(p, &groups, &n))
+		return a;
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, llm_group_json(&groups[i]));
+	free(groups);
+	return a;
+}
+
 /* One entry of report.json's "traces". */
 static json_t *trace_json(const struct trace_group *g)
 {
