@@ -457,6 +457,27 @@ static void check(const struct setup *c)
 	/* the agent sends the canary as its API key and in its prompt ("prompt-" canary) */
 	leak = file_holding(out, canary);
 	cr_expect(!leak, "the API key or the prompt (a canary) is in %s", leak);
+	/*
+	 * report.json: the calls under the model the API answered with, each with its usage; a call
+	 * still open at the end has no model yet (the kernel sends it with the span's end)
+	 */
+	{
+		json_t *groups = json_object_get(report, "llm_calls"), *g, *found = NULL;
+		size_t k;
+
+		json_array_foreach(groups, k, g) {
+			if (!strcmp(gs(g, "model"), "gpt-4o-mini-2024-07-18"))
+				found = g;
+			else
+				cr_expect(json_is_null(json_object_get(g, "model")) && u(g, "calls") == 0,
+					  "LLM calls of another model: %s", gs(g, "model"));
+		}
+		cr_assert(found, "no LLM calls of the answered model in report.json");
+		cr_expect_geq(u(found, "calls"), nllm);
+		cr_expect_gt(u(found, "input_tokens"), 0);
+		cr_expect_gt(u(found, "ttft_p50_ns"), (c->stream ? FIRST_MS : WHOLE_MS) * 1000000ull);
+		cr_expect_geq(u(found, "p95_ns"), u(found, "p50_ns"));
+	}
 	/* the mock's ~2 KB of OpenAI's headers (issue #19) are read through, never given up on */
 	cr_expect_eq(u(json_object_get(report, "drops"), "http_headers_too_long"), 0, "response headers given up on");
 	json_decref(spans);
