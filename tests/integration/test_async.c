@@ -421,6 +421,9 @@ static void check(const struct setup *c)
 		if (!t->llm)
 			continue;
 		llm_close += dist(u(t->llm, "duration_ns"), llm_ns) * 10 <= llm_ns;
+		if (dist(u(t->llm, "duration_ns"), llm_ns) * 10 > llm_ns)
+			cr_log_info("%s: an LLM span of %llu ns for a call of %llu", t->name,
+				    (unsigned long long)u(t->llm, "duration_ns"), (unsigned long long)llm_ns);
 		genai += genai_ok(t, t->llm, c->stream);
 		/* the first byte of the answer's body: after the API's delay, and before the agent sees it */
 		if (json_is_integer(json_object_get(t->llm, "ttft_ns"))) {
