@@ -15,6 +15,7 @@
 #define NO_STACK		(-2)	/* -ENOENT: no stack was taken (state seen before recording) */
 #define SPAN_NAME_LEN		64
 #define SPAN_HOST_LEN		64	/* Host header kept: a DNS name and a port fit */
+#define GENAI_MODEL_LEN		64	/* a model name kept from an LLM call's JSON, NUL included */
 #define MAX_SPAN_DEPTH		8	/* nested spans tracked per thread */
 #define DEFAULT_SPAN_ENTRIES	16384	/* spans open at once, and span CPU counters */
 #define SPAN_RINGBUF_BYTES	(4 << 20)
@@ -71,6 +72,7 @@ enum counter {
 	CNT_PY_STACK_FULL,	/* the Python stack map was full: that stack's Python frames lost */
 	CNT_PROC_MAP_FULL,	/* --follow-children: a child could not be followed (process map full) */
 	CNT_MEM_EVENT_LOST,	/* --memory: memory ring buffer full: a mapping, release or fault sample lost */
+	CNT_HTTP_HEADERS_LONG,	/* a response's headers ran past HTTP_HEADERS_MAX: its span ended there */
 	NR_COUNTERS,
 };
 
@@ -168,7 +170,7 @@ struct thread_stats {
 	__u64 runq_ns;		/* runnable, waiting for a CPU (with cpu_ns: a span event's stamp) */
 };
 
-enum span_event_type { SPAN_BEGIN = 1, SPAN_END };
+enum span_event_type { SPAN_BEGIN = 1, SPAN_END, SPAN_GENAI };
 
 /* Where a span came from, for the spans made from HTTP traceparent headers. */
 enum span_flags {
@@ -206,6 +208,35 @@ struct span_event {
 	__u8 parent_id[8];	/* all zero for a root span */
 	char name[SPAN_NAME_LEN];
 	struct span_http http;	/* begin of an HTTP span; all zero for others */
+};
+
+enum genai_flags {
+	GENAI_STREAM		= 1 << 0,	/* the request asked for a stream ("stream": true) */
+	GENAI_REQUEST_MODEL	= 1 << 1,	/* request_model holds the request's "model" */
+	GENAI_RESPONSE_MODEL	= 1 << 2,	/* response_model the response's */
+	GENAI_INPUT_TOKENS	= 1 << 3,	/* input_tokens is the usage's prompt_tokens or input_tokens */
+	GENAI_OUTPUT_TOKENS	= 1 << 4,	/* output_tokens its completion_tokens or output_tokens */
+};
+
+/*
+ * What the JSON of an HTTP client span's request and response said of an LLM call, read in the
+ * kernel: a model name of [A-Za-z0-9._:/-] only (NUL-terminated), integers, flags. Nothing else
+ * of a body leaves the kernel.
+ */
+struct span_genai {
+	char request_model[GENAI_MODEL_LEN];
+	char response_model[GENAI_MODEL_LEN];
+	__u32 input_tokens;
+	__u32 output_tokens;	/* the last count seen (Anthropic's message_delta counts from the start) */
+	__u32 flags;		/* enum genai_flags */
+	__u32 pad;
+};
+
+/* SPAN_GENAI, through the span ring buffer just before the SPAN_END of the span seq: its LLM call. */
+struct span_genai_event {
+	__u32 type;		/* SPAN_GENAI */
+	__u32 seq;
+	struct span_genai genai;
 };
 
 /*
@@ -355,6 +386,8 @@ _Static_assert(sizeof(struct proc_info) == 24, "ABI");
 _Static_assert(sizeof(struct thread_stats) == 176, "ABI");
 _Static_assert(sizeof(struct span_http) == 88, "ABI");
 _Static_assert(sizeof(struct span_event) == 240, "ABI");
+_Static_assert(sizeof(struct span_genai) == 2 * GENAI_MODEL_LEN + 16, "ABI");
+_Static_assert(sizeof(struct span_genai_event) == 8 + sizeof(struct span_genai), "ABI");
 /* the key (44 bytes) is padded to 48 before the registers */
 _Static_assert(sizeof(struct user_stack_event) == 48 + 80 + 16 * MAX_URETPROBES + USER_STACK_BYTES, "ABI");
 #endif

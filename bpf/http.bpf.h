@@ -18,6 +18,7 @@
 
 #include "spans.bpf.h"
 #include "task.bpf.h"
+#include "genai.bpf.h"
 
 #define HTTP_PEEK	512	/* request line and headers of a small request */
 #define TP_HEADER	12	/* "traceparent:" */
@@ -83,10 +84,27 @@ struct http_key {
 };
 
 /*
- * How much of a response has gone over the connection: none yet, up to a Content-Length, up to a
- * chunked body's last chunk, or until the connection closes (neither of them).
+ * How much of a response has gone over the connection: none yet, its headers in part, up to a
+ * Content-Length, up to a chunked body's last chunk, or until the connection closes (neither of
+ * them).
  */
-enum body { BODY_AWAITED, BODY_LENGTH, BODY_CHUNKED, BODY_CLOSE };
+enum body { BODY_AWAITED, BODY_HEADERS, BODY_LENGTH, BODY_CHUNKED, BODY_CLOSE };
+
+#define HTTP_HEADERS_MAX	16384	/* a response's headers looked through, over all its reads */
+
+enum header_state { HS_NAME, HS_LENGTH, HS_ENCODING, HS_SKIP };
+
+/* A response's headers scanned so far, carried from read to read (a header may be split between two). */
+struct header_scan {
+	__u32 seen;	/* bytes of them scanned */
+	__s32 length;	/* Content-Length, -1: none (yet) */
+	__u8 state;	/* enum header_state: of the current line */
+	__u8 match;	/* bytes of the header's name matched so far (HS_NAME); of "chunked" (HS_ENCODING) */
+	__u8 which;	/* HS_NAME: matching Transfer-Encoding (else Content-Length) */
+	__u8 empty;	/* the line so far is empty (or a lone '\r'): a '\n' ends the headers */
+	__u8 chunked;	/* Transfer-Encoding: chunked */
+	__u8 pad[3];
+};
 
 /* The request in flight on a connection: a client span until its response is read whole, a server span until written. */
 struct http_val {
@@ -96,8 +114,11 @@ struct http_val {
 	__u64 left;	/* BODY_LENGTH: bytes of the body still to go */
 	__u64 body_ts;	/* when the response's body began (its first byte went over), 0: not yet */
 	__u32 tls;	/* seen in TLS plaintext: the socket's own bytes are ciphertext */
-	__u32 pad;
+	__u32 post;	/* an outbound POST: its JSON is looked into for an LLM call's model and usage */
 	__u64 ctx;	/* the context of the thread that touches the connection (conn_contexts) */
+	struct header_scan hs;
+	struct genai_scan gs;
+	struct span_genai genai;
 };
 
 struct {
@@ -107,6 +128,19 @@ struct {
 	__uint(max_entries, 4096);
 } http_spans SEC(".maps") __weak;
 
+/*
+ * Where a walk over a payload of len bytes at ubuf in the target is: its bytes are looked at one
+ * by one, HTTP_PEEK at a time in p->buf (which holds the first of them when the walk begins). In
+ * the per-CPU buffer, not on the stack: the verifier then sees one state of the loop, not one per
+ * value the offsets had.
+ */
+struct walk_pos {
+	__u64 ubuf, len;
+	__u64 from;		/* the payload's offset of the bpf_loop's first byte */
+	__u64 base;		/* the payload's offset of p->buf[0] */
+	__u64 end;		/* where the headers ended (the body's first byte), 0: not in these bytes */
+};
+
 struct peek {
 	char buf[HTTP_PEEK + TP_VALUE + TP_HEADER];	/* room past the end for the header's value */
 	char name[SPAN_NAME_LEN];
@@ -114,9 +148,9 @@ struct peek {
 	__u32 len;
 	__s32 tp_at;	/* offset of the traceparent value, -1: none */
 	__s32 host_at;	/* offset of the Host value, -1: none */
-	__s32 body_at;	/* a response: where its body starts, -1: past the peek */
-	__s32 length;	/* a response's Content-Length, -1: none */
-	__u32 chunked;	/* a response's Transfer-Encoding is chunked */
+	__u32 pad;
+	struct http_val val;	/* a new request's, built here: it would take most of the stack */
+	struct walk_pos pos;
 };
 
 /*
@@ -335,41 +369,159 @@ static __always_inline bool is_response(const char *b)
 #define CL_HEADER	15	/* "content-length:" */
 #define TE_HEADER	18	/* "transfer-encoding:" */
 
-/* Content-Length's value at p->buf[at...], after optional spaces; -1 when it is not a number. */
-static __always_inline __s32 header_number(const struct peek *p, __u32 at)
+/*
+ * Byte m of a name packed little-endian in three words: the names are matched one byte a call, in
+ * a callback, where a string literal would be an array in .rodata, one per object that includes
+ * this (bpftool's link would then lay them over each other).
+ */
+static __always_inline char packed_char(__u64 w0, __u64 w1, __u64 w2, __u32 m)
 {
-	__s32 v = -1;
-
-	for (int k = 0; k < 4 && p->buf[at & (HTTP_PEEK - 1)] == ' '; k++)
-		at++;
-	for (int k = 0; k < 10; k++) {
-		char c = p->buf[(at + k) & (HTTP_PEEK - 1)];
-
-		if (at + k >= p->len || c < '0' || c > '9')
-			break;
-		v = (v < 0 ? 0 : v * 10) + (c - '0');
-	}
-	return v;
+	return ((m < 8 ? w0 : m < 16 ? w1 : w2) >> ((m & 7) * 8)) & 0xff;
 }
 
-/* bpf_loop callback over a response's headers: Content-Length, chunked, and where they end. */
-static long find_body(__u32 i, void *ctx)
-{
-	struct peek *p = ((struct loop_ctx *)ctx)->p;
+#define LENGTH_CHAR(m)		packed_char(0x2d746e65746e6f63, 0x3a6874676e656c, 0, m)	/* content-length: */
+#define ENCODING_CHAR(m)	packed_char(0x726566736e617274, 0x6e69646f636e652d, 0x3a67, m)	/* transfer-encoding: */
+#define CHUNKED_CHAR(m)		packed_char(0x64656b6e756863, 0, 0, m)	/* chunked */
 
-	if (i + 3 > p->len || i >= HTTP_PEEK)
-		return 1;
-	if (p->buf[i] != '\n')
-		return 0;
-	if (p->buf[(i + 1) & (HTTP_PEEK - 1)] == '\r' && p->buf[(i + 2) & (HTTP_PEEK - 1)] == '\n') {
-		p->body_at = i + 3;
-		return 1;
+/* One more byte c of a response's headers into h: whether it ends them (the '\n' of an empty line). */
+static __always_inline bool header_byte(struct header_scan *h, char c)
+{
+	if (c == '\n') {
+		if (h->empty)
+			return true;
+		h->empty = 1;
+		h->state = HS_NAME;
+		h->match = 0;
+		return false;
 	}
-	if (i + 1 + CL_HEADER < p->len && header_at(p, i + 1, "content-length:", CL_HEADER))
-		p->length = header_number(p, i + 1 + CL_HEADER);
-	else if (i + 1 + TE_HEADER + 8 < p->len && header_at(p, i + 1, "transfer-encoding:", TE_HEADER))
-		p->chunked = header_at(p, i + 1 + TE_HEADER, " chunked", 8) || header_at(p, i + 1 + TE_HEADER, "chunked", 7);
+	if (c == '\r')
+		return false;
+	h->empty = 0;
+	c = lower(c);
+	switch (h->state) {
+	case HS_NAME:
+		if (!h->match)
+			h->which = c == 't';
+		if (h->which ? h->match < TE_HEADER && c == ENCODING_CHAR(h->match)
+			     : h->match < CL_HEADER && c == LENGTH_CHAR(h->match)) {
+			if (++h->match == (h->which ? TE_HEADER : CL_HEADER)) {
+				h->state = h->which ? HS_ENCODING : HS_LENGTH;
+				h->match = 0;
+				if (!h->which)
+					h->length = -1;
+			}
+		} else {
+			h->state = HS_SKIP;
+		}
+		break;
+	case HS_LENGTH:
+		if (c >= '0' && c <= '9' && h->length < 100000000)
+			h->length = (h->length < 0 ? 0 : h->length * 10) + (c - '0');
+		else if (c != ' ' && c != '\t')
+			h->state = HS_SKIP;	/* a length past 10^9 stays -1: the body goes until the close */
+		break;
+	case HS_ENCODING:
+		/* "chunked" anywhere in the value ("gzip, chunked"): its one 'c' is its first byte */
+		if (c == CHUNKED_CHAR(h->match)) {
+			if (++h->match == 7)
+				h->chunked = 1;
+		} else {
+			h->match = c == 'c';
+		}
+		break;
+	}
+	return false;
+}
+
+struct walk {
+	struct peek *p;
+	struct http_val *v;	/* the connection's request in flight */
+};
+
+static __always_inline struct walk walk_begin(struct peek *p, struct http_val *v, __u64 ubuf, __u64 len)
+{
+	p->pos.ubuf = ubuf;
+	p->pos.len = len;
+	p->pos.base = 0;
+	return (struct walk){ p, v };
+}
+
+/* The payload's byte at, -1 past its end or when it cannot be read. */
+static __always_inline int walk_byte(struct walk *w, __u64 at)
+{
+	__u64 n;
+
+	if (at >= w->p->pos.len)
+		return -1;
+	if (at < w->p->pos.base || at >= w->p->pos.base + HTTP_PEEK) {
+		n = w->p->pos.len - at;
+		n = n < HTTP_PEEK ? n : HTTP_PEEK;
+		n = n & (HTTP_PEEK - 1) ?: HTTP_PEEK;
+		if (bpf_probe_read_user(w->p->buf, n, (void *)(w->p->pos.ubuf + at)))
+			return -1;
+		w->p->pos.base = at;
+	}
+	return (__u8)w->p->buf[(at - w->p->pos.base) & (HTTP_PEEK - 1)];
+}
+
+/* bpf_loop callback: the headers' next byte; stops where they end. */
+static long header_walk(__u32 i, void *ctx)
+{
+	struct walk *w = ctx;
+	__u64 at = w->p->pos.from + i;
+	int c = walk_byte(w, at);
+
+	if (c < 0)
+		return 1;
+	w->v->hs.seen++;
+	if (!header_byte(&w->v->hs, c))
+		return 0;
+	w->p->pos.end = at + 1;
+	return 1;
+}
+
+/* bpf_loop callback: the JSON's next byte. */
+static long genai_walk(__u32 i, void *ctx)
+{
+	struct walk *w = ctx;
+	int c = walk_byte(w, w->p->pos.from + i);
+
+	if (c < 0)
+		return 1;
+	genai_byte(&w->v->gs, &w->v->genai, c);
 	return 0;
+}
+
+#define GENAI_HEAD	512	/* a body's first bytes in a read, looked into while its model is not known */
+#define GENAI_TAIL	512	/* and every read's last ones: the usage comes at the end */
+
+/*
+ * An outbound POST's JSON (the request's, or its response's) in the payload's bytes from
+ * offset from on: the first GENAI_HEAD while the model is not known, the last GENAI_TAIL. What
+ * lies between is not looked at: a long prompt costs no more than a short one.
+ */
+static __always_inline void genai_walk_payload(struct walk *w, __u64 from)
+{
+	struct http_val *v = w->v;
+	__u32 have = v->gs.response ? GENAI_RESPONSE_MODEL : GENAI_REQUEST_MODEL;
+	__u64 head = from, tail;
+
+	if (!v->post || from >= w->p->pos.len)
+		return;
+	if (!(v->genai.flags & have)) {
+		head = from + GENAI_HEAD < w->p->pos.len ? from + GENAI_HEAD : w->p->pos.len;
+		w->p->pos.from = from;
+		bpf_loop(head - from, genai_walk, w, 0);
+	}
+	tail = w->p->pos.len > GENAI_TAIL ? w->p->pos.len - GENAI_TAIL : 0;
+	if (tail < head)
+		tail = head;
+	if (tail >= w->p->pos.len)
+		return;
+	if (tail > from)
+		genai_gap(&v->gs);
+	w->p->pos.from = tail;
+	bpf_loop(w->p->pos.len - tail, genai_walk, w, 0);
 }
 
 /* Whether the len bytes at buf end with a chunked body's last chunk, "0\r\n\r\n". */
@@ -381,18 +533,64 @@ static __always_inline bool ends_chunked(__u64 buf, __u64 len)
 	       t[1] == '\r' && t[2] == '\n' && t[3] == '\r' && t[4] == '\n';
 }
 
+/* A response's headers ended at offset at of these bytes: how its body goes, and whether it is whole. */
+static __always_inline bool body_framed(struct walk *w, __u64 at, __u64 now)
+{
+	struct http_val *open = w->v;
+
+	if (at < w->p->pos.len)
+		open->body_ts = now;
+	genai_walk_payload(w, at);
+	if (open->hs.chunked) {
+		open->body = BODY_CHUNKED;
+		return ends_chunked(w->p->pos.ubuf, w->p->pos.len);
+	}
+	if (open->hs.length < 0) {
+		open->body = BODY_CLOSE;	/* read until the connection closes (a stream without chunks) */
+		return false;
+	}
+	if (at + open->hs.length <= w->p->pos.len)
+		return true;
+	open->body = BODY_LENGTH;
+	open->left = at + open->hs.length - w->p->pos.len;
+	return false;
+}
+
+/*
+ * A response's headers, or more of them, from the first of these bytes on: whether the response
+ * is whole. Headers longer than HTTP_HEADERS_MAX over all their reads end the span there, counted.
+ */
+static __always_inline bool headers_seen(struct walk *w, __u64 now)
+{
+	struct http_val *open = w->v;
+
+	w->p->pos.from = 0;
+	w->p->pos.end = 0;
+	bpf_loop(open->hs.seen < HTTP_HEADERS_MAX ? HTTP_HEADERS_MAX - open->hs.seen : 0, header_walk, w, 0);
+	if (w->p->pos.end)
+		return body_framed(w, w->p->pos.end, now);
+	if (open->hs.seen < HTTP_HEADERS_MAX)
+		return false;	/* the rest of them comes in the next read */
+	count(CNT_HTTP_HEADERS_LONG);
+	return true;
+}
+
 /*
  * More of a span's response went over its connection (len bytes at buf, the first of them in p;
  * first: the bytes that begin it, with its status line): whether the response is whole, so that
  * the span ends with it. The response's body begins at now when these bytes hold its first byte.
- * A response whose headers end past the peek is taken as whole at once.
  */
 static __always_inline bool response_done(struct peek *p, struct http_val *open, __u64 buf, __u64 len, bool first,
 					  __u64 now)
 {
+	struct walk w = walk_begin(p, open, buf, len);
+
 	if (!first) {
+		if (open->body == BODY_HEADERS)
+			return headers_seen(&w, now);
 		if (!open->body_ts)
 			open->body_ts = now;
+		genai_walk_payload(&w, 0);
 		if (open->body == BODY_CHUNKED)
 			return ends_chunked(buf, len);
 		if (open->body == BODY_CLOSE)
@@ -408,42 +606,59 @@ static __always_inline bool response_done(struct peek *p, struct http_val *open,
 	if (p->len > 12 && ((p->buf[9] == '2' && p->buf[10] == '0' && p->buf[11] == '4') ||
 			    (p->buf[9] == '3' && p->buf[10] == '0' && p->buf[11] == '4')))
 		return true;
-	p->body_at = -1;
-	p->length = -1;
-	p->chunked = 0;
-	bpf_loop(HTTP_PEEK, find_body, &(struct loop_ctx){ p }, 0);
-	if (p->body_at < 0)
-		return true;
-	if (p->body_at < len)
-		open->body_ts = now;
-	if (p->chunked) {
-		open->body = BODY_CHUNKED;
-		return ends_chunked(buf, len);
-	}
-	if (p->length < 0) {
-		open->body = BODY_CLOSE;	/* read until the connection closes (a stream without chunks) */
-		return false;
-	}
-	if (p->body_at + p->length <= len)
-		return true;
-	open->body = BODY_LENGTH;
-	open->left = p->body_at + p->length - len;
-	return false;
+	__builtin_memset(&open->hs, 0, sizeof(open->hs));
+	open->hs.length = -1;
+	open->body = BODY_HEADERS;
+	genai_gap(&open->gs);
+	open->gs.response = 1;
+	return headers_seen(&w, now);
 }
 
-/* Ends the span of the connection key, if any (ts: see struct span_event). */
-static __always_inline void http_end(__u32 tid, struct http_key *key)
+/* The LLM call's model, usage and stream flag, when its JSON said any: they go out just before its end. */
+static __always_inline void genai_emit(const struct http_val *open)
 {
-	struct http_val *open = bpf_map_lookup_elem(&http_spans, key);
+	struct span_owner *o;
+	struct span_genai_event *e;
+
+	if (open->server || !open->genai.flags)
+		return;
+	o = bpf_map_lookup_elem(&open_spans, &open->ref);
+	if (!o)
+		return;
+	e = bpf_ringbuf_reserve(&span_events, sizeof(*e), 0);
+	if (!e) {
+		count(CNT_SPAN_EVENT_LOST);
+		return;
+	}
+	e->type = SPAN_GENAI;
+	e->seq = o->seq;
+	__builtin_memcpy(&e->genai, &open->genai, sizeof(e->genai));
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
+/*
+ * Ends the span of the connection key, if any (ts: see struct span_event). A global function:
+ * the verifier checks it once, not once per path that ends a span (the thread's context, read in
+ * emit, walks a Python interpreter's threads). __weak: each object that includes this has one,
+ * the link keeps one.
+ */
+__noinline __weak int http_end(__u32 tid, struct http_key *key)
+{
+	struct http_val *open;
 	struct span_ref ref;
 	__u64 body_ts;
 
+	if (!key)
+		return 0;
+	open = bpf_map_lookup_elem(&http_spans, key);
 	if (!open)
-		return;
+		return 0;
+	genai_emit(open);
 	ref = open->ref;
 	body_ts = open->server ? 0 : open->body_ts;
 	bpf_map_delete_elem(&http_spans, key);
 	span_close(tid, &ref, body_ts);
+	return 0;
 }
 
 /* 16 random bytes, or 8: ids of a request that came without a traceparent. */
@@ -454,12 +669,20 @@ static __always_inline void random_id(__u8 *id, int n)
 	id[0] |= 1;	/* never all zero */
 }
 
+/* More of an outbound request went out (len bytes at buf, the first of them in p): its JSON. */
+static __always_inline void request_json(struct peek *p, struct http_val *open, __u64 buf, __u64 len)
+{
+	struct walk w = walk_begin(p, open, buf, len);
+
+	genai_walk_payload(&w, 0);
+}
+
 /* What http_seen does with the payload's first bytes, copied into p. */
 static __always_inline void http_parse(struct peek *p, __u32 tid, __u32 fd, __u64 buf, __u64 len, bool inbound,
 				       __u32 flags)
 {
 	struct http_key key = { .tgid = bpf_get_current_pid_tgid() >> 32, .fd = fd };
-	struct http_val *open, val = {};
+	struct http_val *open;
 	bool has_parent = false;
 	struct span_ref ref;
 	struct file *f;
@@ -479,8 +702,13 @@ static __always_inline void http_parse(struct peek *p, __u32 tid, __u32 fd, __u6
 		if (!open)
 			return;
 		set_conn_context(open->ctx);
-		if (open->server == inbound || open->tls != tls)
+		if (open->tls != tls)
 			return;
+		if (open->server == inbound) {
+			if (!inbound && open->body == BODY_AWAITED)
+				request_json(p, open, buf, len);	/* a request's body, after its headers */
+			return;
+		}
 		if (response != (open->body == BODY_AWAITED) ||
 		    !response_done(p, open, buf, len, response, bpf_ktime_get_ns()))
 			return;
@@ -532,11 +760,17 @@ static __always_inline void http_parse(struct peek *p, __u32 tid, __u32 fd, __u6
 		if (!span_open(tid, &ref, NULL, p->name, &p->http))
 			return;
 	}
-	val.ref = ref;
-	val.server = inbound;
-	val.body = BODY_AWAITED;
-	val.tls = !!(flags & SPAN_TLS);
-	bpf_map_update_elem(&http_spans, &key, &val, BPF_ANY);
+	__builtin_memset(&p->val, 0, sizeof(p->val));
+	p->val.ref = ref;
+	p->val.server = inbound;
+	p->val.body = BODY_AWAITED;
+	p->val.tls = !!(flags & SPAN_TLS);
+	p->val.post = !inbound && method == 4 && p->buf[0] == 'P';
+	if (bpf_map_update_elem(&http_spans, &key, &p->val, BPF_ANY) || !p->val.post)
+		return;
+	open = bpf_map_lookup_elem(&http_spans, &key);
+	if (open)
+		request_json(p, open, buf, len);	/* its body may follow its headers in one write */
 }
 
 /*

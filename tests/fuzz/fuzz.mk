@@ -15,12 +15,14 @@ FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS   := -std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -MMD -MP \
 		 -fsanitize=fuzzer-no-link $(FUZZ_SAN)
 FUZZ_CPPFLAGS := -Ibpf -Iuser -Iflamegraph -D_GNU_SOURCE
-FUZZ_TARGETS  := elfsyms procmaps ksyms perfmap flamegraph text pyobj
+FUZZ_TARGETS  := elfsyms procmaps ksyms perfmap flamegraph text pyobj genai
 FUZZ_BINS     := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_TARGETS))
 # the parsers and what they call: neither libbpf nor the skeleton
 FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_DIR)/%.o,user/symbols/elfsyms.c user/target/elffile.c \
 		 user/target/procmaps.c user/target/procfs.c user/symbols/ksyms.c user/symbols/perfmap.c \
-		 user/base/text.c user/base/util.c user/report/folded.c user/python/pyobj.c user/base/vec.c $(FLAMEGRAPH_LIB_SRCS)) \
+		 user/base/text.c user/base/util.c user/report/folded.c user/python/pyobj.c user/base/vec.c \
+		 user/model/spans.c user/classify/llm.c user/classify/peer.c user/classify/classify.c user/report/spans_read.c \
+		 user/base/log.c $(FLAMEGRAPH_LIB_SRCS)) \
 		 $(FUZZ_DIR)/flamegraph/js.o
 
 $(FUZZ_DIR)/%.o: %.c
@@ -39,7 +41,7 @@ $(FUZZ_DIR)/libfuzzed.a: $(FUZZ_LIB_OBJS)
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/libfuzzed.a
 	$(call msg,LINK,$@)
-	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $^ -lelf -lz -o $@
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $^ -lelf -lz -ljansson -o $@
 
 .PHONY: fuzz fuzz-smoke
 fuzz: deps deps-test $(FUZZ_BINS)

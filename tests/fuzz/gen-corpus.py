@@ -418,6 +418,23 @@ def flamegraph_seeds():
         write("flamegraph", name, opts + text)
 
 
+def genai_seeds():
+    """SPAN_GENAI events (type, seq, two 64-byte models, counts, flags) and spans.jsonl lines of LLM calls."""
+    def event(req, resp, inp, out, flags):
+        return struct.pack("<II64s64sIIII", 3, 1, req, resp, inp, out, flags, 0)
+    write("genai", "event-ok", event(b"gpt-4o-mini", b"gpt-4o-mini-2024-07-18", 9, 16, 0x1f))
+    write("genai", "event-unterminated", event(b"m" * 64, b"claude-3-5-sonnet-20241022", 1, 2, 0x06))
+    write("genai", "event-unsafe", event(b"a prompt\"", b"x" * 10 + b"\0" + b"tail", 0, 0, 0x06))
+    line = ('{"trace_id": null, "span_id": "0000000000000002", "parent_span_id": null, '
+            '"name": "llm POST /v1/chat/completions", "kind": "client", "tid": 1, "start_ns": 1, "end_ns": 2, '
+            '"duration_ns": 1, "breakdown_ns": {"net": 1}, "class": "net", "unfinished": false, "peer": null, '
+            '"host": "api.openai.com", "llm": true, "ttft_ns": 1, "gen_ai": %s}\n')
+    write("genai", "jsonl-ok", (line % '{"operation_name": "chat", "request_model": "gpt-4o-mini", '
+                                '"response_model": "gpt-4o-mini-2024-07-18", "input_tokens": 9, '
+                                '"output_tokens": 16, "streaming": true}').encode())
+    write("genai", "jsonl-bad-model", (line % '{"request_model": "a prompt", "input_tokens": -1}').encode())
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         elf_seeds(tmp)
@@ -427,6 +444,7 @@ def main():
     ksyms_seeds()
     perfmap_seeds()
     flamegraph_seeds()
+    genai_seeds()
     total = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(CORPUS) for f in fs)
     print("corpus: %d bytes" % total, file=sys.stderr)
 

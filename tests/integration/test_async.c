@@ -7,7 +7,8 @@
  * request and every call itself; agentprof must find each call as exactly one LLM span as long as
  * the call, with its time to the first byte of the answer, and each inbound request as one server
  * span around the agent's own timing, with a generated trace id when it came without a
- * traceparent. The API key is a canary that must be in no output.
+ * traceparent. The API key is a canary that must be in no output. Every answer carries ~2 KB of
+ * the headers OpenAI's do (issue #19: past 512 bytes of them a span ended at its first read).
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -59,6 +60,8 @@ struct call {
 	char name[64];		/* its LLM call's, in the mock API's log */
 	uint64_t start, end, cpu, llm_start, llm_first, llm_end;
 	uint64_t llm_seen;	/* when the mock API began to handle the call, 0: not logged */
+	char model[64];		/* the model the mock API answered with */
+	unsigned long long input_tokens, output_tokens;	/* and the usage */
 	bool llm_tried;
 	json_t *server, *llm;
 };
@@ -374,26 +377,61 @@ static size_t load_truth(struct call *calls, size_t max, uint64_t ws, uint64_t w
 	text = slurp(llm_log);
 	cr_assert(text, "no log from the mock API");
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char name[64];
-		unsigned long long seen;
+		char name[64], model[64];
+		unsigned long long seen, in, out;
 
-		cr_assert_eq(sscanf(line, "%63s %llu", name, &seen), 2, "API log: %s", line);
+		cr_assert_eq(sscanf(line, "%63s %llu %63s %llu %llu", name, &seen, model, &in, &out), 5, "API log: %s", line);
 		for (size_t k = 0; k < n; k++)
-			if (!strcmp(calls[k].name, name))
+			if (!strcmp(calls[k].name, name)) {
 				calls[k].llm_seen = seen;
+				strcpy(calls[k].model, model);
+				calls[k].input_tokens = in;
+				calls[k].output_tokens = out;
+			}
 	}
 	free(text);
 	return n;
 }
 
+static const char *gs(json_t *g, const char *k)
+{
+	return json_string_value(json_object_get(g, k)) ?: "(none)";
+}
+
+/*
+ * Whether an LLM span says what the mock API was asked and answered (GenAI conventions): the
+ * model the agent asked for, the dated one the API named, its usage (the last chunk of a stream,
+ * include_usage), and whether it was streamed.
+ */
+static bool genai_ok(const struct call *t, json_t *span, bool stream)
+{
+	json_t *g = json_object_get(span, "gen_ai");
+	bool ok = !strcmp(gs(g, "operation_name"), "chat") && !strcmp(gs(g, "provider_name"), "openai") &&
+		  !strcmp(gs(g, "request_model"), "gpt-4o-mini") && !strcmp(gs(g, "response_model"), t->model) &&
+		  json_is_integer(json_object_get(g, "input_tokens")) && u(g, "input_tokens") == t->input_tokens &&
+		  json_is_integer(json_object_get(g, "output_tokens")) && u(g, "output_tokens") == t->output_tokens &&
+		  json_is_true(json_object_get(g, "streaming")) == stream;
+
+	if (!ok) {
+		char *text = json_dumps(g, JSON_COMPACT);
+
+		cr_log_info("%s: gen_ai %s, the API answered %s %llu %llu", t->name, text ?: "?", t->model,
+			    t->input_tokens, t->output_tokens);
+		free(text);
+	}
+	return ok;
+}
+
 /*
  * Records the agent under the load c, then holds every request the agent timed inside the window
- * against the spans: one server span around it, one LLM span for its call.
+ * against the spans: one server span around it, one LLM span for its call, with the model and
+ * usage of its JSON.
  */
 static void check(const struct setup *c)
 {
 	struct call calls[1024];
-	size_t nall, ncalls = 0, extra = 0, nllm = 0, servers = 0, llm_close = 0, ttft_ok = 0, in_trace = 0;
+	size_t nall, ncalls = 0, extra = 0, nllm = 0, servers = 0, llm_close = 0, ttft_ok = 0, in_trace = 0,
+	       genai = 0;
 	size_t nbroken = 0, sums = 0, cpus = 0, waits = 0, rests = 0;
 	json_t *report, *spans, *s;
 	uint64_t ws, we;
@@ -466,6 +504,10 @@ static void check(const struct setup *c)
 		if (!t->llm)
 			continue;
 		llm_close += dist(u(t->llm, "duration_ns"), llm_ns) * 10 <= llm_ns;
+		if (dist(u(t->llm, "duration_ns"), llm_ns) * 10 > llm_ns)
+			cr_log_info("%s: an LLM span of %llu ns for a call of %llu", t->name,
+				    (unsigned long long)u(t->llm, "duration_ns"), (unsigned long long)llm_ns);
+		genai += genai_ok(t, t->llm, c->stream);
 		/* the first byte of the answer's body: after the API's delay, and before the agent sees it */
 		if (json_is_integer(json_object_get(t->llm, "ttft_ns"))) {
 			uint64_t ttft = u(t->llm, "ttft_ns");
@@ -493,6 +535,7 @@ static void check(const struct setup *c)
 	 */
 	cr_expect_geq(llm_close, ncalls * (c->concurrency <= 3 ? 0.95 : 0.8), "%zu of %zu LLM spans within 10%% of their call",
 		      llm_close, ncalls);
+	cr_expect_eq(genai, nllm, "%zu of %zu LLM spans with the model and usage of their call", genai, nllm);
 	cr_expect_geq(ttft_ok, ncalls * 0.95, "%zu of %zu LLM spans with the answer's first byte", ttft_ok, ncalls);
 	cr_expect_geq(in_trace, ncalls * 0.95, "%zu of %zu LLM spans in the trace of the request that made them", in_trace,
 		      ncalls);
@@ -510,8 +553,32 @@ static void check(const struct setup *c)
 		      nbroken);
 	cr_expect_eq(waits, nbroken, "%zu of %zu requests waited on the LLM API for >= 60%% of their call", waits, nbroken);
 	cr_expect_eq(rests, nbroken, "%zu of %zu requests with the rest of their call as queue", rests, nbroken);
+	/* the agent sends the canary as its API key and in its prompt ("prompt-" canary) */
 	leak = file_holding(out, canary);
-	cr_expect(!leak, "the API key (a canary) is in %s", leak);
+	cr_expect(!leak, "the API key or the prompt (a canary) is in %s", leak);
+	/*
+	 * report.json: the calls under the model the API answered with, each with its usage; a call
+	 * still open at the end has no model yet (the kernel sends it with the span's end)
+	 */
+	{
+		json_t *groups = json_object_get(report, "llm_calls"), *g, *found = NULL;
+		size_t k;
+
+		json_array_foreach(groups, k, g) {
+			if (!strcmp(gs(g, "model"), "gpt-4o-mini-2024-07-18"))
+				found = g;
+			else
+				cr_expect(json_is_null(json_object_get(g, "model")) && u(g, "calls") == 0,
+					  "LLM calls of another model: %s", gs(g, "model"));
+		}
+		cr_assert(found, "no LLM calls of the answered model in report.json");
+		cr_expect_geq(u(found, "calls"), nllm);
+		cr_expect_gt(u(found, "input_tokens"), 0);
+		cr_expect_gt(u(found, "ttft_p50_ns"), (c->stream ? FIRST_MS : WHOLE_MS) * 1000000ull);
+		cr_expect_geq(u(found, "p95_ns"), u(found, "p50_ns"));
+	}
+	/* the mock's ~2 KB of OpenAI's headers (issue #19) are read through, never given up on */
+	cr_expect_eq(u(json_object_get(report, "drops"), "http_headers_too_long"), 0, "response headers given up on");
 	json_decref(spans);
 	json_decref(report);
 }
@@ -529,6 +596,11 @@ Test(async, asyncio_https_streamed_8_bare)
 Test(async, asyncio_http_whole_3_bare)
 {
 	check(&(struct setup){ .concurrency = 3 });
+}
+
+Test(async, asyncio_https_whole_3_bare)
+{
+	check(&(struct setup){ .concurrency = 3, .tls = true });
 }
 
 Test(async, asyncio_http_streamed_8_with_traceparent)

@@ -119,3 +119,18 @@ Test(peer, printed_and_compared)
 	m.port = 80;
 	cr_assert(!peer_eq(&a, &m));
 }
+
+Test(llm, gen_ai_operation_and_provider)
+{
+	cr_expect_str_eq(llm_operation("llm POST /v1/chat/completions"), "chat");
+	cr_expect_str_eq(llm_operation("llm POST /v1/embeddings"), "embeddings");
+	cr_expect_str_eq(llm_operation("llm POST /v1beta/models/gemini-1.5-pro:generateContent"), "generate_content");
+	cr_expect_null(llm_operation("llm POST /search"), "an --llm-endpoint's path says nothing");
+	cr_expect_null(llm_operation("llm"));
+	cr_expect_str_eq(llm_provider("llm POST /v1/chat/completions", "127.0.0.1:8000"), "openai", "the path's API");
+	cr_expect_str_eq(llm_provider("llm POST /openai/deployments/gpt4/chat/completions", "r.openai.azure.com"),
+			 "azure.ai.openai", "the host before the path");
+	cr_expect_str_eq(llm_provider("llm POST /v1/messages", "api.anthropic.com:443"), "anthropic");
+	cr_expect_str_eq(llm_provider("llm POST /v2/chat", "api.cohere.com"), "cohere");
+	cr_expect_null(llm_provider("llm POST /generate", "10.0.0.7:8080"), "a TGI or vLLM server is nobody's API");
+}

@@ -196,3 +196,32 @@ Test(metrics, listen_addresses_default_to_loopback)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		cr_assert_eq(parse_listen(bad[i], &ss, &len), -EINVAL, "accepted '%s'", bad[i]);
 }
+
+Test(metrics, llm_calls_by_endpoint_and_model)
+{
+	struct span_event call = { .type = SPAN_BEGIN, .seq = 3, .tid = 13, .ts = 100,
+				   .name = "http POST /v1/chat/completions",
+				   .http = { .flags = SPAN_HTTP_CLIENT, .host = "api.openai.com" } };
+	struct span_event end = { .type = SPAN_END, .seq = 3, .tid = 13, .ts = 500000100, .body_ts = 200000100 };
+	struct span_genai_event genai = { .type = SPAN_GENAI, .seq = 3,
+					  .genai = { .response_model = "gpt-4o-mini-2024-07-18", .input_tokens = 10,
+						     .output_tokens = 5,
+						     .flags = GENAI_RESPONSE_MODEL | GENAI_INPUT_TOKENS |
+							      GENAI_OUTPUT_TOKENS } };
+	char *t;
+
+	cr_assert_eq(span_table__add(&spans, &call), 0);
+	cr_assert_eq(span_table__add_genai(&spans, &genai, sizeof(genai)), 0);
+	cr_assert_eq(span_table__add(&spans, &end), 0);
+	add_interval(CAT_NET, 1, 0);
+	add_interval(CAT_NET, 1, 0);
+	t = text();
+	assert_line(t, "agentprof_llm_calls_total{endpoint=\"llm POST /v1/chat/completions\",host=\"api.openai.com\","
+		       "model=\"gpt-4o-mini-2024-07-18\"} 2");
+	assert_line(t, "agentprof_llm_call_seconds_total{endpoint=\"llm POST /v1/chat/completions\",host=\"api.openai.com\","
+		       "model=\"gpt-4o-mini-2024-07-18\"} 1.000000000");
+	assert_line(t, "agentprof_llm_tokens_total{endpoint=\"llm POST /v1/chat/completions\",host=\"api.openai.com\","
+		       "model=\"gpt-4o-mini-2024-07-18\",type=\"output\"} 10");
+	cr_assert_null(strstr(t, "agentprof_llm_calls_total{endpoint=\"llm.call\""), "an SDK span is no LLM call");
+	free(t);
+}

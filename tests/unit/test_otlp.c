@@ -65,6 +65,13 @@ static void setup(void)
 	recs[1].flags = SPAN_HTTP_CLIENT;
 	recs[1].llm = true;
 	strcpy(recs[1].host, "api.example.com:8443");
+	recs[1].operation = "chat";
+	recs[1].provider = "openai";
+	strcpy(recs[1].genai.request_model, "gpt-4o-mini");
+	recs[1].genai.input_tokens = 12;
+	recs[1].genai.output_tokens = 0;
+	recs[1].genai.flags = GENAI_REQUEST_MODEL | GENAI_INPUT_TOKENS | GENAI_OUTPUT_TOKENS | GENAI_STREAM;
+	recs[1].body_ns = M0 + 70 * MS;
 	recs[1].peer.family = 2;	/* AF_INET */
 	recs[1].peer.port = 8443;
 	memcpy(recs[1].peer.addr, (uint8_t[]){ 10, 0, 0, 7 }, 4);
@@ -174,6 +181,15 @@ static void check_request(json_t *req)
 	cr_assert_str_eq(attr_str(s, "network.peer.address"), "10.0.0.7");
 	cr_assert_eq(attr_int(s, "network.peer.port"), 8443);
 	cr_assert(json_is_true(json_object_get(json_object_get(s, "attributes"), "agentprof.llm")));
+	cr_assert_str_eq(attr_str(s, "gen_ai.operation.name"), "chat");
+	cr_assert_str_eq(attr_str(s, "gen_ai.provider.name"), "openai");
+	cr_assert_str_eq(attr_str(s, "gen_ai.request.model"), "gpt-4o-mini");
+	cr_assert_null(attr_str(s, "gen_ai.response.model"), "a model not seen is not sent");
+	cr_assert_eq(attr_int(s, "gen_ai.usage.input_tokens"), 12);
+	cr_assert_eq(attr_int(s, "gen_ai.usage.output_tokens"), 0, "a count of 0 seen is sent");
+	cr_assert_eq(attr_int(s, "agentprof.ttft_ns"), 10 * MS);
+	cr_assert(json_is_true(json_object_get(json_object_get(s, "attributes"), "agentprof.streaming")));
+	cr_assert_null(attr_str(json_array_get(spans, 0), "gen_ai.operation.name"), "only LLM calls");
 
 	s = json_array_get(spans, 2);
 	cr_assert_eq(json_integer_value(json_object_get(s, "kind")), 2, "an inbound request is a SERVER span");
@@ -284,7 +300,9 @@ Test(otlp, spans_jsonl_read_back)
 		"\"parent_span_id\": \"0000000000000001\", \"name\": \"llm POST /v1/chat/completions\", \"kind\": \"client\", "
 		"\"pid\": 7, \"tid\": 101, \"start_ns\": 5060000000, \"end_ns\": 5100000000, \"duration_ns\": 40000000, "
 		"\"breakdown_ns\": {\"cpu\": 1, \"net\": 39999999}, \"class\": \"net\", \"unfinished\": false, "
-		"\"peer\": \"[2001:db8::1]:8443\", \"host\": \"api.example.com:8443\", \"llm\": true}\n"
+		"\"peer\": \"[2001:db8::1]:8443\", \"host\": \"api.example.com:8443\", \"llm\": true, \"ttft_ns\": 10, "
+		"\"gen_ai\": {\"operation_name\": \"chat\", \"request_model\": \"gpt-4o\", \"response_model\": null, "
+		"\"input_tokens\": 3, \"output_tokens\": null, \"streaming\": true}}\n"
 		"\n"
 		"{\"trace_id\": \"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf\", \"span_id\": \"0000000000000003\", "
 		"\"parent_span_id\": null, \"name\": \"stuck\", \"tid\": 102, \"start_ns\": 5900000000, \"end_ns\": null, "
@@ -306,6 +324,11 @@ Test(otlp, spans_jsonl_read_back)
 	cr_assert_eq(f.recs[0].peer.port, 8443);
 	cr_assert_str_eq(f.recs[0].host, "api.example.com:8443");
 	cr_assert(f.recs[0].llm);
+	cr_assert_str_eq(f.recs[0].genai.request_model, "gpt-4o");
+	cr_assert_eq(f.recs[0].genai.input_tokens, 3);
+	cr_assert_eq(f.recs[0].genai.flags, GENAI_REQUEST_MODEL | GENAI_INPUT_TOKENS | GENAI_STREAM);
+	cr_assert_str_eq(f.recs[0].operation, "chat");
+	cr_assert_eq(f.recs[0].body_ns, 5060000010ull);
 	cr_assert(f.infos[1].unfinished);
 	cr_assert_eq(f.recs[1].peer.addr[3], 7);
 	cr_assert_eq(otlp_span_kind(&f.recs[1]), 1, "no kind: internal");
@@ -313,5 +336,9 @@ Test(otlp, spans_jsonl_read_back)
 
 	cr_assert_eq(spans_file__parse("{\"trace_id\": \"A0\", \"span_id\": \"00\"}\n", &f), -EINVAL);
 	cr_assert_eq(spans_file__parse("not json\n", &f), -EINVAL);
+	cr_assert_eq(spans_file__parse("{\"trace_id\": null, \"span_id\": null, \"parent_span_id\": null, \"name\": \"x\", "
+				       "\"tid\": 1, \"start_ns\": 1, \"end_ns\": 2, \"breakdown_ns\": {}, \"class\": \"cpu\", "
+				       "\"peer\": null, \"llm\": true, \"gen_ai\": {\"request_model\": \"a prompt\"}}\n", &f),
+		     -EINVAL, "a model of other characters is refused");
 	cr_assert_eq(f.n, 0);
 }

@@ -114,3 +114,49 @@ Test(spans, on_an_event_loop_a_call_joins_the_request_whose_task_wrote_it)
 	cr_expect_eq(span_table__get(&t, 6)->trace_id[15], 0x03);
 	cr_expect(span_table__get(&t, 6)->by_context);
 }
+
+static int genai(uint32_t seq, const char *req, const char *resp, uint32_t in, uint32_t out, uint32_t flags)
+{
+	struct span_genai_event e = { .type = SPAN_GENAI, .seq = seq };
+
+	memcpy(e.genai.request_model, req, strnlen(req, GENAI_MODEL_LEN));
+	memcpy(e.genai.response_model, resp, strnlen(resp, GENAI_MODEL_LEN));
+	e.genai.input_tokens = in;
+	e.genai.output_tokens = out;
+	e.genai.flags = flags;
+	return span_table__add_genai(&t, &e, sizeof(e));
+}
+
+Test(spans, an_llm_call_has_its_model_usage_and_operation)
+{
+	const struct span_rec *r;
+
+	begin(1, 0, SPAN_HTTP_CLIENT | SPAN_GENERATED, 0xb2, 0x02, "http POST /v1/chat/completions");
+	cr_assert_eq(genai(1, "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 12, 34,
+			   GENAI_STREAM | GENAI_REQUEST_MODEL | GENAI_RESPONSE_MODEL | GENAI_INPUT_TOKENS |
+				   GENAI_OUTPUT_TOKENS), 0);
+	r = span_table__get(&t, 1);
+	cr_assert_str_eq(r->genai.request_model, "gpt-4o-mini");
+	cr_assert_str_eq(r->genai.response_model, "gpt-4o-mini-2024-07-18");
+	cr_expect_eq(r->genai.input_tokens, 12);
+	cr_expect_eq(r->genai.output_tokens, 34);
+	cr_expect(r->genai.flags & GENAI_STREAM);
+	cr_expect_str_eq(r->operation, "chat");
+	cr_expect_str_eq(r->provider, "openai");
+}
+
+Test(spans, a_model_name_of_other_characters_is_dropped)
+{
+	struct span_genai_event e = { .type = SPAN_GENAI, .seq = 1, .genai.flags = GENAI_REQUEST_MODEL | GENAI_RESPONSE_MODEL };
+	const struct span_rec *r;
+
+	begin(1, 0, SPAN_HTTP_CLIENT | SPAN_GENERATED, 0xb2, 0x02, "http POST /v1/chat/completions");
+	strcpy(e.genai.request_model, "gpt 4\"}");
+	memset(e.genai.response_model, 'a', GENAI_MODEL_LEN);	/* no NUL */
+	cr_assert_eq(span_table__add_genai(&t, &e, sizeof(e)), 0);
+	r = span_table__get(&t, 1);
+	cr_expect_eq(r->genai.flags & (GENAI_REQUEST_MODEL | GENAI_RESPONSE_MODEL), 0);
+	cr_expect_str_eq(r->genai.request_model, "");
+	cr_expect_str_eq(r->genai.response_model, "");
+	cr_expect_eq(span_table__add_genai(&t, &e, sizeof(e) - 1), 0, "a short record is ignored");
+}

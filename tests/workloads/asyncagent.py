@@ -40,8 +40,11 @@ async def task(request):
     global calls
     calls += 1
     call = "call-%d-%d" % (os.getpid(), calls)
-    body = {"model": "mock", "stream": mode == "stream", "user": call,
-            "messages": [{"role": "user", "content": "prompt-" + canary}]}
+    # the order the openai SDK sends: the prompt first, the model after it
+    body = {"messages": [{"role": "user", "content": "prompt-" + canary}], "model": "gpt-4o-mini",
+            "stream": mode == "stream", "user": call}
+    if mode == "stream":
+        body["stream_options"] = {"include_usage": True}
     headers = {"Authorization": "Bearer key-" + canary}
     client = request.app["client"]
     llm_start = time.monotonic_ns()

@@ -53,6 +53,8 @@ static int stop_signals_fd(void)
 
 static int on_span_event(void *ctx, void *data, size_t size)
 {
+	if (size >= sizeof(__u32) && *(const __u32 *)data == SPAN_GENAI)
+		return span_table__add_genai(ctx, data, size);
 	if (size < sizeof(struct span_event))
 		return 0;
 	return span_table__add(ctx, data);

@@ -39,14 +39,42 @@ static const char *const suffixes[] = {
 };
 
 /*
- * Hosted APIs by name: a leading '.' or '-' matches the end of a name (any resource or region), a
- * trailing '.' its start.
+ * Hosted APIs by name, and their gen_ai.provider.name (OpenTelemetry's GenAI conventions): a
+ * leading '.' or '-' matches the end of a name (any resource or region), a trailing '.' its start.
  */
-static const char *const hosts[] = {
-	"api.openai.com", ".openai.azure.com", "api.anthropic.com", "generativelanguage.googleapis.com",
-	"-aiplatform.googleapis.com", "api.mistral.ai", "api.cohere.com", "api.cohere.ai", "api.groq.com",
-	"api.together.xyz", "api.together.ai", "api.fireworks.ai", "api.deepseek.com", "api.perplexity.ai",
-	"api.x.ai", "openrouter.ai", "bedrock-runtime.",
+static const struct {
+	const char *host, *provider;
+} hosts[] = {
+	{ "api.openai.com", "openai" }, { ".openai.azure.com", "azure.ai.openai" },
+	{ "api.anthropic.com", "anthropic" }, { "generativelanguage.googleapis.com", "gcp.gemini" },
+	{ "-aiplatform.googleapis.com", "gcp.vertex_ai" }, { "api.mistral.ai", "mistral_ai" },
+	{ "api.cohere.com", "cohere" }, { "api.cohere.ai", "cohere" }, { "api.groq.com", "groq" },
+	{ "api.together.xyz", "together_ai" }, { "api.together.ai", "together_ai" },
+	{ "api.fireworks.ai", "fireworks_ai" }, { "api.deepseek.com", "deepseek" },
+	{ "api.perplexity.ai", "perplexity" }, { "api.x.ai", "x_ai" }, { "openrouter.ai", "openrouter" },
+	{ "bedrock-runtime.", "aws.bedrock" },
+};
+
+/* What a call to a path does (gen_ai.operation.name), and whose API the path is when its host says nothing. */
+static const struct {
+	const char *path;	/* a whole segment at the start, or with a leading '*' at the end */
+	const char *operation, *provider;
+} operations[] = {
+	{ "*/chat/completions", "chat", "openai" },	/* OpenAI and every server compatible with it */
+	{ "/v1/responses", "chat", "openai" },
+	{ "/v1/completions", "text_completion", "openai" },
+	{ "/v1/embeddings", "embeddings", "openai" },
+	{ "/v1/messages", "chat", "anthropic" },
+	{ "/api/chat", "chat", "ollama" },
+	{ "/api/generate", "text_completion", "ollama" },
+	{ "/api/embed", "embeddings", "ollama" },
+	{ "/api/embeddings", "embeddings", "ollama" },
+	{ "*:generateContent", "generate_content", "gcp.gemini" },
+	{ "*:streamGenerateContent", "generate_content", "gcp.gemini" },
+	{ "*/converse", "chat", "aws.bedrock" },
+	{ "/generate", "text_completion", NULL },	/* Text Generation Inference, vLLM's own */
+	{ "/generate_stream", "text_completion", NULL },
+	{ "/completion", "text_completion", NULL },	/* llama.cpp server */
 };
 
 static bool has_prefix(const char *path, const char *prefix)
@@ -89,20 +117,64 @@ static size_t host_name_len(const char *host)
 	return colon ? (size_t)(colon - host) : strlen(host);
 }
 
+static const char *llm_host_provider(const char *host);
+
 bool llm_host(const char *host)
+{
+	return llm_host_provider(host) != NULL;
+}
+
+/* The provider of a known hosted API's Host header, NULL: not one. */
+static const char *llm_host_provider(const char *host)
 {
 	size_t n = host_name_len(host);
 
 	for (size_t i = 0; i < ARRAY_SIZE(hosts); i++) {
-		const char *h = hosts[i];
+		const char *h = hosts[i].host;
 		size_t k = strlen(h);
 
 		if (h[0] == '.' || h[0] == '-' ? n > k && !strncmp(host + n - k, h, k) :
 		    h[k - 1] == '.'	      ? n > k && !strncmp(host, h, k) :
 						n == k && !strncmp(host, h, k))
-			return true;
+			return hosts[i].provider;
 	}
-	return false;
+	return NULL;
+}
+
+/* The entry of operations[] for a span's name ("llm POST /v1/chat/completions"), -1: none. */
+static int operation_of(const char *name)
+{
+	const char *path = strchr(name, ' ');
+
+	path = path ? strchr(path + 1, ' ') : NULL;
+	if (!path)
+		return -1;
+	path++;
+	for (size_t i = 0; i < ARRAY_SIZE(operations); i++) {
+		const char *o = operations[i].path;
+
+		if (o[0] == '*' ? has_suffix(path, o + 1) : has_prefix(path, o))
+			return i;
+	}
+	return -1;
+}
+
+const char *llm_operation(const char *name)
+{
+	int i = operation_of(name);
+
+	return i < 0 ? NULL : operations[i].operation;
+}
+
+const char *llm_provider(const char *name, const char *host)
+{
+	const char *by_host = llm_host_provider(host);
+	int i;
+
+	if (by_host)
+		return by_host;
+	i = operation_of(name);
+	return i < 0 ? NULL : operations[i].provider;
 }
 
 bool llm_mark_span(char *name, uint32_t flags, const struct net_peer *peer, const char *host,

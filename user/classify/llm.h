@@ -31,6 +31,15 @@ bool llm_request(const char *method_path);
 bool llm_host(const char *host);
 
 /*
+ * OpenTelemetry's GenAI conventions for an LLM call, from its span's name ("llm POST
+ * /v1/chat/completions") and Host header: gen_ai.operation.name ("chat", "embeddings",
+ * "text_completion", "generate_content") and gen_ai.provider.name ("openai", "anthropic", ...:
+ * the hosted API's, else the one whose API the path is). NULL: not known.
+ */
+const char *llm_operation(const char *name);
+const char *llm_provider(const char *name, const char *host);
+
+/*
  * An outbound HTTP span (flags: enum span_flags) to a known LLM API path or host, or to an
  * endpoint of e (may be NULL), is an LLM call: its name, "http POST /v1/chat/completions", becomes
  * "llm POST /v1/chat/completions". name holds SPAN_NAME_LEN bytes; host is the request's Host

@@ -130,7 +130,7 @@ static int write_output(FILE *f, void *ctx)
 static const struct output_ops *const outputs[] = {
 	&report_json_output,	/* first, alone: the smallest file, and the one that holds everything */
 	&folded_cpu_output, &folded_offcpu_output, &svg_cpu_output, &svg_offcpu_output,
-	&spans_jsonl_output, &pprof_cpu_output, &pprof_offcpu_output,
+	&spans_jsonl_output, &spans_csv_output, &pprof_cpu_output, &pprof_offcpu_output,
 	&speedscope_cpu_output, &speedscope_offcpu_output,
 	&folded_mem_output, &svg_mem_output, &pprof_mem_output,
 };

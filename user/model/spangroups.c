@@ -146,3 +146,100 @@ int span_groups__by_trace(const struct profile *p, struct trace_group **out, siz
 	*out = v;
 	return 0;
 }
+
+/* The model an LLM call is grouped under: the response's (a dated version), else the request's. */
+static const char *llm_model(const struct span_rec *r)
+{
+	if (r->genai.flags & GENAI_RESPONSE_MODEL)
+		return r->genai.response_model;
+	return r->genai.flags & GENAI_REQUEST_MODEL ? r->genai.request_model : "";
+}
+
+static int cmp_llm(const void *a, const void *b)
+{
+	const struct span_rec *x = (*(const struct span_info *const *)a)->rec;
+	const struct span_rec *y = (*(const struct span_info *const *)b)->rec;
+	int c = strcmp(x->name, y->name);
+
+	if (!c)
+		c = strcmp(x->host, y->host);
+	if (!c)
+		c = strcmp(llm_model(x), llm_model(y));
+	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static bool same_llm(const struct span_rec *x, const struct span_rec *y)
+{
+	return !strcmp(x->name, y->name) && !strcmp(x->host, y->host) && !strcmp(llm_model(x), llm_model(y));
+}
+
+static int llm_group(const struct span_info *const *group, size_t n, struct llm_group *g)
+{
+	uint64_t *durations = calloc(n, sizeof(*durations)), *ttfts = calloc(n, sizeof(*ttfts));
+	const struct span_rec *r0 = group[0]->rec;
+
+	if (!durations || !ttfts) {
+		free(durations);
+		free(ttfts);
+		return -ENOMEM;
+	}
+	memset(g, 0, sizeof(*g));
+	g->name = r0->name;
+	g->host = r0->host;
+	g->model = llm_model(r0);
+	g->operation = r0->operation;
+	g->provider = r0->provider;
+	for (size_t i = 0; i < n; i++) {
+		const struct span_rec *r = group[i]->rec;
+
+		if (r->genai.flags & (GENAI_INPUT_TOKENS | GENAI_OUTPUT_TOKENS))
+			g->usage_count++;
+		g->input_tokens += r->genai.flags & GENAI_INPUT_TOKENS ? r->genai.input_tokens : 0;
+		g->output_tokens += r->genai.flags & GENAI_OUTPUT_TOKENS ? r->genai.output_tokens : 0;
+		if (group[i]->unfinished)
+			continue;
+		g->wall_ns += group[i]->wall_ns;
+		g->streamed += !!(r->genai.flags & GENAI_STREAM);
+		durations[g->count++] = group[i]->wall_ns;
+		if (r->body_ns >= r->start_ns && r->body_ns)
+			ttfts[g->ttft_count++] = r->body_ns - r->start_ns;
+	}
+	g->unfinished = n - g->count;
+	qsort(durations, g->count, sizeof(*durations), cmp_u64);
+	qsort(ttfts, g->ttft_count, sizeof(*ttfts), cmp_u64);
+	g->p50_ns = percentile(durations, g->count, 50);
+	g->p95_ns = percentile(durations, g->count, 95);
+	g->ttft_p50_ns = percentile(ttfts, g->ttft_count, 50);
+	g->ttft_p95_ns = percentile(ttfts, g->ttft_count, 95);
+	free(durations);
+	free(ttfts);
+	return 0;
+}
+
+int span_groups__by_llm(const struct profile *p, struct llm_group **out, size_t *n)
+{
+	const struct span_info **order = calloc(p->nspans ? p->nspans : 1, sizeof(*order));
+	struct llm_group *v = calloc(p->nspans ? p->nspans : 1, sizeof(*v));
+	size_t i, j, m = 0;
+	int err = order && v ? 0 : -ENOMEM;
+
+	*n = 0;
+	for (i = 0; !err && i < p->nspans; i++)
+		if (p->spans[i].rec->llm)
+			order[m++] = &p->spans[i];
+	if (!err)
+		qsort(order, m, sizeof(*order), cmp_llm);
+	for (i = 0; !err && i < m; i = j) {
+		for (j = i; j < m && same_llm(order[i]->rec, order[j]->rec); j++)
+			;
+		err = llm_group(order + i, j - i, &v[(*n)++]);
+	}
+	free(order);
+	if (err) {
+		free(v);
+		v = NULL;
+		*n = 0;
+	}
+	*out = v;
+	return err;
+}

@@ -29,9 +29,30 @@ struct trace_group {
 	enum category class;
 };
 
+/*
+ * The LLM calls to one endpoint (span name and Host header) answered by one model (the response's,
+ * else the request's, "" when neither was seen): report.json's llm_calls and the metrics.
+ */
+struct llm_group {
+	const char *name, *host, *model;	/* the profile's storage */
+	const char *operation, *provider;	/* gen_ai.*: the first call's, NULL: not known */
+	size_t count;				/* finished in the window */
+	size_t unfinished;
+	size_t streamed;			/* of the finished ones, asked for a stream */
+	uint64_t p50_ns, p95_ns;		/* of the finished ones' durations */
+	size_t ttft_count;			/* finished ones with a time to the first byte */
+	uint64_t ttft_p50_ns, ttft_p95_ns;
+	uint64_t wall_ns;			/* the finished ones' durations, summed */
+	uint64_t input_tokens, output_tokens;	/* summed over the calls that said them */
+	size_t usage_count;			/* calls with a count of either */
+};
+
 /* Span names, sorted by name; *out is free()d by the caller. 0 or -ENOMEM. */
 int span_groups__by_name(const struct profile *p, struct span_group **out, size_t *n);
 /* Traces, sorted by trace id; *out is free()d by the caller. 0 or -ENOMEM. */
 int span_groups__by_trace(const struct profile *p, struct trace_group **out, size_t *n);
+
+/* LLM calls, sorted by name, host and model; *out is free()d by the caller. 0 or -ENOMEM. */
+int span_groups__by_llm(const struct profile *p, struct llm_group **out, size_t *n);
 
 #endif /* SPANGROUPS_H */

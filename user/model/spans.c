@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Spans as their begin and end events arrive from the kernel, indexed by sequence number. */
+#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "classify/llm.h"
@@ -94,6 +96,8 @@ int span_table__add(struct span_table *t, const struct span_event *e)
 		memcpy(r->host, e->http.host, sizeof(r->host));
 		r->host[sizeof(r->host) - 1] = '\0';
 		r->llm = llm_mark_span(r->name, r->flags, &r->peer, r->host, t->llm);
+		r->operation = r->llm ? llm_operation(r->name) : NULL;
+		r->provider = r->llm ? llm_provider(r->name, r->host) : NULL;
 		r->trace_generated = r->flags & SPAN_GENERATED;
 		if ((r->flags & (SPAN_GENERATED | SPAN_HTTP_CLIENT)) == (SPAN_GENERATED | SPAN_HTTP_CLIENT))
 			adopt(t, r);
@@ -108,6 +112,49 @@ int span_table__add(struct span_table *t, const struct span_event *e)
 		if (r->begun && r->end_ctx && r->flags & SPAN_HTTP_SERVER)
 			adopt_by_context(t, r);
 	}
+	return 0;
+}
+
+bool genai_model_ok(const char *m)
+{
+	size_t n = strnlen(m, GENAI_MODEL_LEN);
+
+	if (!n || n == GENAI_MODEL_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)m[i]) && !strchr("._:/-", m[i]))
+			return false;
+	return true;
+}
+
+int span_table__add_genai(struct span_table *t, const void *data, size_t size)
+{
+	struct span_genai_event e;
+	struct span_rec *r;
+
+	if (size < sizeof(e))
+		return 0;
+	memcpy(&e, data, sizeof(e));
+	if (e.type != SPAN_GENAI)
+		return 0;
+	r = slot(t, e.seq);
+	if (!r)
+		return e.seq == 0 || e.seq > MAX_SEQ ? 0 : -ENOMEM;
+	r->seq = e.seq;
+	r->genai = e.genai;
+	if (!(r->genai.flags & GENAI_REQUEST_MODEL) || !genai_model_ok(r->genai.request_model))
+		r->genai.flags &= ~GENAI_REQUEST_MODEL;
+	if (!(r->genai.flags & GENAI_RESPONSE_MODEL) || !genai_model_ok(r->genai.response_model))
+		r->genai.flags &= ~GENAI_RESPONSE_MODEL;
+	/* nothing but the model names leaves this record: the rest of the arrays is cleared */
+	if (!(r->genai.flags & GENAI_REQUEST_MODEL))
+		r->genai.request_model[0] = '\0';
+	if (!(r->genai.flags & GENAI_RESPONSE_MODEL))
+		r->genai.response_model[0] = '\0';
+	for (size_t i = strlen(r->genai.request_model); i < GENAI_MODEL_LEN; i++)
+		r->genai.request_model[i] = '\0';
+	for (size_t i = strlen(r->genai.response_model); i < GENAI_MODEL_LEN; i++)
+		r->genai.response_model[i] = '\0';
 	return 0;
 }
 

@@ -28,6 +28,9 @@ struct span_rec {
 	bool llm;			/* an LLM call (named "llm POST /v1/...") */
 	bool trace_generated;		/* its trace id is agentprof's: no traceparent began the trace */
 	bool by_context;		/* adopted by the request whose context wrote it (an event loop) */
+	struct span_genai genai;	/* an LLM call's model, usage and stream flag, as the kernel read them */
+	const char *operation;		/* an LLM call's gen_ai.operation.name (static), NULL: not known */
+	const char *provider;		/* its gen_ai.provider.name (static), NULL: not known */
 };
 
 struct llm_endpoints;
@@ -47,6 +50,14 @@ struct span_table {
  * that context wrote next (on an event loop the thread's spans are many requests'). 0 or -ENOMEM.
  */
 int span_table__add(struct span_table *t, const struct span_event *e);
+/*
+ * Records what the kernel read of an HTTP client span's JSON (e: size bytes from the ring buffer):
+ * model names that are not NUL-terminated runs of [A-Za-z0-9._:/-] are dropped, with their flag.
+ * 0 or -ENOMEM.
+ */
+int span_table__add_genai(struct span_table *t, const void *e, size_t size);
+/* Whether m is a model name that may be shown: 1 to GENAI_MODEL_LEN - 1 of [A-Za-z0-9._:/-], NUL-terminated. */
+bool genai_model_ok(const char *m);
 /* The span, or NULL when no event of it arrived. */
 const struct span_rec *span_table__get(const struct span_table *t, uint32_t seq);
 void span_table__free(struct span_table *t);

@@ -16,6 +16,8 @@ json_t *net_peers_json(const struct profile *p, uint32_t tid, const char *span_n
 
 /* output_spans.c */
 /* report.json's "spans": per span name, count, percentiles, breakdown, class, top stacks. */
+/* report.json's "llm_calls": per LLM endpoint and model, the calls, their durations, ttft and usage. */
+json_t *llm_calls_json(const struct profile *p);
 json_t *span_names_json(const struct profile *p);
 /* report.json's "traces": per trace id, its spans' breakdown and class. */
 json_t *traces_json(const struct profile *p);

@@ -22,8 +22,9 @@ static const char *const drop_names[NR_COUNTERS] = {
 	[CNT_PY_STACK_FULL] = "python_stack_map_full",
 	[CNT_PROC_MAP_FULL] = "proc_map_full",
 	[CNT_MEM_EVENT_LOST] = "mem_event_lost",
+	[CNT_HTTP_HEADERS_LONG] = "http_headers_too_long",
 };
-_Static_assert(NR_COUNTERS == 18, "name every counter above (but the two that are no loss)");
+_Static_assert(NR_COUNTERS == 19, "name every counter above (but the two that are no loss)");
 
 const char *drop_name(enum counter c)
 {

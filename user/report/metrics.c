@@ -26,10 +26,18 @@ struct series_set {
 	size_t n;
 };
 
+/* The LLM calls of one endpoint (span name, Host) and model, over top's intervals. */
+struct llm_series {
+	char *name, *host, *model;
+	uint64_t calls, ns, input_tokens, output_tokens;
+};
+
 struct metrics {
 	pid_t pid;
 	char comm[64];
 	struct series_set threads, spans;
+	struct llm_series *llm;
+	size_t nllm;
 	uint64_t samples;
 	uint64_t drops[NR_COUNTERS];
 	uint64_t intervals;
@@ -60,6 +68,12 @@ void metrics__free(struct metrics *m)
 		return;
 	set_free(&m->threads);
 	set_free(&m->spans);
+	for (size_t i = 0; i < m->nllm; i++) {
+		free(m->llm[i].name);
+		free(m->llm[i].host);
+		free(m->llm[i].model);
+	}
+	free(m->llm);
 	free(m);
 }
 
@@ -81,6 +95,57 @@ static struct series *series_of(struct series_set *set, const char *raw)
 		return NULL;
 	set->n++;
 	return s;
+}
+
+static struct llm_series *llm_series_of(struct metrics *m, const struct llm_group *g)
+{
+	char name[256];
+	struct llm_series *s;
+
+	utf8_sanitize(g->name, name, sizeof(name));
+	for (size_t i = 0; i < m->nllm; i++)
+		if (!strcmp(m->llm[i].name, name) && !strcmp(m->llm[i].host, g->host) && !strcmp(m->llm[i].model, g->model))
+			return &m->llm[i];
+	if (VEC_GROW_N(m->llm, m->nllm))
+		return NULL;
+	s = &m->llm[m->nllm];
+	memset(s, 0, sizeof(*s));
+	s->name = strdup(name);
+	s->host = strdup(g->host);
+	s->model = strdup(g->model);
+	if (!s->name || !s->host || !s->model) {
+		free(s->name);
+		free(s->host);
+		free(s->model);
+		return NULL;
+	}
+	m->nllm++;
+	return s;
+}
+
+/* report.json's llm_calls of one interval: counters, which add up over intervals (percentiles do not). */
+static int add_llm(struct metrics *m, const struct profile *p)
+{
+	struct llm_group *groups = NULL;
+	struct llm_series *s;
+	size_t n;
+	int err = span_groups__by_llm(p, &groups, &n);
+
+	for (size_t i = 0; !err && i < n; i++) {
+		const struct llm_group *g = &groups[i];
+
+		s = llm_series_of(m, g);
+		if (!s) {
+			err = -ENOMEM;
+			break;
+		}
+		s->calls += g->count;
+		s->ns += g->wall_ns;
+		s->input_tokens += g->input_tokens;
+		s->output_tokens += g->output_tokens;
+	}
+	free(groups);
+	return err;
 }
 
 int metrics__add(struct metrics *m, const struct profile *p)
@@ -107,6 +172,8 @@ int metrics__add(struct metrics *m, const struct profile *p)
 			s->ns[c] += groups[i].ns[c];
 	}
 	free(groups);
+	if (!err)
+		err = add_llm(m, p);
 	if (err)
 		return err;
 	m->samples += p->oncpu.total;
@@ -167,6 +234,60 @@ static void by_category(FILE *f, const char *metric, const char *label, const st
 	free(v);
 }
 
+static int cmp_llm_series(const void *a, const void *b)
+{
+	const struct llm_series *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (!c)
+		c = strcmp(x->host, y->host);
+	return c ? c : strcmp(x->model, y->model);
+}
+
+static void llm_labels(FILE *f, const char *metric, const struct llm_series *s, const char *type)
+{
+	fprintf(f, "%s{endpoint=", metric);
+	put_value(f, s->name);
+	fputs(",host=", f);
+	put_value(f, s->host);
+	fputs(",model=", f);
+	put_value(f, s->model);
+	if (type)
+		fprintf(f, ",type=\"%s\"", type);
+	fputc('}', f);
+}
+
+/* The LLM calls by endpoint and model ("" when the call's JSON named none), sorted. */
+static void llm_metrics(FILE *f, const struct metrics *m)
+{
+	struct llm_series *v = malloc((m->nllm ? m->nllm : 1) * sizeof(*v));
+
+	if (!v)
+		return;
+	if (m->nllm)
+		memcpy(v, m->llm, m->nllm * sizeof(*v));
+	qsort(v, m->nllm, sizeof(*v), cmp_llm_series);
+	family(f, "agentprof_llm_calls_total", "counter", "LLM calls finished, by endpoint and model.");
+	for (size_t i = 0; i < m->nllm; i++) {
+		llm_labels(f, "agentprof_llm_calls_total", &v[i], NULL);
+		fprintf(f, " %" PRIu64 "\n", v[i].calls);
+	}
+	family(f, "agentprof_llm_call_seconds_total", "counter", "The finished LLM calls' durations, summed.");
+	for (size_t i = 0; i < m->nllm; i++) {
+		llm_labels(f, "agentprof_llm_call_seconds_total", &v[i], NULL);
+		seconds(f, v[i].ns);
+	}
+	family(f, "agentprof_llm_tokens_total", "counter",
+	       "Tokens of the LLM calls' usage (gen_ai.usage.*), by type: input or output.");
+	for (size_t i = 0; i < m->nllm; i++) {
+		llm_labels(f, "agentprof_llm_tokens_total", &v[i], "input");
+		fprintf(f, " %" PRIu64 "\n", v[i].input_tokens);
+		llm_labels(f, "agentprof_llm_tokens_total", &v[i], "output");
+		fprintf(f, " %" PRIu64 "\n", v[i].output_tokens);
+	}
+	free(v);
+}
+
 int metrics__write(const struct metrics *m, FILE *f)
 {
 	char pid[16];
@@ -179,6 +300,7 @@ int metrics__write(const struct metrics *m, FILE *f)
 	       "Time inside the agent's spans (nested spans included) by category, queue (ready, behind other "
 	       "requests on an event loop) too, summed over spans of the same name.");
 	by_category(f, "agentprof_span_wait_seconds_total", "span", &m->spans);
+	llm_metrics(f, m);
 	family(f, "agentprof_class", "gauge",
 	       "The process's class in the last interval: 1 for its class, 0 for the others (all 0 before the "
 	       "first interval).");

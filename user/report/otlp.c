@@ -128,6 +128,33 @@ static void add_address(struct otlp_attr *a, size_t *n, const char *addr_key, co
 		add_int(a, n, port_key, port);
 }
 
+/*
+ * An LLM call's attributes of OpenTelemetry's GenAI conventions, each when it is known; the time to
+ * the answer's first byte and whether it was streamed, which they have no span attribute for, as
+ * agentprof's.
+ */
+static void genai_attrs(const struct span_info *s, struct otlp_attr *a, size_t *n)
+{
+	const struct span_rec *r = s->rec;
+	const struct span_genai *g = &r->genai;
+
+	if (r->operation)
+		add_str(a, n, "gen_ai.operation.name", r->operation);
+	if (r->provider)
+		add_str(a, n, "gen_ai.provider.name", r->provider);
+	if (g->flags & GENAI_REQUEST_MODEL)
+		add_str(a, n, "gen_ai.request.model", g->request_model);
+	if (g->flags & GENAI_RESPONSE_MODEL)
+		add_str(a, n, "gen_ai.response.model", g->response_model);
+	if (g->flags & GENAI_INPUT_TOKENS)
+		add_int(a, n, "gen_ai.usage.input_tokens", g->input_tokens);
+	if (g->flags & GENAI_OUTPUT_TOKENS)
+		add_int(a, n, "gen_ai.usage.output_tokens", g->output_tokens);
+	if (r->body_ns >= r->start_ns && r->body_ns && !s->unfinished)
+		add_int(a, n, "agentprof.ttft_ns", r->body_ns - r->start_ns);
+	add_bool(a, n, "agentprof.streaming", g->flags & GENAI_STREAM);
+}
+
 size_t otlp_span_attrs(const struct profile *p, const struct span_info *s, struct otlp_attr *a)
 {
 	static const char *const cat_keys[NR_CATEGORIES] = {
@@ -162,11 +189,8 @@ size_t otlp_span_attrs(const struct profile *p, const struct span_info *s, struc
 		add_bool(a, &n, "agentprof.tls", true);
 	if (s->unfinished)
 		add_bool(a, &n, "agentprof.unfinished", true);
-	/*
-	 * Issue #23 item 2: the GenAI conventions of an LLM call (gen_ai.operation.name, gen_ai.system,
-	 * gen_ai.request.model, gen_ai.usage.*_tokens ...) go here, from what the kernel read into the
-	 * span record; both encodings take them from this list.
-	 */
+	if (r->llm)
+		genai_attrs(s, a, &n);
 	return n;
 }
 

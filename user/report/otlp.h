@@ -39,7 +39,7 @@ struct otlp_attr {
  * The attributes of one span of p (as the profile's spans[] hold it), at most OTLP_MAX_ATTRS:
  * agentprof.<category>_ns for every category, agentprof.class, agentprof.verdict, thread.id,
  * server.address/server.port of a client span, network.peer.* of an HTTP span, agentprof.llm,
- * agentprof.unfinished. Returns how many.
+ * agentprof.unfinished, an LLM call's gen_ai.* (and agentprof.ttft_ns, agentprof.streaming). Returns how many.
  */
 size_t otlp_span_attrs(const struct profile *p, const struct span_info *s, struct otlp_attr *a);
 

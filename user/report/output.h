@@ -19,6 +19,7 @@ extern const struct output_ops svg_cpu_output;		/* cpu.svg */
 extern const struct output_ops svg_offcpu_output;	/* offcpu.svg */
 extern const struct output_ops report_json_output;	/* report.json */
 extern const struct output_ops spans_jsonl_output;	/* spans.jsonl */
+extern const struct output_ops spans_csv_output;	/* spans.csv */
 extern const struct output_ops pprof_cpu_output;	/* cpu.pb.gz */
 extern const struct output_ops pprof_offcpu_output;	/* offcpu.pb.gz */
 extern const struct output_ops speedscope_cpu_output;	/* cpu.speedscope.json */

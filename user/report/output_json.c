@@ -122,7 +122,7 @@ json_t *report_json(const struct profile *p)
 {
 	/* pid: the host's PID (BPF's, /proc's on the host); ns_pid: the one the process knows itself by */
 	return json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:b, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-			 "s:o, s:o, s:o, s:o}",
+			 "s:o, s:o, s:o, s:o, s:o}",
 			 "pid", p->pid ? json_integer(p->pid) : json_null(),
 			 "ns_pid", p->ns_pid ? json_integer(p->ns_pid) : json_null(),
 			 "container", container_json(p),
@@ -142,6 +142,7 @@ json_t *report_json(const struct profile *p)
 			 "net_peers", net_peers_json(p, 0, NULL),
 			 "spans", span_names_json(p),
 			 "traces", traces_json(p),
+			 "llm_calls", llm_calls_json(p),
 			 "processes", processes_json(p),
 			 "drops", drops_json(p),
 			 "threads", threads_json(p),

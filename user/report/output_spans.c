@@ -28,6 +28,31 @@ static json_t *id_json(const uint8_t *id, size_t n)
 	return json_string(hex);
 }
 
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/*
+ * An LLM call's GenAI fields (OpenTelemetry's gen_ai.* without the prefix), null for other spans;
+ * each one null when it was not seen. The models are checked runs of [A-Za-z0-9._:/-].
+ */
+static json_t *genai_json(const struct span_rec *r)
+{
+	const struct span_genai *g = &r->genai;
+
+	if (!r->llm)
+		return json_null();
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
+			 "operation_name", str_or_null(r->operation),
+			 "provider_name", str_or_null(r->provider),
+			 "request_model", str_or_null(g->flags & GENAI_REQUEST_MODEL ? g->request_model : NULL),
+			 "response_model", str_or_null(g->flags & GENAI_RESPONSE_MODEL ? g->response_model : NULL),
+			 "input_tokens", g->flags & GENAI_INPUT_TOKENS ? json_integer(g->input_tokens) : json_null(),
+			 "output_tokens", g->flags & GENAI_OUTPUT_TOKENS ? json_integer(g->output_tokens) : json_null(),
+			 "streaming", !!(g->flags & GENAI_STREAM));
+}
+
 /* One line of spans.jsonl. */
 static json_t *span_json(const struct profile *p, const struct span_info *s)
 {
@@ -39,7 +64,7 @@ static json_t *span_json(const struct profile *p, const struct span_info *s)
 	json_t *ttft = r->body_ns >= r->start_ns && r->flags & SPAN_HTTP_CLIENT && !s->unfinished ?
 			       json_integer(r->body_ns - r->start_ns) : json_null();
 
-	return json_pack("{s:o, s:o, s:o, s:b, s:s, s:s, s:I, s:I, s:I, s:o, s:I, s:o, s:o, s:s, s:b, s:o, s:o, s:b}",
+	return json_pack("{s:o, s:o, s:o, s:b, s:s, s:s, s:I, s:I, s:I, s:o, s:I, s:o, s:o, s:s, s:b, s:o, s:o, s:b, s:o}",
 			 "trace_id", id_json(r->trace_id, sizeof(r->trace_id)),
 			 "span_id", id_json(r->span_id, sizeof(r->span_id)),
 			 "parent_span_id", id_json(r->parent_id, sizeof(r->parent_id)),
@@ -57,7 +82,8 @@ static json_t *span_json(const struct profile *p, const struct span_info *s)
 			 "unfinished", s->unfinished,
 			 "peer", peer[0] ? json_string(peer) : json_null(),
 			 "host", r->host[0] ? json_string(r->host) : json_null(),
-			 "llm", r->llm);
+			 "llm", r->llm,
+			 "gen_ai", genai_json(r));
 }
 
 /* A request on an event loop, or its call: the time its calls were outstanding, per peer. */
@@ -194,6 +220,42 @@ json_t *span_names_json(const struct profile *p)
 		return a;
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(a, span_name_json(p, &groups[i]));
+	free(groups);
+	return a;
+}
+
+static json_t *llm_group_json(const struct llm_group *g)
+{
+	char name[SPAN_NAME_LEN * 3];
+
+	utf8_sanitize(g->name, name, sizeof(name));
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}",
+			 "name", name,
+			 "host", g->host[0] ? json_string(g->host) : json_null(),
+			 "model", g->model[0] ? json_string(g->model) : json_null(),
+			 "operation_name", str_or_null(g->operation),
+			 "provider_name", str_or_null(g->provider),
+			 "calls", (json_int_t)g->count,
+			 "unfinished", (json_int_t)g->unfinished,
+			 "streamed", (json_int_t)g->streamed,
+			 "p50_ns", (json_int_t)g->p50_ns,
+			 "p95_ns", (json_int_t)g->p95_ns,
+			 "ttft_p50_ns", g->ttft_count ? json_integer(g->ttft_p50_ns) : json_null(),
+			 "ttft_p95_ns", g->ttft_count ? json_integer(g->ttft_p95_ns) : json_null(),
+			 "input_tokens", g->usage_count ? json_integer(g->input_tokens) : json_null(),
+			 "output_tokens", g->usage_count ? json_integer(g->output_tokens) : json_null());
+}
+
+json_t *llm_calls_json(const struct profile *p)
+{
+	struct llm_group *groups;
+	json_t *a = json_array();
+	size_t n;
+
+	if (!a || span_groups__by_llm(p, &groups, &n))
+		return a;
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, llm_group_json(&groups[i]));
 	free(groups);
 	return a;
 }

@@ -3,10 +3,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include "report/spans_read.h"
+#include "classify/llm.h"
 #include "base/log.h"
 #include "base/vec.h"
 
@@ -71,6 +73,56 @@ static int parse_category(const char *name, enum category *c)
 	return -EINVAL;
 }
 
+/* A model name of gen_ai into m (GENAI_MODEL_LEN), with its flag; null or absent: none. */
+static int parse_model(json_t *v, char *m, uint32_t flag, uint32_t *flags)
+{
+	const char *s = json_string_value(v);
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (!s || strlen(s) >= GENAI_MODEL_LEN || !genai_model_ok(s))
+		return -EINVAL;
+	strcpy(m, s);
+	*flags |= flag;
+	return 0;
+}
+
+static int parse_count(json_t *v, uint32_t *out, uint32_t flag, uint32_t *flags)
+{
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > UINT32_MAX)
+		return -EINVAL;
+	*out = json_integer_value(v);
+	*flags |= flag;
+	return 0;
+}
+
+/*
+ * An LLM call's gen_ai object (null for other spans). The operation and provider are not read:
+ * they are what classify/llm.c says of the span's name and host, as when it was recorded.
+ */
+static int parse_genai(json_t *o, struct span_rec *r)
+{
+	struct span_genai *g = &r->genai;
+
+	if (!o || json_is_null(o))
+		return 0;
+	if (!json_is_object(o) ||
+	    parse_model(json_object_get(o, "request_model"), g->request_model, GENAI_REQUEST_MODEL, &g->flags) ||
+	    parse_model(json_object_get(o, "response_model"), g->response_model, GENAI_RESPONSE_MODEL, &g->flags) ||
+	    parse_count(json_object_get(o, "input_tokens"), &g->input_tokens, GENAI_INPUT_TOKENS, &g->flags) ||
+	    parse_count(json_object_get(o, "output_tokens"), &g->output_tokens, GENAI_OUTPUT_TOKENS, &g->flags))
+		return -EINVAL;
+	if (json_is_true(json_object_get(o, "streaming")))
+		g->flags |= GENAI_STREAM;
+	if (r->llm) {
+		r->operation = llm_operation(r->name);
+		r->provider = llm_provider(r->name, r->host);
+	}
+	return 0;
+}
+
 static int parse_line(json_t *o, struct span_rec *r, struct span_info *s)
 {
 	json_t *end = json_object_get(o, "end_ns"), *bd = json_object_get(o, "breakdown_ns"), *v;
@@ -105,6 +157,11 @@ static int parse_line(json_t *o, struct span_rec *r, struct span_info *s)
 	}
 	s->wall_ns = json_integer_value(json_object_get(o, "duration_ns"));
 	r->llm = json_is_true(json_object_get(o, "llm"));
+	if (parse_genai(json_object_get(o, "gen_ai"), r))
+		return -EINVAL;
+	v = json_object_get(o, "ttft_ns");
+	if (json_is_integer(v) && json_integer_value(v) >= 0)
+		r->body_ns = r->start_ns + json_integer_value(v);
 	/* files of before "kind" have only internal spans as far as they say */
 	r->flags = kind ? span_kind_flags(kind) : 0;
 	json_object_foreach(bd, key, v) {
