@@ -685,6 +685,7 @@ static __always_inline void http_parse(struct peek *p, __u32 tid, __u32 fd, __u6
 	struct http_val *open;
 	bool has_parent = false;
 	struct span_ref ref;
+	__u64 ctx;
 	struct file *f;
 	__u8 parent[8];
 	__u32 method;
@@ -744,10 +745,10 @@ static __always_inline void http_parse(struct peek *p, __u32 tid, __u32 fd, __u6
 		seq = span_open(tid, &ref, has_parent ? parent : NULL, p->name, &p->http);
 		if (!seq)
 			return;
-		val.ctx = CTX_SERVER | seq;
-		set_conn_context(val.ctx);
+		ctx = CTX_SERVER | seq;
+		set_conn_context(ctx);
 	} else {
-		val.ctx = conn_context();
+		ctx = conn_context();
 		/*
 		 * The header's parent id is this client span's own id, unless the SDK has it open.
 		 * Without a header, userspace parents it to the span it began in (struct span_event's outer).
@@ -766,6 +767,7 @@ static __always_inline void http_parse(struct peek *p, __u32 tid, __u32 fd, __u6
 	p->val.body = BODY_AWAITED;
 	p->val.tls = !!(flags & SPAN_TLS);
 	p->val.post = !inbound && method == 4 && p->buf[0] == 'P';
+	p->val.ctx = ctx;
 	if (bpf_map_update_elem(&http_spans, &key, &p->val, BPF_ANY) || !p->val.post)
 		return;
 	open = bpf_map_lookup_elem(&http_spans, &key);
