@@ -154,12 +154,27 @@ struct proc_info {
 
 enum thread_state { TS_RUNNING, TS_RUNNABLE, TS_BLOCKED, TS_DEAD };
 
+/*
+ * The stacks a thread last took at one kind of switch-out (blocked, preempted) and the wait they
+ * were taken in: reused while that kind of wait repeats, so a thread that alternates between
+ * the two (a ping-pong: preempted in write, blocked in read) does not walk its stacks each time.
+ */
+struct stack_memo {
+	__u64 ns;		/* when taken; 0: never, or not valid any more (an exec) */
+	__s32 user_stack_id;
+	__s32 kern_stack_id;
+	__u32 py_stack_id;
+	struct wait_sig wait;
+	__u32 pad;
+};
+
+enum { MEMO_BLOCKED, MEMO_PREEMPTED, NR_MEMOS };
+
 /* Per-thread accounting: every ns from first_ns to the end is either cpu or in some wait. */
 struct thread_stats {
 	__u64 cpu_ns;
 	__u64 first_ns;		/* bpf_ktime_get_ns() when the thread was first seen */
 	__u64 last_ns;		/* when state last changed (for TS_DEAD: the exit) */
-	__u64 stack_ns;		/* when open's stacks were last taken */
 	__u32 state;		/* enum thread_state */
 	__u32 in_klock;		/* inside lock:contention_begin/end */
 	struct offcpu_key open;	/* the wait in progress, when not running */
@@ -168,6 +183,7 @@ struct thread_stats {
 	__u32 ended_elsewhere;	/* a span of this stack another thread ended: the owner unstacks it */
 	__u32 pad;
 	__u64 runq_ns;		/* runnable, waiting for a CPU (with cpu_ns: a span event's stamp) */
+	struct stack_memo memo[NR_MEMOS];
 };
 
 enum span_event_type { SPAN_BEGIN = 1, SPAN_END, SPAN_GENAI };
@@ -383,7 +399,7 @@ _Static_assert(sizeof(struct wait_sig) == 8, "ABI");
 _Static_assert(sizeof(struct net_peer) == 20, "ABI");
 _Static_assert(sizeof(struct offcpu_key) == 80, "ABI");
 _Static_assert(sizeof(struct proc_info) == 24, "ABI");
-_Static_assert(sizeof(struct thread_stats) == 176, "ABI");
+_Static_assert(sizeof(struct thread_stats) == 232, "ABI");
 _Static_assert(sizeof(struct span_http) == 88, "ABI");
 _Static_assert(sizeof(struct span_event) == 240, "ABI");
 _Static_assert(sizeof(struct span_genai) == 2 * GENAI_MODEL_LEN + 16, "ABI");

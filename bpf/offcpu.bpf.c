@@ -101,6 +101,7 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 	struct thread_stats *s = bpf_map_lookup_elem(&threads, &tid);
 	struct wait_sig w = {};
 	struct net_peer peer = {};
+	struct stack_memo *memo;
 	unsigned int state;
 
 	if (!s && seed_on_sight) {
@@ -127,11 +128,11 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 	/*
 	 * Stacks cost most of this program (two unwinds). A thread that blocks again in the same
 	 * wait within STACK_REUSE_US (a request loop, a ping-pong) keeps the stacks it was last
-	 * seen with: its time stays exact per category, its stacks are sampled at most every
-	 * STACK_REUSE_US.
+	 * seen with at that kind of switch: its time stays exact per category, its stacks are
+	 * sampled at most every STACK_REUSE_US per kind.
 	 */
-	if (!same_wait(&w, &s->open.wait) || now - s->stack_ns > STACK_REUSE_US * 1000ull ||
-	    s->open.user_stack_id == NO_STACK) {
+	memo = s->state == TS_BLOCKED ? &s->memo[MEMO_BLOCKED] : &s->memo[MEMO_PREEMPTED];
+	if (!same_wait(&w, &memo->wait) || now - memo->ns > STACK_REUSE_US * 1000ull) {
 		char comm[TASK_COMM_LEN];
 
 		/* a preempted thread's place changes at every preemption: it keeps to frame pointers */
@@ -141,10 +142,18 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 			s->open.user_stack_id = stack_id(ctx, BPF_F_USER_STACK, STACK_SLOT_SWITCH);
 		s->open.kern_stack_id = stack_id(ctx, 0, STACK_SLOT_SWITCH);
 		s->open.py_stack_id = interp_stack_id(PY_SLOT_OFFCPU);
-		s->stack_ns = now;
+		memo->ns = now;
+		memo->wait = w;
+		memo->user_stack_id = s->open.user_stack_id;
+		memo->kern_stack_id = s->open.kern_stack_id;
+		memo->py_stack_id = s->open.py_stack_id;
 		/* two plain stores: a reader of the map never sees the helper's zero-fill half done */
 		bpf_get_current_comm(comm, sizeof(comm));
 		__builtin_memcpy(s->open.comm, comm, sizeof(comm));
+	} else {
+		s->open.user_stack_id = memo->user_stack_id;
+		s->open.kern_stack_id = memo->kern_stack_id;
+		s->open.py_stack_id = memo->py_stack_id;
 	}
 	/* after the stacks: their walk found the thread's rb_thread_t, if it runs Ruby */
 	if (w.syscall == NR_futex && rb_frames) {
@@ -336,7 +345,8 @@ static __always_inline int on_exec(bool btf, struct task_struct *p, __u32 old_ti
 	s = bpf_map_lookup_elem(&threads, &tid);
 	if (s) {
 		s->open.gen = proc_gen(tgid);
-		s->open.user_stack_id = NO_STACK;	/* never reuse a stack of the old image */
+		s->memo[MEMO_BLOCKED].ns = 0;	/* never reuse a stack of the old image */
+		s->memo[MEMO_PREEMPTED].ns = 0;
 	}
 	return 0;
 }

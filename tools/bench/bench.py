@@ -48,6 +48,8 @@ WORKLOADS = {
 }
 SPANS = 30000
 DEFAULT = "agentprof record (99 Hz, on+off-CPU)"
+# what agentprof record says once attached ("still loading ... recording starts once" comes before)
+ATTACHED = "agentprof: recording "
 PERF = "perf record -F 99 -g -p"
 
 
@@ -55,9 +57,9 @@ def profilers(tmp):
     """name -> (argv for a pid, the line it prints once attached, or None: give it a second)."""
     out = os.path.join(tmp, "out")
     p = {
-        DEFAULT: (lambda pid: [AGENTPROF, "record", "-p", str(pid), "-o", out, "--force"], "recording"),
+        DEFAULT: (lambda pid: [AGENTPROF, "record", "-p", str(pid), "-o", out, "--force"], ATTACHED),
         "agentprof record -F 999": (lambda pid: [AGENTPROF, "record", "-p", str(pid), "-F", "999", "-o", out,
-                                                 "--force"], "recording"),
+                                                 "--force"], ATTACHED),
     }
     if shutil.which("perf"):
         p[PERF] = (lambda pid: ["perf", "record", "-q", "-F", "99", "-g", "-p", str(pid), "-o",
@@ -178,7 +180,7 @@ def bpf_program_costs(tmp, args, extra=()):
         work = subprocess.Popen([WORK] + args + ["stdin"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         pid = int(work.stdout.readline())
         prof = start_profiler([AGENTPROF, "record", "-p", str(pid), "-o", os.path.join(tmp, "costs"), "--force"]
-                              + list(extra), "recording")
+                              + list(extra), ATTACHED)
         ids = prog_ids(prof.pid)  # attached by now; other sessions may run agentprof too
         work.stdin.write("go\n")
         work.stdin.flush()
@@ -240,9 +242,9 @@ def section_memory(old):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out")
         variants = [
-            ("record", lambda pid: ([AGENTPROF, "record", "-p", str(pid), "-o", out, "--force"], "recording")),
+            ("record", lambda pid: ([AGENTPROF, "record", "-p", str(pid), "-o", out, "--force"], ATTACHED)),
             ("record --memory", lambda pid: ([AGENTPROF, "record", "-p", str(pid), "-o", out, "--force", "--memory"],
-                                             "recording")),
+                                             ATTACHED)),
         ]
         ratios = {n: [] for n, _ in variants}
         cpu_ratios = {n: [] for n, _ in variants}
@@ -642,7 +644,7 @@ def record_run(args, extra):
     out = tempfile.mkdtemp()
     work = subprocess.Popen([WORK] + args + ["stdin"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     pid = int(work.stdout.readline())
-    prof = start_profiler([AGENTPROF, "record", "-p", str(pid), "-o", out, "--force"] + extra, "recording")
+    prof = start_profiler([AGENTPROF, "record", "-p", str(pid), "-o", out, "--force"] + extra, ATTACHED)
     work.stdin.write("go\n")
     work.stdin.flush()
     elapsed = int(work.stdout.readline())
@@ -696,7 +698,7 @@ def section_soak(old):
                             text=True)
     pid = int(work.stdout.readline())
     prof = start_profiler([AGENTPROF, "record", "-p", str(pid), "-o", out, "--force", "--follow-children"],
-                          "recording")
+                          ATTACHED)
     work.stdin.write("go\n")
     work.stdin.flush()
     start, samples, every = time.monotonic(), [], max(1, seconds // 60)
@@ -735,7 +737,7 @@ def section_churn(old):
                                  "--follow-children", "-v"], stdout=subprocess.DEVNULL, stderr=f)
     for _ in range(600):  # until attached, however loaded the machine
         with open(log) as f:
-            if "recording" in f.read():
+            if ATTACHED in f.read():
                 break
         time.sleep(0.1)
     work.send_signal(signal.SIGUSR1)
