@@ -75,15 +75,15 @@ Test(spans_csv, quotes_and_columns)
 
 	cr_assert_str_eq(row(text, 0, buf, sizeof(buf)),
 			 "trace_id,span_id,parent_span_id,trace_generated,name,kind,pid,tid,start_ns,end_ns,duration_ns,"
-			 "ttft_ns,cpu_ns,runq_ns,lock_ns,net_ns,disk_ns,sleep_ns,idle_ns,other_ns,class,unfinished,peer,host,"
+			 "ttft_ns,cpu_ns,runq_ns,lock_ns,net_ns,disk_ns,sleep_ns,idle_ns,other_ns,queue_ns,class,unfinished,peer,host,"
 			 "llm,gen_ai.operation_name,gen_ai.provider_name,gen_ai.request_model,gen_ai.response_model,"
 			 "gen_ai.input_tokens,gen_ai.output_tokens,gen_ai.streaming");
 	/* the name quoted, its quotes doubled: its line break is no row's end (rows end in CRLF) */
-	cr_assert(strstr(text, ",\"say \"\"hi\"\", then\nbye\",internal,7,11,100,300,200,,150,0,0,50,0,0,0,0,cpu,false,,,"
+	cr_assert(strstr(text, ",\"say \"\"hi\"\", then\nbye\",internal,7,11,100,300,200,,150,0,0,50,0,0,0,0,0,cpu,false,,,"
 			       "false,,,,,,,\r\n"),
 		  "%s", text);
 	cr_assert(strstr(text, ",0000000000000002,0000000000000001,false,llm POST /v1/chat/completions,client,7,12,200,,"
-			       "100,,0,0,0,0,0,0,0,0,net,true,,api.openai.com,true,chat,openai,gpt-4o-mini,,,,true\r\n"),
+			       "100,,0,0,0,0,0,0,0,0,0,net,true,,api.openai.com,true,chat,openai,gpt-4o-mini,,,,true\r\n"),
 		  "%s", text);
 	row(text, 1, buf, sizeof(buf));
 	cr_assert(!strncmp(buf, "00000000000000000000000000000001,0000000000000001,,false,", 57),
