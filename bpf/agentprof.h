@@ -295,14 +295,14 @@ struct rb_config {
  * V8 keeps a frame-pointer chain through its frames: a JavaScript frame holds its JSFunction at
  * fp + fp_function and a tagged context at fp + fp_context (a typed frame has a Smi marker there).
  * Its frames are stored as CPython's are, in `py_stacks`: code is the JSFunction's tagged
- * SharedFunctionInfo, instr the low 32 bits of the frame's pc (it names the native frame the JS
- * frame replaces), flags' upper 16 bits the bytecode offset of an interpreted frame + 1 (0: none).
+ * SharedFunctionInfo, instr the low 32 bits of the return address it runs at (it names the native
+ * frame the JS frame replaces), 0 for the leaf (its pc, which would make each sample a new stack).
  */
 struct v8_config {
 	__s16 fp_function;		/* v8dbg_off_fp_function */
 	__s16 fp_context;		/* v8dbg_off_fp_context */
-	__s16 fp_bytecode_offset;	/* v8dbg_off_fp_bytecode_offset */
 	__u16 function_shared;		/* v8dbg_class_JSFunction__shared__SharedFunctionInfo */
+	__u16 pad;
 };
 
 #define V8_HEAP_TAG		1ull	/* a tagged pointer to a heap object has its low bit set; a Smi not */

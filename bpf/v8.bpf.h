@@ -29,7 +29,7 @@ struct {
 } v8_procs SEC(".maps") __weak;
 
 struct v8_walk {
-	__u64 fp, pc;		/* the frame to read and the pc it runs at */
+	__u64 fp, pc;		/* the frame to read and the return address it runs at (0: the leaf) */
 	__u64 hash;
 	struct py_scratch *sc;
 	const struct v8_config *cfg;
@@ -41,7 +41,7 @@ static __always_inline long v8_walk_step(struct v8_walk *w, bool task)
 {
 	const struct v8_config *cfg = w->cfg;
 	struct py_stack *st = &w->sc->st;
-	__u64 link[2], fn, ctx, shared, bc;
+	__u64 link[2], fn, ctx, shared;
 	struct py_frame *f;
 
 	if (!w->fp || py_read(link, sizeof(link), w->fp, task ? w->task : NULL))
@@ -54,15 +54,12 @@ static __always_inline long v8_walk_step(struct v8_walk *w, bool task)
 			st->flags |= PY_STACK_TRUNCATED;
 			return 1;
 		}
-		/* an interpreted frame's bytecode offset, a Smi (upper 32 bits); other frames hold no Smi there */
-		bc = py_read_ptr(w->fp + cfg->fp_bytecode_offset, task ? w->task : NULL);
-		bc = !(bc & 0xffffffffull) && (bc >> 32) < 0xffff ? (bc >> 32) + 1 : 0;
 		f = &st->frames[st->nframes & (PY_MAX_FRAMES - 1)];
 		f->code = shared;
 		f->instr = (__u32)w->pc;
-		f->flags = (__u32)bc << 16;
+		f->flags = 0;
 		w->hash = (w->hash ^ shared) * FNV_PRIME;
-		w->hash = (w->hash ^ ((__u64)f->instr << 16 | bc)) * FNV_PRIME;
+		w->hash = (w->hash ^ f->instr) * FNV_PRIME;
 		st->nframes++;
 	}
 	/* callers' frames are above: a chain that does not climb is no chain */
@@ -104,7 +101,6 @@ static __always_inline __u32 v8_stack_id_of(__u32 slot, __u32 tgid, __u32 tid, s
 		return 0;
 	regs = (struct pt_regs *)bpf_task_pt_regs(task ?: bpf_get_current_task_btf());
 	w.fp = regs->bp;
-	w.pc = regs->ip;
 	st = &w.sc->st;
 	st->flags = 0;
 	st->pid = tgid;

@@ -69,6 +69,7 @@ Test(v8merge, frames_in_place_of_their_pcs)
 	/* leaf first: sin, planSteps' JIT code, an unwinder's guess, agentLoop's, the entry trampoline */
 	const uint64_t pcs[] = { 0x55550000a000, 0x7f0000001234, 0x7f0000009999, 0x7f0000005678, 0x55550000b000 };
 	const struct py_frame js[] = { { 0x111, 0x00001234, 0 }, { 0x222, 0x00005678, 0 }, { 0x333, 0xdead, 0 } };
+	const struct py_frame leaf[] = { { 0x111, 0, 0 }, { 0x222, 0x00005678, 0 } };
 	int32_t at[5];
 
 	cr_assert_eq(v8_merge(pcs, 5, js, 3, at), 2);	/* the third's native frame is not in the stack */
@@ -77,6 +78,11 @@ Test(v8merge, frames_in_place_of_their_pcs)
 	cr_expect_eq(at[2], -1);
 	cr_expect_eq(at[3], 1);
 	cr_expect_eq(at[4], -1);
+	/* the leaf's pc is not stored: it is native frame 0 */
+	cr_expect_eq(v8_merge(pcs, 5, leaf, 2, at), 2);
+	cr_expect_eq(at[0], 0);
+	cr_expect_eq(at[3], 1);
+	cr_expect_eq(at[1], -1);
 	/* out of order: a frame is matched only after the one below it */
 	const struct py_frame swapped[] = { { 0x222, 0x00005678, 0 }, { 0x111, 0x00001234, 0 } };
 	cr_expect_eq(v8_merge(pcs, 5, swapped, 2, at), 1);

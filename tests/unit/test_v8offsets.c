@@ -42,7 +42,7 @@ static int lookup(const char *name, int32_t *value, void *ctx)
 
 static const struct sym node20[] = {
 	{ "v8dbg_off_fp_function", -16 }, { "v8dbg_off_fp_context", -8 },
-	{ "v8dbg_off_fp_bytecode_offset", -40 }, { "v8dbg_class_JSFunction__shared__SharedFunctionInfo", 24 },
+	{ "v8dbg_class_JSFunction__shared__SharedFunctionInfo", 24 },
 	{ "v8dbg_class_HeapObject__map__Map", 0 }, { "v8dbg_class_Map__instance_type__uint16_t", 12 },
 	{ "v8dbg_type_SharedFunctionInfo__SHARED_FUNCTION_INFO_TYPE", 180 },
 	{ "v8dbg_scopeinfo_idx_first_vars", 4 }, { "v8dbg_scopeinfo_idx_ncontextlocals", 2 },
@@ -56,7 +56,6 @@ Test(v8offsets, from_the_symbol_table)
 	cr_assert_eq(v8_offsets__parse(lookup, &t, &o), 0);
 	cr_expect_eq(o.bpf.fp_function, -16);
 	cr_expect_eq(o.bpf.fp_context, -8);
-	cr_expect_eq(o.bpf.fp_bytecode_offset, -40);
 	cr_expect_eq(o.bpf.function_shared, 24);
 	cr_expect_eq(o.heap_map, 0);
 	cr_expect_eq(o.map_type, 12);

@@ -24,5 +24,5 @@ function agentLoop(seconds) {
 }
 
 const seconds = Number(process.argv[2] || 5);
-console.log(`ready ${process.pid}`);
+console.log(process.pid);
 agentLoop(seconds);

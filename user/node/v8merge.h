@@ -10,7 +10,7 @@
 
 /*
  * Matches a thread's JavaScript frames (js, njs, leaf first; instr: the low 32 bits of the pc
- * each ran at) to the native stack (pcs, n, leaf first) in order: js_at[i] is the JavaScript
+ * each ran at, 0 for the leaf frame's) to the native stack (pcs, n, leaf first) in order: js_at[i] is the JavaScript
  * frame that replaces native frame i, -1 for none. Returns how many matched: js[0..m) did, the
  * ones after (the native stack ended early) go at the root side, in their order.
  */

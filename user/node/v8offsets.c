@@ -22,7 +22,6 @@ struct field {
 static const struct field fields[] = {
 	S16("off_fp_function", bpf.fp_function),
 	S16("off_fp_context", bpf.fp_context),
-	S16("off_fp_bytecode_offset", bpf.fp_bytecode_offset),
 	U16("class_JSFunction__shared__SharedFunctionInfo", bpf.function_shared),
 	U16("class_HeapObject__map__Map", heap_map),
 	U16("class_Map__instance_type__uint16_t", map_type),
