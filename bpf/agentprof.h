@@ -344,6 +344,25 @@ struct rb_config {
 #define RB_COND_SIZE		48	/* sizeof(pthread_cond_t) on x86-64 glibc */
 #define RB_THREAD_RUNNABLE	0	/* rb_thread_status: wants to run (a GVL waiter, not a sleeper) */
 
+/*
+ * Where the BPF side finds a V8 isolate's JavaScript frames: offsets from the node binary's
+ * post-mortem metadata (v8dbg_* symbols, user/node/v8offsets.c); the value of `v8_procs`, by tgid.
+ * V8 keeps a frame-pointer chain through its frames: a JavaScript frame holds its JSFunction at
+ * fp + fp_function and a tagged context at fp + fp_context (a typed frame has a Smi marker there).
+ * Its frames are stored as CPython's are, in `py_stacks`: code is the JSFunction's tagged
+ * SharedFunctionInfo, instr the low 32 bits of the return address it runs at (it names the native
+ * frame the JS frame replaces), 0 for the leaf (its pc, which would make each sample a new stack).
+ */
+struct v8_config {
+	__s16 fp_function;		/* v8dbg_off_fp_function */
+	__s16 fp_context;		/* v8dbg_off_fp_context */
+	__u16 function_shared;		/* v8dbg_class_JSFunction__shared__SharedFunctionInfo */
+	__u16 pad;
+};
+
+#define V8_HEAP_TAG		1ull	/* a tagged pointer to a heap object has its low bit set; a Smi not */
+#define V8_MAX_FRAME		(1ull << 20)	/* bytes between two frames believed */
+
 /* One interpreter frame (CPython's or Ruby's): the code object it runs and where in it. */
 struct py_frame {
 	__u64 code;			/* PyCodeObject * (Ruby: rb_iseq_t *) in the target */
@@ -394,6 +413,7 @@ _Static_assert(sizeof(struct mem_event) == 88, "ABI");
 _Static_assert(sizeof(struct sample_key) == 44, "ABI");
 _Static_assert(sizeof(struct py_frame) == 16, "ABI");
 _Static_assert(sizeof(struct rb_config) == 40, "ABI");
+_Static_assert(sizeof(struct v8_config) == 8, "ABI");
 _Static_assert(sizeof(struct py_stack) == 16 + 16 * PY_MAX_FRAMES, "ABI");
 _Static_assert(sizeof(struct wait_sig) == 8, "ABI");
 _Static_assert(sizeof(struct net_peer) == 20, "ABI");

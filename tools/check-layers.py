@@ -10,7 +10,7 @@ import os
 import re
 import sys
 
-STAGES = ['base', 'target', 'classify', 'python', 'ruby', 'model', 'symbols', 'report', 'compare', 'capture', 'cmd']
+STAGES = ['base', 'target', 'classify', 'python', 'ruby', 'node', 'model', 'symbols', 'report', 'compare', 'capture', 'cmd']
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Interpreters of versions agentprof does not read (a Ruby 3.2.2, a CPython 3.14, as processes
+ * Interpreters of versions agentprof does not read (a Ruby 3.2.2, a CPython 3.14, a V8 8.4, as processes
  * that look like static builds of them): their stacks are native, and the summary and report.json
  * say once which runtime and version could not be read.
  */
@@ -66,6 +66,11 @@ Test(versions, a_ruby_of_another_version_is_said_once)
 Test(versions, a_python_of_another_version_is_said_once)
 {
 	check_unsupported(WORKLOAD("python_unsupported"), "Python 3.14 (PID ", "python", "3.14");
+}
+
+Test(versions, a_v8_of_another_version_is_said_once)
+{
+	check_unsupported(WORKLOAD("node_unsupported"), "V8 8.4 (PID ", "v8", "8.4");
 }
 
 /* Every interpreter read: the list is there, and empty. */

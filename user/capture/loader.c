@@ -199,6 +199,7 @@ struct loader *loader__load(const struct loader_opts *opts)
 	l->skel->rodata->seed_on_sight = procfs_is_foreign();
 	l->skel->rodata->py_frames = opts->python;	/* else the Python frame walker is pruned away */
 	l->skel->rodata->rb_frames = opts->ruby;	/* and the Ruby one */
+	l->skel->rodata->v8_frames = opts->node;	/* and the V8 one */
 	l->skel->rodata->follow_children = opts->follow_children;
 	bpf_map__set_max_entries(l->skel->maps.stacks, opts->stack_entries);
 	bpf_map__set_max_entries(l->skel->maps.stack_ids, opts->stack_entries);
@@ -206,7 +207,7 @@ struct loader *loader__load(const struct loader_opts *opts)
 	bpf_map__set_max_entries(l->skel->maps.user_stacks, user_stack_ring_bytes(opts->freq_hz));
 	l->tls = choose_programs(l, opts->follow_children);
 	choose_memory_programs(l->skel, opts->memory);
-	bpf_program__set_autoload(l->skel->progs.seed_py_stacks, opts->python || opts->ruby);
+	bpf_program__set_autoload(l->skel->progs.seed_py_stacks, opts->python || opts->ruby || opts->node);
 	err = agentprof_bpf__load(l->skel);
 	if (err) {
 		pr_warn("load BPF programs: %s\n", strerror(-err));
@@ -302,7 +303,7 @@ int loader__attach(struct loader *l)
 		return err;
 	}
 	/* then the Python frames of the threads it found blocked */
-	err = l->opts.python || l->opts.ruby ? run_iter(l->skel->progs.seed_py_stacks) : 0;
+	err = l->opts.python || l->opts.ruby || l->opts.node ? run_iter(l->skel->progs.seed_py_stacks) : 0;
 	if (err) {
 		pr_warn("run Python task iterator: %s\n", strerror(-err));
 		return err;
@@ -568,6 +569,20 @@ void loader__remove_ruby(struct loader *l, pid_t pid)
 	__u32 key = pid;
 
 	bpf_map__delete_elem(l->skel->maps.rb_procs, &key, sizeof(key), 0);	/* -ENOENT: not a Ruby one */
+}
+
+int loader__add_node(struct loader *l, pid_t pid, const struct v8_config *cfg)
+{
+	__u32 key = pid;
+
+	return bpf_map__update_elem(l->skel->maps.v8_procs, &key, sizeof(key), cfg, sizeof(*cfg), BPF_ANY);
+}
+
+void loader__remove_node(struct loader *l, pid_t pid)
+{
+	__u32 key = pid;
+
+	bpf_map__delete_elem(l->skel->maps.v8_procs, &key, sizeof(key), 0);	/* -ENOENT: not a Node one */
 }
 
 struct kernel_maps loader__maps(const struct loader *l)

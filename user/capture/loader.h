@@ -28,6 +28,7 @@ struct kernel_maps {
 struct loader;
 struct py_config;
 struct rb_config;
+struct v8_config;
 
 struct loader_opts {
 	pid_t pid;		/* the process, or 0 with a cgroup */
@@ -38,6 +39,7 @@ struct loader_opts {
 	uint32_t cgroup_level;	/* the cgroup's depth in the hierarchy */
 	bool python;		/* load the Python frame walker (loader__add_python says where) */
 	bool ruby;		/* load the Ruby frame walker (loader__add_ruby says where) */
+	bool node;		/* load the V8 frame walker (loader__add_node says where) */
 	bool follow_children;	/* also the processes the target forks, and theirs */
 	bool memory;		/* load the memory growth programs (mem.bpf.c): off, they cost nothing */
 };
@@ -67,6 +69,9 @@ void loader__remove_python(struct loader *l, pid_t pid);
 int loader__add_ruby(struct loader *l, pid_t pid, const struct rb_config *cfg);
 /* The process exited: its entry leaves the map (PY_MAX_PROCS). */
 void loader__remove_ruby(struct loader *l, pid_t pid);
+/* A process of the recording that runs V8 (Node): its JavaScript frames are walked from now on. */
+int loader__add_node(struct loader *l, pid_t pid, const struct v8_config *cfg);
+void loader__remove_node(struct loader *l, pid_t pid);
 /* Stops every program; the maps stay readable. */
 void loader__detach(struct loader *l);
 struct kernel_maps loader__maps(const struct loader *l);

@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include "python/pyinterp.h"
 #include "ruby/rbinterp.h"
+#include "node/v8interp.h"
 #include "capture/pystacks.h"
 #include "symbols/images.h"
 
@@ -121,6 +122,7 @@ int py_stacks__sync(struct py_stacks *c, const struct images *images)
 	while (bpf_map_get_next_key(c->fd, prev, &key) == 0) {
 		struct py_interp *py;
 		struct rb_interp *rb;
+		struct v8_interp *v8;
 		struct entry *e;
 
 		if (!find(c, key) && (e = load(c, key))) {
@@ -128,6 +130,8 @@ int py_stacks__sync(struct py_stacks *c, const struct images *images)
 				py_interp__read_codes(py, e->st->frames, e->st->nframes);
 			else if ((rb = images__ruby(images, e->st->pid)))
 				rb_interp__read_iseqs(rb, e->st->frames, e->st->nframes);
+			else if ((v8 = images__node(images, e->st->pid)))
+				v8_interp__read_functions(v8, e->st->frames, e->st->nframes);
 		}
 		prev = &key;
 	}

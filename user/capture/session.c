@@ -22,6 +22,7 @@
 #include "target/procmaps.h"
 #include "python/pyinterp.h"
 #include "ruby/rbinterp.h"
+#include "node/v8interp.h"
 #include "capture/pystacks.h"
 #include "capture/session.h"
 #include "capture/stackcache.h"
@@ -159,6 +160,23 @@ static void enable_ruby(struct session *s, pid_t pid)
 		pr_info("process %d: Ruby %u.%u.%u: Ruby frames in stacks\n", pid, v >> 16, (v >> 8) & 0xff, v & 0xff);
 }
 
+/* A process of the recording that runs Node: the BPF side walks its JavaScript frames from now on. */
+static void enable_node(struct session *s, pid_t pid)
+{
+	struct v8_interp *v8 = s->node ? images__node(s->images, pid) : NULL;
+	uint32_t v;
+	int err;
+
+	if (!v8)
+		return;
+	err = loader__add_node(s->loader, pid, v8_interp__config(v8));
+	v = v8_interp__version(v8);
+	if (err)
+		pr_warn("process %d: no JavaScript frames: %s\n", pid, strerror(-err));
+	else
+		pr_info("process %d: V8 %u.%u: JavaScript frames in stacks\n", pid, v >> 16, v & 0xffff);
+}
+
 static int add_process(struct session *s, pid_t pid)
 {
 	struct target *t;
@@ -182,6 +200,7 @@ static int add_process(struct session *s, pid_t pid)
 	if (s->loader) {	/* else once loaded */
 		enable_python(s, pid);
 		enable_ruby(s, pid);
+		enable_node(s, pid);
 	}
 	return 0;
 }
@@ -307,6 +326,7 @@ static struct loader *load_saying_if_slow(const struct loader_opts *opts)
 int session__load(struct session *s, const struct session_opts *opts)
 {
 	const char *no_python = getenv("AGENTPROF_NO_PYTHON"), *no_ruby = getenv("AGENTPROF_NO_RUBY");
+	const char *no_node = getenv("AGENTPROF_NO_NODE");
 	int err;
 
 	/*
@@ -318,16 +338,19 @@ int session__load(struct session *s, const struct session_opts *opts)
 		    !(no_python && !strcmp(no_python, "1"));
 	/* the same for Ruby (AGENTPROF_NO_RUBY=1) */
 	s->ruby = (opts->container || images__ruby(s->images, opts->pid)) && !(no_ruby && !strcmp(no_ruby, "1"));
+	/* and for Node (AGENTPROF_NO_NODE=1) */
+	s->node = (opts->container || images__node(s->images, opts->pid)) && !(no_node && !strcmp(no_node, "1"));
 	s->loader = load_saying_if_slow(&(struct loader_opts){
 		.pid = opts->pid, .freq_hz = opts->freq_hz, .stack_entries = opts->stack_entries,
 		.fp_user_stacks = opts->fp_user_stacks, .cgroup_id = s->cgroup.id, .cgroup_level = s->cgroup.level,
-		.python = s->python, .ruby = s->ruby, .follow_children = opts->follow_children, .memory = opts->memory,
+		.python = s->python, .ruby = s->ruby, .node = s->node, .follow_children = opts->follow_children, .memory = opts->memory,
 	});
 	if (!s->loader)
 		return -errno;
 	for (size_t i = 0; i < s->nprocs; i++) {
 		enable_python(s, s->procs[i].pid);
 		enable_ruby(s, s->procs[i].pid);
+		enable_node(s, s->procs[i].pid);
 	}
 	s->sigfd = stop_signals_fd();
 	if (s->sigfd < 0) {
@@ -353,6 +376,8 @@ static void retire_process(struct session *s, pid_t pid)
 			loader__remove_python(s->loader, pid);
 		if (s->ruby)
 			loader__remove_ruby(s->loader, pid);
+		if (s->node)
+			loader__remove_node(s->loader, pid);
 		s->exited[s->nexited++] = s->procs[i];
 		memmove(&s->procs[i], &s->procs[i + 1], (s->nprocs - i - 1) * sizeof(*s->procs));
 		s->nprocs--;
@@ -485,7 +510,7 @@ int session__attach(struct session *s)
 	s->stacks = stack_cache__new(maps.stacks_fd, s->stack_entries);
 	if (!s->stacks)
 		return -ENOMEM;
-	if ((s->python || s->ruby) && !(s->py_stacks = py_stacks__new(maps.py_stacks_fd, maps.py_stored_fd)))
+	if ((s->python || s->ruby || s->node) && !(s->py_stacks = py_stacks__new(maps.py_stacks_fd, maps.py_stored_fd)))
 		return -ENOMEM;
 	s->span_rb = ring_buffer__new(maps.span_events_fd, on_span_event, &s->spans, NULL);
 	if (!s->span_rb) {

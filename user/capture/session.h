@@ -44,6 +44,7 @@ struct session {
 	struct py_stacks *py_stacks;	/* NULL when the target runs no Python nor Ruby */
 	bool python;			/* Python frames are walked (in the processes that run CPython) */
 	bool ruby;			/* Ruby frames are walked (in the processes that run Ruby) */
+	bool node;			/* JavaScript frames are walked (in the processes that run Node) */
 	bool follow_children;		/* the processes the target forks are processes of the recording */
 	struct mem_capture *mem;	/* --memory; NULL otherwise */
 	bool memory;

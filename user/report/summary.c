@@ -130,7 +130,8 @@ static void print_unsupported(FILE *f, const struct profile *p)
 
 		term_sanitize(u->version, version, sizeof(version));
 		fprintf(f, "%s %s (PID %u): its frames cannot be read (supported: %s): native frames only\n",
-			!strcmp(u->runtime, "ruby") ? "Ruby" : "Python", version, u->pid, u->supported);
+			!strcmp(u->runtime, "ruby") ? "Ruby" : !strcmp(u->runtime, "v8") ? "V8" : "Python", version, u->pid,
+			u->supported);
 	}
 }
 

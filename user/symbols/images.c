@@ -15,6 +15,7 @@
 #include "python/pyinterp.h"
 #include "ruby/rbinterp.h"
 #include "ruby/rboffsets.h"
+#include "node/v8interp.h"
 #include "symbols/images.h"
 #include "symbols/perfmap.h"
 #include "target/procfs.h"
@@ -39,6 +40,7 @@ struct image {
 	bool perf_read;		/* since the last refresh: a JIT appends to it as it goes */
 	struct py_interp *py;	/* its CPython interpreter, NULL: none */
 	struct rb_interp *rb;	/* its Ruby VM, NULL: none */
+	struct v8_interp *v8;	/* its V8 (Node), NULL: none */
 	struct runtime_unsupported unsupported;	/* a runtime it runs whose frames cannot be read */
 };
 
@@ -75,6 +77,7 @@ void images__free(struct images *r)
 		free(r->procs[i].perf_path);
 		py_interp__free(r->procs[i].py);
 		rb_interp__free(r->procs[i].rb);
+		v8_interp__free(r->procs[i].v8);
 	}
 	free(r->procs);
 	intern__free(&r->by_image);
@@ -173,7 +176,7 @@ static int image_read(struct image *p)
 /* The interpreters an image runs (at most one each), or the one it runs whose version is not supported. */
 static void open_runtimes(struct image *p)
 {
-	uint32_t py_version = 0, rb_version = 0;
+	uint32_t py_version = 0, rb_version = 0, v8_version = 0;
 
 	p->py = py_interp__open(p->pid, p->root, &p->maps, &py_version);	/* NULL: not a Python process */
 	if (!p->py && errno == ENOTSUP) {
@@ -194,6 +197,18 @@ static void open_runtimes(struct image *p)
 		if (rb_version)
 			snprintf(p->unsupported.version, sizeof(p->unsupported.version), "%u.%u.%u", rb_version >> 16,
 				 (rb_version >> 8) & 0xff, rb_version & 0xff);
+		else
+			strcpy(p->unsupported.version, "unknown");
+	}
+	if (p->rb)
+		return;
+	p->v8 = v8_interp__open(p->pid, p->root, &p->maps, &v8_version);	/* NULL: not a Node process */
+	if (!p->v8 && errno == ENOTSUP) {
+		strcpy(p->unsupported.runtime, "v8");
+		strcpy(p->unsupported.supported, "9.1 to 12.7");
+		if (v8_version)
+			snprintf(p->unsupported.version, sizeof(p->unsupported.version), "%u.%u", v8_version >> 16,
+				 v8_version & 0xffff);
 		else
 			strcpy(p->unsupported.version, "unknown");
 	}
@@ -292,6 +307,13 @@ struct rb_interp *images__ruby(const struct images *r, pid_t pid)
 	const struct image *p = proc_of(r, pid);
 
 	return p ? p->rb : NULL;
+}
+
+struct v8_interp *images__node(const struct images *r, pid_t pid)
+{
+	const struct image *p = proc_of(r, pid);
+
+	return p ? p->v8 : NULL;
 }
 
 size_t images__unsupported(const struct images *r, struct runtime_unsupported *out, size_t max)

@@ -42,6 +42,8 @@ const struct proc_maps *images__maps(const struct images *r, pid_t pid);
 struct py_interp *images__python(const struct images *r, pid_t pid);
 /* A process's Ruby VM, found when it was added; NULL when it runs none. */
 struct rb_interp *images__ruby(const struct images *r, pid_t pid);
+/* A process's V8 (Node), found when it was added; NULL when it runs none. */
+struct v8_interp *images__node(const struct images *r, pid_t pid);
 /*
  * The runtimes (name, version) the images run whose frames could not be read, each once, with the
  * first process seen running it: how many (at most max) written to out.

@@ -8,6 +8,8 @@
 #include "python/pyinterp.h"
 #include "python/pymerge.h"
 #include "ruby/rbinterp.h"
+#include "node/v8interp.h"
+#include "node/v8merge.h"
 #include "symbols/images.h"
 #include "symbols/symbolize.h"
 #include "base/vec.h"
@@ -112,11 +114,79 @@ static void interp_frame_name(const struct interp *in, const struct py_frame *f,
 		rb_interp__frame_name(in->rb, f, lines, buf, len);
 }
 
+/* Whether JavaScript frame j replaces a native frame below frame i (leaf side). */
+static bool js_at_below(const int32_t *js_at, uint32_t i, int32_t j)
+{
+	while (i-- > 0)
+		if (js_at[i] == j)
+			return true;
+	return false;
+}
+
+/* Whether native frame i has no name: an address in code no symbol covers. */
+static bool jit_guess(struct sample *s, struct syms_cache *syms, uint32_t i)
+{
+	char name[64];
+
+	syms_cache__user(syms, s->pid, s->gen, s->user[i], i > 0, name, sizeof(name));
+	return !strcmp(name, "[unknown]");
+}
+
+/* The user frames, root first, with V8's JavaScript frames in place of the native frames they ran at. */
+static int push_user_js(struct profile *p, struct sample *s, struct syms_cache *syms, struct v8_interp *v8)
+{
+	struct frame_origin none = { 0, -1, false };
+	int32_t *js_at = calloc(s->nuser + 1, sizeof(*js_at));
+	struct py_frame *js = calloc(s->npy + 1, sizeof(*js));
+	size_t m, njs = 0;
+	int32_t outer = -1;
+	char name[1024];
+	int err = 0;
+
+	if (!js_at || !js) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* a native frame whose slots looked like a JavaScript frame's is left to the native unwinder */
+	for (uint32_t k = 0; k < s->npy; k++)
+		if (v8_interp__is_function(v8, &s->py[k]))
+			js[njs++] = s->py[k];
+	m = v8_merge(s->user, s->nuser, js, njs, js_at);
+	/* the frames the native stack lost, at its root side; and the outer ones the walk could not reach */
+	if (s->py_flags & (PY_STACK_TRUNCATED | PY_STACK_BAD_READ))
+		err = push_frame(s, "[js stack truncated]", none);
+	for (size_t k = njs; k-- > m && !err;) {
+		v8_interp__frame_name(v8, &js[k], !p->no_py_lines, name, sizeof(name));
+		err = push_frame(s, name, none);
+	}
+	for (uint32_t i = s->nuser; i-- > 0 && !err;) {
+		if (js_at[i] >= 0) {
+			outer = js_at[i];
+			v8_interp__frame_name(v8, &js[outer], !p->no_py_lines, name, sizeof(name));
+			err = push_frame(s, name, none);
+			continue;
+		}
+		/*
+		 * between two JavaScript frames that call each other, an unnamed native frame is the
+		 * DWARF unwinder's guess through JIT code that has no unwind table
+		 */
+		if (outer > 0 && js_at_below(js_at, i, outer - 1) &&
+		    jit_guess(s, syms, i))
+			continue;
+		err = push_native(p, s, syms, i);
+	}
+out:
+	free(js_at);
+	free(js);
+	return err;
+}
+
 /* The user frames, root first, with the interpreter's frames merged in where it runs them. */
 static int push_user(struct profile *p, struct sample *s, struct syms_cache *syms)
 {
 	const struct images *images = syms_cache__images(syms);
 	struct interp in = { images__python(images, s->pid), NULL };
+	struct v8_interp *v8;
 	struct frame_origin none = { 0, -1, false };
 	const char *truncated;
 	struct merged_frame *merged;
@@ -127,6 +197,8 @@ static int push_user(struct profile *p, struct sample *s, struct syms_cache *sym
 
 	if (!in.py)
 		in.rb = images__ruby(images, s->pid);
+	if (!in.py && !in.rb && (s->npy || s->py_flags) && (v8 = images__node(images, s->pid)))
+		return push_user_js(p, s, syms, v8);
 	if ((!in.py && !in.rb) || (!s->npy && !s->py_flags)) {
 		for (uint32_t i = s->nuser; i-- > 0 && !err;)
 			err = push_native(p, s, syms, i);
