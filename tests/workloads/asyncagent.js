@@ -48,8 +48,12 @@ async function fetchCall(body) {
 // One call to the API: resolves with [llm_first, llm_end] once its answer is read whole; node:https
 // over TLS (fetch would want the CA in NODE_EXTRA_CA_CERTS), fetch over HTTP.
 function llmCall(call) {
-  const body = JSON.stringify({ model: 'mock', stream: mode === 'stream', user: call,
-    messages: [{ role: 'user', content: 'prompt-' + canary }] });
+  // as asyncagent.py and the openai SDK send it: the prompt first, the model after it
+  const request = { messages: [{ role: 'user', content: 'prompt-' + canary }], model: 'gpt-4o-mini',
+    stream: mode === 'stream', user: call };
+  if (mode === 'stream')
+    request.stream_options = { include_usage: true };
+  const body = JSON.stringify(request);
   if (!tls)
     return fetchCall(body);
   return new Promise((resolve, reject) => {
