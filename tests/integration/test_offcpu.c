@@ -222,8 +222,11 @@ Test(offcpu, thousand_threads_lose_no_stack)
 	pid_t pid;
 
 	require_root();
-	/* a second of work after 2 s to attach in: a thousand busy threads leave little CPU to anyone else */
-	pid = start_workload((char *const[]){ WORKLOAD("benchwork"), "threads", "20000", "1000", "2", NULL });
+	/*
+	 * a second of work after 10 s to attach in (the verifier alone took 5 s on a busy machine): a
+	 * thousand busy threads leave little CPU to anyone else
+	 */
+	pid = start_workload((char *const[]){ WORKLOAD("benchwork"), "threads", "20000", "1000", "10", NULL });
 	snprintf(pidstr, sizeof(pidstr), "%d", pid);
 	run_cmd((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-F", "999", "-o", out, NULL }, &r);	/* to its exit */
 	stop_workload(pid);
