@@ -174,3 +174,17 @@ Test(procmaps, read_of_missing_process_fails)
 {
 	cr_assert_eq(proc_maps__read(INT_MAX, &maps), -ENOENT);
 }
+
+/* Each interpreter file once (its first executable mapping), by the prefix of its last component. */
+Test(procmaps, next_named_takes_each_file_once_by_its_name)
+{
+	static const char *const names[] = { "python", "libpython", NULL };
+
+	parse_ok("1000-2000 r-xp 00000000 08:01 1 /usr/bin/python3.11\n"
+		 "2000-3000 r-xp 00001000 08:01 1 /usr/bin/python3.11\n"
+		 "3000-4000 r-xp 00000000 08:01 2 /opt/python/lib/libc.so.6\n"
+		 "4000-5000 r-xp 00000000 08:01 3 /usr/lib/libpython3.12.so.1.0\n");
+	cr_assert_eq(proc_maps__next_named(&maps, 0, names), 0);
+	cr_assert_eq(proc_maps__next_named(&maps, 1, names), 3, "a file's second mapping and a directory's name are no file");
+	cr_assert_eq(proc_maps__next_named(&maps, 4, names), maps.n);
+}

@@ -286,13 +286,7 @@ out:
 }
 
 /* Only files named node* or libnode* are looked into, as python* for CPython (pyinterp.c). */
-static bool node_file(const char *path)
-{
-	const char *base = strrchr(path, '/');
-
-	base = base ? base + 1 : path;
-	return !strncmp(base, "node", 4) || !strncmp(base, "libnode", 7);
-}
+static const char *const names[] = { "node", "libnode", NULL };
 
 struct v8_interp *v8_interp__open(pid_t pid, const char *root, const struct proc_maps *maps, uint32_t *unsupported)
 {
@@ -303,13 +297,9 @@ struct v8_interp *v8_interp__open(pid_t pid, const char *root, const struct proc
 		return NULL;
 	v->pid = pid;
 	v->functions = ADDR_TABLE_OF(struct v8_function);
-	for (size_t i = 0; i < maps->n && err == -ENOENT; i++) {
-		const struct map_entry *m = &maps->v[i];
-
-		if (!node_file(m->path) || (i && !strcmp(maps->v[i - 1].path, m->path)))
-			continue;
-		err = probe_file(v, root, m, unsupported);
-	}
+	for (size_t i = proc_maps__next_named(maps, 0, names); i < maps->n && err == -ENOENT;
+	     i = proc_maps__next_named(maps, i + 1, names))
+		err = probe_file(v, root, &maps->v[i], unsupported);
 	if (err) {
 		free(v);
 		errno = -err;

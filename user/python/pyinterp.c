@@ -124,13 +124,7 @@ static int probe_file(struct py_interp *p, const char *root, const struct map_en
  * Only files named python* or libpython* are looked into: reading the symbol tables of every
  * library of a large process (libtorch's hold hundreds of thousands) would delay every recording.
  */
-static bool python_file(const char *path)
-{
-	const char *base = strrchr(path, '/');
-
-	base = base ? base + 1 : path;
-	return !strncmp(base, "python", 6) || !strncmp(base, "libpython", 9);
-}
+static const char *const names[] = { "python", "libpython", NULL };
 
 struct py_interp *py_interp__open(pid_t pid, const char *root, const struct proc_maps *maps, uint32_t *unsupported)
 {
@@ -141,14 +135,9 @@ struct py_interp *py_interp__open(pid_t pid, const char *root, const struct proc
 		return NULL;
 	p->pid = pid;
 	p->codes = ADDR_TABLE_OF(struct py_code);
-	for (size_t i = 0; i < maps->n && err == -ENOENT; i++) {
-		const struct map_entry *m = &maps->v[i];
-
-		/* each file once: its first executable mapping */
-		if (!python_file(m->path) || (i && !strcmp(maps->v[i - 1].path, m->path)))
-			continue;
-		err = probe_file(p, root, m, unsupported);
-	}
+	for (size_t i = proc_maps__next_named(maps, 0, names); i < maps->n && err == -ENOENT;
+	     i = proc_maps__next_named(maps, i + 1, names))
+		err = probe_file(p, root, &maps->v[i], unsupported);
 	if (err) {
 		free(p);
 		errno = -err;

@@ -115,13 +115,7 @@ static int probe_file(struct rb_interp *r, const char *root, const struct map_en
 }
 
 /* Only files named libruby* or ruby* are looked into, as python* for CPython (pyinterp.c). */
-static bool ruby_file(const char *path)
-{
-	const char *base = strrchr(path, '/');
-
-	base = base ? base + 1 : path;
-	return !strncmp(base, "libruby", 7) || !strncmp(base, "ruby", 4);
-}
+static const char *const names[] = { "libruby", "ruby", NULL };
 
 struct rb_interp *rb_interp__open(pid_t pid, const char *root, const struct proc_maps *maps, uint32_t *unsupported)
 {
@@ -132,13 +126,9 @@ struct rb_interp *rb_interp__open(pid_t pid, const char *root, const struct proc
 		return NULL;
 	r->pid = pid;
 	r->iseqs = ADDR_TABLE_OF(struct rb_iseq);
-	for (size_t i = 0; i < maps->n && err == -ENOENT; i++) {
-		const struct map_entry *m = &maps->v[i];
-
-		if (!ruby_file(m->path) || (i && !strcmp(maps->v[i - 1].path, m->path)))
-			continue;
-		err = probe_file(r, root, m, unsupported);
-	}
+	for (size_t i = proc_maps__next_named(maps, 0, names); i < maps->n && err == -ENOENT;
+	     i = proc_maps__next_named(maps, i + 1, names))
+		err = probe_file(r, root, &maps->v[i], unsupported);
 	if (err) {
 		free(r);
 		errno = -err;

@@ -156,6 +156,25 @@ int proc_maps__read(pid_t pid, struct proc_maps *out)
 	return err;
 }
 
+static bool named(const char *path, const char *const *prefixes)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	for (; *prefixes; prefixes++)
+		if (!strncmp(base, *prefixes, strlen(*prefixes)))
+			return true;
+	return false;
+}
+
+size_t proc_maps__next_named(const struct proc_maps *maps, size_t from, const char *const *prefixes)
+{
+	for (size_t i = from; i < maps->n; i++)
+		if (named(maps->v[i].path, prefixes) && !(i && !strcmp(maps->v[i - 1].path, maps->v[i].path)))
+			return i;
+	return maps->n;
+}
+
 const struct map_entry *proc_maps__find(const struct proc_maps *maps, uint64_t addr)
 {
 	size_t lo = 0, hi = maps->n;

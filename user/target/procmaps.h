@@ -26,6 +26,12 @@ int proc_maps__parse(const char *text, struct proc_maps *out);
 /* Reads and parses /proc/PID/maps. */
 int proc_maps__read(pid_t pid, struct proc_maps *out);
 const struct map_entry *proc_maps__find(const struct proc_maps *maps, uint64_t addr);
+/*
+ * The index of the first mapping from from on of a file whose name (its last component) begins
+ * with one of prefixes (NULL-ended), each file once: its first executable mapping. maps->n: none.
+ * How the interpreters find their files (python*, libruby*, node*...).
+ */
+size_t proc_maps__next_named(const struct proc_maps *maps, size_t from, const char *const *prefixes);
 void proc_maps__free(struct proc_maps *maps);
 
 #endif /* PROCMAPS_H */
