@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Retiring exited threads from snapshots: what is taken with them, and merging their totals back. */
+/*
+ * Retiring exited threads and ended spans from snapshots: what is taken with them, and merging
+ * their totals back.
+ */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
 #include "model/profile.h"
 #include "capture/snapshot.h"
+#include "model/spans.h"
 
 /* A snapshot built by hand, each array sorted as snapshot__read leaves them. */
 static struct snapshot snap;
@@ -154,4 +158,89 @@ Test(snapshot, a_process_whose_threads_all_exited_is_exited)
 	cr_assert(p.procs[1].exited);
 	cr_assert(p.procs[2].exited);
 	profile__free(&p);
+}
+
+static void span_event(struct span_table *t, uint32_t type, uint32_t seq, uint64_t ts)
+{
+	struct span_event e = { .type = type, .seq = seq, .tid = 10, .ts = ts };
+
+	cr_assert_eq(span_table__add(t, &e), 0);
+}
+
+static void span_cpu(uint32_t seq, uint64_t ns)
+{
+	snap.span_cpu = realloc(snap.span_cpu, (snap.nspan_cpu + 1) * sizeof(*snap.span_cpu));
+	snap.span_cpu[snap.nspan_cpu++] = (struct span_cpu){ seq, ns };
+}
+
+/*
+ * Spans 1 (ended at 500), 2 (ended at 900) and 3 (open): what span 1 owns leaves before 600, in
+ * every array, and comes back whole, its late CPU time added, when merged.
+ */
+Test(snapshot, takes_the_spans_ended_before_with_what_they_own)
+{
+	struct span_table spans = {};
+	struct snapshot gone, late = {};
+
+	span_event(&spans, SPAN_BEGIN, 1, 100);
+	span_event(&spans, SPAN_END, 1, 500);
+	span_event(&spans, SPAN_BEGIN, 2, 200);
+	span_event(&spans, SPAN_END, 2, 900);
+	span_event(&spans, SPAN_BEGIN, 3, 300);
+	cr_assert_eq(spans.last_end_ns, 900);
+	snap.samples[0].key.span = 1;
+	snap.samples[1].key.span = 2;
+	snap.samples[2].key.span = 3;
+	snap.waits[0].key.span = 1;
+	span_cpu(1, 40);
+	span_cpu(2, 50);
+	span_cpu(3, 60);
+	cr_assert_eq(snapshot__take_spans(&snap, &spans, 600, &gone), 0);
+	cr_assert_eq(gone.nsamples, 1);
+	cr_assert_eq(gone.samples[0].key.span, 1);
+	cr_assert_eq(gone.nwaits, 1);
+	cr_assert_eq(gone.waits[0].key.span, 1);
+	cr_assert_eq(gone.nspan_cpu, 1);
+	cr_assert_eq(gone.span_cpu[0].seq, 1);
+	cr_assert_eq(gone.nthreads, 0, "threads are retired when they exit, not with a span");
+	cr_assert_eq(snap.nsamples, 3);
+	cr_assert_eq(snap.nwaits, 2);
+	cr_assert_eq(snap.nspan_cpu, 2);
+	/* the span's CPU time charged after it was taken (a late add) sums with what was taken */
+	late.span_cpu = calloc(1, sizeof(*late.span_cpu));
+	late.span_cpu[0] = (struct span_cpu){ 1, 2 };
+	late.nspan_cpu = 1;
+	cr_assert_eq(snapshot__merge(&gone, &late), 0);
+	cr_assert_eq(snapshot__merge(&snap, &gone), 0);
+	cr_assert_eq(snap.nspan_cpu, 3);
+	cr_assert_eq(snap.span_cpu[0].seq, 1);
+	cr_assert_eq(snap.span_cpu[0].ns, 42);
+	cr_assert_eq(snap.nsamples, 4);
+	snapshot__free(&late);
+	snapshot__free(&gone);
+	span_table__free(&spans);
+}
+
+/* A span ended on another thread while its owner still waits keyed by it: left until that wait closes. */
+Test(snapshot, a_span_a_live_thread_holds_stays)
+{
+	struct span_table spans = {};
+	struct snapshot gone;
+
+	span_event(&spans, SPAN_BEGIN, 1, 100);
+	span_event(&spans, SPAN_END, 1, 500);
+	span_event(&spans, SPAN_BEGIN, 2, 200);
+	span_event(&spans, SPAN_END, 2, 600);
+	snap.samples[0].key.span = 1;
+	snap.waits[0].key.span = 2;
+	span_cpu(2, 50);
+	snap.held = calloc(1, sizeof(*snap.held));
+	snap.held[0] = 2;
+	snap.nheld = 1;
+	cr_assert_eq(snapshot__take_spans(&snap, &spans, 2000, &gone), 0);
+	cr_assert_eq(gone.nsamples, 1);
+	cr_assert_eq(gone.nwaits + gone.nspan_cpu, 0);
+	cr_assert_eq(snap.nspan_cpu, 1);
+	snapshot__free(&gone);
+	span_table__free(&spans);
 }

@@ -547,21 +547,22 @@ static pid_t snapshot_pid(const struct session *s)
 }
 
 /*
- * Moves the final totals of the threads that exited out of the kernel's maps, into s->retired:
- * their entries and those of their stacks would otherwise fill the maps in a long recording (a
- * churn of children, a pool that replaces its threads). Only threads that exited a while before
- * the drain that starts this: their user stacks in flight were unwound, and counted, by then,
- * and their last switch (just after the exit) seen.
+ * Moves the final totals of the threads that exited, and of the spans that ended, out of the
+ * kernel's maps, into s->retired: their entries and those of their stacks would otherwise fill
+ * the maps in a long recording (a churn of children, a pool that replaces its threads, a server's
+ * every request). Only those that ended a while before the drain that starts this: their user
+ * stacks in flight were unwound, and counted, by then, and a thread's last switch (just after its
+ * exit) seen.
  */
-static int retire_exited(struct session *s)
+static int retire_finished(struct session *s)
 {
 	struct kernel_maps maps = loader__maps(s->loader);
 	uint64_t drained = now_ns(CLOCK_MONOTONIC), before = drained - DRAIN_MS * 1000000ull;
-	struct snapshot snap, gone;
+	struct snapshot snap, gone, spans;
 	int err;
 
-	/* the thread map alone first: a target whose threads all live costs no read of the others */
-	err = snapshot__any_exited(&maps, before);
+	/* a span ended since the last time, else the thread map alone: a quiet target costs no more */
+	err = s->spans.last_end_ns >= s->retired_before ? 1 : snapshot__any_exited(&maps, before);
 	if (err <= 0)
 		return err;
 	drain(s);
@@ -569,13 +570,15 @@ static int retire_exited(struct session *s)
 	if (err)
 		return err;
 	err = snapshot__take_exited(&snap, before, &gone);
+	if (!err && (err = snapshot__take_spans(&snap, &s->spans, before, &spans)) == 0) {
+		err = snapshot__merge(&gone, &spans);
+		snapshot__free(&spans);
+	}
 	snapshot__free(&snap);
-	if (err)
-		return err;
-	err = snapshot__merge(&s->retired, &gone);
-	if (!err) {	/* deleted only once kept */
+	if (!err && (err = snapshot__merge(&s->retired, &gone)) == 0) {	/* deleted only once kept */
 		snapshot__delete(&gone, &maps);
 		s->nretired += gone.nthreads;
+		s->retired_before = before;
 	}
 	snapshot__free(&gone);
 	return err;
@@ -605,9 +608,9 @@ static void refresh(struct session *s)
 	add_new_processes(s);
 	set_code_ranges(s);
 	attach_spans(s);
-	err = retire_exited(s);
+	err = retire_finished(s);
 	if (err)
-		pr_debug("retire exited threads: %s\n", strerror(-err));
+		pr_debug("retire exited threads and ended spans: %s\n", strerror(-err));
 }
 
 /* Where no pidfd tells: the target's /proc entry gone, or the container's cgroup empty. */
@@ -704,13 +707,6 @@ int session__describe(const struct session *s, struct profile *p)
 		memcpy(proc->comm, t->comm, sizeof(proc->comm));
 	}
 	return 0;
-}
-
-int session__forget_spans(struct session *s, struct snapshot *snap)
-{
-	struct kernel_maps maps = loader__maps(s->loader);
-
-	return snapshot__forget_spans(snap, &maps, &s->spans);
 }
 
 int session__forget_exited(struct session *s, struct snapshot *snap)

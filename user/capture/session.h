@@ -48,7 +48,8 @@ struct session {
 	bool follow_children;		/* the processes the target forks are processes of the recording */
 	struct mem_capture *mem;	/* --memory; NULL otherwise */
 	bool memory;
-	struct snapshot retired;	/* exited threads' final totals, out of the kernel's maps */
+	struct snapshot retired;	/* exited threads' and ended spans' final totals, out of the kernel's maps */
+	uint64_t retired_before;	/* what ended before this has been retired (CLOCK_MONOTONIC) */
 	uint64_t nretired, nretired_procs;	/* for -v */
 };
 
@@ -85,14 +86,13 @@ int session__attach(struct session *s);
 enum stop_reason session__wait(struct session *s, uint64_t deadline_ns, int input_fd);
 /*
  * A snapshot of everything recorded so far, open states closed at at_ns (CLOCK_MONOTONIC; 0: now),
- * span events drained first; the threads retired from the kernel's maps included.
+ * span events drained first; the threads and spans retired from the kernel's maps included.
  */
 int session__snapshot(struct session *s, uint64_t at_ns, struct snapshot *snap);
-/* After an interval: drops what belongs to ended spans from the maps and from snap. */
-int session__forget_spans(struct session *s, struct snapshot *snap);
 /*
  * After an interval: drops from snap, and from the session, the threads retired (exited, their
- * final totals read) and what they own; snap held them, the next snapshot will not.
+ * final totals read) and what they own, and the ended spans' totals retired; snap held them, the
+ * next snapshot will not.
  */
 int session__forget_exited(struct session *s, struct snapshot *snap);
 /* The recording's identity into p: PID and NSpid, or cgroup; each process's NSpid and name. 0 or -ENOMEM. */

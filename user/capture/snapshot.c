@@ -33,6 +33,13 @@ static int cmp_span_cpu(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 static int cmp_thread(const void *a, const void *b)
 {
 	uint32_t x = ((const struct snap_thread *)a)->tid, y = ((const struct snap_thread *)b)->tid;
@@ -102,7 +109,7 @@ out:
 struct reader {
 	struct snapshot *s;
 	pid_t pid;
-	size_t cap, wait_cap, nsorted, span_cap, nspan_sorted;
+	size_t cap, wait_cap, nsorted, span_cap, nspan_sorted, held_cap;
 };
 
 static int add_sample(const void *key, const void *value, void *ctx)
@@ -181,6 +188,23 @@ static int add_running_span_cpu(struct snapshot *s, struct reader *r, const stru
 	return 0;
 }
 
+/* The spans a live thread's open state is in: its stack, and the one its wait is keyed by. */
+static int add_held(struct snapshot *s, struct reader *r, const struct thread_stats *st)
+{
+	uint32_t depth = st->span_depth < MAX_SPAN_DEPTH ? st->span_depth : MAX_SPAN_DEPTH;
+
+	for (uint32_t i = 0; i <= depth; i++) {
+		uint32_t seq = i < depth ? st->spans[i] : st->open.span;
+
+		if (!seq)
+			continue;
+		if (VEC_GROW(s->held, s->nheld, r->held_cap))
+			return -ENOMEM;
+		s->held[s->nheld++] = seq;
+	}
+	return 0;
+}
+
 static int add_thread(const void *key, const void *value, void *ctx)
 {
 	const struct thread_stats *st = value;
@@ -209,6 +233,8 @@ static int add_thread(const void *key, const void *value, void *ctx)
 	end = t->exited || st->last_ns > s->at_ns ? st->last_ns : s->at_ns;
 	t->wall_ns = end > st->first_ns ? end - st->first_ns : 0;
 	t->cpu_ns = st->cpu_ns;
+	if (st->state != TS_DEAD && add_held(s, r, st))
+		return -ENOMEM;
 	if (st->state == TS_RUNNING) {
 		t->cpu_ns += end - st->last_ns;
 		return add_running_span_cpu(s, r, st, end - st->last_ns);
@@ -234,6 +260,8 @@ static int read_waits_and_threads(const struct kernel_maps *maps, pid_t pid, str
 		qsort(s->waits, s->nwaits, sizeof(*s->waits), cmp_wait);
 	if (s->nspan_cpu)
 		qsort(s->span_cpu, s->nspan_cpu, sizeof(*s->span_cpu), cmp_span_cpu);
+	if (s->nheld)
+		qsort(s->held, s->nheld, sizeof(*s->held), cmp_u32);
 	return err;
 }
 
@@ -362,21 +390,21 @@ static bool owned(const struct owner *v, size_t n, uint32_t pid, uint32_t tid)
 }
 
 /*
- * Splits arr[0..n), order kept: the entries owned by one of owners[0..nowners) are copied to a
- * new array taken (ntaken of them; NULL when none), the others stay at the front (n of them after).
+ * Splits arr[0..n), order kept: the entries e for which pred(e) holds are copied to a new array
+ * taken (ntaken of them; NULL when none), the others stay at the front (n of them after).
  */
-#define TAKE(arr, n, taken, ntaken, pid_of, tid_of)                                             \
+#define TAKE_IF(arr, n, taken, ntaken, pred)                                                    \
 	({                                                                                      \
 		size_t __kept = 0, __k = 0;                                                     \
 		int __err = 0;                                                                  \
 		for (size_t i = 0; i < (n); i++)                                                \
-			__k += owned(owners, nowners, pid_of((arr)[i]), tid_of((arr)[i]));      \
+			__k += pred((arr)[i]);                                                  \
 		(taken) = __k ? malloc(__k * sizeof(*(arr))) : NULL;                            \
 		(ntaken) = 0;                                                                   \
 		if (__k && !(taken))                                                            \
 			__err = -ENOMEM;                                                        \
 		for (size_t i = 0; !__err && __k && i < (n); i++) {                             \
-			if (owned(owners, nowners, pid_of((arr)[i]), tid_of((arr)[i])))         \
+			if (pred((arr)[i]))                                                     \
 				(taken)[(ntaken)++] = (arr)[i];                                 \
 			else                                                                    \
 				(arr)[__kept++] = (arr)[i];                                     \
@@ -386,10 +414,8 @@ static bool owned(const struct owner *v, size_t n, uint32_t pid, uint32_t tid)
 		__err;                                                                          \
 	})
 
-#define KEY_PID(e) ((e).key.pid)
-#define KEY_TID(e) ((e).key.tid)
-#define THREAD_PID(e) ((e).pid)
-#define THREAD_TID(e) ((e).tid)
+#define KEY_OWNED(e) owned(owners, nowners, (e).key.pid, (e).key.tid)
+#define THREAD_OWNED(e) owned(owners, nowners, (e).pid, (e).tid)
 
 static int take(struct snapshot *s, const struct owner *owners, size_t nowners, struct snapshot *out)
 {
@@ -399,9 +425,9 @@ static int take(struct snapshot *s, const struct owner *owners, size_t nowners, 
 	out->at_ns = s->at_ns;
 	if (!nowners)
 		return 0;
-	err = TAKE(s->samples, s->nsamples, out->samples, out->nsamples, KEY_PID, KEY_TID);
-	err = err ?: TAKE(s->waits, s->nwaits, out->waits, out->nwaits, KEY_PID, KEY_TID);
-	err = err ?: TAKE(s->threads, s->nthreads, out->threads, out->nthreads, THREAD_PID, THREAD_TID);
+	err = TAKE_IF(s->samples, s->nsamples, out->samples, out->nsamples, KEY_OWNED);
+	err = err ?: TAKE_IF(s->waits, s->nwaits, out->waits, out->nwaits, KEY_OWNED);
+	err = err ?: TAKE_IF(s->threads, s->nthreads, out->threads, out->nthreads, THREAD_OWNED);
 	if (err) {
 		snapshot__merge(s, out);	/* puts back what was taken, as far as memory allows */
 		snapshot__free(out);
@@ -483,6 +509,11 @@ static void sum_wait(struct snap_wait *into, const struct snap_wait *from)
 	into->val.count += from->val.count;
 }
 
+static void sum_span_cpu(struct span_cpu *into, const struct span_cpu *from)
+{
+	into->ns += from->ns;
+}
+
 static void no_sum(struct snap_thread *into, const struct snap_thread *from)
 {
 	(void)into;
@@ -493,7 +524,8 @@ int snapshot__merge(struct snapshot *into, const struct snapshot *add)
 {
 	return MERGE(into->samples, into->nsamples, add->samples, add->nsamples, cmp_sample, true, sum_sample) ?:
 	       MERGE(into->waits, into->nwaits, add->waits, add->nwaits, cmp_wait, true, sum_wait) ?:
-	       MERGE(into->threads, into->nthreads, add->threads, add->nthreads, cmp_thread, false, no_sum);
+	       MERGE(into->threads, into->nthreads, add->threads, add->nthreads, cmp_thread, false, no_sum) ?:
+	       MERGE(into->span_cpu, into->nspan_cpu, add->span_cpu, add->nspan_cpu, cmp_span_cpu, true, sum_span_cpu);
 }
 
 /* Deletes the keys of n entries of arr (a key field each) from the map: in one call if memory allows. */
@@ -524,6 +556,8 @@ void snapshot__delete(const struct snapshot *gone, const struct kernel_maps *map
 	/* each key kept in userspace must leave the map, or the next snapshot counts it twice */
 	DELETE_KEYS(maps->samples_fd, gone->samples, gone->nsamples);
 	DELETE_KEYS(maps->offcpu_fd, gone->waits, gone->nwaits);
+	for (size_t i = 0; i < gone->nspan_cpu; i++)
+		bpf_map_delete_elem(maps->span_cpu_fd, &gone->span_cpu[i].seq);
 }
 
 void snapshot__free(struct snapshot *s)
@@ -532,6 +566,7 @@ void snapshot__free(struct snapshot *s)
 	free(s->waits);
 	free(s->threads);
 	free(s->span_cpu);
+	free(s->held);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -641,12 +676,12 @@ int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, stru
 	return 0;
 }
 
-/* A span that ended by the snapshot's time: its entries will not change any more. */
-static bool span_done(const struct span_table *t, uint32_t seq, uint64_t at_ns)
+/* A span that ended before before_ns: its entries will not change any more. */
+static bool span_done(const struct span_table *t, uint32_t seq, uint64_t before_ns)
 {
 	const struct span_rec *r = span_table__get(t, seq);
 
-	return seq && r && r->ended && r->end_ns <= at_ns;
+	return seq && r && r->ended && r->end_ns < before_ns;
 }
 
 /* Deletes keys[0..n) from the map, in one call where the kernel can. */
@@ -660,46 +695,26 @@ static void delete_keys(int fd, const void *keys, size_t key_size, __u32 n)
 		bpf_map_delete_elem(fd, (const char *)keys + i * key_size);
 }
 
-#define FORGET(arr, n, fd, type, span_of)                                                \
-	({                                                                              \
-		type *keys = malloc(((n) ? (n) : 1) * sizeof(type));                    \
-		size_t kept = 0;                                                        \
-		__u32 gone = 0;                                                         \
-		if (!keys)                                                              \
-			return -ENOMEM;                                                 \
-		for (size_t i = 0; i < (n); i++) {                                      \
-			if (span_done(spans, span_of((arr)[i]), s->at_ns))              \
-				keys[gone++] = (arr)[i].key;                            \
-			else                                                            \
-				(arr)[kept++] = (arr)[i];                               \
-		}                                                                       \
-		delete_keys((fd), keys, sizeof(type), gone);                            \
-		free(keys);                                                             \
-		(n) = kept;                                                             \
-	})
-
-#define SAMPLE_SPAN(e) ((e).key.span)
-#define SPAN_CPU_SEQ(e) ((e).seq)
-
-int snapshot__forget_spans(struct snapshot *s, const struct kernel_maps *maps, const struct span_table *spans)
+static bool held(const struct snapshot *s, uint32_t seq)
 {
-	__u32 *seqs;
-	size_t kept = 0;
-	__u32 gone = 0;
+	return s->nheld && bsearch(&seq, s->held, s->nheld, sizeof(seq), cmp_u32);
+}
 
-	FORGET(s->samples, s->nsamples, maps->samples_fd, struct sample_key, SAMPLE_SPAN);
-	FORGET(s->waits, s->nwaits, maps->offcpu_fd, struct offcpu_key, SAMPLE_SPAN);
-	seqs = malloc((s->nspan_cpu ? s->nspan_cpu : 1) * sizeof(*seqs));
-	if (!seqs)
-		return -ENOMEM;
-	for (size_t i = 0; i < s->nspan_cpu; i++) {
-		if (span_done(spans, s->span_cpu[i].seq, s->at_ns))
-			seqs[gone++] = s->span_cpu[i].seq;
-		else
-			s->span_cpu[kept++] = s->span_cpu[i];
+#define SAMPLE_DONE(e) (span_done(spans, (e).key.span, before_ns) && !held(s, (e).key.span))
+#define SPAN_CPU_DONE(e) (span_done(spans, (e).seq, before_ns) && !held(s, (e).seq))
+
+int snapshot__take_spans(struct snapshot *s, const struct span_table *spans, uint64_t before_ns, struct snapshot *out)
+{
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	out->at_ns = s->at_ns;
+	err = TAKE_IF(s->samples, s->nsamples, out->samples, out->nsamples, SAMPLE_DONE);
+	err = err ?: TAKE_IF(s->waits, s->nwaits, out->waits, out->nwaits, SAMPLE_DONE);
+	err = err ?: TAKE_IF(s->span_cpu, s->nspan_cpu, out->span_cpu, out->nspan_cpu, SPAN_CPU_DONE);
+	if (err) {
+		snapshot__merge(s, out);	/* puts back what was taken, as far as memory allows */
+		snapshot__free(out);
 	}
-	delete_keys(maps->span_cpu_fd, seqs, sizeof(*seqs), gone);
-	free(seqs);
-	s->nspan_cpu = kept;
-	return 0;
+	return err;
 }

@@ -39,7 +39,8 @@ struct snapshot {
 	struct snap_wait *waits;
 	struct snap_thread *threads;
 	struct span_cpu *span_cpu;
-	size_t nsamples, nwaits, nthreads, nspan_cpu;
+	uint32_t *held;		/* spans a live thread still runs or waits in (sorted; may repeat) */
+	size_t nsamples, nwaits, nthreads, nspan_cpu, nheld;
 	uint64_t counters[NR_COUNTERS];
 };
 
@@ -55,12 +56,6 @@ struct py_stacks;
 int snapshot__diff(const struct snapshot *cur, const struct snapshot *prev, struct stack_cache *stacks,
 		   struct py_stacks *py, struct profile *prof);
 /*
- * Deletes from the kernel's maps, and from s, what belongs to spans ended by s's time: it will not
- * change again, and a long `top` would otherwise read ever larger maps every interval.
- */
-struct span_table;
-int snapshot__forget_spans(struct snapshot *s, const struct kernel_maps *maps, const struct span_table *spans);
-/*
  * Retiring exited threads. The kernel's maps hold an entry per thread and per distinct stack of
  * each; a recording that outlives many threads or children would fill them. Once a snapshot has
  * read the final totals of a thread that exited, they move to userspace and out of the maps.
@@ -69,6 +64,15 @@ int snapshot__forget_spans(struct snapshot *s, const struct kernel_maps *maps, c
  * samples and waits they own. 0 or -ENOMEM (s as it was, as far as memory allows).
  */
 int snapshot__take_exited(struct snapshot *s, uint64_t before_ns, struct snapshot *out);
+/*
+ * The same for spans: moves out of s, into out, the samples, waits and CPU time of the spans
+ * that ended before before_ns and that no live thread still holds (an open state in the kernel
+ * keyed by one would add its whole length again when it closes). They will not change any more;
+ * a late sample of one comes back as a new entry, and adds up with what was taken where both are
+ * merged.
+ */
+struct span_table;
+int snapshot__take_spans(struct snapshot *s, const struct span_table *spans, uint64_t before_ns, struct snapshot *out);
 /* Whether the kernel's thread map holds a thread that exited before before_ns: 1, 0 or -errno. */
 int snapshot__any_exited(const struct kernel_maps *maps, uint64_t before_ns);
 /* Moves out of s, into out, the threads of owners (by pid and tid) and their samples and waits. */

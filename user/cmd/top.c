@@ -388,7 +388,7 @@ int cmd_top(int argc, char **argv)
 			continue;
 		err = session__snapshot(&sess, 0, &cur) ?:
 		      show(&sess, &sc, metrics, otlp, &cur, &prev, why == STOP_TARGET_EXIT) ?:
-		      session__forget_spans(&sess, &cur) ?: session__forget_exited(&sess, &cur);
+		      session__forget_exited(&sess, &cur);
 		if (err) {
 			pr_warn("interval: %s\n", strerror(-err));
 			break;

@@ -105,6 +105,8 @@ int span_table__add(struct span_table *t, const struct span_event *e)
 		r->ended = true;
 		r->end_tid = e->tid;
 		r->end_ns = e->ts;
+		if (e->ts > t->last_end_ns)
+			t->last_end_ns = e->ts;
 		r->body_ns = e->body_ts;
 		r->end_ctx = e->ctx;
 		r->end_cpu = e->cpu_ns;

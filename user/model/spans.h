@@ -39,6 +39,7 @@ struct span_table {
 	struct span_rec *v;		/* v[seq - 1] */
 	size_t cap;
 	uint32_t max_seq;
+	uint64_t last_end_ns;		/* the latest end of a span (CLOCK_MONOTONIC), 0: none yet */
 	const struct llm_endpoints *llm;	/* more LLM endpoints than the known APIs, or NULL */
 };
 
