@@ -73,6 +73,7 @@ enum counter {
 	CNT_PROC_MAP_FULL,	/* --follow-children: a child could not be followed (process map full) */
 	CNT_MEM_EVENT_LOST,	/* --memory: memory ring buffer full: a mapping, release or fault sample lost */
 	CNT_HTTP_HEADERS_LONG,	/* a response's headers ran past HTTP_HEADERS_MAX: its span ended there */
+	CNT_HTTP_CONN_MAP_FULL,	/* too many HTTP requests in flight at once: one made no span */
 	NR_COUNTERS,
 };
 

@@ -688,7 +688,7 @@ static __always_inline void http_parse(struct peek *p, __u32 tid, __u32 fd, __u6
 	__u64 ctx;
 	struct file *f;
 	__u8 parent[8];
-	__u32 method;
+	__u32 method, seq;
 
 	method = http_method(p->buf);
 	if (!method) {
@@ -736,17 +736,31 @@ static __always_inline void http_parse(struct peek *p, __u32 tid, __u32 fd, __u6
 	copy_host(p);
 	/* a new request on the same connection: the last one's span ends here if its response was missed */
 	http_end(tid, &key);
+	/*
+	 * The connection's entry first: a span opened without one would never end (its response
+	 * could not find it) and would stay in open_spans for good.
+	 */
+	__builtin_memset(&p->val, 0, sizeof(p->val));
+	p->val.ref = ref;
+	p->val.server = inbound;
+	p->val.body = BODY_AWAITED;
+	p->val.tls = !!(flags & SPAN_TLS);
+	p->val.post = !inbound && method == 4 && p->buf[0] == 'P';
+	if (bpf_map_update_elem(&http_spans, &key, &p->val, BPF_ANY)) {
+		count(CNT_HTTP_CONN_MAP_FULL);
+		return;
+	}
+	open = bpf_map_lookup_elem(&http_spans, &key);
+	if (!open)
+		return;
 	if (inbound) {
-		__u32 seq;
-
 		/* the caller's span is the parent; this server span gets its own id */
-		random_id(ref.span_id, sizeof(ref.span_id));
+		random_id(open->ref.span_id, sizeof(open->ref.span_id));
 		p->http.flags = flags | SPAN_HTTP_SERVER;
-		seq = span_open(tid, &ref, has_parent ? parent : NULL, p->name, &p->http);
-		if (!seq)
-			return;
+		seq = span_open(tid, &open->ref, has_parent ? parent : NULL, p->name, &p->http);
 		ctx = CTX_SERVER | seq;
-		set_conn_context(ctx);
+		if (seq)
+			set_conn_context(ctx);
 	} else {
 		ctx = conn_context();
 		/*
@@ -754,24 +768,18 @@ static __always_inline void http_parse(struct peek *p, __u32 tid, __u32 fd, __u6
 		 * Without a header, userspace parents it to the span it began in (struct span_event's outer).
 		 */
 		if (has_parent)
-			__builtin_memcpy(ref.span_id, parent, sizeof(ref.span_id));
+			__builtin_memcpy(open->ref.span_id, parent, sizeof(open->ref.span_id));
 		else
-			random_id(ref.span_id, sizeof(ref.span_id));
+			random_id(open->ref.span_id, sizeof(open->ref.span_id));
 		p->http.flags = flags | SPAN_HTTP_CLIENT;
-		if (!span_open(tid, &ref, NULL, p->name, &p->http))
-			return;
+		seq = span_open(tid, &open->ref, NULL, p->name, &p->http);
 	}
-	__builtin_memset(&p->val, 0, sizeof(p->val));
-	p->val.ref = ref;
-	p->val.server = inbound;
-	p->val.body = BODY_AWAITED;
-	p->val.tls = !!(flags & SPAN_TLS);
-	p->val.post = !inbound && method == 4 && p->buf[0] == 'P';
-	p->val.ctx = ctx;
-	if (bpf_map_update_elem(&http_spans, &key, &p->val, BPF_ANY) || !p->val.post)
+	if (!seq) {
+		bpf_map_delete_elem(&http_spans, &key);
 		return;
-	open = bpf_map_lookup_elem(&http_spans, &key);
-	if (open)
+	}
+	open->ctx = ctx;
+	if (open->post)
 		request_json(p, open, buf, len);	/* its body may follow its headers in one write */
 }
 

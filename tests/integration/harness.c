@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Integration-test helpers: start workloads, run build/agentprof, read what it wrote. */
+#include <bpf/bpf.h>
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
@@ -136,6 +137,25 @@ json_t *load_json(const char *dir, const char *name)
 	o = json_load_file(path, 0, &jerr);
 	cr_assert(o, "%s: %s", name, jerr.text);
 	return o;
+}
+
+json_t *load_jsonl(const char *dir, const char *name)
+{
+	char path[512], *text, *line, *save = NULL;
+	json_t *all = json_array();
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	text = slurp(path);
+	cr_assert(text, "no %s", path);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_error_t jerr;
+		json_t *o = json_loads(line, 0, &jerr);
+
+		cr_assert(o, "%s: %s: %s", name, jerr.text, line);
+		json_array_append_new(all, o);
+	}
+	free(text);
+	return all;
 }
 
 const char *file_holding(const char *dir, const char *s)
@@ -397,6 +417,58 @@ static size_t count_ids(const char *kind, const char *field, const uint32_t *ids
 			left += json_integer_value(json_object_get(e, field)) == ids[j];
 	json_decref(list);
 	return left;
+}
+
+/* The id of the BPF map behind fd of pid (its fdinfo says), 0: not a map. */
+static uint32_t map_id_of(pid_t pid, const char *fd)
+{
+	char path[320], line[128];
+	uint32_t id = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", pid, fd);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f) && sscanf(line, "map_id: %u", &id) != 1)
+		;
+	if (f)
+		fclose(f);
+	return id;
+}
+
+static long count_keys(int fd, uint32_t key_size)
+{
+	char *key = calloc(2, key_size ? key_size : 1), *next = key + key_size;
+	long n = 0;
+
+	cr_assert(key);
+	for (void *prev = NULL; !bpf_map_get_next_key(fd, prev, next); prev = key, n++)
+		memcpy(key, next, key_size);
+	free(key);
+	return n;
+}
+
+long bpf_map_entries(pid_t pid, const char *name)
+{
+	char path[64];
+	struct dirent *d;
+	long n = -1;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	dir = opendir(path);
+	cr_assert(dir, "%s: %s", path, strerror(errno));
+	while (n < 0 && (d = readdir(dir))) {
+		struct bpf_map_info info = {};
+		uint32_t id = map_id_of(pid, d->d_name), len = sizeof(info);
+		int fd = id ? bpf_map_get_fd_by_id(id) : -1;
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) && !strncmp(info.name, name, sizeof(info.name) - 1))
+			n = count_keys(fd, info.key_size);
+		if (fd >= 0)
+			close(fd);
+	}
+	closedir(dir);
+	return n;
 }
 
 /* Links are freed after an RCU grace period, and drop their programs then: allow a moment. */

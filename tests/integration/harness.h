@@ -60,6 +60,8 @@ char *slurp(const char *path);
 char *read_port(const char *file);
 /* File name of dir, parsed as JSON; fails the calling test when it is not. */
 json_t *load_json(const char *dir, const char *name);
+/* File name of dir, one JSON value a line (spans.jsonl), as an array; fails the calling test when it is not. */
+json_t *load_jsonl(const char *dir, const char *name);
 /* The name of a file of dir (gzipped ones read decompressed) that holds s, or NULL. */
 const char *file_holding(const char *dir, const char *s);
 /* Sum of the counts of the folded lines whose stack contains needle (all lines for ""). */
@@ -70,6 +72,11 @@ int count_lines(const char *s);
 size_t bpf_progs_of(pid_t pid, uint32_t *ids, size_t max);
 /* How many of ids still exist: as programs, behind links, or attached to perf events. */
 size_t bpf_progs_left(const uint32_t *ids, size_t n);
+/*
+ * Entries in the BPF map called name (as the kernel truncates names: 15 characters) that process
+ * pid holds open, counted by walking its keys; -1 when pid holds no such map.
+ */
+long bpf_map_entries(pid_t pid, const char *name);
 /* utime + stime of a process, in clock ticks. */
 uint64_t cpu_ticks(pid_t pid);
 

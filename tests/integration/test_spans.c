@@ -39,26 +39,6 @@ static void record(pid_t pid, const char *seconds)
 	run_free(&r);
 }
 
-/* spans.jsonl as a JSON array. */
-static json_t *load_spans(void)
-{
-	json_t *all = json_array();
-	char *text, *line, *save = NULL;
-
-	snprintf(path, sizeof(path), "%s/spans.jsonl", out);
-	text = slurp(path);
-	cr_assert(text, "no spans.jsonl");
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		json_error_t jerr;
-		json_t *o = json_loads(line, 0, &jerr);
-
-		cr_assert(o, "spans.jsonl: %s: %s", jerr.text, line);
-		json_array_append_new(all, o);
-	}
-	free(text);
-	return all;
-}
-
 static json_t *span_name(json_t *report, const char *name)
 {
 	json_t *s;
@@ -113,7 +93,7 @@ static void check_c_agent(bool exact_edges)
 	record(pid, "3");
 	kill(pid, SIGTERM);
 	report = load_json(out, "report.json");
-	spans = load_spans();
+	spans = load_jsonl(out, "spans.jsonl");
 
 	expect_class(span_name(report, "tool"), "cpu");
 	expect_class(span_name(report, "llm"), "net");
@@ -312,7 +292,7 @@ Test(spans, closing_a_connection_ends_its_span)
 	waitpid(rec, &status, 0);
 	stop_workload(client);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "record failed");
-	spans = load_spans();
+	spans = load_jsonl(out, "spans.jsonl");
 	json_array_foreach(spans, i, s) {
 		const char *trace = json_string_value(json_object_get(s, "trace_id"));
 

@@ -23,8 +23,9 @@ static const char *const drop_names[NR_COUNTERS] = {
 	[CNT_PROC_MAP_FULL] = "proc_map_full",
 	[CNT_MEM_EVENT_LOST] = "mem_event_lost",
 	[CNT_HTTP_HEADERS_LONG] = "http_headers_too_long",
+	[CNT_HTTP_CONN_MAP_FULL] = "http_conn_map_full",
 };
-_Static_assert(NR_COUNTERS == 19, "name every counter above (but the two that are no loss)");
+_Static_assert(NR_COUNTERS == 20, "name every counter above (but the two that are no loss)");
 
 const char *drop_name(enum counter c)
 {
