@@ -546,6 +546,28 @@ static pid_t snapshot_pid(const struct session *s)
 	return s->follow_children ? 0 : s->target.pid;
 }
 
+static size_t entries(const struct snapshot *s)
+{
+	return s->nsamples + s->nwaits + s->nthreads + s->nspan_cpu;
+}
+
+/*
+ * Keeps what was retired: in a small set of the latest, merged into the large one only once it is
+ * a quarter of its size, so that a long recording copies each entry a few times in all, not the
+ * whole of what it retired at every refresh.
+ */
+static int keep_retired(struct session *s, const struct snapshot *gone)
+{
+	int err = snapshot__merge(&s->recent, gone);
+
+	if (err || entries(&s->recent) * 4 < entries(&s->retired))
+		return err;
+	err = snapshot__merge(&s->retired, &s->recent);
+	if (!err)
+		snapshot__free(&s->recent);
+	return err;
+}
+
 /*
  * Moves the final totals of the threads that exited, and of the spans that ended, out of the
  * kernel's maps, into s->retired: their entries and those of their stacks would otherwise fill
@@ -575,7 +597,7 @@ static int retire_finished(struct session *s)
 		snapshot__free(&spans);
 	}
 	snapshot__free(&snap);
-	if (!err && (err = snapshot__merge(&s->retired, &gone)) == 0) {	/* deleted only once kept */
+	if (!err && (err = keep_retired(s, &gone)) == 0) {	/* deleted only once kept */
 		snapshot__delete(&gone, &maps);
 		s->nretired += gone.nthreads;
 		s->retired_before = before;
@@ -681,7 +703,7 @@ int session__snapshot(struct session *s, uint64_t at_ns, struct snapshot *snap)
 	err = snapshot__read(&maps, snapshot_pid(s), at_ns ?: now_ns(CLOCK_MONOTONIC), snap);
 	if (!err)
 		snap->counters[CNT_SAMPLE_MAP_FULL] += s->sample_map_full;
-	if (!err && (err = snapshot__merge(snap, &s->retired)))
+	if (!err && (err = snapshot__merge(snap, &s->retired) ?: snapshot__merge(snap, &s->recent)))
 		snapshot__free(snap);
 	return err;
 }
@@ -712,12 +734,14 @@ int session__describe(const struct session *s, struct profile *p)
 int session__forget_exited(struct session *s, struct snapshot *snap)
 {
 	struct snapshot gone;
-	int err = snapshot__take_owned(snap, &s->retired, &gone);
+	int err = snapshot__merge(&s->retired, &s->recent) ?: snapshot__take_owned(snap, &s->retired, &gone);
 
+	if (err)
+		return err;
 	snapshot__free(&gone);
-	if (!err)
-		snapshot__free(&s->retired);
-	return err;
+	snapshot__free(&s->recent);
+	snapshot__free(&s->retired);
+	return 0;
 }
 
 int session__memory(struct session *s, struct profile *p)
@@ -773,6 +797,7 @@ void session__close(struct session *s)
 		pr_info("retired %lu exited threads and %lu exited processes from the kernel's maps\n", s->nretired,
 			s->nretired_procs);
 	snapshot__free(&s->retired);
+	snapshot__free(&s->recent);
 	mem_capture__free(s->mem);
 	s->mem = NULL;
 	stack_cache__free(s->stacks);

@@ -49,6 +49,7 @@ struct session {
 	struct mem_capture *mem;	/* --memory; NULL otherwise */
 	bool memory;
 	struct snapshot retired;	/* exited threads' and ended spans' final totals, out of the kernel's maps */
+	struct snapshot recent;		/* the latest of them, not yet merged into retired */
 	uint64_t retired_before;	/* what ended before this has been retired (CLOCK_MONOTONIC) */
 	uint64_t nretired, nretired_procs;	/* for -v */
 };
