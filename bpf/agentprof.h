@@ -171,6 +171,9 @@ struct stack_memo {
 
 enum { MEMO_BLOCKED, MEMO_PREEMPTED, NR_MEMOS };
 
+/* An HTTP server span's seq on a thread's span stack (struct thread_stats spans[]) has this bit. */
+#define SPAN_SERVER_BIT (1u << 31)
+
 /* Per-thread accounting: every ns from first_ns to the end is either cpu or in some wait. */
 struct thread_stats {
 	__u64 cpu_ns;
@@ -180,9 +183,9 @@ struct thread_stats {
 	__u32 in_klock;		/* inside lock:contention_begin/end */
 	struct offcpu_key open;	/* the wait in progress, when not running */
 	__u32 span_depth;	/* spans[0..span_depth) are open, the last one active */
-	__u32 spans[MAX_SPAN_DEPTH];
+	__u32 spans[MAX_SPAN_DEPTH];	/* seqs; an HTTP server span's with SPAN_SERVER_BIT */
 	__u32 ended_elsewhere;	/* a span of this stack another thread ended: the owner unstacks it */
-	__u32 pad;
+	__u32 loop;		/* an event loop: a server span began here while another was open */
 	__u64 runq_ns;		/* runnable, waiting for a CPU (with cpu_ns: a span event's stamp) */
 	struct stack_memo memo[NR_MEMOS];
 };

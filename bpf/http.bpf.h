@@ -196,8 +196,6 @@ static __always_inline int tls_session_fd(__u64 ssl)
  * connection's context is its request's server span (CTX_SERVER | its seq); a client connection's
  * the context current when its request was written.
  */
-#define CTX_SERVER (1ull << 63)
-
 static __always_inline void set_conn_context(__u64 ctx)
 {
 	__u64 *v = bpf_task_storage_get(&conn_contexts, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);

@@ -123,6 +123,28 @@ static __always_inline void add_offcpu(const struct offcpu_key *key, __u64 ns)
 	__sync_fetch_and_add(&v->count, 1);
 }
 
+/*
+ * A thread's context from its sockets (http.bpf.h sets it): the request of the connection it last
+ * read from or wrote to (CTX_SERVER | its server span's seq), or the context a client connection's
+ * request was written in. Task-local: freed with the thread.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} conn_contexts SEC(".maps") __weak;
+
+#define CTX_SERVER (1ull << 63)
+
+/* The current thread's context from its sockets, 0: none yet. */
+static __always_inline __u64 conn_context(void)
+{
+	__u64 *ctx = bpf_task_storage_get(&conn_contexts, bpf_get_current_task_btf(), 0, 0);
+
+	return ctx ? *ctx : 0;
+}
+
 /* Takes seq out of the thread's stack wherever it is: spans may end out of order. */
 static __always_inline void unstack(struct thread_stats *s, __u32 seq)
 {
@@ -131,7 +153,7 @@ static __always_inline void unstack(struct thread_stats *s, __u32 seq)
 	for (__u32 i = 0; i < MAX_SPAN_DEPTH; i++) {
 		if (i >= s->span_depth)
 			break;
-		if (s->spans[i] == seq)
+		if ((s->spans[i] & ~SPAN_SERVER_BIT) == seq)
 			found = true;
 		if (found && i + 1 < MAX_SPAN_DEPTH)
 			s->spans[i] = s->spans[i + 1];
@@ -160,7 +182,19 @@ static __always_inline __u32 active_span(const struct thread_stats *s)
 {
 	__u32 d = s->span_depth;
 
-	return d > 0 && d <= MAX_SPAN_DEPTH ? s->spans[d - 1] : 0;
+	return d > 0 && d <= MAX_SPAN_DEPTH ? s->spans[d - 1] & ~SPAN_SERVER_BIT : 0;
+}
+
+/*
+ * The span the current thread (s: its stats) works for. On an event loop (s->loop) its stack says
+ * nothing of that: it works for the request of the connection it last touched, where that is a
+ * request of its own; else, as on any other thread, for its innermost span.
+ */
+static __always_inline __u32 current_span(const struct thread_stats *s)
+{
+	__u64 ctx = s->loop ? conn_context() : 0;
+
+	return ctx & CTX_SERVER ? (__u32)ctx : active_span(s);
 }
 
 /* Adds ns of CPU time to a span (0: none). */

@@ -63,7 +63,7 @@ static __always_inline void who(void *ctx, struct sample_key *key, bool with_sta
 	key->user_stack_id = -EFAULT;
 	s = bpf_map_lookup_elem(&threads, &key->tid);
 	if (s) {
-		key->span = active_span(s);
+		key->span = current_span(s);
 		key->gen = s->open.gen;
 	}
 	bpf_get_current_comm(key->comm, sizeof(key->comm));

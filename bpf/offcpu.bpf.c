@@ -33,7 +33,7 @@ static __always_inline void close_state(struct thread_stats *s, __u64 now)
 		return;	/* seeded by the iterator after this event read the clock */
 	if (s->state == TS_RUNNING) {
 		s->cpu_ns += now - s->last_ns;
-		add_span_cpu(active_span(s), now - s->last_ns);
+		add_span_cpu(current_span(s), now - s->last_ns);
 	} else if (s->state == TS_RUNNABLE || s->state == TS_BLOCKED)
 		add_offcpu(&s->open, now - s->last_ns);
 	s->last_ns = now;
@@ -167,7 +167,7 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 	s->open.waker_stack_id = NO_STACK;
 	s->open.waker_tid = 0;
 	apply_ended_elsewhere(s);
-	s->open.span = active_span(s);
+	s->open.span = current_span(s);
 }
 
 static __always_inline void switch_in(bool btf, struct task_struct *next, __u64 now)

@@ -29,7 +29,7 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	key.tid = (__u32)pid_tgid;
 	s = bpf_map_lookup_elem(&threads, &key.tid);
 	if (s) {
-		key.span = active_span(s);	/* stamped here, at sample time: no joins later */
+		key.span = current_span(s);	/* stamped here, at sample time: no joins later */
 		key.gen = s->open.gen;
 	}
 	key.kern_stack_id = stack_id(ctx, 0, STACK_SLOT_SAMPLE);

@@ -176,7 +176,7 @@ static int add_running_span_cpu(struct snapshot *s, struct reader *r, const stru
 
 	if (!st->span_depth || st->span_depth > MAX_SPAN_DEPTH || !ns)
 		return 0;
-	key.seq = st->spans[st->span_depth - 1];
+	key.seq = st->spans[st->span_depth - 1] & ~SPAN_SERVER_BIT;
 	found = r->nspan_sorted ? bsearch(&key, s->span_cpu, r->nspan_sorted, sizeof(key), cmp_span_cpu) : NULL;
 	if (found) {
 		found->ns += ns;
@@ -194,7 +194,7 @@ static int add_held(struct snapshot *s, struct reader *r, const struct thread_st
 	uint32_t depth = st->span_depth < MAX_SPAN_DEPTH ? st->span_depth : MAX_SPAN_DEPTH;
 
 	for (uint32_t i = 0; i <= depth; i++) {
-		uint32_t seq = i < depth ? st->spans[i] : st->open.span;
+		uint32_t seq = i < depth ? st->spans[i] & ~SPAN_SERVER_BIT : st->open.span;
 
 		if (!seq)
 			continue;
