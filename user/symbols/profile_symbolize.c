@@ -123,13 +123,15 @@ static bool js_at_below(const int32_t *js_at, uint32_t i, int32_t j)
 	return false;
 }
 
-/* Whether native frame i has no name: an address in code no symbol covers. */
+/*
+ * Whether native frame i is in JIT code: in no file's mapping (a perf map may name it; the
+ * JavaScript frame that ran there names it already).
+ */
 static bool jit_guess(struct sample *s, struct syms_cache *syms, uint32_t i)
 {
-	char name[64];
+	struct user_mapping m;
 
-	syms_cache__user(syms, s->pid, s->gen, s->user[i], i > 0, name, sizeof(name));
-	return !strcmp(name, "[unknown]");
+	return s->user[i] != TRUNCATED_FRAME && syms_cache__mapping(syms, s->pid, s->gen, s->user[i] - 1, &m) == -ENOENT;
 }
 
 /* The user frames, root first, with V8's JavaScript frames in place of the native frames they ran at. */
