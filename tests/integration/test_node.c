@@ -276,6 +276,10 @@ static void check_agent(const char *cpu, const struct jsnames *n, const char *wh
 	cr_expect_geq(named * 100, in_js * 90, "%s: %llu of %llu samples in JavaScript with a named frame and line:\n%.4000s",
 		      what, (unsigned long long)named, (unsigned long long)in_js, cpu);
 	cr_expect(!strstr(cpu, "[unknown js code]"), "%s: a native frame taken for JavaScript:\n%.3000s", what, cpu);
+	/* the builtin that resumes an async function keeps its name */
+	cr_expect(!strstr(cpu, ";JS:(anonymous);"), "%s: a builtin named as a function without a script:\n%.3000s", what, cpu);
+	cr_expect_gt(sum_in_order(cpu, ";Builtins_AsyncFunctionAwaitResolveClosure", n->handle), 0,
+		     "%s: handleTask not resumed by V8's builtin:\n%.3000s", what, cpu);
 	if (!shares)
 		return;	/* the tiers' costs differ per function */
 	/* 3:1:2 of ~97% of the CPU */

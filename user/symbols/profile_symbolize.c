@@ -164,6 +164,11 @@ static int push_user_js(struct profile *p, struct sample *s, struct syms_cache *
 	for (uint32_t i = s->nuser; i-- > 0 && !err;) {
 		if (js_at[i] >= 0) {
 			outer = js_at[i];
+			/* a builtin's frame (no script) keeps its symbol: Builtins_AsyncFunctionAwaitResolveClosure, not JS:(anonymous) */
+			if (!v8_interp__has_script(v8, &js[outer]) && !jit_guess(s, syms, i)) {
+				err = push_native(p, s, syms, i);
+				continue;
+			}
 			v8_interp__frame_name(v8, &js[outer], !p->no_py_lines, name, sizeof(name));
 			err = push_frame(s, name, none);
 			continue;
