@@ -417,7 +417,7 @@ static uint64_t perf_map_duplicates(const char *folded)
 /*
  * `node --perf-basic-prof` (V8 writes /tmp/perf-PID.map): the same functions top the profile under
  * the same names, none shown twice (by the map and the walker; the map still names JIT code
- * the walker did not, as a function's entry before its frame is built); with the V8 walker off
+ * the walker did not name); with the V8 walker off
  * (AGENTPROF_NO_NODE=1) the map names them.
  */
 Test(node, perf_basic_prof_gives_the_same_names)
