@@ -191,8 +191,9 @@ static char *record_jsagent(const char *flag, bool no_walker, struct run *r, boo
 	port = read_port(llm_port);
 	snprintf(llm_url, sizeof(llm_url), "http://127.0.0.1:%s/v1/chat/completions", port);
 	free(port);
-	if (flag)
-		agent = start_workload((char *const[]){ NODE, (char *)flag, JSAGENT, agent_port, llm_url, NULL });
+	if (flag)	/* V8 would write its log (isolate-*.log) into the working directory */
+		agent = start_workload((char *const[]){ NODE, (char *)flag, "--logfile=/dev/null", JSAGENT, agent_port,
+							llm_url, NULL });
 	else
 		agent = start_workload((char *const[]){ NODE, JSAGENT, agent_port, llm_url, NULL });
 	port = read_port(agent_port);
