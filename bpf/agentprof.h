@@ -366,6 +366,7 @@ struct v8_config {
 
 #define V8_HEAP_TAG		1ull	/* a tagged pointer to a heap object has its low bit set; a Smi not */
 #define V8_MAX_FRAME		(1ull << 20)	/* bytes between two frames believed */
+#define V8_SCAN_WORDS		64	/* words at the top of a stack looked through for a frame pointer */
 
 /* One interpreter frame (CPython's or Ruby's): the code object it runs and where in it. */
 struct py_frame {

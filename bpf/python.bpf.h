@@ -62,6 +62,7 @@ struct {
 struct py_scratch {
 	struct py_stack st;
 	__u8 frame[PY_FRAME_READ];	/* read at the offsets of a map's config: bounds-checked */
+	__u64 words[V8_SCAN_WORDS];	/* V8: the top of the stack, where a frame pointer is looked for */
 };
 
 /* One slot per kind of program. */

@@ -317,8 +317,10 @@ RUBY_TARGETS = {
 }
 NODEAGENT = ["/usr/bin/node", os.path.join(ROOT, "tests", "workloads", "nodeagent.mjs"), "30"]
 NODEIDLE = ["/usr/bin/node", "-e", "console.log(process.pid); setTimeout(() => {}, 60000)"]
+NODE_C = "hot8020 (C with frame pointers, no interpreter: today's sample)"
 NODE_TARGETS = {
     "an idle node (the other processes' ticks)": NODEIDLE,
+    NODE_C: [os.path.join(ROOT, "build", "workloads", "hot8020"), "30"],
     "nodeagent.mjs (node 20, V8 11.3, 5 JavaScript frames)": NODEAGENT,
 }
 
@@ -948,15 +950,20 @@ def render_ruby(r):
 
 
 def render_node(r):
+    c = next((ns for what, frames, _, ns, _ in r["rows"] if what == NODE_C and frames == "no"), None)
+    js = [ns for what, frames, _, ns, _ in r["rows"] if what.startswith("nodeagent") and frames == "yes"]
+    ratio = ["", "A sample with JavaScript frames costs %.1fx the C target's (the issue's bound: 2x)."
+             % (js[0] / c)] if c and js else []
     return ["## JavaScript frames", "",
             "The same for a Node target (node 20 started without flags), with JavaScript frames and without "
-            "(`AGENTPROF_NO_NODE=1`): the sampling program's run time less the other processes' ticks, over "
-            "the target's samples; medians of %d runs. The walker follows the frame pointers from the "
-            "thread's registers. Userspace reads each function once (`record -v`)." % PYTHON_REPS, "",
+            "(`AGENTPROF_NO_NODE=1`), beside a C target in the same runs: the sampling program's run time less "
+            "the other processes' ticks, over the target's samples; medians of %d runs. The walker follows the "
+            "frame pointers from the thread's registers. Userspace reads each function once (`record -v`)."
+            % PYTHON_REPS, "",
             "| target | JavaScript frames | target samples | ns per sample | functions |",
             "| --- | --- | --- | --- | --- |"] + [
         "| %s | %s | %s | %.0f | %s |" % (what, frames, samples, ns, resolve)
-        for what, frames, samples, ns, resolve in r["rows"]]
+        for what, frames, samples, ns, resolve in r["rows"]] + ratio
 
 
 def render_unwind(r):

@@ -206,6 +206,13 @@ bool v8_interp__is_function(struct v8_interp *v, const struct py_frame *f)
 	return fn && fn->name;
 }
 
+bool v8_interp__has_script(struct v8_interp *v, const struct py_frame *f)
+{
+	struct v8_function *fn = function_of(v, f);
+
+	return fn && fn->script;
+}
+
 void v8_interp__frame_name(struct v8_interp *v, const struct py_frame *f, bool lines, char *buf, size_t len)
 {
 	struct v8_function *fn = function_of(v, f);

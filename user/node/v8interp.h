@@ -31,6 +31,8 @@ uint32_t v8_interp__version(const struct v8_interp *v);
 void v8_interp__read_functions(struct v8_interp *v, const struct py_frame *frames, size_t n);
 /* Whether a frame's code is a function (the BPF side takes a native frame for one now and then). */
 bool v8_interp__is_function(struct v8_interp *v, const struct py_frame *f);
+/* Whether a frame's function has a script: not one of V8's builtins (Promise closures, Array.prototype.map). */
+bool v8_interp__has_script(struct v8_interp *v, const struct py_frame *f);
 /*
  * A JavaScript frame's name: "JS:name (file.mjs:line)" (the line the function starts at),
  * "JS:name (file.mjs)" without lines, "[unknown js code]" where its function could not be read.

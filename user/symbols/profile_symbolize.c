@@ -123,13 +123,15 @@ static bool js_at_below(const int32_t *js_at, uint32_t i, int32_t j)
 	return false;
 }
 
-/* Whether native frame i has no name: an address in code no symbol covers. */
+/*
+ * Whether native frame i is in JIT code: in no file's mapping (a perf map may name it; the
+ * JavaScript frame that ran there names it already).
+ */
 static bool jit_guess(struct sample *s, struct syms_cache *syms, uint32_t i)
 {
-	char name[64];
+	struct user_mapping m;
 
-	syms_cache__user(syms, s->pid, s->gen, s->user[i], i > 0, name, sizeof(name));
-	return !strcmp(name, "[unknown]");
+	return s->user[i] != TRUNCATED_FRAME && syms_cache__mapping(syms, s->pid, s->gen, s->user[i] - 1, &m) == -ENOENT;
 }
 
 /* The user frames, root first, with V8's JavaScript frames in place of the native frames they ran at. */
@@ -162,6 +164,11 @@ static int push_user_js(struct profile *p, struct sample *s, struct syms_cache *
 	for (uint32_t i = s->nuser; i-- > 0 && !err;) {
 		if (js_at[i] >= 0) {
 			outer = js_at[i];
+			/* a builtin's frame (no script) keeps its symbol: Builtins_AsyncFunctionAwaitResolveClosure, not JS:(anonymous) */
+			if (!v8_interp__has_script(v8, &js[outer]) && !jit_guess(s, syms, i)) {
+				err = push_native(p, s, syms, i);
+				continue;
+			}
 			v8_interp__frame_name(v8, &js[outer], !p->no_py_lines, name, sizeof(name));
 			err = push_frame(s, name, none);
 			continue;
