@@ -18,6 +18,20 @@ enum rec_kind {
 	REC_BASELINE,	/* diff's baseline.json: everything diff reads of a directory */
 };
 
+/*
+ * A span name's time in one part: a category ("cpu", "net": net no peer is known for), or its
+ * net on one peer ("llm:HOST", "net:ADDRESS:PORT").
+ */
+struct rec_part {
+	char *name;
+	double *ns;	/* one per span (0 for a span without it), in no order; NULL: the sum alone is known */
+	size_t len, cap;
+	double sum_ns;
+};
+
+/* The order parts are shown in: the categories' order, net's peers after net by name. */
+int rec_part_cmp(const char *a, const char *b);
+
 /* Every finished span of one name. */
 struct rec_span {
 	char *name;
@@ -32,6 +46,8 @@ struct rec_span {
 	double p50_ns, p95_ns, p99_ns;	/* of dur_ns, or report.json's */
 	double wall_q_ns[3];		/* p50, p95, p99 of the whole durations: report.json's quantiles */
 	uint64_t ns[NR_CATEGORIES];	/* summed over its spans */
+	struct rec_part *parts;		/* categories, net split by peer; sorted by category, then name */
+	size_t nparts;
 };
 
 /* Folded stacks, one entry per distinct stack text. */
