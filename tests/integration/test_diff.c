@@ -508,6 +508,14 @@ Test(diff, refuses_bad_input_in_one_line)
 	write_text("nothing/spans.jsonl", "");
 	write_text("nothing/cpu.folded", "");
 	expect_diff("a", "nothing", 1, "an empty recording");
+	/* what is short of what happened is said, and compared: lost events, a folded file cut at a line */
+	fake_recording("lossy", "agent");
+	write_text("lossy/report.json", "{\"pid\": 7, \"comm\": \"agent\", \"duration_ns\": 1000000000, \"samples\": 2, "
+					"\"drops\": {\"span_event_lost\": 3, \"stack_map_full\": 0}, \"breakdown_ns\": "
+					"{\"cpu\": 1000000000, \"sleep\": 5000000}, \"threads\": [{\"comm\": \"worker\", "
+					"\"breakdown_ns\": {\"cpu\": 1000000000}}], \"spans\": []}\n");
+	expect_diff("a", "lossy", 0, "the recording lost data (span_event_lost 3)");
+	expect_diff("a", "lossy", 0, "offcpu.folded holds 0 ms off CPU, report.json 5 ms: is it truncated?");
 	/* usage: 2 */
 	run_cmd((char *const[]){ AGENTPROF, "diff", dir, NULL }, &r);
 	cr_expect_eq(r.status, 2, "one recording: exit %d", r.status);

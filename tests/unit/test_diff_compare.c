@@ -534,6 +534,34 @@ Test(diff_compare, where_the_time_moved_net_by_peer)
 	free(sb);
 }
 
+Test(diff_compare, an_older_recording_compares_net_whole)
+{
+	/* spans.jsonl without net_peers (an older agentprof's): the other side's peers go back into net */
+	char *sa = repeat("{\"name\": \"task\", \"duration_ns\": 200000000, \"breakdown_ns\": {\"net\": 200000000}}\n", 20);
+	char *sb = repeat(PARTS_SPAN(200), 20);
+	char *da = recording_dir(REPORT("agent", 3, ""), sa, "t;main;f 3\n");
+	char *db = recording_dir(REPORT("agent", 3, ""), sb, "t;main;f 3\n");
+	struct recording a, b;
+	struct diff d;
+
+	cr_assert_eq(recording__load(&a, da), 0);
+	cr_assert_eq(recording__load(&b, db), 0);
+	cr_assert(!a.net_by_peer);
+	cr_assert(b.net_by_peer);
+	diff__check(&a, &b);
+	cr_assert_eq(diff__compute(&a, &b, &DIFF_OPTS_DEFAULT, &d), 0);
+	cr_expect_eq(span(&d, "task")->nparts, 2, "cpu and net, no llm:api.x.com");
+	cr_expect_float_eq(part(span(&d, "task"), "net")->mean_ns[1], 200e6, 1);
+	cr_expect_eq(part(span(&d, "task"), "net")->change, CHANGE_NONE, "not a net that appeared");
+	diff__free(&d);
+	recording__free(&a);
+	recording__free(&b);
+	scratch_remove(da);
+	scratch_remove(db);
+	free(sa);
+	free(sb);
+}
+
 Test(diff_compare, refuses_truncated_foreign_and_empty_input)
 {
 	struct { const char *report, *spans, *cpu; int err; } cases[] = {

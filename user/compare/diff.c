@@ -20,8 +20,15 @@ const char *change_name(enum change c)
 	return c <= CHANGE_DISAPPEARED ? names[c] : "?";
 }
 
-void diff__check(const struct recording *base, const struct recording *new)
+void diff__check(struct recording *base, struct recording *new)
 {
+	/* an older agentprof split no span's net by peer: net compared whole, both sides alike */
+	if (base->net_by_peer != new->net_by_peer) {
+		pr_warn("%s was written by an older agentprof, whose spans' net is not split by peer: net "
+			"compared whole\n", base->net_by_peer ? new->path : base->path);
+		recording__net_whole(base);
+		recording__net_whole(new);
+	}
 	if (strcmp(base->comm, new->comm))
 		pr_warn("%s is of '%s', %s of '%s': comparing different programs\n", base->path, base->comm,
 			new->path, new->comm);

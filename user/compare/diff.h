@@ -97,8 +97,11 @@ struct diff {
 	bool comm_differs;
 };
 
-/* Warns of recordings that should not be compared (different processes). */
-void diff__check(const struct recording *base, const struct recording *new);
+/*
+ * Warns of recordings that should not be compared (different processes), and makes alike what
+ * differs by agentprof's version only (a recording without net by peer: the other's merged).
+ */
+void diff__check(struct recording *base, struct recording *new);
 /* 0 or -ENOMEM. */
 int diff__compute(const struct recording *base, const struct recording *new, const struct diff_opts *o,
 		  struct diff *d);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -311,11 +312,13 @@ static int add_peers(json_t *a, struct span_time *t)
  * spans.jsonl: one JSON object per line; a line that does not parse is a truncated or foreign
  * file. Besides each span name, the groups of compare/groups.h.
  */
-static int load_spans_jsonl(const char *text, const char *path, struct span_acc *a)
+static int load_spans_jsonl(const char *text, const char *path, struct span_acc *a, bool *net_by_peer)
 {
 	struct span_groups groups = {};
 	size_t lineno = 0;
 	int ret = 0;
+
+	*net_by_peer = true;
 
 	for (const char *line = text; *line;) {
 		const char *nl = strchr(line, '\n');
@@ -356,7 +359,9 @@ static int load_spans_jsonl(const char *text, const char *path, struct span_acc 
 			if (add_breakdown(json_object_get(o, "breakdown_ns"), t.ns)) {
 				pr_warn("%s: line %zu: breakdown_ns is not an object of integers\n", path, lineno);
 				err = -EINVAL;
-			} else if (add_peers(json_object_get(o, "net_peers"), &t)) {
+			}
+			*net_by_peer &= json_object_get(o, "net_peers") != NULL;
+			if (!err && add_peers(json_object_get(o, "net_peers"), &t)) {
 				pr_warn("%s: line %zu: net_peers is not an array of {peer, wait_ns, llm}\n", path, lineno);
 				err = -EINVAL;
 			}
@@ -521,7 +526,7 @@ static int load_threads(json_t *root, const char *path, struct recording *r)
 }
 
 /* report.json's "spans": quantiles and breakdowns per name; durations only from spans.jsonl. */
-static int load_report_spans(json_t *root, const char *path, struct span_acc *a)
+static int load_report_spans(json_t *root, const char *path, struct span_acc *a, bool *net_by_peer)
 {
 	json_t *spans = json_object_get(root, "spans"), *o;
 	size_t i;
@@ -549,7 +554,12 @@ static int load_report_spans(json_t *root, const char *path, struct span_acc *a)
 		s->p95_ns = p95;
 		s->p99_ns = p99;
 		struct span_time t = {};
+		json_t *peer;
+		size_t k;
 
+		/* an older report.json's net_peers have no host */
+		json_array_foreach(json_object_get(o, "net_peers"), k, peer)
+			*net_by_peer &= json_object_get(peer, "host") != NULL;
 		if (add_breakdown(json_object_get(o, "breakdown_ns"), t.ns) ||
 		    add_peers(json_object_get(o, "net_peers"), &t)) {
 			pr_warn("%s: spans[%zu].breakdown_ns or net_peers is not what record writes\n", path, i);
@@ -643,6 +653,7 @@ static int load_baseline(json_t *root, const char *path, struct recording *r, st
 	err = load_header(root, path, r);
 	if (err)
 		return err;
+	r->net_by_peer = json_is_true(json_object_get(root, "net_by_peer"));
 	if (!json_is_array(spans)) {
 		pr_warn("%s: spans is missing or not an array\n", path);
 		return -EINVAL;
@@ -723,6 +734,23 @@ static void check_span_counts(json_t *report, const struct recording *r, const c
 	}
 }
 
+/* A recording that lost data (report.json's drops) is short of what happened: said, not refused. */
+static void check_drops(json_t *report, const char *path)
+{
+	json_t *drops = json_object_get(report, "drops"), *v;
+	char said[512];
+	const char *name;
+	size_t at = 0;
+
+	said[0] = 0;
+	json_object_foreach(drops, name, v)
+		if (json_is_integer(v) && json_integer_value(v) > 0 && at < sizeof(said))
+			at += snprintf(said + at, sizeof(said) - at, "%s%s %lld", at ? ", " : "", name,
+				       (long long)json_integer_value(v));
+	if (said[0])
+		pr_warn("%s: the recording lost data (%s): its figures are short of what happened\n", path, said);
+}
+
 static int load_dir(struct recording *r, const char *dir, struct span_acc *a)
 {
 	char path[4200], *text = NULL;
@@ -735,14 +763,17 @@ static int load_dir(struct recording *r, const char *dir, struct span_acc *a)
 	if (!root)
 		return -EINVAL;
 	err = check_version(root, path, "version", 1) ?: load_header(root, path, r);
+	if (!err)
+		check_drops(root, path);
 	if (!err) {
 		n = slurp_in(dir, "spans.jsonl", &text, path, sizeof(path));
 		if (n == -ENOENT) {
 			pr_warn("%s: missing: spans compared by report.json's quantiles, untested\n", path);
 			snprintf(path, sizeof(path), "%s/report.json", dir);
-			err = load_report_spans(root, path, a);
+			r->net_by_peer = true;
+			err = load_report_spans(root, path, a, &r->net_by_peer);
 		} else {
-			err = n < 0 ? n : load_spans_jsonl(text, path, a);
+			err = n < 0 ? n : load_spans_jsonl(text, path, a, &r->net_by_peer);
 		}
 	}
 	free(text);
@@ -756,6 +787,16 @@ static int load_dir(struct recording *r, const char *dir, struct span_acc *a)
 	if (!err && r->cpu.total != r->samples)
 		pr_warn("%s/cpu.folded holds %lu samples, report.json %lu: is it truncated?\n", dir,
 			(unsigned long)r->cpu.total, (unsigned long)r->samples);
+	if (!err) {
+		/* offcpu.folded holds every wait report.json counts, less stacks under half a microsecond */
+		double off_us = 0;
+
+		for (int c = 0; c < NR_CATEGORIES; c++)
+			off_us += c == CAT_CPU ? 0 : r->cat_ns[c] / 1e3;
+		if (r->offcpu.total < 0.99 * off_us)
+			pr_warn("%s/offcpu.folded holds %.0f ms off CPU, report.json %.0f ms: is it truncated?\n", dir,
+				r->offcpu.total / 1e3, off_us / 1e3);
+	}
 	return err;
 }
 
@@ -772,8 +813,11 @@ static int load_file(struct recording *r, const char *path, struct span_acc *a)
 		      load_baseline(root, path, r, a);
 	} else {
 		r->kind = REC_REPORT;
+		r->net_by_peer = true;
 		err = check_version(root, path, "version", 1) ?: load_header(root, path, r) ?:
-		      load_report_spans(root, path, a);
+		      load_report_spans(root, path, a, &r->net_by_peer);
+		if (!err)
+			check_drops(root, path);
 	}
 	if (!err)
 		err = span_acc__finish(a, r);
@@ -854,6 +898,55 @@ void recording__free(struct recording *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* Whether a part is net on one peer. */
+static bool is_peer_part(const char *name)
+{
+	return !strncmp(name, "net:", 4) || !strncmp(name, "llm:", 4);
+}
+
+void recording__net_whole(struct recording *r)
+{
+	for (size_t i = 0; i < r->nspans; i++) {
+		struct rec_span *s = &r->spans[i];
+		size_t net = SIZE_MAX, n = 0;
+
+		for (size_t k = 0; k < s->nparts && net == SIZE_MAX; k++)
+			if (!strcmp(s->parts[k].name, category_name(CAT_NET)))
+				net = k;
+		for (size_t k = 0; k < s->nparts; k++) {
+			struct rec_part *p = &s->parts[k], *into;
+			char *name;
+
+			if (!is_peer_part(p->name))
+				continue;
+			if (net == SIZE_MAX) {
+				/* no net without a peer: the first peer's part becomes net */
+				if (!(name = strdup(category_name(CAT_NET))))
+					continue;
+				free(p->name);
+				p->name = name;
+				net = k;
+				continue;
+			}
+			/* a span's values are at its index in every part of its name: added one to one */
+			into = &s->parts[net];
+			into->sum_ns += p->sum_ns;
+			for (size_t j = 0; into->ns && p->ns && j < p->len && j < into->len; j++)
+				into->ns[j] += p->ns[j];
+			free(p->name);
+			free(p->ns);
+			p->name = NULL;
+		}
+		for (size_t k = 0; k < s->nparts; k++)
+			if (s->parts[k].name)
+				s->parts[n++] = s->parts[k];
+		s->nparts = n;
+		if (n)
+			qsort(s->parts, n, sizeof(*s->parts), cmp_part);
+	}
+	r->net_by_peer = false;
+}
+
 static json_t *breakdown(const uint64_t ns[NR_CATEGORIES])
 {
 	json_t *o = json_object();
@@ -903,13 +996,14 @@ json_t *recording__baseline_json(const struct recording *r)
 
 	for (size_t i = 0; i < r->nthreads; i++)
 		json_object_set_new(threads, r->threads[i].name, breakdown(r->threads[i].ns));
-	return json_pack("{s:i, s:s, s:I, s:I, s:i, s:I, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:i, s:s, s:I, s:I, s:i, s:I, s:b, s:o, s:o, s:o, s:o, s:o}",
 			 "agentprof_baseline", BASELINE_VERSION,
 			 "comm", r->comm,
 			 "pid", (json_int_t)r->pid,
 			 "duration_ns", (json_int_t)r->duration_ns,
 			 "frequency_hz", (int)r->freq_hz,
 			 "samples", (json_int_t)r->samples,
+			 "net_by_peer", r->net_by_peer,
 			 "breakdown_ns", breakdown(r->cat_ns),
 			 "threads", threads,
 			 "spans", spans,

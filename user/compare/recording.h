@@ -83,6 +83,11 @@ struct recording {
 	struct rec_span *spans;		/* sorted by name */
 	size_t nspans;
 	struct rec_stacks cpu, offcpu;	/* samples; microseconds */
+	/*
+	 * Its spans' net is split by peer: every span of spans.jsonl has net_peers (an older
+	 * agentprof wrote them for requests on an event loop only, without hosts).
+	 */
+	bool net_by_peer;
 };
 
 /*
@@ -92,6 +97,9 @@ struct recording {
  */
 int recording__load(struct recording *r, const char *path);
 void recording__free(struct recording *r);
+
+/* Its spans' net by peer merged back into net, as an older recording has it: to compare with one. */
+void recording__net_whole(struct recording *r);
 
 /* One folded line "stack count" (count: decimal digits), len without the line break. 0 or -EINVAL. */
 int folded_line_parse(const char *line, size_t len, size_t *stack_len, uint64_t *count);
