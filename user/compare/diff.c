@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Two recordings compared: spans by a rank test, functions, categories and waits by shares, each corrected for the many tested. */
+/* Two recordings compared: spans by their durations, their tails and where their time went, functions, categories and waits by shares, each family corrected for the many tested. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Groups of spans compared beside the span names: traces by their root, LLM calls by their endpoint. */
+/* A span's time by part (net by peer), and the groups of spans compared beside the span names: traces by their root, LLM calls by their endpoint. */
 #ifndef GROUPS_H
 #define GROUPS_H
 
