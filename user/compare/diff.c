@@ -150,18 +150,22 @@ static bool tail_effect(const struct span_diff *s, int q, const struct diff_opts
 	       fabs(s->rel[q]) >= o->min_effect;
 }
 
-/* A part's values on one side: one per span, zeros where it had none. NULL: not known span by span. */
-static const double *part_values(const struct rec_span *r, const char *name, double **zeros)
+/*
+ * A part's values on one side into *v: one per span, zeros (in *zeros, to free) where it had
+ * none; NULL when they are not known span by span. 0 or -ENOMEM.
+ */
+static int part_values(const struct rec_span *r, const char *name, const double **v, double **zeros)
 {
-	bool per_span = r->dur_ns && (!r->nparts || r->parts[0].ns);
-
-	*zeros = NULL;
-	if (!per_span)
-		return NULL;
+	*v = *zeros = NULL;
+	if (!r->dur_ns || (r->nparts && !r->parts[0].ns))
+		return 0;
 	for (size_t i = 0; i < r->nparts; i++)
-		if (!strcmp(r->parts[i].name, name))
-			return r->parts[i].ns;
-	return *zeros = calloc(r->count + 1, sizeof(**zeros));
+		if (!strcmp(r->parts[i].name, name)) {
+			*v = r->parts[i].ns;
+			return 0;
+		}
+	*v = *zeros = calloc(r->count + 1, sizeof(**zeros));
+	return *zeros ? 0 : -ENOMEM;
 }
 
 static double part_mean(const struct rec_span *r, const char *name)
@@ -203,7 +207,7 @@ static int span_parts(struct span_diff *s, const struct rec_span *side[2], const
 		qsort(s->parts, s->nparts, sizeof(*s->parts), cmp_part_diff);
 	for (size_t i = 0; i < s->nparts; i++) {
 		struct part_diff *pd = &s->parts[i];
-		double *z0, *z1;
+		double *z0 = NULL, *z1 = NULL;
 		const double *v0, *v1;
 		struct mwu r;
 		int err = 0;
@@ -213,9 +217,8 @@ static int span_parts(struct span_diff *s, const struct rec_span *side[2], const
 		if (!s->tested || !strcmp(pd->name, category_name(CAT_RUNQ)) ||
 		    fmax(pd->mean_ns[0], pd->mean_ns[1]) < o->min_abs_ns)
 			continue;
-		v0 = part_values(side[0], pd->name, &z0);
-		v1 = part_values(side[1], pd->name, &z1);
-		if (v0 && v1) {
+		err = part_values(side[0], pd->name, &v0, &z0) ?: part_values(side[1], pd->name, &v1, &z1);
+		if (!err && v0 && v1) {
 			err = stats_mann_whitney(v0, side[0]->count, v1, side[1]->count, &r);
 			if (!err) {
 				pd->tested = true;
