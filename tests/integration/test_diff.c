@@ -30,7 +30,11 @@ static void teardown(void)
 
 TestSuite(diff, .init = setup, .fini = teardown, .timeout = 180);
 
-/* Records diffwork with flags for seconds into dir/name; at 4999 Hz so that shares have samples to say. */
+/*
+ * Records diffwork with flags for seconds into dir/name; at 4999 Hz so that shares have samples
+ * to say. It runs until stopped (300 s at most): at a load of 20 the verifier has taken 30 s,
+ * and a workload that ended first left an empty recording.
+ */
 static void record_for(const char *seconds, const char *name, const char *flag1, const char *flag2, const char *flag3)
 {
 	char pidstr[16], out[128];
@@ -38,7 +42,7 @@ static void record_for(const char *seconds, const char *name, const char *flag1,
 	pid_t pid;
 
 	snprintf(out, sizeof(out), "%s/%s", dir, name);
-	pid = start_workload((char *const[]){ WORKLOAD("diffwork"), "30", (char *)flag1, (char *)flag2,
+	pid = start_workload((char *const[]){ WORKLOAD("diffwork"), "300", (char *)flag1, (char *)flag2,
 					      (char *)flag3, NULL });
 	snprintf(pidstr, sizeof(pidstr), "%d", pid);
 	run_cmd((char *const[]){ AGENTPROF, "record", "-p", pidstr, "-d", (char *)seconds, "-F", "4999", "-o", out, NULL }, &r);
