@@ -208,7 +208,7 @@ Test(diff, names_the_slower_function_the_lock_and_the_span)
 	json_decref(d);
 }
 
-Test(diff, unchanged_program_nothing_significant)
+Test(diff, unchanged_program_nothing_significant, .timeout = 300)
 {
 	const char *rules[] = { "p95=10%", "p50=10%", "category=20%", "function=20%", NULL };
 	int alarms = 0;
@@ -396,7 +396,7 @@ static bool others_unchanged(json_t *span, const char *prefix)
  * not 230): the calls, which carry no traceparent, are found grown, and the requests that wait for
  * them too; --fail-on names the calls. Two recordings with the same API find the calls unchanged.
  */
-Test(diff, an_async_agents_slower_llm_api)
+Test(diff, an_async_agents_slower_llm_api, .timeout = 300)
 {
 	const char *rules[] = { "p50=" LLM_SPAN ":10%", "category=llm:10%", NULL };
 	json_t *d, *calls, *task, *part;
