@@ -125,9 +125,9 @@ Test(diff_compare, significant_but_tiny_change_is_not_flagged)
 	recording__free(&b);
 }
 
-Test(diff_compare, a_tail_that_moved_alone_is_not_flagged)
+Test(diff_compare, a_tail_that_moved_alone_is_the_tails_verdict)
 {
-	/* a tenth of the spans twice as long, the median where it was: what a loaded VM does */
+	/* a tenth of the spans twice as long, the median where it was: the p95 grew, the median did not */
 	struct recording a, b;
 	struct diff d;
 
@@ -135,12 +135,46 @@ Test(diff_compare, a_tail_that_moved_alone_is_not_flagged)
 	init(&b, "agent");
 	add_span(&a, "plan", 200, 4);
 	add_span(&b, "plan", 200, 4);
+	add_span(&a, "few", 60, 4);	/* 3 spans beyond the p95: too few to say */
+	add_span(&b, "few", 60, 4);
+	for (size_t i = 54; i < 60; i++)
+		b.spans[1].dur_ns[i] *= 2;
 	for (size_t i = 180; i < 200; i++)
 		b.spans[0].dur_ns[i] *= 2;
 	b.spans[0].p95_ns = b.spans[0].dur_ns[189];
+	b.spans[0].p99_ns = b.spans[0].dur_ns[197];
 	cr_assert_eq(diff__compute(&a, &b, &DIFF_OPTS_DEFAULT, &d), 0);
 	cr_assert_gt(span(&d, "plan")->rel[Q95], 0.5);
 	cr_assert_eq(span(&d, "plan")->change, CHANGE_NONE);
+	cr_assert_eq(span(&d, "plan")->tail[Q95].change, CHANGE_GREW);
+	cr_assert_lt(span(&d, "plan")->tail[Q95].p_adj, 1e-5);
+	/* 2 spans beyond the p99 of 200: a p99 needs 400 spans a side to be said */
+	cr_assert(!span(&d, "plan")->tail[Q99].tested);
+	cr_assert(!span(&d, "few")->tail[Q95].tested);
+	cr_assert_str_eq(span(&d, "few")->tail[Q95].untested, "too few spans beyond it to say");
+	cr_assert_eq(span(&d, "few")->tail[Q95].change, CHANGE_NONE);
+	diff__free(&d);
+	recording__free(&a);
+	recording__free(&b);
+}
+
+Test(diff_compare, an_unchanged_tail_is_not_flagged)
+{
+	/* the same tail on both sides, its spans in another order: nothing */
+	struct recording a, b;
+	struct diff d;
+
+	init(&a, "agent");
+	init(&b, "agent");
+	add_span(&a, "plan", 200, 4);
+	add_span(&b, "plan", 200, 4);
+	for (size_t i = 180; i < 200; i++) {
+		a.spans[0].dur_ns[i] *= 2;
+		b.spans[0].dur_ns[i] *= 2.01;
+	}
+	cr_assert_eq(diff__compute(&a, &b, &DIFF_OPTS_DEFAULT, &d), 0);
+	cr_assert_eq(span(&d, "plan")->tail[Q95].change, CHANGE_NONE);
+	cr_assert_eq(span(&d, "plan")->tail[Q99].change, CHANGE_NONE);
 	diff__free(&d);
 	recording__free(&a);
 	recording__free(&b);
@@ -409,6 +443,125 @@ Test(diff_compare, traces_by_their_root_and_llm_calls_by_endpoint)
 	scratch_remove(dir);
 }
 
+/* A request that waits on an LLM API (llm_ms), a database and a peer it cannot name, and computes. */
+#define PARTS_SPAN(llm_ms)                                                                                       \
+	"{\"name\": \"task\", \"duration_ns\": " #llm_ms "000000, \"breakdown_ns\": {\"cpu\": 1000000, \"net\": " \
+	#llm_ms "000000}, \"net_peers\": [{\"peer\": \"10.0.0.7:443\", \"wait_ns\": " #llm_ms "000000, \"llm\": true, " \
+	"\"host\": \"api.x.com\"}]}\n"                                                                              \
+	"{\"name\": \"query\", \"duration_ns\": 9000000, \"breakdown_ns\": {\"net\": 9000000}, \"net_peers\": "       \
+	"[{\"peer\": \"10.0.0.9:5432\", \"wait_ns\": 6000000, \"llm\": false, \"host\": null}]}\n"
+
+static char *repeat(const char *line, int n)
+{
+	size_t len = strlen(line);
+	char *s = malloc(len * n + 1);
+
+	for (int i = 0; i < n; i++)
+		memcpy(s + i * len, line, len);
+	s[len * n] = 0;
+	return s;
+}
+
+static const struct part_diff *part(const struct span_diff *s, const char *name)
+{
+	for (size_t i = 0; i < s->nparts; i++)
+		if (!strcmp(s->parts[i].name, name))
+			return &s->parts[i];
+	cr_assert_fail("%s has no part %s", s->name, name);
+	return NULL;
+}
+
+Test(diff_compare, where_the_time_moved_net_by_peer)
+{
+	char *sa = repeat(PARTS_SPAN(200), 20), *sb = repeat(PARTS_SPAN(260), 20), *base;
+	char *da = recording_dir(REPORT("agent", 3, ""), sa, "t;main;f 3\n");
+	char *db = recording_dir(REPORT("agent", 3, ""), sb, "t;main;f 3\n");
+	struct recording a, b, back;
+	const struct rec_span *q;
+	struct fail_rule rule;
+	struct diff d;
+	char line[512];
+	json_t *j;
+
+	cr_assert_eq(recording__load(&a, da), 0);
+	cr_assert_eq(recording__load(&b, db), 0);
+	/* a span's net split by its peers, what no peer is known for left in net */
+	q = group(&a, "query");
+	cr_assert_eq(q->nparts, 2);
+	cr_expect_str_eq(q->parts[0].name, "net");
+	cr_expect_float_eq(q->parts[0].sum_ns, 20 * 3e6, 1);
+	cr_expect_str_eq(q->parts[1].name, "net:10.0.0.9:5432");
+	cr_expect_float_eq(q->parts[1].ns[19], 6e6, 1);
+	cr_expect_str_eq(group(&a, "task")->parts[1].name, "llm:api.x.com", "an LLM API by its host");
+
+	cr_assert_eq(diff__compute(&a, &b, &DIFF_OPTS_DEFAULT, &d), 0);
+	cr_expect_eq(part(span(&d, "task"), "llm:api.x.com")->change, CHANGE_GREW);
+	cr_expect_float_eq(part(span(&d, "task"), "llm:api.x.com")->mean_ns[1], 260e6, 1);
+	cr_expect_eq(part(span(&d, "task"), "cpu")->change, CHANGE_NONE);
+	cr_expect_eq(part(span(&d, "query"), "net:10.0.0.9:5432")->change, CHANGE_NONE);
+	/* --fail-on a category: an LLM API by its host, any of them, net on a peer */
+	fail_rule_parse("category=llm:api.x.com:20%", &rule);
+	cr_expect(fail_rule_check(&rule, &d, line, sizeof(line)));
+	cr_expect(strstr(line, "category 'llm:api.x.com' of span 'task' grew +30.0% (200.00 ms -> 260.00 ms a span"), "%s",
+		  line);
+	fail_rule_parse("category=llm:20%", &rule);
+	cr_expect(fail_rule_check(&rule, &d, line, sizeof(line)));
+	fail_rule_parse("category=llm:40%", &rule);
+	cr_expect(!fail_rule_check(&rule, &d, line, sizeof(line)));
+	fail_rule_parse("category=net:10.0.0.9:5432:1%", &rule);
+	cr_expect(!fail_rule_check(&rule, &d, line, sizeof(line)));
+	diff__free(&d);
+
+	/* a baseline keeps them span by span */
+	j = recording__baseline_json(&a);
+	base = path_in(da, "baseline.json");
+	cr_assert_eq(json_dump_file(j, base, 0), 0);
+	json_decref(j);
+	cr_assert_eq(recording__load(&back, base), 0);
+	q = group(&back, "task");
+	cr_assert(q && q->nparts == 2 && q->parts[1].ns);
+	cr_expect_float_eq(q->parts[1].ns[3], 200e6, 1);
+	cr_assert_eq(diff__compute(&back, &b, &DIFF_OPTS_DEFAULT, &d), 0);
+	cr_expect_eq(part(span(&d, "task"), "llm:api.x.com")->change, CHANGE_GREW);
+	diff__free(&d);
+	recording__free(&back);
+	free(base);
+	recording__free(&a);
+	recording__free(&b);
+	scratch_remove(da);
+	scratch_remove(db);
+	free(sa);
+	free(sb);
+}
+
+Test(diff_compare, an_older_recording_compares_net_whole)
+{
+	/* spans.jsonl without net_peers (an older agentprof's): the other side's peers go back into net */
+	char *sa = repeat("{\"name\": \"task\", \"duration_ns\": 200000000, \"breakdown_ns\": {\"net\": 200000000}}\n", 20);
+	char *sb = repeat(PARTS_SPAN(200), 20);
+	char *da = recording_dir(REPORT("agent", 3, ""), sa, "t;main;f 3\n");
+	char *db = recording_dir(REPORT("agent", 3, ""), sb, "t;main;f 3\n");
+	struct recording a, b;
+	struct diff d;
+
+	cr_assert_eq(recording__load(&a, da), 0);
+	cr_assert_eq(recording__load(&b, db), 0);
+	cr_assert(!a.net_by_peer);
+	cr_assert(b.net_by_peer);
+	diff__check(&a, &b);
+	cr_assert_eq(diff__compute(&a, &b, &DIFF_OPTS_DEFAULT, &d), 0);
+	cr_expect_eq(span(&d, "task")->nparts, 2, "cpu and net, no llm:api.x.com");
+	cr_expect_float_eq(part(span(&d, "task"), "net")->mean_ns[1], 200e6, 1);
+	cr_expect_eq(part(span(&d, "task"), "net")->change, CHANGE_NONE, "not a net that appeared");
+	diff__free(&d);
+	recording__free(&a);
+	recording__free(&b);
+	scratch_remove(da);
+	scratch_remove(db);
+	free(sa);
+	free(sb);
+}
+
 Test(diff_compare, refuses_truncated_foreign_and_empty_input)
 {
 	struct { const char *report, *spans, *cpu; int err; } cases[] = {
@@ -451,8 +604,14 @@ Test(diff_compare, fail_on_syntax)
 	cr_assert_str_eq(r.name, "lock");
 	cr_assert_eq(fail_rule_parse("function=ns::f:30%", &r), 0);
 	cr_assert_str_eq(r.name, "ns::f");
+	cr_assert_eq(fail_rule_parse("category=llm:api.openai.com:20%", &r), 0);
+	cr_assert_str_eq(r.name, "llm:api.openai.com");
+	cr_assert_eq(fail_rule_parse("category=net:10.0.0.7:443:20%", &r), 0);
+	cr_assert_str_eq(r.name, "net:10.0.0.7:443");
+	cr_assert_eq(fail_rule_parse("category=llm:5%", &r), 0);
+	cr_assert_str_eq(r.name, "llm");
 	const char *bad[] = { "p95", "p95=10", "p95=ten%", "p95=10%%", "p96=10%", "category=runq:10%",
-			      "category=locks:10%", "p95=:10%", "p95=0%", "p95=-5%", "=10%", "p95=10% " };
+			      "category=locks:10%", "category=net::10%", "category=llms:10%", "p95=:10%", "p95=0%", "p95=-5%", "=10%", "p95=10% " };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		cr_expect_eq(fail_rule_parse(bad[i], &r), -EINVAL, "%s", bad[i]);
@@ -467,8 +626,9 @@ Test(diff_compare, fail_on_check)
 
 	init(&a, "agent");
 	init(&b, "agent");
-	add_span(&a, "llm", 50, 20);
-	add_span(&b, "llm", 50, 24);
+	/* 100 spans a side: 10 above the pooled p95, enough to test it (50 would leave 5) */
+	add_span(&a, "llm", 100, 20);
+	add_span(&b, "llm", 100, 24);
 	add_thread(&a, "worker", 3, 0, 0);
 	add_thread(&b, "worker", 2.5, 0.5, 0);
 	cr_assert_eq(diff__compute(&a, &b, &DIFF_OPTS_DEFAULT, &d), 0);

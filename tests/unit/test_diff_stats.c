@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Unit tests of stats.c against hand-computed values: Mann-Whitney U, two-proportion z, Holm, BH. */
+/* Unit tests of stats.c against hand-computed values: Mann-Whitney U, two-proportion z, the tail test, Holm, BH. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <math.h>
@@ -125,4 +125,136 @@ Test(diff_stats, percentile_nearest_rank)
 	cr_assert_eq(stats_percentile(v, 10, 95), 100);
 	cr_assert_eq(stats_percentile(v, 10, 1), 10);
 	cr_assert_eq(stats_percentile(v, 0, 50), 0);
+}
+
+Test(diff_stats, incomplete_beta)
+{
+	/* I_x(1, 1) = x; I_0.5(a, a) = 1/2; scipy.special.betainc(5, 3, 0.4) = 0.096256 */
+	NEAR(stats_ibeta(1, 1, 0.3), 0.3, 1e-12);
+	NEAR(stats_ibeta(7, 7, 0.5), 0.5, 1e-12);
+	NEAR(stats_ibeta(5, 3, 0.4), 0.096256, 1e-6);
+	NEAR(stats_ibeta(5, 3, 0.4) + stats_ibeta(3, 5, 0.6), 1, 1e-12);
+	cr_assert_eq(stats_ibeta(2, 3, 0), 0);
+	cr_assert_eq(stats_ibeta(2, 3, 1), 1);
+	/* P(Binomial(100, 0.95) >= 95) = I_0.95(95, 6) = 0.6160 */
+	NEAR(stats_ibeta(95, 6, 0.95), 0.616004, 1e-5);
+}
+
+Test(diff_stats, quantile_test_separated_and_the_same)
+{
+	/* 1..100 against 101..200: no resample of b has its p95 below a's; the same values: p = 1 */
+	double a[100], b[100];
+	struct quantile_test t;
+
+	for (int i = 0; i < 100; i++) {
+		a[i] = i + 1;
+		b[i] = i + 101;
+	}
+	cr_assert_eq(stats_quantile_test(a, 100, b, 100, 95, &t), 0);
+	cr_assert_lt(t.p, 1e-12);
+	cr_assert_eq(t.direction, 1);
+	cr_assert_eq(stats_quantile_test(b, 100, a, 100, 95, &t), 0);
+	cr_assert_lt(t.p, 1e-12);
+	cr_assert_eq(t.direction, -1);
+	cr_assert_eq(stats_quantile_test(a, 100, a, 100, 95, &t), 0);
+	NEAR(t.p, 1, 1e-9);
+	cr_assert_eq(t.direction, 0);
+	cr_assert_eq(stats_quantile_test(a, 0, b, 100, 95, &t), -EINVAL);
+}
+
+Test(diff_stats, fisher_exact)
+{
+	/* R: fisher.test(matrix(c(1, 9, 11, 3), 2))$p.value = 0.002759456 (the tea-tasting layout) */
+	NEAR(stats_fisher_exact(1, 12, 9, 12), 0.002759456, 1e-8);
+	NEAR(stats_fisher_exact(9, 12, 1, 12), 0.002759456, 1e-8);
+	/* 0 of 100 against 8 of 100: 2 * C(100,8) / C(200,8) */
+	NEAR(stats_fisher_exact(0, 100, 8, 100), 0.006754675, 1e-8);
+	NEAR(stats_fisher_exact(5, 100, 5, 100), 1, 1e-9);
+	cr_assert_eq(stats_fisher_exact(1, 0, 1, 10), 1);
+	cr_assert_eq(stats_fisher_exact(11, 10, 1, 10), 1);
+}
+
+Test(diff_stats, tail_test_counts_above_the_pooled_percentile)
+{
+	/* 1..10 against 11..20: the pooled 80th percentile is 16 (rank 16 of 20), above it 17..20, all b's */
+	double a[10], b[10];
+	struct tail_test t;
+
+	for (int i = 0; i < 10; i++) {
+		a[i] = i + 1;
+		b[i] = i + 11;
+	}
+	cr_assert_eq(stats_tail_test(a, 10, b, 10, 80, &t), 0);
+	NEAR(t.threshold, 16, 1e-12);
+	cr_assert_eq(t.above[0], 0);
+	cr_assert_eq(t.above[1], 4);
+	cr_assert_eq(t.direction, 1);
+	NEAR(t.p, stats_fisher_exact(0, 10, 4, 10), 1e-12);
+	cr_assert_eq(stats_tail_test(b, 10, a, 10, 80, &t), 0);
+	cr_assert_eq(t.direction, -1);
+	cr_assert_eq(stats_tail_test(a, 0, b, 10, 80, &t), -EINVAL);
+}
+
+Test(diff_stats, a_tail_that_moved_alone_and_as_a_block)
+{
+	/*
+	 * 200 spans each, the same body; a tenth of them 40 before, 48 after: the rank test of all the
+	 * values hardly sees it; the count above the pooled p95 does (all 20 are b's); the bootstrap
+	 * of the p95 is blurred by the resamples whose p95 falls in the body (10% of them). The same
+	 * tail on both sides, a little reordered: neither test says anything
+	 */
+	double a[200], b[200], c[200];
+	struct quantile_test q;
+	struct tail_test t;
+	struct mwu m;
+
+	for (int i = 0; i < 200; i++) {
+		a[i] = b[i] = c[i] = 20 + i * 0.01;
+		if (i >= 180) {
+			a[i] = 40 + i * 0.01;
+			c[i] = 40 + (i ^ 1) * 0.01 + 0.001;
+			b[i] = 48 + i * 0.01;
+		}
+	}
+	cr_assert_eq(stats_mann_whitney(a, 200, b, 200, &m), 0);
+	cr_assert_gt(m.p, 0.01);
+	cr_assert_eq(stats_tail_test(a, 200, b, 200, 95, &t), 0);
+	cr_assert_eq(t.above[1], 20);
+	cr_assert_lt(t.p, 1e-5);
+	cr_assert_eq(stats_quantile_test(a, 200, b, 200, 95, &q), 0);
+	cr_assert_eq(q.direction, 1);
+	cr_assert_gt(q.p, 1e-3);
+	cr_assert_eq(stats_tail_test(a, 200, c, 200, 95, &t), 0);
+	cr_assert_gt(t.p, 0.3);
+	cr_assert_eq(stats_quantile_test(a, 200, c, 200, 95, &q), 0);
+	cr_assert_gt(q.p, 0.3);
+}
+
+Test(diff_stats, a_tail_that_moved_a_little_everywhere)
+{
+	/*
+	 * 110 spans, all 20% longer, two of the base's late (as the hypervisor wakes sleeps): the
+	 * count above the pooled p95 has 2 of 11 on the base's side and says little; the bootstrap
+	 * of the p95 says that few resamples of the base hold the 6 late ones its p95 would need
+	 */
+	double a[110], b[110];
+	struct quantile_test q;
+	struct tail_test t;
+
+	for (int i = 0; i < 110; i++) {
+		a[i] = 20 + i * 0.002;
+		b[i] = 24 + i * 0.002;
+	}
+	a[108] = 25;
+	a[109] = 26;
+	cr_assert_eq(stats_tail_test(a, 110, b, 110, 95, &t), 0);
+	cr_assert_eq(t.above[0], 2);
+	cr_assert_gt(t.p, 0.01);
+	cr_assert_eq(stats_quantile_test(a, 110, b, 110, 95, &q), 0);
+	cr_assert_lt(q.p, t.p);
+	cr_assert_eq(q.direction, 1);
+	/* one late: P(Poisson(1) >= 6) twice, about 1.2e-3 */
+	a[108] = 20.216;
+	cr_assert_eq(stats_quantile_test(a, 110, b, 110, 95, &q), 0);
+	cr_assert_lt(q.p, 2e-3);
 }

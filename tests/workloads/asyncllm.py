@@ -9,7 +9,7 @@
 # of the model asked for, as OpenAI does. `asyncllm.py PORT_FILE LOG [CERT KEY]` appends
 # "user start_ns model input_tokens output_tokens" to LOG for each request (the body's "user"
 # field; CLOCK_MONOTONIC when its handler began; the model and usage it answered with). Writes
-# its port to PORT_FILE, prints its PID, serves until killed.
+# its port to PORT_FILE (ASYNCLLM_PORT=N: that one, not any free one), prints its PID, serves until killed.
 import asyncio
 import json
 import os
@@ -110,7 +110,7 @@ async def main(port_file, tls):
     app.router.add_post("/v1/chat/completions", completions)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls)
+    site = web.TCPSite(runner, "127.0.0.1", int(os.environ.get("ASYNCLLM_PORT", "0")), ssl_context=tls)
     await site.start()
     port = runner.addresses[0][1]
     with open(port_file + ".tmp", "w") as f:

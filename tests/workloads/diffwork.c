@@ -6,6 +6,8 @@
  *           mutex the holder thread keeps 20 ms at a time: a lock wait that was not there.
  *   holder  takes that mutex, sleeps 20 ms holding it, lets go (in both versions)
  *   agent   spans: "plan" (sleeps 4 ms), then "llm" (sleeps 20 ms; 24 ms with --slow-span)
+ *   tooler  spans "tool": sleeps 5 ms, one in ten 20 ms (24 ms with --slow-tail): its p95 grows
+ *           20% and its median does not move
  * Prints its PID; runs SECONDS (default 30). CPU work is measured on the thread's own clock, so
  * the split holds however busy the machine is.
  */
@@ -21,7 +23,7 @@
 static volatile int stop;
 static volatile unsigned long sink;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static int slow, with_lock, slow_span;
+static int slow, with_lock, slow_span, slow_tail;
 
 static double thread_cpu_ms(void)
 {
@@ -121,10 +123,22 @@ static void *agent(void *arg)
 	return NULL;
 }
 
+static void *tooler(void *arg)
+{
+	unsigned char trace[16];
+
+	(void)arg;
+	for (unsigned long i = 0; !stop; i++) {
+		new_id(trace, sizeof(trace));
+		span(trace, "tool", i % 10 == 9 ? (slow_tail ? 24 : 20) : 5);
+	}
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	double seconds = 30;
-	pthread_t w, h, a;
+	pthread_t w, h, a, t;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--slow"))
@@ -133,8 +147,10 @@ int main(int argc, char **argv)
 			with_lock = 1;
 		else if (!strcmp(argv[i], "--slow-span"))
 			slow_span = 1;
+		else if (!strcmp(argv[i], "--slow-tail"))
+			slow_tail = 1;
 		else if ((seconds = atof(argv[i])) <= 0) {
-			fprintf(stderr, "usage: diffwork [SECONDS] [--slow] [--lock] [--slow-span]\n");
+			fprintf(stderr, "usage: diffwork [SECONDS] [--slow] [--lock] [--slow-span] [--slow-tail]\n");
 			return 2;
 		}
 	}
@@ -144,6 +160,8 @@ int main(int argc, char **argv)
 	pthread_setname_np(h, "holder");
 	pthread_create(&a, NULL, agent, NULL);
 	pthread_setname_np(a, "agent");
+	pthread_create(&t, NULL, tooler, NULL);
+	pthread_setname_np(t, "tooler");
 	printf("%d\n", (int)getpid());
 	fflush(stdout);
 	sleep_ms(seconds * 1000);

@@ -33,8 +33,10 @@ static const struct argp_option options[] = {
 	{ "force", OPT_FORCE, NULL, 0, "Write into an output directory that is not empty", 0 },
 	{ "fail-on", OPT_FAIL_ON, "RULE", 0,
 	  "Exit 1 when RULE is broken by a significant growth (repeatable): p50|p95|p99=[SPAN:]N% (a span's "
-	  "quantile grew more than N%), category=[CAT:]N% (a category's share of a thread's time), "
-	  "function=[NAME:]N% (a function's share of its thread's samples); e.g. p95=10%, category=lock:20%", 0 },
+	  "quantile grew more than N%), category=[CAT:]N% (a category's share of a thread's time, or a span's "
+	  "mean time in it; CAT may be net:ADDRESS:PORT, llm:HOST or llm, net on one peer), "
+	  "function=[NAME:]N% (a function's share of its thread's samples); e.g. p95=10%, category=lock:20%, "
+	  "category=llm:api.openai.com:20%", 0 },
 	{ "verbose", 'v', NULL, 0, "More diagnostics", 0 },
 	{},
 };
@@ -83,7 +85,9 @@ static const struct argp argp = {
 	.doc = "Compare two recordings: what changed, and whether it is more than noise.\v"
 	       "BASE and NEW are directories agentprof record wrote; BASE may also be a report.json or a "
 	       "baseline.json (which diff -o writes of NEW, for a team to keep in its repository). Spans are "
-	       "compared by a Mann-Whitney U test on their durations less runq (the machine's load); "
+	       "compared by a Mann-Whitney U test on their durations less runq (the machine's load), their p95 "
+	       "and p99 each by a bootstrap of the quantile and a count above the pooled quantile, and where "
+	       "their time moved (each category, net split by peer and LLM endpoint) by a rank test per part; "
 	       "functions (shares of their thread's samples in user code), categories (of each thread's time, "
 	       "runq aside) and off-CPU waits by a two-proportion z test; each family Holm-corrected, p < 0.01, and a "
 	       "change of at least 5% (of a span's median, and 0.5 ms; 1 point for a share). Exit status: 0; 1 when a "

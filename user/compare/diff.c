@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Two recordings compared: spans by a rank test, functions, categories and waits by shares, each corrected for the many tested. */
+/* Two recordings compared: spans by their durations, their tails and where their time went, functions, categories and waits by shares, each family corrected for the many tested. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -20,8 +20,15 @@ const char *change_name(enum change c)
 	return c <= CHANGE_DISAPPEARED ? names[c] : "?";
 }
 
-void diff__check(const struct recording *base, const struct recording *new)
+void diff__check(struct recording *base, struct recording *new)
 {
+	/* an older agentprof split no span's net by peer: net compared whole, both sides alike */
+	if (base->net_by_peer != new->net_by_peer) {
+		pr_warn("%s was written by an older agentprof, whose spans' net is not split by peer: net "
+			"compared whole\n", base->net_by_peer ? new->path : base->path);
+		recording__net_whole(base);
+		recording__net_whole(new);
+	}
 	if (strcmp(base->comm, new->comm))
 		pr_warn("%s is of '%s', %s of '%s': comparing different programs\n", base->path, base->comm,
 			new->path, new->comm);
@@ -96,11 +103,214 @@ static void span_fill(struct span_diff *s, const struct rec_span *side[2], const
 	s->p = s->p_adj = 1;
 }
 
+static const unsigned int tail_pct[NR_QUANTILES] = { [Q95] = 95, [Q99] = 99 };
+
+/*
+ * The tails of a tested span, each on its own, where each side has min_tail spans beyond it
+ * (80 spans for a p95, 400 for a p99: with fewer the quantile is near the largest value, of
+ * which neither test says much). Two tests, each blind where the other sees, the smaller p
+ * doubled (Bonferroni): an exact bootstrap of the quantile on each side, which sees a tail
+ * that moved a little in many spans (every llm span 20% longer: the count above the pooled p95,
+ * 11 spans at 110 a side, missed it when the base had caught two late wake-ups there); and the
+ * count of each side's spans above the pooled quantile, which sees a tail that moved as a
+ * block (one tool call in ten 20% longer, the p95 inside them: the resamples whose p95 falls
+ * out of the block blur the bootstrap). Not the rank test of all the durations, which a tail
+ * that moved alone hardly moves, nor the median, which it does not move at all.
+ */
+static void span_tails(struct span_diff *s, const struct rec_span *side[2], const struct diff_opts *o)
+{
+	for (int q = Q95; q < NR_QUANTILES; q++) {
+		struct tail_diff *t = &s->tail[q];
+		struct quantile_test boot;
+		struct tail_test count;
+
+		t->p = t->p_adj = 1;
+		if (!s->tested)
+			continue;
+		if (fmin(s->count[0], s->count[1]) * (100 - tail_pct[q]) / 100 < o->min_tail) {
+			t->untested = "too few spans beyond it to say";
+			continue;
+		}
+		if (stats_quantile_test(side[0]->dur_ns, side[0]->count, side[1]->dur_ns, side[1]->count, tail_pct[q],
+					&boot) ||
+		    stats_tail_test(side[0]->dur_ns, side[0]->count, side[1]->dur_ns, side[1]->count, tail_pct[q], &count))
+			continue;
+		t->tested = true;
+		t->p = fmin(1, 2 * fmin(boot.p, count.p));
+		t->direction = boot.p <= count.p ? boot.direction : count.direction;
+	}
+}
+
+/* A tail's effect: the quantile moved by enough, the way the test says. */
+static bool tail_effect(const struct span_diff *s, int q, const struct diff_opts *o)
+{
+	double d = s->q_ns[1][q] - s->q_ns[0][q];
+
+	return s->tail[q].direction && (d > 0) == (s->tail[q].direction > 0) && fabs(d) >= o->min_abs_ns &&
+	       fabs(s->rel[q]) >= o->min_effect;
+}
+
+/*
+ * A part's values on one side into *v: one per span, zeros (in *zeros, to free) where it had
+ * none; NULL when they are not known span by span. 0 or -ENOMEM.
+ */
+static int part_values(const struct rec_span *r, const char *name, const double **v, double **zeros)
+{
+	*v = *zeros = NULL;
+	if (!r->dur_ns || (r->nparts && !r->parts[0].ns))
+		return 0;
+	for (size_t i = 0; i < r->nparts; i++)
+		if (!strcmp(r->parts[i].name, name)) {
+			*v = r->parts[i].ns;
+			return 0;
+		}
+	*v = *zeros = calloc(r->count + 1, sizeof(**zeros));
+	return *zeros ? 0 : -ENOMEM;
+}
+
+static double part_mean(const struct rec_span *r, const char *name)
+{
+	for (size_t i = 0; r && r->count && i < r->nparts; i++)
+		if (!strcmp(r->parts[i].name, name))
+			return r->parts[i].sum_ns / r->count;
+	return 0;
+}
+
+static int cmp_part_diff(const void *x, const void *y)
+{
+	return rec_part_cmp(((const struct part_diff *)x)->name, ((const struct part_diff *)y)->name);
+}
+
+/*
+ * Where a span name's time moved: its mean per part (a category; net split by the peers its
+ * calls waited on) on both sides, each part but runq (the machine's load) tested by a rank test
+ * on the spans' times in it, when either mean could move by min_abs_ns. 0 or -ENOMEM.
+ */
+static int span_parts(struct span_diff *s, const struct rec_span *side[2], const struct diff_opts *o)
+{
+	size_t cap = (side[0] ? side[0]->nparts : 0) + (side[1] ? side[1]->nparts : 0);
+
+	s->parts = calloc(cap + 1, sizeof(*s->parts));
+	if (!s->parts)
+		return -ENOMEM;
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; side[k] && i < side[k]->nparts; i++) {
+			const char *name = side[k]->parts[i].name;
+			size_t j;
+
+			for (j = 0; j < s->nparts && strcmp(s->parts[j].name, name); j++)
+				;
+			if (j == s->nparts)
+				s->parts[s->nparts++] = (struct part_diff){ .name = name, .p = 1, .p_adj = 1 };
+		}
+	if (s->nparts)
+		qsort(s->parts, s->nparts, sizeof(*s->parts), cmp_part_diff);
+	for (size_t i = 0; i < s->nparts; i++) {
+		struct part_diff *pd = &s->parts[i];
+		double *z0 = NULL, *z1 = NULL;
+		const double *v0, *v1;
+		struct mwu r;
+		int err = 0;
+
+		pd->mean_ns[0] = part_mean(side[0], pd->name);
+		pd->mean_ns[1] = part_mean(side[1], pd->name);
+		if (!s->tested || !strcmp(pd->name, category_name(CAT_RUNQ)) ||
+		    fmax(pd->mean_ns[0], pd->mean_ns[1]) < o->min_abs_ns)
+			continue;
+		err = part_values(side[0], pd->name, &v0, &z0) ?: part_values(side[1], pd->name, &v1, &z1);
+		if (!err && v0 && v1) {
+			err = stats_mann_whitney(v0, side[0]->count, v1, side[1]->count, &r);
+			if (!err) {
+				pd->tested = true;
+				pd->z = r.z;
+				pd->p = r.p;
+			}
+		}
+		free(z0);
+		free(z1);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * A part's effect: its mean moved, in z's direction, by min_abs_ns and by min_effect of the
+ * span's mean time (runq aside, the larger side's): where the time moved is what moved the span.
+ * Of the part's own mean it would be too little: on a loaded machine the CPU time of a 250 ms
+ * request that computes for 3 ms moves 15% from one recording to the next, and a loop's queue
+ * appears (other requests' code running slower), in changes of 0.5-1.6 ms that rank tests of 40
+ * requests call significant.
+ */
+static bool part_effect(const struct span_diff *s, const struct part_diff *pd, const struct diff_opts *o)
+{
+	double d = pd->mean_ns[1] - pd->mean_ns[0], span[2] = { 0, 0 };
+
+	for (size_t i = 0; i < s->nparts; i++)
+		for (int k = 0; k < 2; k++)
+			span[k] += strcmp(s->parts[i].name, category_name(CAT_RUNQ)) ? s->parts[i].mean_ns[k] : 0;
+	return (d > 0) == (pd->z > 0) && fabs(d) >= o->min_abs_ns && fabs(d) >= o->min_effect * fmax(span[0], span[1]);
+}
+
+/* Holm over one family: the p of n entries reached through get, their adjusted p set through it. */
+typedef double *(*p_of_fn)(struct diff *d, size_t i, bool **tested);
+
+static int judge_family(struct diff *d, size_t n, p_of_fn get)
+{
+	double *p = calloc(n + 1, sizeof(*p)), *adj = calloc(n + 1, sizeof(*adj));
+	bool *tested = calloc(n + 1, sizeof(*tested)), *t;
+	int err = p && adj && tested ? 0 : -ENOMEM;
+
+	for (size_t i = 0; !err && i < n; i++) {
+		p[i] = get(d, i, &t)[0];
+		tested[i] = *t;
+	}
+	err = err ?: adjust(p, tested, n, adj);
+	for (size_t i = 0; !err && i < n; i++)
+		get(d, i, &t)[1] = adj[i];
+	free(p);
+	free(adj);
+	free(tested);
+	return err;
+}
+
+/* The families: [&p, &p_adj] of the i-th entry. */
+static double *p_of_span(struct diff *d, size_t i, bool **tested)
+{
+	*tested = &d->spans[i].tested;
+	return &d->spans[i].p;
+}
+
+static double *p_of_tail(struct diff *d, size_t i, int q, bool **tested)
+{
+	*tested = &d->spans[i].tail[q].tested;
+	return &d->spans[i].tail[q].p;
+}
+
+static double *p_of_p95(struct diff *d, size_t i, bool **tested)
+{
+	return p_of_tail(d, i, Q95, tested);
+}
+
+static double *p_of_p99(struct diff *d, size_t i, bool **tested)
+{
+	return p_of_tail(d, i, Q99, tested);
+}
+
+/* The i-th part of all spans', in order. */
+static double *p_of_part(struct diff *d, size_t i, bool **tested)
+{
+	size_t k = 0;
+
+	while (i >= d->spans[k].nparts)
+		i -= d->spans[k++].nparts;
+	*tested = &d->spans[k].parts[i].tested;
+	return &d->spans[k].parts[i].p;
+}
+
 static int diff_spans(const struct recording *base, const struct recording *new, struct diff *d)
 {
-	size_t i = 0, j = 0, n = 0;
-	double *p, *adj;
-	bool *tested;
+	size_t i = 0, j = 0, n = 0, nparts = 0;
 	int err = 0;
 
 	d->spans = calloc(base->nspans + new->nspans + 1, sizeof(*d->spans));
@@ -112,6 +322,7 @@ static int diff_spans(const struct recording *base, const struct recording *new,
 		const struct rec_span *side[2] = { c <= 0 ? &base->spans[i] : NULL, c >= 0 ? &new->spans[j] : NULL };
 		struct span_diff *s = &d->spans[n++];
 
+		d->nspans = n;	/* what diff__free frees, should this fail */
 		span_fill(s, side, &d->opts);
 		if (s->tested) {
 			struct mwu r;
@@ -126,30 +337,34 @@ static int diff_spans(const struct recording *base, const struct recording *new,
 		} else if (!side[1] && s->count[0] >= d->opts.min_spans) {
 			s->change = CHANGE_DISAPPEARED;
 		}
+		span_tails(s, side, &d->opts);
+		err = span_parts(s, side, &d->opts);
+		if (err)
+			return err;
+		nparts += s->nparts;
 		i += c <= 0;
 		j += c >= 0;
 	}
 	d->nspans = n;
-	p = calloc(n + 1, sizeof(*p));
-	adj = calloc(n + 1, sizeof(*adj));
-	tested = calloc(n + 1, sizeof(*tested));
-	if (!p || !adj || !tested)
-		err = -ENOMEM;
-	for (size_t k = 0; !err && k < n; k++) {
-		p[k] = d->spans[k].p;
-		tested[k] = d->spans[k].tested;
-	}
-	err = err ?: adjust(p, tested, n, adj);
+	/* four families, each corrected on its own: the durations, the p95s, the p99s, the parts */
+	err = judge_family(d, n, p_of_span) ?: judge_family(d, n, p_of_p95) ?: judge_family(d, n, p_of_p99) ?:
+	      judge_family(d, nparts, p_of_part);
 	for (size_t k = 0; !err && k < n; k++) {
 		struct span_diff *s = &d->spans[k];
 
-		s->p_adj = adj[k];
 		if (s->tested && s->p_adj < d->opts.alpha && span_effect(s, &d->opts))
 			s->change = s->z > 0 ? CHANGE_GREW : CHANGE_SHRANK;
+		for (int q = Q95; q < NR_QUANTILES; q++)
+			if (s->tail[q].tested && s->tail[q].p_adj < d->opts.alpha && tail_effect(s, q, &d->opts))
+				s->tail[q].change = s->q_ns[1][q] > s->q_ns[0][q] ? CHANGE_GREW : CHANGE_SHRANK;
+		for (size_t i = 0; i < s->nparts; i++) {
+			struct part_diff *pd = &s->parts[i];
+
+			if (pd->tested && pd->p_adj < d->opts.alpha && part_effect(s, pd, &d->opts))
+				pd->change = !pd->mean_ns[0] ? CHANGE_APPEARED : !pd->mean_ns[1] ? CHANGE_DISAPPEARED :
+					     pd->z > 0 ? CHANGE_GREW : CHANGE_SHRANK;
+		}
 	}
-	free(p);
-	free(adj);
-	free(tested);
 	return err;
 }
 
@@ -504,6 +719,8 @@ static void shares_free(struct share_diff *v, size_t n)
 
 void diff__free(struct diff *d)
 {
+	for (size_t i = 0; i < d->nspans; i++)
+		free(d->spans[i].parts);
 	free(d->spans);
 	shares_free(d->functions, d->nfunctions);
 	shares_free(d->categories, d->ncategories);

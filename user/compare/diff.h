@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Two recordings compared: spans by a rank test, functions, categories and waits by shares, each corrected for the many tested. */
+/* Two recordings compared: spans by their durations, their tails and where their time went, functions, categories and waits by shares, each family corrected for the many tested. */
 #ifndef DIFF_H
 #define DIFF_H
 
@@ -15,6 +15,7 @@ struct diff_opts {
 	double min_share;	/* shares tested: above this on one side */
 	double min_share_change;/* and a share that moved at least this (absolute, 0.01: 1 point) */
 	size_t min_spans;	/* spans of a name on each side to test it */
+	double min_tail;	/* spans beyond a p95 (p99) on each side to test it */
 	uint64_t min_samples;	/* on-CPU samples (and off-CPU observations) on each side to test shares */
 	double min_expected;	/* and counts expected in and out of the share at the pooled share */
 	double quantum_ns;	/* off-CPU time counted in observations of this much, as a 99 Hz sampler would */
@@ -22,7 +23,7 @@ struct diff_opts {
 
 #define DIFF_OPTS_DEFAULT                                                                     \
 	((struct diff_opts){ .alpha = 0.01, .min_effect = 0.05, .min_abs_ns = 500e3, .min_share = 0.01, \
-			     .min_share_change = 0.01, .min_spans = 8, .min_samples = 50,            \
+			     .min_share_change = 0.01, .min_spans = 8, .min_tail = 4, .min_samples = 50, \
 			     .min_expected = 5,                                                        \
 			     .quantum_ns = 10e6 })
 
@@ -38,16 +39,37 @@ const char *change_name(enum change c);
 
 enum { Q50, Q95, Q99, NR_QUANTILES };
 
+/* A tail's verdict: a bootstrap of the p95 or p99 (stats_quantile_test), and the quantile's own move. */
+struct tail_diff {
+	bool tested;
+	const char *untested;		/* why not, when not (and the span was tested) */
+	int direction;			/* > 0: the quantile is larger after */
+	double p, p_adj;
+	enum change change;
+};
+
+/* A span name's mean time in one part, a category or net on one peer, tested span by span. */
+struct part_diff {
+	const char *name;		/* "cpu", "net" (no peer known), "llm:HOST", "net:ADDRESS:PORT" */
+	double mean_ns[2];
+	bool tested;
+	double z, p, p_adj;
+	enum change change;
+};
+
 struct span_diff {
 	const char *name;		/* the recordings' storage */
 	size_t count[2];		/* before, after */
 	double q_ns[2][NR_QUANTILES];
 	double rel[NR_QUANTILES];	/* after / before - 1; 0 when before is 0 */
 	double mean_ns[2][NR_CATEGORIES];	/* where a span's time went, on average */
+	struct part_diff *parts;	/* the same, net split by peer, and tested: where the time moved */
+	size_t nparts;
 	bool tested;
 	const char *untested;		/* why not, when not */
 	double z, p, p_adj;
-	enum change change;
+	enum change change;		/* the durations' rank test and the median's move */
+	struct tail_diff tail[NR_QUANTILES];	/* [Q95], [Q99]: each tail on its own */
 };
 
 /* A share of one side's total: a function's samples, a category's time, a wait's time. */
@@ -75,8 +97,11 @@ struct diff {
 	bool comm_differs;
 };
 
-/* Warns of recordings that should not be compared (different processes). */
-void diff__check(const struct recording *base, const struct recording *new);
+/*
+ * Warns of recordings that should not be compared (different processes), and makes alike what
+ * differs by agentprof's version only (a recording without net by peer: the other's merged).
+ */
+void diff__check(struct recording *base, struct recording *new);
 /* 0 or -ENOMEM. */
 int diff__compute(const struct recording *base, const struct recording *new, const struct diff_opts *o,
 		  struct diff *d);

@@ -41,9 +41,33 @@ static json_t *pair_ns(double a, double b)
 	return json_pack("[I, I]", (json_int_t)a, (json_int_t)b);
 }
 
+static json_t *tail_json(const struct tail_diff *t)
+{
+	return json_pack("{s:b, s:o, s:f, s:f, s:s}", "tested", t->tested,
+			 "untested", t->untested ? json_string(t->untested) : json_null(),
+			 "p", t->p, "p_adjusted", t->p_adj, "verdict", change_name(t->change));
+}
+
+static json_t *parts_json(const struct span_diff *s)
+{
+	json_t *a = json_array();
+	char name[512];
+
+	for (size_t i = 0; i < s->nparts; i++) {
+		const struct part_diff *p = &s->parts[i];
+
+		utf8_sanitize(p->name, name, sizeof(name));
+		json_array_append_new(a, json_pack("{s:s, s:o, s:b, s:f, s:f, s:f, s:s}", "name", name,
+						   "mean_ns", pair_ns(p->mean_ns[0], p->mean_ns[1]), "tested", p->tested,
+						   "z", p->z, "p", p->p, "p_adjusted", p->p_adj,
+						   "verdict", change_name(p->change)));
+	}
+	return a;
+}
+
 static json_t *span_json(const struct span_diff *s)
 {
-	return json_pack("{s:s, s:[I, I], s:o, s:o, s:o, s:{s:f, s:f, s:f}, s:b, s:o, s:f, s:f, s:f, s:s, "
+	json_t *o = json_pack("{s:s, s:[I, I], s:o, s:o, s:o, s:{s:f, s:f, s:f}, s:b, s:o, s:f, s:f, s:f, s:s, "
 			 "s:{s:o, s:o}}",
 			 "name", s->name,
 			 "count", (json_int_t)s->count[0], (json_int_t)s->count[1],
@@ -56,6 +80,12 @@ static json_t *span_json(const struct span_diff *s)
 			 "z", s->z, "p", s->p, "p_adjusted", s->p_adj,
 			 "verdict", change_name(s->change),
 			 "mean_breakdown_ns", "before", means_json(s->mean_ns[0]), "after", means_json(s->mean_ns[1]));
+
+	/* the tails' own verdicts; where the time moved, part by part */
+	json_object_set_new(o, "p95", tail_json(&s->tail[Q95]));
+	json_object_set_new(o, "p99", tail_json(&s->tail[Q99]));
+	json_object_set_new(o, "parts", parts_json(s));
+	return o;
 }
 
 static json_t *shares_json(const struct share_diff *v, size_t n)
@@ -85,8 +115,13 @@ size_t diff_significant(const struct diff *d)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < d->nspans; i++)
-		n += d->spans[i].change != CHANGE_NONE;
+	for (size_t i = 0; i < d->nspans; i++) {
+		const struct span_diff *s = &d->spans[i];
+
+		n += (s->change != CHANGE_NONE) + (s->tail[Q95].change != CHANGE_NONE) + (s->tail[Q99].change != CHANGE_NONE);
+		for (size_t k = 0; k < s->nparts; k++)
+			n += s->parts[k].change != CHANGE_NONE;
+	}
 	for (size_t i = 0; i < d->ncategories; i++)
 		n += d->categories[i].change != CHANGE_NONE;
 	for (size_t i = 0; i < d->nfunctions; i++)
@@ -105,12 +140,13 @@ int diff_write_json(FILE *f, void *ctx)
 
 	for (size_t i = 0; i < d->nspans; i++)
 		json_array_append_new(spans, span_json(&d->spans[i]));
-	root = json_pack("{s:i, s:o, s:o, s:{s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:f, s:f, s:s}, s:b, s:I, s:o, s:o, "
+	root = json_pack("{s:i, s:o, s:o, s:{s:f, s:f, s:f, s:f, s:f, s:I, s:f, s:I, s:f, s:f, s:s}, s:b, s:I, s:o, s:o, "
 			 "s:o, s:o}",
 			 "version", 1, "base", side_json(job->base), "new", side_json(job->new),
 			 "options", "alpha", d->opts.alpha, "min_effect", d->opts.min_effect,
 			 "min_abs_ns", d->opts.min_abs_ns, "min_share", d->opts.min_share,
 			 "min_share_change", d->opts.min_share_change, "min_spans", (json_int_t)d->opts.min_spans,
+			 "min_tail", d->opts.min_tail,
 			 "min_samples", (json_int_t)d->opts.min_samples, "min_expected", d->opts.min_expected, "offcpu_quantum_ns", d->opts.quantum_ns,
 			 "correction", "holm",
 			 "comm_differs", d->comm_differs,
@@ -334,6 +370,31 @@ static void print_shares(FILE *f, const char *title, const struct share_diff *v,
 		fprintf(f, "  and %zu more in diff.json\n", more);
 }
 
+/* Where the time moved: each significant part of each span, "http POST /task: llm:api 230 ms -> 290 ms". */
+static void print_moves(FILE *f, const struct diff *d)
+{
+	char name[64], part[96];
+	bool any = false;
+
+	for (size_t i = 0; i < d->nspans; i++)
+		for (size_t k = 0; k < d->spans[i].nparts; k++) {
+			const struct part_diff *p = &d->spans[i].parts[k];
+
+			if (p->change == CHANGE_NONE)
+				continue;
+			if (!any)
+				fprintf(f, "Where the time moved (a span's mean time by category, net by peer):\n");
+			any = true;
+			utf8_sanitize(d->spans[i].name, name, sizeof(name));
+			utf8_sanitize(p->name, part, sizeof(part));
+			fprintf(f, "  %-11s %s: %s ", change_name(p->change), name, part);
+			print_time(f, p->mean_ns[0]);
+			fprintf(f, " ->");
+			print_time(f, p->mean_ns[1]);
+			fprintf(f, "  p=%.2g\n", p->p_adj);
+		}
+}
+
 void diff_print_summary(FILE *f, const struct diff *d, const struct recording *base, const struct recording *new)
 {
 	size_t sig = diff_significant(d);
@@ -361,14 +422,20 @@ void diff_print_summary(FILE *f, const struct diff *d, const struct recording *b
 		print_time(f, s->q_ns[1][Q95]);
 		fprintf(f, " %+7.1f%%  ", 100 * s->rel[Q95]);
 		if (s->change != CHANGE_NONE && s->tested)
-			fprintf(f, "%s (p=%.2g)\n", change_name(s->change), s->p_adj);
+			fprintf(f, "%s (p=%.2g)", change_name(s->change), s->p_adj);
 		else if (s->change != CHANGE_NONE)
-			fprintf(f, "%s\n", change_name(s->change));
+			fprintf(f, "%s", change_name(s->change));
 		else if (s->tested)
-			fprintf(f, "- (p=%.2g)\n", s->p_adj);
+			fprintf(f, "- (p=%.2g)", s->p_adj);
 		else
-			fprintf(f, "- (%s)\n", s->untested);
+			fprintf(f, "- (%s)", s->untested);
+		for (int q = Q95; q < NR_QUANTILES; q++)
+			if (s->tail[q].change != CHANGE_NONE)
+				fprintf(f, "; %s %s (p=%.2g)", q == Q95 ? "p95" : "p99", change_name(s->tail[q].change),
+					s->tail[q].p_adj);
+		fprintf(f, "\n");
 	}
+	print_moves(f, d);
 	print_shares(f, "Time by category (share of each thread's time, runq aside):", d->categories, d->ncategories);
 	print_shares(f, "On-CPU functions (share of their thread's samples):", d->functions, d->nfunctions);
 	print_shares(f, "Off-CPU waits (category: function, share of each thread's time, runq aside):", d->waits, d->nwaits);
@@ -411,18 +478,28 @@ static const char *verdict_class(enum change c)
 	return c == CHANGE_GREW || c == CHANGE_APPEARED ? "grew" : c == CHANGE_NONE ? "same" : "shrank";
 }
 
-/* The categories a span's mean time moved between, largest first: "net 180 ms -> 240 ms". */
+/*
+ * Where a span's mean time went, part by part (net split by peer), before and after; a part that
+ * moved significantly in bold with its verdict: "<b>llm:api 230 ms -> 290 ms grew</b>, cpu ...".
+ */
 static void html_moves(FILE *f, const struct span_diff *s)
 {
 	bool any = false;
 
-	for (int c = 0; c < NR_CATEGORIES; c++) {
-		if (s->mean_ns[0][c] < 1e3 && s->mean_ns[1][c] < 1e3)
+	for (size_t i = 0; i < s->nparts; i++) {
+		const struct part_diff *p = &s->parts[i];
+		bool moved = p->change != CHANGE_NONE;
+
+		if (p->mean_ns[0] < 1e3 && p->mean_ns[1] < 1e3)
 			continue;
-		fprintf(f, "%s%s ", any ? ", " : "", category_name(c));
-		html_time(f, s->mean_ns[0][c]);
+		fprintf(f, "%s%s", any ? ", " : "", moved ? "<b>" : "");
+		html(f, p->name);
+		fprintf(f, " ");
+		html_time(f, p->mean_ns[0]);
 		fprintf(f, " &rarr; ");
-		html_time(f, s->mean_ns[1][c]);
+		html_time(f, p->mean_ns[1]);
+		if (moved)
+			fprintf(f, " %s (p=%.2g)</b>", change_name(p->change), p->p_adj);
 		any = true;
 	}
 }
@@ -432,11 +509,13 @@ static void html_spans(FILE *f, const struct diff *d)
 	if (!d->nspans)
 		return;
 	fprintf(f, "<h2>Spans (time less runq)</h2>\n<table><tr><th>span</th><th>count</th><th>p50</th><th>p95</th>"
-		   "<th>p99</th><th>p95 change</th><th>verdict</th><th>mean time by category</th></tr>\n");
+		   "<th>p99</th><th>p95 change</th><th>verdict</th><th>mean time by category, net by peer</th></tr>\n");
 	for (size_t i = 0; i < d->nspans; i++) {
 		const struct span_diff *s = &d->spans[i];
 
-		fprintf(f, "<tr class=\"%s\"><td>", verdict_class(s->change));
+		enum change row = s->change ?: s->tail[Q95].change ?: s->tail[Q99].change;
+
+		fprintf(f, "<tr class=\"%s\"><td>", verdict_class(row));
 		html(f, s->name);
 		fprintf(f, "</td><td>%zu &rarr; %zu</td>", s->count[0], s->count[1]);
 		for (int q = Q50; q < NR_QUANTILES; q++) {
@@ -454,6 +533,10 @@ static void html_spans(FILE *f, const struct diff *d)
 			html(f, s->untested);
 			fprintf(f, ")");
 		}
+		for (int q = Q95; q < NR_QUANTILES; q++)
+			if (s->tail[q].change != CHANGE_NONE)
+				fprintf(f, "; %s %s (p=%.2g)", q == Q95 ? "p95" : "p99", change_name(s->tail[q].change),
+					s->tail[q].p_adj);
 		fprintf(f, "</td><td>");
 		html_moves(f, s);
 		fprintf(f, "</td></tr>\n");

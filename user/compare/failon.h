@@ -17,9 +17,11 @@ struct fail_rule {
 };
 
 /*
- * METRIC=[NAME:]N%: p50, p95 or p99 of a span name (any span without NAME), category (its share of
- * the time, runq aside), function (its total on-CPU share). "p95=10%", "p95=llm:10%",
- * "category=lock:20%", "function=parse_input:30%". 0, or -EINVAL said in one line.
+ * METRIC=[NAME:]N%: p50, p95 or p99 of a span name (any span without NAME: the median by the
+ * durations' verdict, a tail by its own), category (its share of a thread's time, runq aside, or
+ * a span name's mean time in it; net on one peer as net:ADDRESS:PORT or llm:HOST, llm for any LLM
+ * API), function (its total on-CPU share). "p95=10%", "p95=llm:10%", "category=lock:20%",
+ * "category=llm:api.openai.com:20%", "function=parse_input:30%". 0, or -EINVAL said in one line.
  */
 int fail_rule_parse(const char *s, struct fail_rule *r);
 /*

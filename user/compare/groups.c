@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Groups of spans compared beside the span names: traces by their root, LLM calls by their endpoint. */
+/* A span's time by part (net by peer), and the groups of spans compared beside the span names: traces by their root, LLM calls by their endpoint. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -16,8 +16,32 @@ struct group_span {
 	char parent[50];		/* "trace/parent span", "" for none */
 	uint64_t start_ns;		/* 0: not known (an older file) */
 	double d, wall;
-	uint64_t ns[NR_CATEGORIES];
+	struct span_time t;
 };
+
+void span_time__add_peer(struct span_time *t, const char *name, uint64_t ns)
+{
+	size_t k;
+
+	for (k = 0; k < t->npeers && strcmp(t->peers[k].name, name); k++)
+		;
+	if (k == t->npeers) {
+		if (k == SPAN_PEERS)
+			return;
+		snprintf(t->peers[k].name, sizeof(t->peers[k].name), "%s", name);
+		t->peers[k].ns = 0;
+		t->npeers++;
+	}
+	t->peers[k].ns += ns;
+}
+
+void span_time__add(struct span_time *a, const struct span_time *b)
+{
+	for (int c = 0; c < NR_CATEGORIES; c++)
+		a->ns[c] += b->ns[c];
+	for (size_t k = 0; k < b->npeers; k++)
+		span_time__add_peer(a, b->peers[k].name, b->peers[k].ns);
+}
 
 static void span_key(char *buf, size_t len, const char *trace, const char *span)
 {
@@ -49,7 +73,7 @@ int span_groups__add(struct span_groups *g, const struct group_input *in)
 	e->start_ns = in->start_ns;
 	e->d = in->d;
 	e->wall = in->wall;
-	memcpy(e->ns, in->ns, sizeof(e->ns));
+	e->t = *in->t;
 	g->n++;
 	return 0;
 }
@@ -58,7 +82,7 @@ int span_groups__add(struct span_groups *g, const struct group_input *in)
 struct trace_acc {
 	size_t root, n, nroots;	/* root: an index in v, SIZE_MAX for none */
 	double d, wall;
-	uint64_t ns[NR_CATEGORIES];
+	struct span_time t;
 };
 
 /* A span whose parent is none of the recording's: a caller elsewhere, or none. */
@@ -102,8 +126,7 @@ static int emit_traces(struct span_groups *g, const size_t *per_name, group_fn f
 		a->nroots++;
 		a->d += e->d;
 		a->wall += e->wall;
-		for (int c = 0; c < NR_CATEGORIES; c++)
-			a->ns[c] += e->ns[c];
+		span_time__add(&a->t, &e->t);
 		if (a->root == SIZE_MAX || e->start_ns < g->v[a->root].start_ns)
 			a->root = i;
 	}
@@ -118,7 +141,7 @@ static int emit_traces(struct span_groups *g, const size_t *per_name, group_fn f
 		if (as_root[root->name_id] == per_name[root->name_id])
 			continue;	/* every span of the name roots a trace alone: the same figures */
 		snprintf(group, sizeof(group), "[trace] %s", root->name);
-		err = fn(ctx, group, t[i].d, t[i].wall, t[i].ns);
+		err = fn(ctx, group, t[i].d, t[i].wall, &t[i].t);
 	}
 	free(t);
 	free(as_root);
@@ -157,7 +180,7 @@ static int emit_llm(struct span_groups *g, const size_t *per_name, group_fn fn, 
 		if (!a || (!a->mixed && a->n == per_name[a->name_id]))
 			continue;
 		snprintf(group, sizeof(group), "[llm] %.*s", (int)g->hosts.lens[e->host], g->hosts.keys[e->host]);
-		err = fn(ctx, group, e->d, e->wall, e->ns);
+		err = fn(ctx, group, e->d, e->wall, &e->t);
 	}
 	free(h);
 	return err;

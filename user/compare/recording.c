@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -54,14 +55,116 @@ static int cmp_span(const void *x, const void *y)
 	return strcmp(((const struct rec_span *)x)->name, ((const struct rec_span *)y)->name);
 }
 
-/* Moves the gathered spans into r, sorted by name, their durations sorted and quantiles set. */
-static void span_acc__finish(struct span_acc *a, struct recording *r)
+/* The part of s named name, created empty when it has none. 0 or -ENOMEM. */
+static int part_get(struct rec_span *s, const char *name, struct rec_part **out)
 {
+	for (size_t i = 0; i < s->nparts; i++)
+		if (!strcmp(s->parts[i].name, name)) {
+			*out = &s->parts[i];
+			return 0;
+		}
+	if (VEC_GROW_N(s->parts, s->nparts))
+		return -ENOMEM;
+	*out = &s->parts[s->nparts];
+	memset(*out, 0, sizeof(**out));
+	if (!((*out)->name = strdup(name)))
+		return -ENOMEM;
+	s->nparts++;
+	return 0;
+}
+
+/* ns in part name: of the span added last (per_span), or only to its sum (report.json's). */
+static int part_set(struct rec_span *s, const char *name, double ns, bool per_span)
+{
+	struct rec_part *part;
+	int err = part_get(s, name, &part);
+	void *v;
+
+	if (err)
+		return err;
+	part->sum_ns += ns;
+	if (!per_span || !s->count)
+		return 0;
+	v = vec__reserve_zeroed(part->ns, &part->cap, s->count, sizeof(*part->ns));
+	if (!v)
+		return -ENOMEM;
+	part->ns = v;
+	part->ns[s->count - 1] += ns;
+	part->len = s->count;
+	return 0;
+}
+
+/* A span's time into the parts of s: its categories, net less what its peers have, and its peers. */
+static int span_parts_add(struct rec_span *s, const struct span_time *t, bool per_span)
+{
+	uint64_t peers = 0;
+	int err = 0;
+
+	for (size_t k = 0; k < t->npeers; k++)
+		peers += t->peers[k].ns;
+	for (int c = 0; !err && c < NR_CATEGORIES; c++) {
+		uint64_t v = c != CAT_NET ? t->ns[c] : t->ns[c] > peers ? t->ns[c] - peers : 0;
+
+		err = v ? part_set(s, category_name(c), v, per_span) : 0;
+	}
+	for (size_t k = 0; !err && k < t->npeers; k++)
+		err = t->peers[k].ns ? part_set(s, t->peers[k].name, t->peers[k].ns, per_span) : 0;
+	return err;
+}
+
+/* Categories in their order, then net's peers by name. */
+static int part_rank(const char *name)
+{
+	for (int c = 0; c < NR_CATEGORIES; c++)
+		if (!strcmp(name, category_name(c)))
+			return 2 * c;
+	return 2 * CAT_NET + 1;
+}
+
+int rec_part_cmp(const char *a, const char *b)
+{
+	int ra = part_rank(a), rb = part_rank(b);
+
+	return ra != rb ? (ra > rb) - (ra < rb) : strcmp(a, b);
+}
+
+static int cmp_part(const void *x, const void *y)
+{
+	return rec_part_cmp(((const struct rec_part *)x)->name, ((const struct rec_part *)y)->name);
+}
+
+/* Every part's values padded with zeros to one per span (a span without it spent 0 there). 0 or -ENOMEM. */
+static int parts_finish(struct rec_span *s)
+{
+	for (size_t i = 0; i < s->nparts; i++) {
+		struct rec_part *part = &s->parts[i];
+		void *v;
+
+		if (!part->ns)
+			continue;
+		v = vec__reserve_zeroed(part->ns, &part->cap, s->count, sizeof(*part->ns));
+		if (!v)
+			return -ENOMEM;
+		part->ns = v;
+		part->len = s->count;
+	}
+	if (s->nparts)
+		qsort(s->parts, s->nparts, sizeof(*s->parts), cmp_part);
+	return 0;
+}
+
+/* Moves the gathered spans into r, sorted by name, their durations sorted and quantiles set. */
+static int span_acc__finish(struct span_acc *a, struct recording *r)
+{
+	int err = 0;
+
 	r->spans = a->v;
 	r->nspans = a->names.n;
 	intern__free(&a->names);
 	for (size_t i = 0; i < r->nspans; i++) {
 		struct rec_span *s = &r->spans[i];
+
+		err = err ?: parts_finish(s);
 
 		if (s->wall_ns) {
 			qsort(s->wall_ns, s->count, sizeof(*s->wall_ns), cmp_double);
@@ -89,6 +192,7 @@ static void span_acc__finish(struct span_acc *a, struct recording *r)
 	}
 	if (r->nspans)
 		qsort(r->spans, r->nspans, sizeof(*r->spans), cmp_span);
+	return err;
 }
 
 /* A breakdown_ns object (or none) added into ns. -EINVAL when it is not an object of integers. */
@@ -157,31 +261,64 @@ static bool get_uint(json_t *o, const char *key, uint64_t *out)
 }
 
 /* Adds one span's figures to the group name (a span name, or one of the groups below). */
-static int span_acc__add(struct span_acc *a, const char *name, double d, double wall, const uint64_t ns[NR_CATEGORIES])
+static int span_acc__add(struct span_acc *a, const char *name, double d, double wall, const struct span_time *t)
 {
 	struct rec_span *s;
-	int err = span_acc__get(a, name, &s) ?: span_add_duration(s, d, wall);
+	int err = span_acc__get(a, name, &s) ?: span_add_duration(s, d, wall) ?: span_parts_add(s, t, true);
 
 	for (int c = 0; !err && c < NR_CATEGORIES; c++)
-		s->ns[c] += ns[c];
+		s->ns[c] += t->ns[c];
 	return err;
 }
 
 /* group_fn of span_groups__finish(): into the gathered span names. */
-static int add_group(void *ctx, const char *group, double d, double wall, const uint64_t ns[NR_CATEGORIES])
+static int add_group(void *ctx, const char *group, double d, double wall, const struct span_time *t)
 {
-	return span_acc__add(ctx, group, d, wall, ns);
+	return span_acc__add(ctx, group, d, wall, t);
+}
+
+/*
+ * A net_peers array ([{peer, wait_ns, llm, host}]) into t's peers: an LLM API as "llm:HOST" (its
+ * address when no host is known), another peer as "net:ADDRESS:PORT". None: 0. -EINVAL when it
+ * is not such an array.
+ */
+static int add_peers(json_t *a, struct span_time *t)
+{
+	char name[PART_NAME_LEN];
+	json_t *o;
+	size_t i;
+
+	if (!a || json_is_null(a))
+		return 0;
+	if (!json_is_array(a))
+		return -EINVAL;
+	json_array_foreach(a, i, o) {
+		const char *peer = get_str(o, "peer"), *host = get_str(o, "host");
+		json_t *llm = json_object_get(o, "llm");
+		uint64_t ns;
+
+		if (!peer || !get_uint(o, "wait_ns", &ns) || (llm && !json_is_boolean(llm)))
+			return -EINVAL;
+		if (json_is_true(llm))
+			snprintf(name, sizeof(name), "llm:%s", host ?: peer);
+		else
+			snprintf(name, sizeof(name), "net:%s", peer);
+		span_time__add_peer(t, name, ns);
+	}
+	return 0;
 }
 
 /*
  * spans.jsonl: one JSON object per line; a line that does not parse is a truncated or foreign
  * file. Besides each span name, the groups of compare/groups.h.
  */
-static int load_spans_jsonl(const char *text, const char *path, struct span_acc *a)
+static int load_spans_jsonl(const char *text, const char *path, struct span_acc *a, bool *net_by_peer)
 {
 	struct span_groups groups = {};
 	size_t lineno = 0;
 	int ret = 0;
+
+	*net_by_peer = true;
 
 	for (const char *line = text; *line;) {
 		const char *nl = strchr(line, '\n');
@@ -209,25 +346,31 @@ static int load_spans_jsonl(const char *text, const char *path, struct span_acc 
 		}
 		/* an unfinished span's duration is only how long it had run: not comparable */
 		if (!json_is_true(unfinished)) {
-			uint64_t ns[NR_CATEGORIES] = {}, d = json_integer_value(dur), wall = d;
+			uint64_t d = json_integer_value(dur), wall = d;
+			struct span_time t = {};
 			struct group_input in = {
 				.name = json_string_value(name), .trace_id = get_str(o, "trace_id"),
 				.span_id = get_str(o, "span_id"), .parent_id = get_str(o, "parent_span_id"),
 				.llm_host = json_is_true(json_object_get(o, "llm")) ?
 						    get_str(o, "host") ?: get_str(o, "peer") : NULL,
-				.ns = ns,
+				.t = &t,
 			};
 
-			if (add_breakdown(json_object_get(o, "breakdown_ns"), ns)) {
+			if (add_breakdown(json_object_get(o, "breakdown_ns"), t.ns)) {
 				pr_warn("%s: line %zu: breakdown_ns is not an object of integers\n", path, lineno);
 				err = -EINVAL;
 			}
+			*net_by_peer &= json_object_get(o, "net_peers") != NULL;
+			if (!err && add_peers(json_object_get(o, "net_peers"), &t)) {
+				pr_warn("%s: line %zu: net_peers is not an array of {peer, wait_ns, llm}\n", path, lineno);
+				err = -EINVAL;
+			}
 			/* waiting for a CPU is the machine's load: compared without it */
-			d -= ns[CAT_RUNQ] < d ? ns[CAT_RUNQ] : d;
+			d -= t.ns[CAT_RUNQ] < d ? t.ns[CAT_RUNQ] : d;
 			in.d = d;
 			in.wall = wall;
 			get_uint(o, "start_ns", &in.start_ns);
-			err = err ?: span_acc__add(a, in.name, d, wall, ns) ?: span_groups__add(&groups, &in);
+			err = err ?: span_acc__add(a, in.name, d, wall, &t) ?: span_groups__add(&groups, &in);
 		}
 		json_decref(o);
 		if (err) {
@@ -383,7 +526,7 @@ static int load_threads(json_t *root, const char *path, struct recording *r)
 }
 
 /* report.json's "spans": quantiles and breakdowns per name; durations only from spans.jsonl. */
-static int load_report_spans(json_t *root, const char *path, struct span_acc *a)
+static int load_report_spans(json_t *root, const char *path, struct span_acc *a, bool *net_by_peer)
 {
 	json_t *spans = json_object_get(root, "spans"), *o;
 	size_t i;
@@ -410,10 +553,23 @@ static int load_report_spans(json_t *root, const char *path, struct span_acc *a)
 		s->p50_ns = p50;
 		s->p95_ns = p95;
 		s->p99_ns = p99;
-		if (add_breakdown(json_object_get(o, "breakdown_ns"), s->ns)) {
-			pr_warn("%s: spans[%zu].breakdown_ns is not an object of integers\n", path, i);
+		struct span_time t = {};
+		json_t *peer;
+		size_t k;
+
+		/* an older report.json's net_peers have no host */
+		json_array_foreach(json_object_get(o, "net_peers"), k, peer)
+			*net_by_peer &= json_object_get(peer, "host") != NULL;
+		if (add_breakdown(json_object_get(o, "breakdown_ns"), t.ns) ||
+		    add_peers(json_object_get(o, "net_peers"), &t)) {
+			pr_warn("%s: spans[%zu].breakdown_ns or net_peers is not what record writes\n", path, i);
 			return -EINVAL;
 		}
+		memcpy(s->ns, t.ns, sizeof(s->ns));
+		/* sums only: shown, not tested */
+		err = span_parts_add(s, &t, false);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -444,6 +600,50 @@ static int load_baseline_stacks(json_t *o, const char *path, const char *key, st
 	return err;
 }
 
+/*
+ * A baseline span's parts_ns ({part: [ns per span]}), each as long as its durations; absent
+ * (written before parts were): the parts' sums from its breakdown, shown, not tested.
+ */
+static int load_baseline_parts(json_t *o, const char *path, size_t i, struct rec_span *s)
+{
+	const char *name;
+	json_t *a, *v;
+	size_t k;
+
+	if (!o) {
+		struct span_time t = {};
+
+		memcpy(t.ns, s->ns, sizeof(t.ns));
+		return span_parts_add(s, &t, false);
+	}
+	if (!json_is_object(o))
+		goto bad;
+	json_object_foreach(o, name, a) {
+		struct rec_part *part;
+		int err;
+
+		if (!json_is_array(a) || json_array_size(a) != s->count)
+			goto bad;
+		err = part_get(s, name, &part);
+		if (!err && !(part->ns = calloc(s->count + 1, sizeof(*part->ns))))
+			err = -ENOMEM;
+		if (err)
+			return err;
+		part->cap = s->count + 1;
+		part->len = s->count;
+		json_array_foreach(a, k, v) {
+			if (!json_is_integer(v) || json_integer_value(v) < 0)
+				goto bad;
+			part->ns[k] = json_integer_value(v);
+			part->sum_ns += part->ns[k];
+		}
+	}
+	return 0;
+bad:
+	pr_warn("%s: spans[%zu].parts_ns is not an object of arrays of durations, one per span\n", path, i);
+	return -EINVAL;
+}
+
 static int load_baseline(json_t *root, const char *path, struct recording *r, struct span_acc *a)
 {
 	json_t *spans = json_object_get(root, "spans"), *o, *d;
@@ -453,6 +653,7 @@ static int load_baseline(json_t *root, const char *path, struct recording *r, st
 	err = load_header(root, path, r);
 	if (err)
 		return err;
+	r->net_by_peer = json_is_true(json_object_get(root, "net_by_peer"));
 	if (!json_is_array(spans)) {
 		pr_warn("%s: spans is missing or not an array\n", path);
 		return -EINVAL;
@@ -480,6 +681,7 @@ static int load_baseline(json_t *root, const char *path, struct recording *r, st
 			pr_warn("%s: spans[%zu].breakdown_ns is not an object of integers\n", path, i);
 			err = -EINVAL;
 		}
+		err = err ?: load_baseline_parts(json_object_get(o, "parts_ns"), path, i, s);
 		if (err)
 			return err;
 	}
@@ -532,6 +734,23 @@ static void check_span_counts(json_t *report, const struct recording *r, const c
 	}
 }
 
+/* A recording that lost data (report.json's drops) is short of what happened: said, not refused. */
+static void check_drops(json_t *report, const char *path)
+{
+	json_t *drops = json_object_get(report, "drops"), *v;
+	char said[512];
+	const char *name;
+	size_t at = 0;
+
+	said[0] = 0;
+	json_object_foreach(drops, name, v)
+		if (json_is_integer(v) && json_integer_value(v) > 0 && at < sizeof(said))
+			at += snprintf(said + at, sizeof(said) - at, "%s%s %lld", at ? ", " : "", name,
+				       (long long)json_integer_value(v));
+	if (said[0])
+		pr_warn("%s: the recording lost data (%s): its figures are short of what happened\n", path, said);
+}
+
 static int load_dir(struct recording *r, const char *dir, struct span_acc *a)
 {
 	char path[4200], *text = NULL;
@@ -544,20 +763,23 @@ static int load_dir(struct recording *r, const char *dir, struct span_acc *a)
 	if (!root)
 		return -EINVAL;
 	err = check_version(root, path, "version", 1) ?: load_header(root, path, r);
+	if (!err)
+		check_drops(root, path);
 	if (!err) {
 		n = slurp_in(dir, "spans.jsonl", &text, path, sizeof(path));
 		if (n == -ENOENT) {
 			pr_warn("%s: missing: spans compared by report.json's quantiles, untested\n", path);
 			snprintf(path, sizeof(path), "%s/report.json", dir);
-			err = load_report_spans(root, path, a);
+			r->net_by_peer = true;
+			err = load_report_spans(root, path, a, &r->net_by_peer);
 		} else {
-			err = n < 0 ? n : load_spans_jsonl(text, path, a);
+			err = n < 0 ? n : load_spans_jsonl(text, path, a, &r->net_by_peer);
 		}
 	}
 	free(text);
 	if (!err) {
-		span_acc__finish(a, r);
-		if (r->nspans && r->spans[0].dur_ns)
+		err = span_acc__finish(a, r);
+		if (!err && r->nspans && r->spans[0].dur_ns)
 			check_span_counts(root, r, dir);
 	}
 	json_decref(root);
@@ -565,6 +787,16 @@ static int load_dir(struct recording *r, const char *dir, struct span_acc *a)
 	if (!err && r->cpu.total != r->samples)
 		pr_warn("%s/cpu.folded holds %lu samples, report.json %lu: is it truncated?\n", dir,
 			(unsigned long)r->cpu.total, (unsigned long)r->samples);
+	if (!err) {
+		/* offcpu.folded holds every wait report.json counts, less stacks under half a microsecond */
+		double off_us = 0;
+
+		for (int c = 0; c < NR_CATEGORIES; c++)
+			off_us += c == CAT_CPU ? 0 : r->cat_ns[c] / 1e3;
+		if (r->offcpu.total < 0.99 * off_us)
+			pr_warn("%s/offcpu.folded holds %.0f ms off CPU, report.json %.0f ms: is it truncated?\n", dir,
+				r->offcpu.total / 1e3, off_us / 1e3);
+	}
 	return err;
 }
 
@@ -581,14 +813,19 @@ static int load_file(struct recording *r, const char *path, struct span_acc *a)
 		      load_baseline(root, path, r, a);
 	} else {
 		r->kind = REC_REPORT;
+		r->net_by_peer = true;
 		err = check_version(root, path, "version", 1) ?: load_header(root, path, r) ?:
-		      load_report_spans(root, path, a);
+		      load_report_spans(root, path, a, &r->net_by_peer);
+		if (!err)
+			check_drops(root, path);
 	}
 	if (!err)
-		span_acc__finish(a, r);
+		err = span_acc__finish(a, r);
 	json_decref(root);
 	return err;
 }
+
+static void span_free(struct rec_span *s);
 
 static bool is_empty(const struct recording *r)
 {
@@ -618,11 +855,8 @@ int recording__load(struct recording *r, const char *path)
 	err = r->kind == REC_DIR ? load_dir(r, path, &a) : load_file(r, path, &a);
 	if (err && !r->spans) {
 		/* what was gathered before the error */
-		for (size_t i = 0; i < a.names.n; i++) {
-			free(a.v[i].name);
-			free(a.v[i].dur_ns);
-			free(a.v[i].wall_ns);
-		}
+		for (size_t i = 0; i < a.names.n; i++)
+			span_free(&a.v[i]);
 		free(a.v);
 		intern__free(&a.names);
 	}
@@ -633,13 +867,22 @@ int recording__load(struct recording *r, const char *path)
 	return err;
 }
 
+static void span_free(struct rec_span *s)
+{
+	free(s->name);
+	free(s->dur_ns);
+	free(s->wall_ns);
+	for (size_t k = 0; k < s->nparts; k++) {
+		free(s->parts[k].name);
+		free(s->parts[k].ns);
+	}
+	free(s->parts);
+}
+
 void recording__free(struct recording *r)
 {
-	for (size_t i = 0; i < r->nspans; i++) {
-		free(r->spans[i].name);
-		free(r->spans[i].dur_ns);
-		free(r->spans[i].wall_ns);
-	}
+	for (size_t i = 0; i < r->nspans; i++)
+		span_free(&r->spans[i]);
 	free(r->spans);
 	for (size_t i = 0; i < r->cpu.n; i++)
 		free(r->cpu.v[i].stack);
@@ -653,6 +896,55 @@ void recording__free(struct recording *r)
 	free(r->comm);
 	free(r->path);
 	memset(r, 0, sizeof(*r));
+}
+
+/* Whether a part is net on one peer. */
+static bool is_peer_part(const char *name)
+{
+	return !strncmp(name, "net:", 4) || !strncmp(name, "llm:", 4);
+}
+
+void recording__net_whole(struct recording *r)
+{
+	for (size_t i = 0; i < r->nspans; i++) {
+		struct rec_span *s = &r->spans[i];
+		size_t net = SIZE_MAX, n = 0;
+
+		for (size_t k = 0; k < s->nparts && net == SIZE_MAX; k++)
+			if (!strcmp(s->parts[k].name, category_name(CAT_NET)))
+				net = k;
+		for (size_t k = 0; k < s->nparts; k++) {
+			struct rec_part *p = &s->parts[k], *into;
+			char *name;
+
+			if (!is_peer_part(p->name))
+				continue;
+			if (net == SIZE_MAX) {
+				/* no net without a peer: the first peer's part becomes net */
+				if (!(name = strdup(category_name(CAT_NET))))
+					continue;
+				free(p->name);
+				p->name = name;
+				net = k;
+				continue;
+			}
+			/* a span's values are at its index in every part of its name: added one to one */
+			into = &s->parts[net];
+			into->sum_ns += p->sum_ns;
+			for (size_t j = 0; into->ns && p->ns && j < p->len && j < into->len; j++)
+				into->ns[j] += p->ns[j];
+			free(p->name);
+			free(p->ns);
+			p->name = NULL;
+		}
+		for (size_t k = 0; k < s->nparts; k++)
+			if (s->parts[k].name)
+				s->parts[n++] = s->parts[k];
+		s->nparts = n;
+		if (n)
+			qsort(s->parts, n, sizeof(*s->parts), cmp_part);
+	}
+	r->net_by_peer = false;
 }
 
 static json_t *breakdown(const uint64_t ns[NR_CATEGORIES])
@@ -686,20 +978,32 @@ json_t *recording__baseline_json(const struct recording *r)
 			continue;
 		for (size_t k = 0; k < s->count; k++)
 			json_array_append_new(d, json_integer((json_int_t)s->dur_ns[k]));
-		json_array_append_new(spans, json_pack("{s:s, s:o, s:o}", "name", s->name, "durations_without_runq_ns", d,
-						       "breakdown_ns", breakdown(s->ns)));
+		json_t *parts = json_object();
+
+		for (size_t k = 0; k < s->nparts; k++) {
+			json_t *v = json_array();
+
+			if (!s->parts[k].ns)
+				continue;
+			for (size_t j = 0; j < s->parts[k].len; j++)
+				json_array_append_new(v, json_integer((json_int_t)s->parts[k].ns[j]));
+			json_object_set_new(parts, s->parts[k].name, v);
+		}
+		json_array_append_new(spans, json_pack("{s:s, s:o, s:o, s:o}", "name", s->name, "durations_without_runq_ns", d,
+						       "breakdown_ns", breakdown(s->ns), "parts_ns", parts));
 	}
 	json_t *threads = json_object();
 
 	for (size_t i = 0; i < r->nthreads; i++)
 		json_object_set_new(threads, r->threads[i].name, breakdown(r->threads[i].ns));
-	return json_pack("{s:i, s:s, s:I, s:I, s:i, s:I, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:i, s:s, s:I, s:I, s:i, s:I, s:b, s:o, s:o, s:o, s:o, s:o}",
 			 "agentprof_baseline", BASELINE_VERSION,
 			 "comm", r->comm,
 			 "pid", (json_int_t)r->pid,
 			 "duration_ns", (json_int_t)r->duration_ns,
 			 "frequency_hz", (int)r->freq_hz,
 			 "samples", (json_int_t)r->samples,
+			 "net_by_peer", r->net_by_peer,
 			 "breakdown_ns", breakdown(r->cat_ns),
 			 "threads", threads,
 			 "spans", spans,

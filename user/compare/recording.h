@@ -18,6 +18,20 @@ enum rec_kind {
 	REC_BASELINE,	/* diff's baseline.json: everything diff reads of a directory */
 };
 
+/*
+ * A span name's time in one part: a category ("cpu", "net": net no peer is known for), or its
+ * net on one peer ("llm:HOST", "net:ADDRESS:PORT").
+ */
+struct rec_part {
+	char *name;
+	double *ns;	/* one per span (0 for a span without it), in no order; NULL: the sum alone is known */
+	size_t len, cap;
+	double sum_ns;
+};
+
+/* The order parts are shown in: the categories' order, net's peers after net by name. */
+int rec_part_cmp(const char *a, const char *b);
+
 /* Every finished span of one name. */
 struct rec_span {
 	char *name;
@@ -32,6 +46,8 @@ struct rec_span {
 	double p50_ns, p95_ns, p99_ns;	/* of dur_ns, or report.json's */
 	double wall_q_ns[3];		/* p50, p95, p99 of the whole durations: report.json's quantiles */
 	uint64_t ns[NR_CATEGORIES];	/* summed over its spans */
+	struct rec_part *parts;		/* categories, net split by peer; sorted by category, then name */
+	size_t nparts;
 };
 
 /* Folded stacks, one entry per distinct stack text. */
@@ -67,6 +83,11 @@ struct recording {
 	struct rec_span *spans;		/* sorted by name */
 	size_t nspans;
 	struct rec_stacks cpu, offcpu;	/* samples; microseconds */
+	/*
+	 * Its spans' net is split by peer: every span of spans.jsonl has net_peers (an older
+	 * agentprof wrote them for requests on an event loop only, without hosts).
+	 */
+	bool net_by_peer;
 };
 
 /*
@@ -76,6 +97,9 @@ struct recording {
  */
 int recording__load(struct recording *r, const char *path);
 void recording__free(struct recording *r);
+
+/* Its spans' net by peer merged back into net, as an older recording has it: to compare with one. */
+void recording__net_whole(struct recording *r);
 
 /* One folded line "stack count" (count: decimal digits), len without the line break. 0 or -EINVAL. */
 int folded_line_parse(const char *line, size_t len, size_t *stack_len, uint64_t *count);

@@ -333,6 +333,36 @@ static int loop_breakdowns(struct profile *p, const struct span_table *table)
 	return err;
 }
 
+/* Adds ns waited on peer to a span's net by peer; past LOOP_PEERS peers it stays in net without one. */
+static void span_peer_add(struct span_info *info, const struct net_peer *peer, uint64_t ns, bool llm)
+{
+	size_t k;
+
+	for (k = 0; k < info->npeers && !peer_eq(&info->peers[k].peer, peer); k++)
+		;
+	if (k == info->npeers) {
+		if (k == LOOP_PEERS)
+			return;
+		info->peers[info->npeers++] = (struct loop_peer){ .peer = *peer };
+	}
+	info->peers[k].ns += ns;
+	info->peers[k].llm |= llm;
+}
+
+/*
+ * The peer a net wait stamped with span info waited on: the socket's other end as the kernel
+ * read it, else, in an HTTP client span, the connection of that call (a poll on a set, a wait the
+ * kernel could not name). NULL: not known.
+ */
+static const struct net_peer *wait_peer(const struct sample *s, const struct span_info *info)
+{
+	if (peer_known(&s->peer))
+		return &s->peer;
+	if (info && info->rec->flags & SPAN_HTTP_CLIENT && peer_known(&info->rec->peer))
+		return &info->rec->peer;
+	return NULL;
+}
+
 /* The spans of the table alive in the window, with their breakdowns. */
 static int finish_spans(struct profile *p, const struct span_table *table)
 {
@@ -365,8 +395,15 @@ static int finish_spans(struct profile *p, const struct span_table *table)
 		const struct sample *s = &p->offcpu.v[i];
 		struct span_info *info = (struct span_info *)profile__span(p, s->span);
 
-		if (info)
-			info->self_ns[s->category] += s->count;
+		const struct net_peer *peer = wait_peer(s, info);
+
+		if (!info)
+			continue;
+		info->self_ns[s->category] += s->count;
+		/* a span's net by peer, before nested spans add theirs (a loop's are its calls', below) */
+		if (s->category == CAT_NET && peer)
+			span_peer_add(info, peer, s->count,
+				      info->rec->flags & SPAN_HTTP_CLIENT && info->rec->llm && peer_eq(peer, &info->rec->peer));
 	}
 	for (size_t i = 0; i < p->mem.n; i++) {
 		const struct sample *s = &p->mem.v[i];
@@ -394,6 +431,8 @@ static int finish_spans(struct profile *p, const struct span_table *table)
 		    (outer->unfinished || (!info->unfinished && info->rec->end_ns <= outer->rec->end_ns))) {
 			for (int c = 0; c < NR_CATEGORIES; c++)
 				outer->ns[c] += info->ns[c];
+			for (size_t k = 0; k < info->npeers; k++)
+				span_peer_add(outer, &info->peers[k].peer, info->peers[k].ns, info->peers[k].llm);
 			mem_bytes__add(&outer->mem, &info->mem);
 		}
 		info->class = classify_breakdown(info->ns, info->wall_ns);

@@ -125,6 +125,11 @@ struct span_info {
 	 * kernel's stamps; net by peer from its calls. A call's time is its request's (self_ns 0).
 	 */
 	bool on_loop;
+	/*
+	 * Its net time by peer, the first LOOP_PEERS ones (the rest stays net without a peer): on a
+	 * loop, its calls'; else its own and its nested spans' waits on a socket, or on an HTTP
+	 * call's connection when the kernel could not name the socket (a poll on a set).
+	 */
 	struct loop_peer peers[LOOP_PEERS];
 	size_t npeers;
 };

@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include "report/json.h"
 #include "report/query.h"
+#include "base/text.h"
 
 static const char *const drop_names[NR_COUNTERS] = {
 	[CNT_STACK_COLLISION] = "stack_collision",
@@ -46,12 +47,15 @@ json_t *net_peers_json(const struct profile *p, uint32_t tid, const char *span_n
 	struct peer_wait *v;
 	ssize_t n = profile__peer_waits(p, tid, span_name, &v);
 	json_t *a = json_array();
-	char peer[PEER_STR_LEN];
+	char peer[PEER_STR_LEN], host[SPAN_HOST_LEN * 3];
 
 	for (ssize_t i = 0; i < n; i++) {
 		peer_str(&v[i].peer, peer, sizeof(peer));
-		json_array_append_new(a, json_pack("{s:s, s:I, s:b}", "peer", peer, "wait_ns", (json_int_t)v[i].ns,
-						   "llm", v[i].llm));
+		if (v[i].host)
+			utf8_sanitize(v[i].host, host, sizeof(host));
+		json_array_append_new(a, json_pack("{s:s, s:I, s:b, s:o}", "peer", peer, "wait_ns", (json_int_t)v[i].ns,
+						   "llm", v[i].llm,
+						   "host", v[i].llm && v[i].host ? json_string(host) : json_null()));
 	}
 	if (n >= 0)
 		free(v);

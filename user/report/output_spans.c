@@ -10,6 +10,7 @@
 #include <string.h>
 #include "report/json.h"
 #include "report/output.h"
+#include "report/query.h"
 #include "model/spangroups.h"
 #include "model/spans.h"
 #include "report/verdict.h"
@@ -86,16 +87,26 @@ static json_t *span_json(const struct profile *p, const struct span_info *s)
 			 "gen_ai", genai_json(r));
 }
 
-/* A request on an event loop, or its call: the time its calls were outstanding, per peer. */
-static json_t *loop_peers_json(const struct span_info *s)
+/*
+ * A span's net time by peer: the waits of its own and its nested spans' on a socket (a call's on
+ * its connection), or on an event loop the time its calls were outstanding. An LLM API's entry
+ * has its host (the calls' Host header, null: none). Net time no peer is known for is not in it.
+ */
+static json_t *span_peers_json(const struct profile *p, const struct span_info *s)
 {
 	json_t *a = json_array();
-	char peer[PEER_STR_LEN];
+	char peer[PEER_STR_LEN], host[SPAN_HOST_LEN * 3];
 
 	for (size_t k = 0; a && k < s->npeers; k++) {
+		const char *call, *h = NULL;
+		bool llm = profile__llm_peer(p, &s->peers[k].peer, &call, &h) || s->peers[k].llm;
+
 		peer_str(&s->peers[k].peer, peer, sizeof(peer));
-		json_array_append_new(a, json_pack("{s:s, s:I, s:b}", "peer", peer, "wait_ns", (json_int_t)s->peers[k].ns,
-						   "llm", s->peers[k].llm));
+		if (h)
+			utf8_sanitize(h, host, sizeof(host));
+		json_array_append_new(a, json_pack("{s:s, s:I, s:b, s:o}", "peer", peer, "wait_ns",
+						   (json_int_t)s->peers[k].ns, "llm", llm,
+						   "host", llm && h ? json_string(host) : json_null()));
 	}
 	return a;
 }
@@ -108,10 +119,9 @@ static int write_spans(FILE *f, const struct profile *p)
 
 		if (!o)
 			return -ENOMEM;
-		if (p->spans[i].on_loop) {
+		if (p->spans[i].on_loop)
 			json_object_set_new(o, "on_loop", json_true());
-			json_object_set_new(o, "net_peers", loop_peers_json(&p->spans[i]));
-		}
+		json_object_set_new(o, "net_peers", span_peers_json(p, &p->spans[i]));
 		if (json_dumpf(o, f, JSON_COMPACT) || fputc('\n', f) == EOF)
 			err = -EIO;
 		json_decref(o);

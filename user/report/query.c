@@ -108,8 +108,7 @@ static int cmp_peer_wait(const void *a, const void *b)
 
 #define LLM_CALLS 8	/* distinct LLM calls counted per peer */
 
-/* Whether LLM calls went to peer, and the one most made ("POST /v1/...", NULL: none). */
-static bool llm_peer(const struct profile *p, const struct net_peer *peer, const char **call)
+bool profile__llm_peer(const struct profile *p, const struct net_peer *peer, const char **call, const char **host)
 {
 	struct {
 		const char *name;
@@ -118,11 +117,15 @@ static bool llm_peer(const struct profile *p, const struct net_peer *peer, const
 	size_t ncalls = 0, best = 0, k;
 
 	*call = NULL;
+	if (host)
+		*host = NULL;
 	for (size_t i = 0; i < p->nspans; i++) {
 		const struct span_rec *r = p->spans[i].rec;
 
 		if (!r->llm || !peer_eq(&r->peer, peer))
 			continue;
+		if (host && !*host && r->host[0])
+			*host = r->host;
 		for (k = 0; k < ncalls && strcmp(calls[k].name, r->name); k++)
 			;
 		if (k < ncalls)
@@ -162,7 +165,8 @@ ssize_t profile__peer_waits(const struct profile *p, uint32_t tid, const char *s
 	struct peer_wait *v = NULL;
 	size_t n = 0;
 
-	for (size_t i = 0; i < p->offcpu.n; i++) {
+	/* a span name's: its spans' own (the model's, nested spans' and a loop request's calls' included) */
+	for (size_t i = 0; !(span_name && !tid) && i < p->offcpu.n; i++) {
 		const struct sample *s = &p->offcpu.v[i];
 		const struct span_info *info = profile__span(p, s->span);
 
@@ -177,7 +181,7 @@ ssize_t profile__peer_waits(const struct profile *p, uint32_t tid, const char *s
 	for (size_t i = 0; span_name && !tid && i < p->nspans; i++) {
 		const struct span_info *info = &p->spans[i];
 
-		if (!info->on_loop || strcmp(info->rec->name, span_name))
+		if (strcmp(info->rec->name, span_name))
 			continue;
 		for (size_t k = 0; k < info->npeers; k++)
 			if (peer_known(&info->peers[k].peer) &&
@@ -185,7 +189,7 @@ ssize_t profile__peer_waits(const struct profile *p, uint32_t tid, const char *s
 				return -ENOMEM;
 	}
 	for (size_t k = 0; k < n; k++)
-		v[k].llm = llm_peer(p, &v[k].peer, &v[k].call);
+		v[k].llm = profile__llm_peer(p, &v[k].peer, &v[k].call, &v[k].host);
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_peer_wait);
 	*out = v;

@@ -32,7 +32,15 @@ struct peer_wait {
 	uint64_t ns;
 	bool llm;		/* an LLM API: LLM calls went to it, or --llm-endpoint names it */
 	const char *call;	/* the LLM call most made to it ("POST /v1/chat/completions"), or NULL */
+	const char *host;	/* an LLM API: its calls' Host header, or NULL */
 };
+
+/*
+ * Whether peer is an LLM API: LLM calls went to it, or --llm-endpoint names it. *call gets the
+ * LLM call most made to it, *host (when host is not NULL) the Host header of one of them; NULL
+ * when none.
+ */
+bool profile__llm_peer(const struct profile *p, const struct net_peer *peer, const char **call, const char **host);
 
 /*
  * The peers an entity (as profile__sample_of) waited on in net waits, most waited on first (ties
