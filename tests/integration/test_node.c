@@ -36,7 +36,7 @@ static void teardown(void)
 	remove_tree(dir);
 }
 
-TestSuite(node, .init = setup, .fini = teardown, .timeout = 90);
+TestSuite(node, .init = setup, .fini = teardown, .timeout = 180);
 
 static char *record_agent(struct run *r)
 {
