@@ -272,7 +272,8 @@ static void check_agent(const char *cpu, const struct jsnames *n, const char *wh
 		100.0 * digest / (total ?: 1), (unsigned long long)in_js, 100.0 * named / (in_js ?: 1));
 	cr_assert_gt(total, MIN_SAMPLES, "%s: %llu samples:\n%.3000s", what, (unsigned long long)total, cpu);
 	cr_expect_gt(plan, 0, "%s: no %s:\n%.4000s", what, chain[0], cpu);
-	cr_expect_gt(rank, 0, "%s: no %s:\n%.4000s", what, chain[1], cpu);
+	/* interpreted, digest takes ~95% of the CPU: rankTools may get no sample of 200 */
+	cr_expect(rank > 0 || !shares, "%s: no %s:\n%.4000s", what, chain[1], cpu);
 	cr_expect_gt(digest, 0, "%s: no %s:\n%.4000s", what, chain[2], cpu);
 	cr_expect_geq(named * 100, in_js * 90, "%s: %llu of %llu samples in JavaScript with a named frame and line:\n%.4000s",
 		      what, (unsigned long long)named, (unsigned long long)in_js, cpu);
