@@ -18,6 +18,7 @@
 #include "harness.h"
 
 #define PYTHON "/usr/bin/python3"
+#define NODE "/usr/bin/node"
 #define RECEIVER "tests/otlp/receiver.py"
 
 static char dir[64], out[128], path[256], reqlog[128], url[64], canary[48], header[80];
@@ -557,12 +558,14 @@ Test(otlp, unavailable_then_sent)
 }
 
 /*
- * A recorded async agent (tests/workloads/asyncagent.py: an unmodified asyncio agent, 8 requests at
- * once, each making one LLM call with no traceparent and an API key that is a canary) calling
- * tests/workloads/asyncllm.py, OpenAI-style or Anthropic-style, streamed or not.
+ * A recorded async agent (tests/workloads/asyncagent.py, an unmodified asyncio agent, or its Node
+ * twin asyncagent.js: 8 requests at once, each making one LLM call with no traceparent and an API
+ * key that is a canary) calling tests/workloads/asyncllm.py, OpenAI-style or Anthropic-style,
+ * streamed or not. Node only over HTTPS: over HTTP its fetch writes the request's JSON where the
+ * kernel side does not look (test_async.c), and its model is not known.
  */
 struct api {
-	bool anthropic, stream, tls;
+	bool node, anthropic, stream, tls;
 };
 
 #define FIRST_MS 150	/* asyncllm.py: a streamed answer's first event comes this long after the request */
@@ -600,6 +603,8 @@ static void record_async_agent(const struct api *c, const char *key_canary, char
 	struct run r;
 
 	require_tool(PYTHON, "python3");
+	if (c->node)
+		require_tool(NODE, "nodejs");
 	cr_assert(!system(PYTHON " -c 'import aiohttp, httpx'"),
 		  "python3-aiohttp and python3-httpx are missing (tools/deps.sh test installs them)");
 	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
@@ -626,8 +631,10 @@ static void record_async_agent(const struct api *c, const char *key_canary, char
 	snprintf(llm_url, sizeof(llm_url), "%s://127.0.0.1:%s%s", c->tls ? "https" : "http", port,
 		 c->anthropic ? "/v1/messages" : "/v1/chat/completions");
 	free(port);
-	agent = start_workload((char *const[]){ PYTHON, "tests/workloads/asyncagent.py", agent_port, llm_url, cert,
-						(char *)key_canary, truth, c->stream ? "stream" : "whole", NULL });
+	agent = start_workload((char *const[]){ c->node ? NODE : PYTHON,
+						c->node ? "tests/workloads/asyncagent.js" : "tests/workloads/asyncagent.py",
+						agent_port, llm_url, cert, (char *)key_canary, truth,
+						c->stream ? "stream" : "whole", NULL });
 	port = read_port(agent_port);
 	snprintf(task_url, sizeof(task_url), "http://127.0.0.1:%s/task", port);
 	free(port);
@@ -734,9 +741,9 @@ static void async_agent_calls(const struct api *c)
 			    json_string_value(json_object_get(got, "trace_id"))))
 			children++;
 	}
-	cr_log_info("%s%s %s: %zu spans received in %zu requests (%zu server spans); %zu LLM calls ended, %zu with "
+	cr_log_info("%s%s%s %s: %zu spans received in %zu requests (%zu server spans); %zu LLM calls ended, %zu with "
 		    "the model and usage of one answer of the %zu the API gave; %zu children of their request",
-		    provider, c->tls ? " https" : " http", c->stream ? "streamed" : "whole", json_object_size(byid), nreq,
+		    c->node ? "node, " : "", provider, c->tls ? " https" : " http", c->stream ? "streamed" : "whole", json_object_size(byid), nreq,
 		    servers, nllm, matched, nanswers, children);
 	cr_assert_geq(nllm, 30, "the agent made LLM calls");
 	cr_assert_eq(matched, nllm, "%zu of %zu LLM spans with the usage of an answer of their own", matched, nllm);
@@ -785,4 +792,9 @@ Test(otlp, async_anthropic_streamed_https)
 Test(otlp, async_anthropic_whole_http)
 {
 	async_agent_calls(&(struct api){ .anthropic = true });
+}
+
+Test(otlp, async_node_anthropic_streamed_https)
+{
+	async_agent_calls(&(struct api){ .node = true, .anthropic = true, .stream = true, .tls = true });
 }
