@@ -667,7 +667,7 @@ static void async_agent_calls(const struct api *c)
 	const char *asked = c->anthropic ? "claude-sonnet-4-5" : "gpt-4o-mini";
 	const char *dated = c->anthropic ? "claude-sonnet-4-5-20250929" : "gpt-4o-mini-2024-07-18";
 	char key_canary[40], llm_log[160], *received;
-	size_t nanswers, nreq, max_batch, i, nllm = 0, matched = 0, children = 0, servers = 0;
+	size_t nanswers, nreq, max_batch, i, nllm = 0, matched = 0, children = 0, servers = 0, ttft_ok = 0;
 	long long in_sum = 0, out_sum = 0;
 	json_t *report, *spans, *byid, *resource, *s, *groups, *g, *found = NULL;
 	int64_t offset;
@@ -701,21 +701,31 @@ static void async_agent_calls(const struct api *c)
 		if (json_is_true(json_object_get(s, "unfinished")))
 			continue;	/* its answer is not whole: its usage may not have come yet */
 		nllm++;
-		cr_assert_str_eq(attr_str(got, "gen_ai.operation.name"), "chat");
-		cr_assert_str_eq(attr_str(got, "gen_ai.provider.name"), provider);
-		cr_assert_str_eq(attr_str(got, "gen_ai.request.model"), asked);
-		cr_assert_str_eq(attr_str(got, "gen_ai.response.model"), dated);
-		in = attr_int(got, "gen_ai.usage.input_tokens");
-		outn = attr_int(got, "gen_ai.usage.output_tokens");
+		in = json_integer_value(json_object_get(json_object_get(got, "attributes"), "gen_ai.usage.input_tokens"));
+		outn = json_integer_value(json_object_get(json_object_get(got, "attributes"), "gen_ai.usage.output_tokens"));
+		if (strcmp(attr_str(got, "gen_ai.operation.name"), "chat") ||
+		    strcmp(attr_str(got, "gen_ai.provider.name"), provider) ||
+		    strcmp(attr_str(got, "gen_ai.request.model"), asked) ||
+		    strcmp(attr_str(got, "gen_ai.response.model"), dated) ||
+		    json_is_true(json_object_get(json_object_get(got, "attributes"), "agentprof.streaming")) != c->stream) {
+			char *text = json_dumps(gen, JSON_COMPACT);
+
+			cr_log_info("LLM span %s (start %lld, %lld ns, ttft %lld): gen_ai %s", json_string_value(json_object_get(s, "span_id")),
+				    (long long)json_integer_value(json_object_get(s, "start_ns")),
+				    (long long)json_integer_value(json_object_get(s, "duration_ns")),
+				    (long long)json_integer_value(json_object_get(s, "ttft_ns")), text ?: "?");
+			free(text);
+			continue;
+		}
 		/* spans.jsonl says the same */
 		cr_assert_str_eq(json_string_value(json_object_get(gen, "provider_name")), provider);
 		cr_assert_str_eq(json_string_value(json_object_get(gen, "request_model")), asked);
 		cr_assert_str_eq(json_string_value(json_object_get(gen, "response_model")), dated);
-		cr_assert_eq(json_integer_value(json_object_get(gen, "input_tokens")), in);
-		cr_assert_eq(json_integer_value(json_object_get(gen, "output_tokens")), outn);
+		cr_assert(json_equal(json_object_get(gen, "input_tokens"),
+				     json_object_get(json_object_get(got, "attributes"), "gen_ai.usage.input_tokens")));
+		cr_assert(json_equal(json_object_get(gen, "output_tokens"),
+				     json_object_get(json_object_get(got, "attributes"), "gen_ai.usage.output_tokens")));
 		cr_assert_eq(json_is_true(json_object_get(gen, "streaming")), c->stream);
-		cr_assert_eq(json_is_true(json_object_get(json_object_get(got, "attributes"), "agentprof.streaming")),
-			     c->stream, "agentprof.streaming");
 		in_sum += in;
 		out_sum += outn;
 		for (k = 0; k < nanswers; k++)
@@ -726,14 +736,23 @@ static void async_agent_calls(const struct api *c)
 			answers[k].taken = true;
 			matched++;
 		} else {
-			cr_log_info("an LLM span with usage %lld/%lld that no answer of the API had", (long long)in,
+			cr_log_info("LLM span %s (start %lld, %lld ns): usage %lld/%lld, which no answer of the API had",
+				    json_string_value(json_object_get(s, "span_id")),
+				    (long long)json_integer_value(json_object_get(s, "start_ns")),
+				    (long long)json_integer_value(json_object_get(s, "duration_ns")), (long long)in,
 				    (long long)outn);
 		}
 		/* the first byte of the answer: after the API's delay */
 		ttft = json_object_get(s, "ttft_ns");
 		cr_assert(json_is_integer(ttft), "an LLM call with no time to its first byte");
 		cr_assert_eq(attr_int(got, "agentprof.ttft_ns"), json_integer_value(ttft));
-		cr_assert_geq(json_integer_value(ttft), (c->stream ? FIRST_MS : WHOLE_MS) * 1000000ll);
+		if (json_integer_value(ttft) >= (c->stream ? FIRST_MS : WHOLE_MS) * 1000000ll)
+			ttft_ok++;
+		else
+			cr_log_info("an LLM span %s of %lld ns with a ttft of %lld ns, before the API's first byte",
+				    json_string_value(json_object_get(s, "span_id")),
+				    (long long)json_integer_value(json_object_get(s, "duration_ns")),
+				    (long long)json_integer_value(ttft));
 		/* no traceparent on the call: it is the child of the request that made it, in its trace */
 		parent = json_object_get(byid, json_string_value(json_object_get(s, "parent_span_id")) ?: "");
 		if (parent && json_integer_value(json_object_get(parent, "kind")) == 2 &&
@@ -742,11 +761,13 @@ static void async_agent_calls(const struct api *c)
 			children++;
 	}
 	cr_log_info("%s%s%s %s: %zu spans received in %zu requests (%zu server spans); %zu LLM calls ended, %zu with "
-		    "the model and usage of one answer of the %zu the API gave; %zu children of their request",
+		    "the model and usage of one answer of the %zu the API gave, %zu with a ttft past the API's delay; %zu "
+		    "children of their request",
 		    c->node ? "node, " : "", provider, c->tls ? " https" : " http", c->stream ? "streamed" : "whole", json_object_size(byid), nreq,
-		    servers, nllm, matched, nanswers, children);
+		    servers, nllm, matched, nanswers, ttft_ok, children);
 	cr_assert_geq(nllm, 30, "the agent made LLM calls");
 	cr_assert_eq(matched, nllm, "%zu of %zu LLM spans with the usage of an answer of their own", matched, nllm);
+	cr_expect_eq(ttft_ok, nllm, "%zu of %zu LLM spans with a ttft past the API's delay", ttft_ok, nllm);
 	cr_expect_geq(children, nllm * 0.9, "%zu of %zu LLM spans children of their request", children, nllm);
 	cr_expect_geq(servers, nllm * 0.9, "%zu server spans for %zu calls", servers, nllm);
 	/* the secret the agent sent as its API key and in its prompts */
