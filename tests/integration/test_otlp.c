@@ -681,11 +681,12 @@ static void async_agent_calls(const struct api *c)
 	spans = load_spans();
 	byid = received_spans("application/x-protobuf", &nreq, &max_batch, &resource);
 	cr_assert_eq(json_object_size(byid), json_array_size(spans), "as many spans received as spans.jsonl holds");
-	cr_assert_eq(json_integer_value(json_object_get(resource, "process.pid")), json_integer_value(json_object_get(report, "pid")));
+	cr_assert_eq(json_integer_value(json_object_get(resource, "process.pid")),
+		     json_integer_value(json_object_get(report, "pid")));
 	nanswers = load_answers(llm_log, answers, sizeof(answers) / sizeof(answers[0]));
 	json_array_foreach(spans, i, s) {
 		json_t *got = json_object_get(byid, json_string_value(json_object_get(s, "span_id")));
-		json_t *gen = json_object_get(s, "gen_ai"), *parent, *ttft;
+		json_t *gen = json_object_get(s, "gen_ai"), *attrs = json_object_get(got, "attributes"), *parent, *ttft;
 		const char *kind = json_string_value(json_object_get(s, "kind"));
 		json_int_t in, outn;
 		size_t k;
@@ -696,21 +697,22 @@ static void async_agent_calls(const struct api *c)
 		servers += !strcmp(kind, "server");
 		if (!json_is_true(json_object_get(s, "llm")))
 			continue;
-		cr_assert(json_is_true(json_object_get(json_object_get(got, "attributes"), "agentprof.llm")));
+		cr_assert(json_is_true(json_object_get(attrs, "agentprof.llm")));
 		cr_assert_str_eq(attr_str(got, "server.address"), "127.0.0.1");
 		if (json_is_true(json_object_get(s, "unfinished")))
 			continue;	/* its answer is not whole: its usage may not have come yet */
 		nllm++;
-		in = json_integer_value(json_object_get(json_object_get(got, "attributes"), "gen_ai.usage.input_tokens"));
-		outn = json_integer_value(json_object_get(json_object_get(got, "attributes"), "gen_ai.usage.output_tokens"));
+		in = json_integer_value(json_object_get(attrs, "gen_ai.usage.input_tokens"));
+		outn = json_integer_value(json_object_get(attrs, "gen_ai.usage.output_tokens"));
 		if (strcmp(attr_str(got, "gen_ai.operation.name"), "chat") ||
 		    strcmp(attr_str(got, "gen_ai.provider.name"), provider) ||
 		    strcmp(attr_str(got, "gen_ai.request.model"), asked) ||
 		    strcmp(attr_str(got, "gen_ai.response.model"), dated) ||
-		    json_is_true(json_object_get(json_object_get(got, "attributes"), "agentprof.streaming")) != c->stream) {
+		    json_is_true(json_object_get(attrs, "agentprof.streaming")) != c->stream) {
 			char *text = json_dumps(gen, JSON_COMPACT);
 
-			cr_log_info("LLM span %s (start %lld, %lld ns, ttft %lld): gen_ai %s", json_string_value(json_object_get(s, "span_id")),
+			cr_log_info("LLM span %s (start %lld, %lld ns, ttft %lld): gen_ai %s",
+				    json_string_value(json_object_get(s, "span_id")),
 				    (long long)json_integer_value(json_object_get(s, "start_ns")),
 				    (long long)json_integer_value(json_object_get(s, "duration_ns")),
 				    (long long)json_integer_value(json_object_get(s, "ttft_ns")), text ?: "?");
@@ -721,10 +723,8 @@ static void async_agent_calls(const struct api *c)
 		cr_assert_str_eq(json_string_value(json_object_get(gen, "provider_name")), provider);
 		cr_assert_str_eq(json_string_value(json_object_get(gen, "request_model")), asked);
 		cr_assert_str_eq(json_string_value(json_object_get(gen, "response_model")), dated);
-		cr_assert(json_equal(json_object_get(gen, "input_tokens"),
-				     json_object_get(json_object_get(got, "attributes"), "gen_ai.usage.input_tokens")));
-		cr_assert(json_equal(json_object_get(gen, "output_tokens"),
-				     json_object_get(json_object_get(got, "attributes"), "gen_ai.usage.output_tokens")));
+		cr_assert(json_equal(json_object_get(gen, "input_tokens"), json_object_get(attrs, "gen_ai.usage.input_tokens")));
+		cr_assert(json_equal(json_object_get(gen, "output_tokens"), json_object_get(attrs, "gen_ai.usage.output_tokens")));
 		cr_assert_eq(json_is_true(json_object_get(gen, "streaming")), c->stream);
 		in_sum += in;
 		out_sum += outn;
