@@ -23,6 +23,12 @@
 #define HTTP_PEEK	512	/* request line and headers of a small request */
 #define TP_HEADER	12	/* "traceparent:" */
 #define TP_VALUE	55	/* 00-<32 hex>-<16 hex>-<2 hex> */
+
+/*
+ * http_seen's flags beside enum span_flags, never in a span's: a TLS read whose session's socket
+ * is not known, so that its fd is the thread's last socket read, a guess (see tls_read_ret).
+ */
+#define HTTP_FD_GUESSED	(1u << 31)
 #define HOST_HEADER	5	/* "host:" */
 #define PATH_MAX_SHOWN	50	/* "http DELETE " and the path fit SPAN_NAME_LEN */
 
@@ -697,6 +703,13 @@ static __always_inline void http_parse(struct peek *p, __u32 tid, __u32 fd, __u6
 		 * span) or written (a server span). The other way (a request's body) and the other
 		 * layer (the ciphertext under TLS) are not the response.
 		 */
+		/*
+		 * A response read on a session whose socket is not known is one whose request was not
+		 * seen (a call that began before the recording): its guessed fd, on an event loop, is
+		 * often another connection's, whose span it would feed and end with its own last bytes.
+		 */
+		if (flags & HTTP_FD_GUESSED)
+			return;
 		open = bpf_map_lookup_elem(&http_spans, &key);
 		if (!open)
 			return;
@@ -714,6 +727,7 @@ static __always_inline void http_parse(struct peek *p, __u32 tid, __u32 fd, __u6
 		http_end(tid, &key);
 		return;
 	}
+	flags &= ~HTTP_FD_GUESSED;	/* a request read (a server's first): its fd is the one read last */
 	p->tp_at = -1;
 	p->host_at = -1;
 	bpf_loop(HTTP_PEEK, find_headers, &(struct loop_ctx){ p }, 0);

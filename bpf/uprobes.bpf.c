@@ -13,7 +13,8 @@
  * ties the SSL * to that socket (http.bpf.h's tls_conns); from then on SSL_write's plaintext is the
  * session's socket's, looked at in SSL_write. SSL_read's goes with its session's socket, else (a session that has not
  * written yet: a server's first request) the thread's last socket read (the one inside SSL_read,
- * or the one that fed a memory BIO just before). Writes
+ * or the one that fed a memory BIO just before), and then only as a request: on an event loop that
+ * socket is often another connection's (HTTP_FD_GUESSED). Writes
  * cost one probe hit; reads two, the return being where their plaintext is.
  */
 #include "vmlinux.h"
@@ -108,7 +109,7 @@ UNPREEMPTED("uretprobe", tls_read_ret)
 		n = ret;
 	}
 	fd = tls_session_fd(st->tls_rssl);
-	http_seen((__u32)id, fd >= 0 ? fd : st->last_fd, buf, n, true, SPAN_TLS);
+	http_seen((__u32)id, fd >= 0 ? fd : st->last_fd, buf, n, true, fd >= 0 ? SPAN_TLS : SPAN_TLS | HTTP_FD_GUESSED);
 }
 
 static __always_inline bool read_ref(const void *trace_id, const void *span_id, struct span_ref *ref)

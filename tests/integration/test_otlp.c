@@ -18,10 +18,11 @@
 #include "harness.h"
 
 #define PYTHON "/usr/bin/python3"
+#define NODE "/usr/bin/node"
 #define RECEIVER "tests/otlp/receiver.py"
 
 static char dir[64], out[128], path[256], reqlog[128], url[64], canary[48], header[80];
-static pid_t receiver, agent;
+static pid_t receiver, agent, llm, load;
 
 static void setup(void)
 {
@@ -31,11 +32,15 @@ static void setup(void)
 	srandom(time(NULL) ^ getpid());
 	snprintf(canary, sizeof(canary), "CANARYKEY%08lx%08lx", random(), random());
 	snprintf(header, sizeof(header), "X-Api-Key=%s", canary);
-	receiver = agent = 0;
+	receiver = agent = llm = load = 0;
 }
 
 static void teardown(void)
 {
+	if (load > 0)
+		stop_workload(load);
+	if (llm > 0)
+		stop_workload(llm);
 	if (agent > 0)
 		stop_workload(agent);
 	if (receiver > 0)
@@ -74,11 +79,11 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* record -p pid -d 2 --otlp url, extra options after; returns its wall time in seconds. */
-static double record(pid_t pid, char *const extra[], struct run *r)
+/* record -p pid -d secs --otlp url, extra options after; returns its wall time in seconds. */
+static double record(pid_t pid, const char *secs, char *const extra[], struct run *r)
 {
 	char pidstr[16];
-	char *argv[32] = { AGENTPROF, "record", "-p", pidstr, "-d", "2", "-o", out, "--otlp", url,
+	char *argv[32] = { AGENTPROF, "record", "-p", pidstr, "-d", (char *)secs, "-o", out, "--otlp", url,
 			   "--otlp-header", header };
 	size_t n = 12;
 	double t0 = now_s();
@@ -172,48 +177,66 @@ static json_int_t attr_int(json_t *span, const char *key)
 	return json_integer_value(v);
 }
 
+/* Unix ns = CLOCK_MONOTONIC ns + this offset (report.json's) */
+static int64_t unix_offset(json_t *report)
+{
+	return json_integer_value(json_object_get(report, "start_unix_ns")) -
+	       json_integer_value(json_object_get(report, "window_start_ns"));
+}
+
 /*
- * Each span of spans.jsonl arrived (in byid, by span id) with its trace, name, kind, parent, Unix
- * start and end (report.json's offset), every breakdown category and class; the spans agent's
- * tool, llm and lock spans hang off a request span of their own trace. Counts roots and children.
+ * Span s of spans.jsonl arrived as got (NULL: not) with its trace, name, parent, Unix start and
+ * end, every breakdown category and its class.
+ */
+static void check_span(json_t *s, json_t *got, int64_t offset)
+{
+	const char *id = json_string_value(json_object_get(s, "span_id"));
+	const char *name = json_string_value(json_object_get(s, "name"));
+	const char *key;
+	json_t *v;
+
+	cr_assert(got, "span %s (%s) of spans.jsonl did not arrive", id, name);
+	cr_assert_str_eq(json_string_value(json_object_get(got, "trace_id")),
+			 json_string_value(json_object_get(s, "trace_id")));
+	cr_assert_str_eq(json_string_value(json_object_get(got, "name")), name);
+	cr_assert(json_equal(json_object_get(got, "parent_span_id"), json_object_get(s, "parent_span_id")), "%s: parent",
+		  name);
+	cr_assert_eq(json_integer_value(json_object_get(got, "start")),
+		     json_integer_value(json_object_get(s, "start_ns")) + offset, "%s: start", name);
+	if (json_is_true(json_object_get(s, "unfinished")))
+		cr_assert(json_is_true(json_object_get(json_object_get(got, "attributes"), "agentprof.unfinished")));
+	else
+		cr_assert_eq(json_integer_value(json_object_get(got, "end")),
+			     json_integer_value(json_object_get(s, "end_ns")) + offset, "%s: end", name);
+	json_object_foreach(json_object_get(s, "breakdown_ns"), key, v) {
+		char attr[64];
+
+		snprintf(attr, sizeof(attr), "agentprof.%s_ns", key);
+		cr_assert_eq(attr_int(got, attr), json_integer_value(v), "%s: %s", name, attr);
+	}
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(got, "attributes"), "agentprof.class")),
+			 json_string_value(json_object_get(s, "class")));
+}
+
+/*
+ * Each span of spans.jsonl arrived (in byid, by span id): check_span; the spans agent's spans
+ * are internal, its tool, llm and lock spans hang off a request span of their own trace. Counts
+ * roots and children.
  */
 static void check_spans(json_t *spans, json_t *report, json_t *byid, size_t *roots_out, size_t *children_out)
 {
 	size_t i, roots = 0, children = 0;
-	const char *key;
-	int64_t offset;
-	json_t *s, *v;
+	int64_t offset = unix_offset(report);
+	json_t *s;
 
-	/* Unix ns = CLOCK_MONOTONIC ns + the offset report.json gives */
-	offset = json_integer_value(json_object_get(report, "start_unix_ns")) -
-		 json_integer_value(json_object_get(report, "window_start_ns"));
 	json_array_foreach(spans, i, s) {
-		const char *id = json_string_value(json_object_get(s, "span_id"));
-		json_t *got = json_object_get(byid, id), *parent = json_object_get(s, "parent_span_id");
+		json_t *got = json_object_get(byid, json_string_value(json_object_get(s, "span_id")));
+		json_t *parent = json_object_get(s, "parent_span_id");
 		const char *name = json_string_value(json_object_get(s, "name"));
 
-		cr_assert(got, "span %s (%s) of spans.jsonl did not arrive", id, name);
-		cr_assert_str_eq(json_string_value(json_object_get(got, "trace_id")),
-				 json_string_value(json_object_get(s, "trace_id")));
-		cr_assert_str_eq(json_string_value(json_object_get(got, "name")), name);
+		check_span(s, got, offset);
 		cr_assert_str_eq(json_string_value(json_object_get(s, "kind")), "internal", "SDK spans are internal");
 		cr_assert_eq(json_integer_value(json_object_get(got, "kind")), 1, "SDK spans are INTERNAL");
-		cr_assert(json_equal(json_object_get(got, "parent_span_id"), parent), "%s: parent", name);
-		cr_assert_eq(json_integer_value(json_object_get(got, "start")),
-			     json_integer_value(json_object_get(s, "start_ns")) + offset, "%s: start", name);
-		if (json_is_true(json_object_get(s, "unfinished")))
-			cr_assert(json_is_true(json_object_get(json_object_get(got, "attributes"), "agentprof.unfinished")));
-		else
-			cr_assert_eq(json_integer_value(json_object_get(got, "end")),
-				     json_integer_value(json_object_get(s, "end_ns")) + offset, "%s: end", name);
-		json_object_foreach(json_object_get(s, "breakdown_ns"), key, v) {
-			char attr[64];
-
-			snprintf(attr, sizeof(attr), "agentprof.%s_ns", key);
-			cr_assert_eq(attr_int(got, attr), json_integer_value(v), "%s: %s", name, attr);
-		}
-		cr_assert_str_eq(json_string_value(json_object_get(json_object_get(got, "attributes"), "agentprof.class")),
-				 json_string_value(json_object_get(s, "class")));
 		/* the traces: each tool, llm and lock span hangs off a request span of its own trace */
 		if (!strcmp(name, "request"))
 			roots += json_is_null(parent);
@@ -242,7 +265,7 @@ Test(otlp, every_span_arrives_once_with_its_breakdown)
 
 	require_root();
 	start_receiver("ok");
-	took = record(start_agent(), (char *const[]){ "--otlp-batch", "64", NULL }, &r);
+	took = record(start_agent(), "2", (char *const[]){ "--otlp-batch", "64", NULL }, &r);
 	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
 	report = load_json(out, "report.json");
 	spans = load_spans();
@@ -353,7 +376,7 @@ static void failing_endpoint(const char *mode, const char *reason, char *const e
 		start_receiver(mode);
 	else	/* down: nothing listens on port 1 of loopback */
 		snprintf(url, sizeof(url), "http://127.0.0.1:1");
-	took = record(start_agent(), extra, &r);
+	took = record(start_agent(), "2", extra, &r);
 	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", out, files[i]);
@@ -520,7 +543,7 @@ Test(otlp, unavailable_then_sent)
 
 	require_root();
 	start_receiver("retry1");
-	record(start_agent(), NULL, &r);
+	record(start_agent(), "2", NULL, &r);
 	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
 	spans = load_spans();
 	snprintf(want, sizeof(want), "OpenTelemetry export: %zu of %zu spans sent in ", json_array_size(spans),
@@ -532,4 +555,267 @@ Test(otlp, unavailable_then_sent)
 	cr_log_info("%s", strstr(r.out, "OpenTelemetry export"));
 	json_decref(spans);
 	run_free(&r);
+}
+
+/*
+ * A recorded async agent (tests/workloads/asyncagent.py, an unmodified asyncio agent, or its Node
+ * twin asyncagent.js: 8 requests at once, each making one LLM call with no traceparent and an API
+ * key that is a canary) calling tests/workloads/asyncllm.py, OpenAI-style or Anthropic-style,
+ * streamed or not. Node only over HTTPS: over HTTP its fetch writes the request's JSON where the
+ * kernel side does not look (test_async.c), and its model is not known.
+ */
+struct api {
+	bool node, anthropic, stream, tls;
+};
+
+#define FIRST_MS 150	/* asyncllm.py: a streamed answer's first event comes this long after the request */
+#define WHOLE_MS 250	/* and an answer not streamed */
+
+/* One answer of the mock API, from its log: the model and usage it sent. */
+struct answer {
+	char model[64];
+	long long input, output;
+	bool taken;
+};
+
+static size_t load_answers(const char *log, struct answer *a, size_t max)
+{
+	char *text = slurp(log), *line, *save = NULL;
+	size_t n = 0;
+
+	cr_assert(text, "no log from the mock API");
+	for (line = strtok_r(text, "\n", &save); line && n < max; line = strtok_r(NULL, "\n", &save), n++)
+		cr_assert_eq(sscanf(line, "%*s %*s %63s %lld %lld", a[n].model, &a[n].input, &a[n].output), 3,
+			     "API log: %s", line);
+	free(text);
+	return n;
+}
+
+static const char *attr_str(json_t *span, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(span, "attributes"), key)) ?: "(none)";
+}
+
+/* Records the agent under load with --otlp; the secret it sends as its API key (and in its prompts) in key_canary. */
+static void record_async_agent(const struct api *c, const char *key_canary, char *llm_log, size_t len)
+{
+	char cert[128], key[128], llm_port[128], agent_port[128], truth[160], llm_url[128], task_url[128], *port;
+	struct run r;
+
+	require_tool(PYTHON, "python3");
+	if (c->node)
+		require_tool(NODE, "nodejs");
+	cr_assert(!system(PYTHON " -c 'import aiohttp, httpx'"),
+		  "python3-aiohttp and python3-httpx are missing (tools/deps.sh test installs them)");
+	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+	snprintf(key, sizeof(key), "%s/key.pem", dir);
+	snprintf(llm_port, sizeof(llm_port), "%s/llm.port", dir);
+	snprintf(agent_port, sizeof(agent_port), "%s/agent.port", dir);
+	snprintf(truth, sizeof(truth), "%s/truth", dir);
+	snprintf(llm_log, len, "%s/llm.log", dir);
+	if (c->tls) {
+		char cmd[512];
+
+		require_tool("openssl", "openssl");
+		snprintf(cmd, sizeof(cmd),
+			 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+			 "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout %s -out %s 2>/dev/null",
+			 key, cert);
+		cr_assert_eq(system(cmd), 0, "openssl req failed");
+		llm = start_workload((char *const[]){ PYTHON, "tests/workloads/asyncllm.py", llm_port, llm_log, cert, key,
+						      NULL });
+	} else {
+		llm = start_workload((char *const[]){ PYTHON, "tests/workloads/asyncllm.py", llm_port, llm_log, NULL });
+	}
+	port = read_port(llm_port);
+	snprintf(llm_url, sizeof(llm_url), "%s://127.0.0.1:%s%s", c->tls ? "https" : "http", port,
+		 c->anthropic ? "/v1/messages" : "/v1/chat/completions");
+	free(port);
+	agent = start_workload((char *const[]){ c->node ? NODE : PYTHON,
+						c->node ? "tests/workloads/asyncagent.js" : "tests/workloads/asyncagent.py",
+						agent_port, llm_url, cert, (char *)key_canary, truth,
+						c->stream ? "stream" : "whole", NULL });
+	port = read_port(agent_port);
+	snprintf(task_url, sizeof(task_url), "http://127.0.0.1:%s/task", port);
+	free(port);
+	load = start_workload((char *const[]){ PYTHON, "tests/workloads/asyncload.py", task_url, "8", "bare", NULL });
+	record(agent, "3", NULL, &r);
+	stop_workload(load);
+	stop_workload(agent);
+	stop_workload(llm);
+	load = agent = llm = 0;
+	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
+	cr_assert(!strstr(r.out, key_canary) && !strstr(r.err, key_canary), "the agent's API key in record's messages");
+	expect_no_canary(&r);
+	cr_log_info("%s", strstr(r.out, "OpenTelemetry export") ?: r.out);
+	run_free(&r);
+}
+
+/*
+ * Every span of spans.jsonl arrives once with its breakdown (check_span), servers as SERVER and
+ * calls as CLIENT. Every LLM call that ended carries the GenAI attributes: chat, the provider the
+ * path names, the model asked for, and the dated model and usage of one answer of the mock API,
+ * each answer given to one span only (the mock's counts differ from one answer to the next, so
+ * counts given to the wrong call, or one call's input and another's output, match none); streaming
+ * as asked, and the time to the answer's first byte. The agent's API key (a canary) is in no file
+ * and in nothing the receiver got. report.json's llm_calls count the calls under their model.
+ */
+static void async_agent_calls(const struct api *c)
+{
+	static struct answer answers[4096];
+	const char *provider = c->anthropic ? "anthropic" : "openai";
+	const char *asked = c->anthropic ? "claude-sonnet-4-5" : "gpt-4o-mini";
+	const char *dated = c->anthropic ? "claude-sonnet-4-5-20250929" : "gpt-4o-mini-2024-07-18";
+	char key_canary[40], llm_log[160], *received;
+	size_t nanswers, nreq, max_batch, i, nllm = 0, matched = 0, children = 0, servers = 0, ttft_ok = 0;
+	long long in_sum = 0, out_sum = 0;
+	json_t *report, *spans, *byid, *resource, *s, *groups, *g, *found = NULL;
+	int64_t offset;
+
+	require_root();
+	snprintf(key_canary, sizeof(key_canary), "AGENTKEY%08lx%08lx", random(), random());
+	start_receiver("ok");
+	record_async_agent(c, key_canary, llm_log, sizeof(llm_log));
+	report = load_json(out, "report.json");
+	offset = unix_offset(report);
+	spans = load_spans();
+	byid = received_spans("application/x-protobuf", &nreq, &max_batch, &resource);
+	cr_assert_eq(json_object_size(byid), json_array_size(spans), "as many spans received as spans.jsonl holds");
+	cr_assert_eq(json_integer_value(json_object_get(resource, "process.pid")),
+		     json_integer_value(json_object_get(report, "pid")));
+	nanswers = load_answers(llm_log, answers, sizeof(answers) / sizeof(answers[0]));
+	json_array_foreach(spans, i, s) {
+		json_t *got = json_object_get(byid, json_string_value(json_object_get(s, "span_id")));
+		json_t *gen = json_object_get(s, "gen_ai"), *attrs = json_object_get(got, "attributes"), *parent, *ttft;
+		const char *kind = json_string_value(json_object_get(s, "kind"));
+		json_int_t in, outn;
+		size_t k;
+
+		check_span(s, got, offset);
+		cr_assert_eq(json_integer_value(json_object_get(got, "kind")), !strcmp(kind, "server") ? 2 : 3,
+			     "%s: a %s span", json_string_value(json_object_get(s, "name")), kind);
+		servers += !strcmp(kind, "server");
+		if (!json_is_true(json_object_get(s, "llm")))
+			continue;
+		cr_assert(json_is_true(json_object_get(attrs, "agentprof.llm")));
+		cr_assert_str_eq(attr_str(got, "server.address"), "127.0.0.1");
+		if (json_is_true(json_object_get(s, "unfinished")))
+			continue;	/* its answer is not whole: its usage may not have come yet */
+		nllm++;
+		in = json_integer_value(json_object_get(attrs, "gen_ai.usage.input_tokens"));
+		outn = json_integer_value(json_object_get(attrs, "gen_ai.usage.output_tokens"));
+		if (strcmp(attr_str(got, "gen_ai.operation.name"), "chat") ||
+		    strcmp(attr_str(got, "gen_ai.provider.name"), provider) ||
+		    strcmp(attr_str(got, "gen_ai.request.model"), asked) ||
+		    strcmp(attr_str(got, "gen_ai.response.model"), dated) ||
+		    json_is_true(json_object_get(attrs, "agentprof.streaming")) != c->stream) {
+			char *text = json_dumps(gen, JSON_COMPACT);
+
+			cr_log_info("LLM span %s (start %lld, %lld ns, ttft %lld): gen_ai %s",
+				    json_string_value(json_object_get(s, "span_id")),
+				    (long long)json_integer_value(json_object_get(s, "start_ns")),
+				    (long long)json_integer_value(json_object_get(s, "duration_ns")),
+				    (long long)json_integer_value(json_object_get(s, "ttft_ns")), text ?: "?");
+			free(text);
+			continue;
+		}
+		/* spans.jsonl says the same */
+		cr_assert_str_eq(json_string_value(json_object_get(gen, "provider_name")), provider);
+		cr_assert_str_eq(json_string_value(json_object_get(gen, "request_model")), asked);
+		cr_assert_str_eq(json_string_value(json_object_get(gen, "response_model")), dated);
+		cr_assert(json_equal(json_object_get(gen, "input_tokens"), json_object_get(attrs, "gen_ai.usage.input_tokens")));
+		cr_assert(json_equal(json_object_get(gen, "output_tokens"), json_object_get(attrs, "gen_ai.usage.output_tokens")));
+		cr_assert_eq(json_is_true(json_object_get(gen, "streaming")), c->stream);
+		in_sum += in;
+		out_sum += outn;
+		for (k = 0; k < nanswers; k++)
+			if (!answers[k].taken && answers[k].input == in && answers[k].output == outn &&
+			    !strcmp(answers[k].model, dated))
+				break;
+		if (k < nanswers) {
+			answers[k].taken = true;
+			matched++;
+		} else {
+			cr_log_info("LLM span %s (start %lld, %lld ns): usage %lld/%lld, which no answer of the API had",
+				    json_string_value(json_object_get(s, "span_id")),
+				    (long long)json_integer_value(json_object_get(s, "start_ns")),
+				    (long long)json_integer_value(json_object_get(s, "duration_ns")), (long long)in,
+				    (long long)outn);
+		}
+		/* the first byte of the answer: after the API's delay */
+		ttft = json_object_get(s, "ttft_ns");
+		cr_assert(json_is_integer(ttft), "an LLM call with no time to its first byte");
+		cr_assert_eq(attr_int(got, "agentprof.ttft_ns"), json_integer_value(ttft));
+		if (json_integer_value(ttft) >= (c->stream ? FIRST_MS : WHOLE_MS) * 1000000ll)
+			ttft_ok++;
+		else
+			cr_log_info("an LLM span %s of %lld ns with a ttft of %lld ns, before the API's first byte",
+				    json_string_value(json_object_get(s, "span_id")),
+				    (long long)json_integer_value(json_object_get(s, "duration_ns")),
+				    (long long)json_integer_value(ttft));
+		/* no traceparent on the call: it is the child of the request that made it, in its trace */
+		parent = json_object_get(byid, json_string_value(json_object_get(s, "parent_span_id")) ?: "");
+		if (parent && json_integer_value(json_object_get(parent, "kind")) == 2 &&
+		    !strcmp(json_string_value(json_object_get(parent, "trace_id")),
+			    json_string_value(json_object_get(got, "trace_id"))))
+			children++;
+	}
+	cr_log_info("%s%s%s %s: %zu spans received in %zu requests (%zu server spans); %zu LLM calls ended, %zu with "
+		    "the model and usage of one answer of the %zu the API gave, %zu with a ttft past the API's delay; %zu "
+		    "children of their request",
+		    c->node ? "node, " : "", provider, c->tls ? " https" : " http", c->stream ? "streamed" : "whole", json_object_size(byid), nreq,
+		    servers, nllm, matched, nanswers, ttft_ok, children);
+	cr_assert_geq(nllm, 30, "the agent made LLM calls");
+	cr_assert_eq(matched, nllm, "%zu of %zu LLM spans with the usage of an answer of their own", matched, nllm);
+	cr_expect_eq(ttft_ok, nllm, "%zu of %zu LLM spans with a ttft past the API's delay", ttft_ok, nllm);
+	cr_expect_geq(children, nllm * 0.9, "%zu of %zu LLM spans children of their request", children, nllm);
+	cr_expect_geq(servers, nllm * 0.9, "%zu server spans for %zu calls", servers, nllm);
+	/* the secret the agent sent as its API key and in its prompts */
+	cr_expect(!file_holding(out, key_canary), "the agent's API key is in %s", file_holding(out, key_canary));
+	received = slurp(reqlog);
+	cr_assert(received);
+	cr_expect(!strstr(received, key_canary), "the agent's API key reached the OTLP endpoint");
+	free(received);
+	/* report.json: the calls under the model the API answered with, with their usage */
+	groups = json_object_get(report, "llm_calls");
+	json_array_foreach(groups, i, g)
+		if (json_is_string(json_object_get(g, "model")))
+			found = g;
+	cr_assert(found, "no LLM calls of a model in report.json");
+	cr_assert_str_eq(json_string_value(json_object_get(found, "model")), dated);
+	cr_assert_str_eq(json_string_value(json_object_get(found, "provider_name")), provider);
+	cr_assert_eq(json_integer_value(json_object_get(found, "calls")), (json_int_t)nllm);
+	cr_assert_eq(json_integer_value(json_object_get(found, "streamed")), c->stream ? (json_int_t)nllm : 0);
+	cr_assert_eq(json_integer_value(json_object_get(found, "input_tokens")), in_sum);
+	cr_assert_eq(json_integer_value(json_object_get(found, "output_tokens")), out_sum);
+	cr_assert_geq(json_integer_value(json_object_get(found, "ttft_p50_ns")), (c->stream ? FIRST_MS : WHOLE_MS) * 1000000ll);
+	json_decref(resource);
+	json_decref(byid);
+	json_decref(spans);
+	json_decref(report);
+}
+
+Test(otlp, async_openai_streamed_https)
+{
+	async_agent_calls(&(struct api){ .stream = true, .tls = true });
+}
+
+Test(otlp, async_openai_whole_http)
+{
+	async_agent_calls(&(struct api){ .tls = false });
+}
+
+Test(otlp, async_anthropic_streamed_https)
+{
+	async_agent_calls(&(struct api){ .anthropic = true, .stream = true, .tls = true });
+}
+
+Test(otlp, async_anthropic_whole_http)
+{
+	async_agent_calls(&(struct api){ .anthropic = true });
+}
+
+Test(otlp, async_node_anthropic_streamed_https)
+{
+	async_agent_calls(&(struct api){ .node = true, .anthropic = true, .stream = true, .tls = true });
 }

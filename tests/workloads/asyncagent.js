@@ -2,8 +2,9 @@
 // An unmodified Node agent, asyncagent.py's twin: a node:http server on the one event loop thread
 // serves POST /task, each request doing its own CPU work, one LLM call with the global fetch (HTTP)
 // or node:https (keep-alive; streamed or not; no traceparent; an API key that is a canary), more CPU
-// work. It times each request itself and appends the truth to TRUTH in asyncagent.py's format, one
-// line per request:
+// work. The call is OpenAI's chat completions, or Anthropic's Messages API when LLM_URL's path is
+// /v1/messages (the key in Authorization or x-api-key, as their SDKs send it). It times each
+// request itself and appends the truth to TRUTH in asyncagent.py's format, one line per request:
 //   "trace_id start end cpu_ns llm_start llm_first llm_end call" (CLOCK_MONOTONIC ns, libuv's
 //   clock; cpu_ns: the process's CPU time over its own work, Node has no thread clock before v23).
 // `node asyncagent.js PORT_FILE LLM_URL CAFILE CANARY TRUTH stream|whole`: writes its port to
@@ -17,6 +18,7 @@ const [portFile, llmUrl, cafile, canary, truthPath, mode] = process.argv.slice(2
 const truth = fs.openSync(truthPath, 'a');
 const url = new URL(llmUrl);
 const tls = url.protocol === 'https:';
+const anthropic = url.pathname === '/v1/messages';
 const agent = tls ? new https.Agent({ keepAlive: true, ca: fs.readFileSync(cafile) }) : null;
 const WORK = 150000;	// iterations of the CPU work: ~2-4 ms of JavaScript
 let calls = 0;
@@ -34,11 +36,18 @@ function work() {
 
 const now = () => process.hrtime.bigint();
 
+// The API key (the canary) as the API's SDK sends it.
+function keyHeaders() {
+  if (anthropic)
+    return { 'x-api-key': 'sk-ant-api03-' + canary, 'anthropic-version': '2023-06-01' };
+  return { 'Authorization': 'Bearer key-' + canary };
+}
+
 // One call to the API over HTTP with the global fetch (undici, as the openai client): [llm_first, llm_end].
 async function fetchCall(body) {
   let first = 0n;
   const r = await fetch(url, { method: 'POST', body,
-    headers: { 'Content-Type': 'application/json', 'Authorization': 'Bearer key-' + canary } });
+    headers: Object.assign({ 'Content-Type': 'application/json' }, keyHeaders()) });
   for await (const chunk of r.body)
     if (!first && chunk.length)
       first = now();
@@ -48,11 +57,18 @@ async function fetchCall(body) {
 // One call to the API: resolves with [llm_first, llm_end] once its answer is read whole; node:https
 // over TLS (fetch would want the CA in NODE_EXTRA_CA_CERTS), fetch over HTTP.
 function llmCall(call) {
-  // as asyncagent.py and the openai SDK send it: the prompt first, the model after it
-  const request = { messages: [{ role: 'user', content: 'prompt-' + canary }], model: 'gpt-4o-mini',
-    stream: mode === 'stream', user: call };
-  if (mode === 'stream')
-    request.stream_options = { include_usage: true };
+  let request;
+  if (anthropic) {
+    // as asyncagent.py and the anthropic SDK send it: max_tokens, the prompt, the model, the rest
+    request = { max_tokens: 1024, messages: [{ role: 'user', content: 'prompt-' + canary }],
+      model: 'claude-sonnet-4-5', metadata: { user_id: call }, stream: mode === 'stream' };
+  } else {
+    // as asyncagent.py and the openai SDK send it: the prompt first, the model after it
+    request = { messages: [{ role: 'user', content: 'prompt-' + canary }], model: 'gpt-4o-mini',
+      stream: mode === 'stream', user: call };
+    if (mode === 'stream')
+      request.stream_options = { include_usage: true };
+  }
   const body = JSON.stringify(request);
   if (!tls)
     return fetchCall(body);
@@ -60,8 +76,8 @@ function llmCall(call) {
     let first = 0n;
     const req = https.request(url, {
       method: 'POST', agent,
-      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body),
-        'Authorization': 'Bearer key-' + canary },
+      headers: Object.assign({ 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+        keyHeaders()),
     }, (res) => {
       res.on('data', (chunk) => {
         if (!first && chunk.length)

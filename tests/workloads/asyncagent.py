@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # An unmodified asyncio agent (Debian's python3-aiohttp server, python3-httpx AsyncClient): one
 # event loop thread serves POST /task, each request doing its own CPU work, one LLM call (streamed
-# or not, HTTP or HTTPS, no traceparent, an API key that is a canary), more CPU work. It times
+# or not, HTTP or HTTPS, no traceparent, an API key that is a canary), more CPU work. The call is
+# OpenAI's chat completions, or Anthropic's Messages API when LLM_URL's path is /v1/messages
+# (sent as their SDKs send them: the key in Authorization or x-api-key). It times
 # each request itself and appends the truth to TRUTH, one line per request:
 #   "trace_id start end cpu_ns llm_start llm_first llm_end call" (CLOCK_MONOTONIC ns; trace_id
 #   from the request's traceparent, "-" without one; cpu_ns: thread CPU time of its own work;
 #   llm_first: when the first bytes of the answer's body arrived; call: the name of the LLM call,
-#   sent in its body's "user" field, which the mock API logs).
+#   sent in its body's "user" field, or Anthropic's metadata.user_id, which the mock API logs).
 # `asyncagent.py PORT_FILE LLM_URL CAFILE CANARY TRUTH stream|whole`: writes its port to PORT_FILE,
 # prints its PID, serves until killed.
 import asyncio
@@ -18,6 +20,7 @@ import httpx
 from aiohttp import web
 
 port_file, llm_url, cafile, canary, truth_path, mode = sys.argv[1:7]
+anthropic = llm_url.endswith("/v1/messages")
 truth = open(truth_path, "a", buffering=1)
 calls = 0
 WORK = 30000	# iterations of the CPU work: ~2-4 ms of Python
@@ -40,12 +43,18 @@ async def task(request):
     global calls
     calls += 1
     call = "call-%d-%d" % (os.getpid(), calls)
-    # the order the openai SDK sends: the prompt first, the model after it
-    body = {"messages": [{"role": "user", "content": "prompt-" + canary}], "model": "gpt-4o-mini",
-            "stream": mode == "stream", "user": call}
-    if mode == "stream":
-        body["stream_options"] = {"include_usage": True}
-    headers = {"Authorization": "Bearer key-" + canary}
+    if anthropic:
+        # the order the anthropic SDK sends: max_tokens, the prompt, the model, the rest
+        body = {"max_tokens": 1024, "messages": [{"role": "user", "content": "prompt-" + canary}],
+                "model": "claude-sonnet-4-5", "metadata": {"user_id": call}, "stream": mode == "stream"}
+        headers = {"x-api-key": "sk-ant-api03-" + canary, "anthropic-version": "2023-06-01"}
+    else:
+        # the order the openai SDK sends: the prompt first, the model after it
+        body = {"messages": [{"role": "user", "content": "prompt-" + canary}], "model": "gpt-4o-mini",
+                "stream": mode == "stream", "user": call}
+        if mode == "stream":
+            body["stream_options"] = {"include_usage": True}
+        headers = {"Authorization": "Bearer key-" + canary}
     client = request.app["client"]
     llm_start = time.monotonic_ns()
     first = 0
