@@ -97,33 +97,10 @@ static double record(pid_t pid, const char *secs, char *const extra[], struct ru
 }
 
 /* Lines of JSON objects as an array. */
-static json_t *load_lines(const char *file)
-{
-	json_t *all = json_array();
-	char *text = slurp(file), *line, *save = NULL;
-
-	cr_assert(text, "no %s", file);
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		json_error_t jerr;
-		json_t *o = json_loads(line, 0, &jerr);
-
-		cr_assert(o, "%s: %s: %s", file, jerr.text, line);
-		json_array_append_new(all, o);
-	}
-	free(text);
-	return all;
-}
-
-static json_t *load_spans(void)
-{
-	snprintf(path, sizeof(path), "%s/spans.jsonl", out);
-	return load_lines(path);
-}
-
 /* Every request's spans (each request decoded without error), by span id; *nreq: how many requests. */
 static json_t *received_spans(const char *content_type, size_t *nreq, size_t *max_batch, json_t **resource)
 {
-	json_t *reqs = load_lines(reqlog), *byid = json_object(), *req;
+	json_t *reqs = load_jsonl(dir, "requests.jsonl"), *byid = json_object(), *req;
 	size_t i;
 
 	*max_batch = 0;
@@ -268,7 +245,7 @@ Test(otlp, every_span_arrives_once_with_its_breakdown)
 	took = record(start_agent(), "2", (char *const[]){ "--otlp-batch", "64", NULL }, &r);
 	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
 	report = load_json(out, "report.json");
-	spans = load_spans();
+	spans = load_jsonl(out, "spans.jsonl");
 	cr_assert_gt(json_array_size(spans), 50, "the agent made spans");
 	snprintf(want, sizeof(want), "OpenTelemetry export: %zu of %zu spans sent", json_array_size(spans),
 		 json_array_size(spans));
@@ -321,7 +298,7 @@ Test(otlp, json_from_traceparent_spans)
 	cr_assert_eq(client.status, 0, "client: %s", client.err);
 	waitpid(rec, &status, 0);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "record failed");
-	spans = load_spans();
+	spans = load_jsonl(out, "spans.jsonl");
 	byid = received_spans("application/json", &nreq, &max_batch, &resource);
 	cr_assert_str_eq(json_string_value(json_object_get(resource, "service.name")), "pyhttp-svc", "--service");
 	cr_assert_eq(json_object_size(byid), json_array_size(spans));
@@ -383,7 +360,7 @@ static void failing_endpoint(const char *mode, const char *reason, char *const e
 		cr_assert_eq(access(path, R_OK), 0, "%s missing", files[i]);
 	}
 	report = load_json(out, "report.json");
-	spans = load_spans();
+	spans = load_jsonl(out, "spans.jsonl");
 	cr_assert_gt(json_array_size(spans), 50);
 	snprintf(want, sizeof(want), "OpenTelemetry export: 0 of %zu spans sent in 0 requests, ", json_array_size(spans));
 	cr_assert(strstr(r.out, want), "%s", r.out);
@@ -500,7 +477,7 @@ Test(otlp, export_sends_a_finished_recording)
 	run_cmd((char *const[]){ AGENTPROF, "export", "otlp", out, "--otlp", url, "--otlp-header", header, NULL }, &r);
 	cr_assert_eq(r.status, 0, "export failed: %s%s", r.out, r.err);
 	report = load_json(out, "report.json");
-	spans = load_spans();
+	spans = load_jsonl(out, "spans.jsonl");
 	snprintf(want, sizeof(want), "OpenTelemetry export: %zu of %zu spans sent", json_array_size(spans),
 		 json_array_size(spans));
 	cr_assert(strstr(r.out, want), "%s", r.out);
@@ -545,7 +522,7 @@ Test(otlp, unavailable_then_sent)
 	start_receiver("retry1");
 	record(start_agent(), "2", NULL, &r);
 	cr_assert_eq(r.status, 0, "record failed: %s", r.err);
-	spans = load_spans();
+	spans = load_jsonl(out, "spans.jsonl");
 	snprintf(want, sizeof(want), "OpenTelemetry export: %zu of %zu spans sent in ", json_array_size(spans),
 		 json_array_size(spans));
 	cr_assert(strstr(r.out, want), "%s", r.out);
@@ -678,7 +655,7 @@ static void async_agent_calls(const struct api *c)
 	record_async_agent(c, key_canary, llm_log, sizeof(llm_log));
 	report = load_json(out, "report.json");
 	offset = unix_offset(report);
-	spans = load_spans();
+	spans = load_jsonl(out, "spans.jsonl");
 	byid = received_spans("application/x-protobuf", &nreq, &max_batch, &resource);
 	cr_assert_eq(json_object_size(byid), json_array_size(spans), "as many spans received as spans.jsonl holds");
 	cr_assert_eq(json_integer_value(json_object_get(resource, "process.pid")),
