@@ -32,6 +32,8 @@ struct probed_file {
 	uint64_t inode;
 	struct bpf_link *begin, *end;
 	struct bpf_link *tls_entry[NR_TLS_FUNCS], *tls_return[NR_TLS_FUNCS];	/* returns: reads only */
+	struct bpf_link **tokio_polls;	/* one per instance of tokio's task poll */
+	size_t ntokio;
 };
 
 struct loader {
@@ -137,6 +139,8 @@ static bool choose_programs(struct loader *l, bool follow)
 	bpf_program__set_autoload(skel->progs.http_sock_state, http);
 	bpf_program__set_autoload(skel->progs.tls_read, http);
 	bpf_program__set_autoload(skel->progs.tls_read_ex, http);
+	bpf_program__set_autoload(skel->progs.tokio_poll, http);
+	bpf_program__set_autoload(skel->progs.tokio_wake, http);
 	if (!http)
 		pr_info("no BTF-typed socket tracepoints: no traceparent capture from HTTP\n");
 	choose_unpreempted(l, btf, http);
@@ -385,6 +389,73 @@ fail:
 	return err;
 }
 
+/*
+ * tokio's task poll, tokio::runtime::task::raw::poll::<T, S>: a function pointer of each task's
+ * vtable, so never inlined; one instance per kind of future, each its own (legacy-mangled) symbol.
+ */
+#define TOKIO_POLL "_ZN5tokio7runtime4task3raw4poll17h"
+#define TOKIO_WAKE "_ZN5tokio7runtime4task5waker11wake_by_"	/* _val and _ref */
+#define TOKIO_POLLS_MAX 256	/* instances attached in one binary */
+
+struct tokio_attach {
+	struct loader *l;
+	struct probed_file *f;
+	pid_t pid;
+	const char *path;
+	int err;
+};
+
+static bool attach_tokio_poll(const char *name, void *ctx)
+{
+	struct tokio_attach *a = ctx;
+	struct bpf_link *link;
+
+	if (a->f->ntokio == TOKIO_POLLS_MAX)
+		return false;
+	if (VEC_GROW_N(a->f->tokio_polls, a->f->ntokio)) {
+		a->err = -ENOMEM;
+		return false;
+	}
+	link = attach_uprobe(strncmp(name, TOKIO_WAKE, strlen(TOKIO_WAKE)) ? a->l->skel->progs.tokio_poll :
+									 a->l->skel->progs.tokio_wake,
+			     a->pid, a->path, name, false);
+	if (!link) {
+		a->err = -errno;
+		return false;
+	}
+	a->f->tokio_polls[a->f->ntokio++] = link;
+	return true;
+}
+
+static void detach_tokio(struct probed_file *f)
+{
+	for (size_t k = 0; k < f->ntokio; k++)
+		bpf_link__destroy(f->tokio_polls[k]);
+	free(f->tokio_polls);
+	f->tokio_polls = NULL;
+	f->ntokio = 0;
+}
+
+/* Uprobes on every instance of tokio's task poll in the file at path (through the target's root), if any. */
+static int attach_tokio(struct loader *l, struct probed_file *f, pid_t pid, const char *root, const char *file,
+			const char *path)
+{
+	struct tokio_attach a = { l, f, pid, path, 0 };
+	Elf *elf;
+	int fd;
+
+	if (elf_file_open(root, file, &fd, &elf))
+		return 0;
+	/* wakes first: a task polled with a request has its wakes watched */
+	elf_file_functions_prefixed(elf, TOKIO_WAKE, attach_tokio_poll, &a);
+	if (!a.err && a.f->ntokio)
+		elf_file_functions_prefixed(elf, TOKIO_POLL, attach_tokio_poll, &a);
+	elf_file_close(fd, elf);
+	if (a.err)
+		detach_tokio(f);
+	return a.err;
+}
+
 /* The kernel's uprobe PMU takes CAP_SYS_ADMIN, not CAP_PERFMON: record without uprobe spans. */
 static bool uprobes_refused(struct loader *l, int err, const char *what, const char *path)
 {
@@ -435,6 +506,15 @@ int loader__attach_spans(struct loader *l, pid_t pid, const struct proc_maps *ma
 				pr_info("TLS probes attached in %s\n", m->path);
 				attached++;
 			}
+		}
+		if (l->tls) {
+			err = attach_tokio(l, f, probe_pid, root, m->path, path);
+			if (err && !uprobes_refused(l, err, "tokio probes", m->path)) {
+				pr_warn("attach tokio probes in %s: %s\n", m->path, strerror(-err));
+				return err;
+			}
+			if (!err && f->ntokio)
+				pr_info("tokio probes attached in %s (%zu task polls)\n", m->path, f->ntokio);
 		}
 		if (!elf_has_usdt_provider(root, m->path, "agentprof"))
 			continue;
@@ -497,6 +577,7 @@ void loader__detach(struct loader *l)
 
 		bpf_link__destroy(f->begin);
 		f->begin = NULL;
+		detach_tokio(f);
 		for (int k = NR_TLS_FUNCS; k-- > 0;) {
 			bpf_link__destroy(f->tls_entry[k]);
 			f->tls_entry[k] = NULL;

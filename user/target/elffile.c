@@ -95,6 +95,37 @@ size_t elf_file_symbols(Elf *elf, struct elf_symbol *syms, size_t n)
 	return found;
 }
 
+size_t elf_file_functions_prefixed(Elf *elf, const char *prefix, elf_symbol_fn fn, void *ctx)
+{
+	size_t len = strlen(prefix), n = 0;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize ||
+		    (sh.sh_flags & SHF_COMPRESSED))
+			continue;
+		data = elf_getdata(scn, NULL);
+		for (size_t i = 0; data && i < data->d_size / sh.sh_entsize; i++) {
+			const char *name;
+			GElf_Sym sym;
+
+			if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_name ||
+			    GELF_ST_TYPE(sym.st_info) != STT_FUNC || !sym.st_value)
+				continue;
+			name = elf_strptr(elf, sh.sh_link, sym.st_name);	/* bounds-checked */
+			if (!name || strncmp(name, prefix, len))
+				continue;
+			n++;
+			if (!fn(name, ctx))
+				return n;
+		}
+	}
+	return n;
+}
+
 int elf_file_offset_to_vaddr(Elf *elf, uint64_t offset, uint64_t *vaddr)
 {
 	size_t n;
