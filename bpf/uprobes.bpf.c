@@ -200,6 +200,7 @@ int BPF_KPROBE(tokio_poll, void *header)
 	v = task_request((__u64)header);
 	if (v)
 		set_conn_context(v->ctx);
+
 	return 0;
 }
 

@@ -405,8 +405,9 @@ struct tokio_attach {
 	int err;
 };
 
-static bool attach_tokio_poll(const char *name, void *ctx)
+static bool attach_tokio_poll(const char *name, uint64_t offset, void *ctx)
 {
+	LIBBPF_OPTS(bpf_uprobe_opts, opts);
 	struct tokio_attach *a = ctx;
 	struct bpf_link *link;
 
@@ -416,9 +417,10 @@ static bool attach_tokio_poll(const char *name, void *ctx)
 		a->err = -ENOMEM;
 		return false;
 	}
-	link = attach_uprobe(strncmp(name, TOKIO_WAKE, strlen(TOKIO_WAKE)) ? a->l->skel->progs.tokio_poll :
-									 a->l->skel->progs.tokio_wake,
-			     a->pid, a->path, name, false);
+	/* by offset: libbpf's lookup by name is no use for names the same but for their hash */
+	link = bpf_program__attach_uprobe_opts(strncmp(name, TOKIO_WAKE, strlen(TOKIO_WAKE)) ?
+						       a->l->skel->progs.tokio_poll : a->l->skel->progs.tokio_wake,
+					       a->pid, a->path, offset, &opts);
 	if (!link) {
 		a->err = -errno;
 		return false;

@@ -95,6 +95,26 @@ size_t elf_file_symbols(Elf *elf, struct elf_symbol *syms, size_t n)
 	return found;
 }
 
+/* The file offset a virtual address is loaded from (by the PT_LOAD holding it): 0 or -ENOENT. */
+static int vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *offset)
+{
+	size_t n;
+
+	if (elf_getphdrnum(elf, &n))
+		return -ENOENT;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
+			continue;
+		if (vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < ph.p_filesz) {
+			*offset = ph.p_offset + (vaddr - ph.p_vaddr);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 size_t elf_file_functions_prefixed(Elf *elf, const char *prefix, elf_symbol_fn fn, void *ctx)
 {
 	size_t len = strlen(prefix), n = 0;
@@ -110,16 +130,17 @@ size_t elf_file_functions_prefixed(Elf *elf, const char *prefix, elf_symbol_fn f
 		data = elf_getdata(scn, NULL);
 		for (size_t i = 0; data && i < data->d_size / sh.sh_entsize; i++) {
 			const char *name;
+			uint64_t offset;
 			GElf_Sym sym;
 
 			if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_name ||
 			    GELF_ST_TYPE(sym.st_info) != STT_FUNC || !sym.st_value)
 				continue;
 			name = elf_strptr(elf, sh.sh_link, sym.st_name);	/* bounds-checked */
-			if (!name || strncmp(name, prefix, len))
+			if (!name || strncmp(name, prefix, len) || vaddr_to_offset(elf, sym.st_value, &offset))
 				continue;
 			n++;
-			if (!fn(name, ctx))
+			if (!fn(name, offset, ctx))
 				return n;
 		}
 	}
