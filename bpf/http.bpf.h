@@ -8,7 +8,7 @@
  * included), with the time its body began. A W3C traceparent header gives the ids; a request
  * without one gets random ids, flagged SPAN_GENERATED (userspace parents an outbound one to the
  * span it began in). Keep-alive connections carry requests in turn; pipelined requests, HTTP/2,
- * headers past the first HTTP_PEEK bytes of a read and the iovecs after the first of a vectored
+ * headers past the first HTTP_PEEK bytes of a read and the iovecs past the fourth of a vectored
  * read or write are not looked into. The first HTTP_PEEK bytes of a payload are looked at in a per-CPU buffer,
  * wiped once parsed: only the ids, the method, the path, the Host header and the peer's address
  * leave the kernel; no other byte of the payload is copied out or kept.

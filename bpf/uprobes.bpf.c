@@ -15,6 +15,9 @@
  * written yet: a server's first request) the thread's last socket read (the one inside SSL_read,
  * or the one that fed a memory BIO just before). Writes
  * cost one probe hit; reads two, the return being where their plaintext is.
+ *
+ * tokio (Rust): uprobes on every instance of its task poll and on its waker, so that a task's
+ * request follows it from worker to worker (http.bpf.h's task_contexts).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -200,7 +203,6 @@ int BPF_KPROBE(tokio_poll, void *header)
 	v = task_request((__u64)header);
 	if (v)
 		set_conn_context(v->ctx);
-
 	return 0;
 }
 
