@@ -10,6 +10,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "capture/loader.h"
+#include "symbols/demangle.h"
 #include "agentprof.skel.h"
 #include "target/elffile.h"
 #include "base/log.h"
@@ -391,10 +392,14 @@ fail:
 
 /*
  * tokio's task poll, tokio::runtime::task::raw::poll::<T, S>: a function pointer of each task's
- * vtable, so never inlined; one instance per kind of future, each its own (legacy-mangled) symbol.
+ * vtable, so never inlined; one instance per kind of future, each its own symbol. Its waker's
+ * wake_by_val and wake_by_ref. Both manglings (legacy _ZN..., v0 _R...) spell the path as these
+ * length-prefixed identifiers; the demangled name says which symbol is the function itself.
  */
-#define TOKIO_POLL "_ZN5tokio7runtime4task3raw4poll17h"
-#define TOKIO_WAKE "_ZN5tokio7runtime4task5waker11wake_by_"	/* _val and _ref */
+#define TOKIO_POLL_PART "5tokio7runtime4task3raw4poll"
+#define TOKIO_POLL "tokio::runtime::task::raw::poll"
+#define TOKIO_WAKE_PART "5tokio7runtime4task5waker11wake_by_"
+#define TOKIO_WAKE "tokio::runtime::task::waker::wake_by_"	/* _val and _ref */
 #define TOKIO_POLLS_MAX 256	/* instances attached in one binary */
 
 struct tokio_attach {
@@ -410,7 +415,17 @@ static bool attach_tokio_poll(const char *name, uint64_t offset, void *ctx)
 	LIBBPF_OPTS(bpf_uprobe_opts, opts);
 	struct tokio_attach *a = ctx;
 	struct bpf_link *link;
+	char plain[256];
+	size_t len;
+	bool wake;
 
+	demangle(name, plain, sizeof(plain));
+	wake = !strncmp(plain, TOKIO_WAKE, strlen(TOKIO_WAKE));
+	len = strlen(wake ? TOKIO_WAKE : TOKIO_POLL);
+	/* the function, not one of its closures or a function of the same path's module */
+	if (strncmp(plain, wake ? TOKIO_WAKE : TOKIO_POLL, len) ||
+	    (!wake && plain[len] != '\0' && strncmp(plain + len, "::<", 3)))
+		return true;
 	if (a->f->ntokio == TOKIO_POLLS_MAX)
 		return false;
 	if (VEC_GROW_N(a->f->tokio_polls, a->f->ntokio)) {
@@ -418,8 +433,7 @@ static bool attach_tokio_poll(const char *name, uint64_t offset, void *ctx)
 		return false;
 	}
 	/* by offset: libbpf's lookup by name is no use for names the same but for their hash */
-	link = bpf_program__attach_uprobe_opts(strncmp(name, TOKIO_WAKE, strlen(TOKIO_WAKE)) ?
-						       a->l->skel->progs.tokio_poll : a->l->skel->progs.tokio_wake,
+	link = bpf_program__attach_uprobe_opts(wake ? a->l->skel->progs.tokio_wake : a->l->skel->progs.tokio_poll,
 					       a->pid, a->path, offset, &opts);
 	if (!link) {
 		a->err = -errno;
@@ -449,9 +463,9 @@ static int attach_tokio(struct loader *l, struct probed_file *f, pid_t pid, cons
 	if (elf_file_open(root, file, &fd, &elf))
 		return 0;
 	/* wakes first: a task polled with a request has its wakes watched */
-	elf_file_functions_prefixed(elf, TOKIO_WAKE, attach_tokio_poll, &a);
+	elf_file_functions_with(elf, TOKIO_WAKE_PART, attach_tokio_poll, &a);
 	if (!a.err && a.f->ntokio)
-		elf_file_functions_prefixed(elf, TOKIO_POLL, attach_tokio_poll, &a);
+		elf_file_functions_with(elf, TOKIO_POLL_PART, attach_tokio_poll, &a);
 	elf_file_close(fd, elf);
 	if (a.err)
 		detach_tokio(f);

@@ -115,9 +115,9 @@ static int vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *offset)
 	return -ENOENT;
 }
 
-size_t elf_file_functions_prefixed(Elf *elf, const char *prefix, elf_symbol_fn fn, void *ctx)
+size_t elf_file_functions_with(Elf *elf, const char *part, elf_symbol_fn fn, void *ctx)
 {
-	size_t len = strlen(prefix), n = 0;
+	size_t n = 0;
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
 
@@ -137,7 +137,7 @@ size_t elf_file_functions_prefixed(Elf *elf, const char *prefix, elf_symbol_fn f
 			    GELF_ST_TYPE(sym.st_info) != STT_FUNC || !sym.st_value)
 				continue;
 			name = elf_strptr(elf, sh.sh_link, sym.st_name);	/* bounds-checked */
-			if (!name || strncmp(name, prefix, len) || vaddr_to_offset(elf, sym.st_value, &offset))
+			if (!name || !strstr(name, part) || vaddr_to_offset(elf, sym.st_value, &offset))
 				continue;
 			n++;
 			if (!fn(name, offset, ctx))
