@@ -349,7 +349,7 @@ static void split(const struct loop_thread *const *th, size_t nth, uint64_t from
 {
 	double ns[NR_CATEGORIES] = { 0 }, net, rest, sum = 0, most = 0;
 	struct thread_share sh = { 0 };
-	uint64_t left = to - from, union_ns = 0, covered_to = from, cov = covered(v, n, from, to);
+	uint64_t left = to - from, union_ns = 0, covered_to = from, cov = covered(v, n, from, to), given;
 	size_t i;
 	int top = CAT_NET;
 
@@ -365,24 +365,6 @@ static void split(const struct loop_thread *const *th, size_t nth, uint64_t from
 	ns[CAT_QUEUE] = sh.other < rest ? sh.other : rest;
 	ns[CAT_RUNQ] = sh.runq < rest - ns[CAT_QUEUE] ? sh.runq : rest - ns[CAT_QUEUE];
 	ns[blocked] += rest - ns[CAT_QUEUE] - ns[CAT_RUNQ];
-	/* net by peer: each call's part of the calls' union, the first one called first */
-	for (i = 0; i < n; i++) {
-		uint64_t f = v[i].from > covered_to ? v[i].from : covered_to;
-
-		if (v[i].to > f) {
-			union_ns += v[i].to - f;
-			covered_to = v[i].to;
-		}
-	}
-	covered_to = from;
-	for (i = 0; i < n && union_ns; i++) {
-		uint64_t f = v[i].from > covered_to ? v[i].from : covered_to;
-
-		if (v[i].to > f) {
-			add_peer(out, v[i].r, (uint64_t)(net * (v[i].to - f) / union_ns + 0.5));
-			covered_to = v[i].to;
-		}
-	}
 	/* whole nanoseconds that sum to the span's duration: rounding goes to the largest */
 	for (int c = 0; c < NR_CATEGORIES; c++) {
 		out->ns[c] = ns[c] > 0 ? (uint64_t)(ns[c] + 0.5) : 0;
@@ -396,6 +378,30 @@ static void split(const struct loop_thread *const *th, size_t nth, uint64_t from
 		out->ns[top] -= sum - left;
 	else if (sum < left)
 		out->ns[top] += left - sum;
+	/*
+	 * net by peer: each call's part of the calls' union, the first one called first, in whole
+	 * nanoseconds of net as rounded (their sum is net's, never a nanosecond past it)
+	 */
+	for (i = 0; i < n; i++) {
+		uint64_t f = v[i].from > covered_to ? v[i].from : covered_to;
+
+		if (v[i].to > f) {
+			union_ns += v[i].to - f;
+			covered_to = v[i].to;
+		}
+	}
+	covered_to = from;
+	for (i = 0, given = 0; i < n && union_ns; i++) {
+		uint64_t f = v[i].from > covered_to ? v[i].from : covered_to, ns_peer;
+
+		if (v[i].to <= f)
+			continue;
+		ns_peer = (uint64_t)((double)out->ns[CAT_NET] * (v[i].to - f) / union_ns);
+		ns_peer = ns_peer < out->ns[CAT_NET] - given ? ns_peer : out->ns[CAT_NET] - given;
+		add_peer(out, v[i].r, ns_peer);
+		given += ns_peer;
+		covered_to = v[i].to;
+	}
 }
 
 /* Adds loop thread tid to th[0..*n) (at most max) once. */
