@@ -41,7 +41,7 @@ USER_SRCS := $(filter-out user/cmd/main.c,$(wildcard user/*/*.c))
 USER_OBJS := $(patsubst %.c,$(OUT)/%.o,$(USER_SRCS))
 UNIT_OBJS := $(patsubst %.c,$(OUT)/%.o,$(wildcard tests/unit/*.c))
 INTEG_OBJS := $(patsubst %.c,$(OUT)/%.o,$(wildcard tests/integration/*.c))
-WORKLOADS := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(wildcard tests/workloads/*.c))
+WORKLOADS := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(wildcard tests/workloads/*.c)) $(OUT)/workloads/tokioagent
 DEPFILES  := $(shell find $(OUT) -name '*.d' 2>/dev/null)
 
 .PHONY: all deps deps-test test layers unit integration browser container-check demo bench clean
@@ -111,6 +111,18 @@ $(OUT)/workloads/nofp_%: tests/workloads/nofp_%.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(filter-out -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer,$(WORKLOAD_CFLAGS)) \
 		-fomit-frame-pointer $< -o $@
+
+# The tokio agent (Rust): Debian's cargo and rustc, offline, from Debian's crates only (its
+# .cargo/config.toml points crates-io at /usr/share/cargo/registry); a CARGO_HOME of its own, so
+# that no ~/.cargo or rustup toolchain of the machine takes part. ~6 min from clean on 2 vCPUs.
+TOKIO_SRCS := $(wildcard tests/workloads/tokioagent/src/*.rs) tests/workloads/tokioagent/Cargo.toml \
+	      tests/workloads/tokioagent/.cargo/config.toml
+$(OUT)/workloads/tokioagent: $(TOKIO_SRCS)
+	@mkdir -p $(@D)
+	$(call msg,CARGO,$@)
+	$(Q)cd tests/workloads/tokioagent && CARGO_HOME=$(CURDIR)/$(OUT)/cargo-home RUSTC=/usr/bin/rustc \
+		/usr/bin/cargo build $(if $(Q),-q) --release --offline --target-dir $(CURDIR)/$(OUT)/cargo
+	$(Q)cp $(OUT)/cargo/release/tokioagent $@
 
 # The span SDK: its functions are USDT probes, nops until agentprof attaches.
 $(OUT)/libagentprof_span.so: sdk/agentprof_span.c sdk/agentprof_span.h

@@ -44,30 +44,77 @@ static __always_inline bool is_read(long nr)
 	return nr == NR_read || nr == NR_recvfrom || nr == NR_readv || nr == NR_recvmsg;
 }
 
+#define IOV_SEEN	4	/* iovecs of a vectored read or write looked into, in turn */
+
+/*
+ * The iovecs of the thread's socket syscall nr when it is a vectored one (*n of them), 0: it is
+ * not, or they cannot be read.
+ */
+static __always_inline __u64 iovecs(struct pt_regs *regs, long nr, __u64 *n)
+{
+	__u64 si = regs->si, dx = regs->dx;	/* read first: the verifier wants one pointer per load */
+	struct user_msghdr msg;
+
+	barrier_var(si);
+	barrier_var(dx);
+	if (nr == NR_writev || nr == NR_readv) {
+		*n = dx;
+		return si;
+	}
+	if ((nr != NR_sendmsg && nr != NR_recvmsg) || bpf_probe_read_user(&msg, sizeof(msg), (void *)si))
+		return 0;
+	*n = msg.msg_iovlen;
+	return (__u64)msg.msg_iov;
+}
+
 /*
  * The first bytes the thread's socket syscall nr sent or received (ret of them in all): its buffer,
- * or its first iovec's for a vectored one (Node's libuv writes a request or a response with
- * writev, headers and a string body in the first iovec). 0: none readable.
+ * or its first iovec's for a vectored one. 0: none readable.
  */
 static __always_inline __u64 first_bytes(struct pt_regs *regs, long nr, __u64 ret, __u64 *len)
 {
-	__u64 at = regs->si;
-	struct user_msghdr msg;
+	__u64 n, at = iovecs(regs, nr, &n);
 	struct iovec iov;
 
 	*len = ret;
-	if (nr == NR_sendmsg || nr == NR_recvmsg) {
-		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)at))
-			return 0;
-		at = (__u64)msg.msg_iov;
+	if (nr != NR_sendmsg && nr != NR_recvmsg && nr != NR_writev && nr != NR_readv)
+		return regs->si;
+	if (!at || !n || bpf_probe_read_user(&iov, sizeof(iov), (void *)at))
+		return 0;
+	*len = iov.iov_len < ret ? iov.iov_len : ret;
+	return (__u64)iov.iov_base;
+}
+
+/*
+ * http_seen, verified once for all the iovecs of a vectored syscall (inlined, each would be
+ * verified again): a global function, scalars only.
+ */
+__noinline int http_payload(__u32 fd, __u64 buf, __u64 len, __u32 inbound, __u32 flags)
+{
+	http_seen((__u32)bpf_get_current_pid_tgid(), fd, buf, len, inbound, flags);
+	return 0;
+}
+
+/*
+ * The iovecs after the first of the thread's vectored syscall, in turn, up to ret bytes in all
+ * (first: the first one's length): a response's body after its headers (hyper writes a response
+ * as [headers, body], and a request as [headers, JSON]), the JSON of a request.
+ */
+static __always_inline void more_iovecs(struct pt_regs *regs, long nr, __u32 fd, __u64 ret, __u64 first, bool inbound)
+{
+	__u64 n, at = iovecs(regs, nr, &n), done = first;
+	struct iovec iov;
+
+	for (int k = 1; k < IOV_SEEN; k++) {
+		__u64 len;
+
+		if (!at || k >= n || done >= ret ||
+		    bpf_probe_read_user(&iov, sizeof(iov), (void *)(at + k * sizeof(iov))))
+			return;
+		len = iov.iov_len < ret - done ? iov.iov_len : ret - done;
+		http_payload(fd, (__u64)iov.iov_base, len, inbound, 0);
+		done += len;
 	}
-	if (nr == NR_sendmsg || nr == NR_recvmsg || nr == NR_writev || nr == NR_readv) {
-		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)at))
-			return 0;
-		at = (__u64)iov.iov_base;
-		*len = iov.iov_len < ret ? iov.iov_len : ret;
-	}
-	return at;
 }
 
 /*
@@ -139,7 +186,9 @@ static __always_inline void sock_io(struct sock *sk, int ret, bool send)
 		if (!buf)
 			return;
 	}
-	http_seen((__u32)pid_tgid, fd, buf, len, !send, flags);
+	http_payload(fd, buf, len, !send, flags);
+	if (!flags && len < (__u64)ret)
+		more_iovecs(regs, nr, fd, ret, len, !send);
 }
 
 SEC("tp_btf/sock_send_length")

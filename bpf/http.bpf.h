@@ -8,7 +8,7 @@
  * included), with the time its body began. A W3C traceparent header gives the ids; a request
  * without one gets random ids, flagged SPAN_GENERATED (userspace parents an outbound one to the
  * span it began in). Keep-alive connections carry requests in turn; pipelined requests, HTTP/2,
- * headers past the first HTTP_PEEK bytes of a read and the iovecs after the first of a vectored
+ * headers past the first HTTP_PEEK bytes of a read and the iovecs past the fourth of a vectored
  * read or write are not looked into. The first HTTP_PEEK bytes of a payload are looked at in a per-CPU buffer,
  * wiped once parsed: only the ids, the method, the path, the Host header and the peer's address
  * leave the kernel; no other byte of the payload is copied out or kept.
@@ -208,6 +208,56 @@ static __always_inline void set_conn_context(__u64 ctx)
 
 	if (v)
 		*v = ctx;
+}
+
+/*
+ * tokio: the task a worker thread polls now (the header tokio::runtime::task::raw::poll is given;
+ * uprobes.bpf.c's tokio_poll sets it), 0: none seen. Task-local: freed with the thread.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} poll_tasks SEC(".maps") __weak;
+
+struct task_key {
+	__u64 task;	/* a tokio task's header */
+	__u32 tgid;
+	__u32 pad;
+};
+
+/* The request a tokio task last served (its server connection's context), and that connection. */
+struct task_ctx {
+	__u64 ctx;
+	__u32 fd;
+	__u32 woken;	/* not its own: the request whose code woke it (hyper's client connections) */
+};
+
+/*
+ * Which request each tokio task works for: a task that read or wrote a request's connection. On
+ * the multi-thread runtime a task moves between workers between its socket I/O (a task that woke
+ * itself goes to the run queue, where the other worker steals it): the worker that polls it next
+ * takes its request as the thread's context. LRU: tasks end without a word to us.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct task_key);
+	__type(value, struct task_ctx);
+	__uint(max_entries, 16384);
+} task_contexts SEC(".maps") __weak;
+
+/* The current thread's tokio task, if any, serves request ctx on connection fd. */
+static __always_inline void label_task(__u64 ctx, __u32 fd)
+{
+	__u64 *task = bpf_task_storage_get(&poll_tasks, bpf_get_current_task_btf(), 0, 0);
+	struct task_key key = { .tgid = bpf_get_current_pid_tgid() >> 32 };
+	struct task_ctx v = { .ctx = ctx, .fd = fd, .woken = 0 };
+
+	if (!task || !*task)
+		return;
+	key.task = *task;
+	bpf_map_update_elem(&task_contexts, &key, &v, BPF_ANY);
 }
 
 static __always_inline char lower(char c)
@@ -714,6 +764,8 @@ static __always_inline void http_parse(struct peek *p, __u32 tid, __u32 fd, __u6
 		if (!open)
 			return;
 		set_conn_context(open->ctx);
+		if (open->server)
+			label_task(open->ctx, fd);
 		if (open->tls != tls)
 			return;
 		if (open->server == inbound) {
@@ -771,8 +823,10 @@ static __always_inline void http_parse(struct peek *p, __u32 tid, __u32 fd, __u6
 		p->http.flags = flags | SPAN_HTTP_SERVER;
 		seq = span_open(tid, &open->ref, has_parent ? parent : NULL, p->name, &p->http);
 		ctx = CTX_SERVER | seq;
-		if (seq)
+		if (seq) {
 			set_conn_context(ctx);
+			label_task(ctx, fd);
+		}
 	} else {
 		ctx = conn_context();
 		/*

@@ -209,11 +209,20 @@ static __always_inline void span_close(__u32 tid, const struct span_ref *ref, __
 		runq_ns = s->runq_ns;
 		apply_ended_elsewhere(s);
 		unstack(s, owner.seq);
-	} else if (s && __sync_val_compare_and_swap(&s->ended_elsewhere, 0, owner.seq)) {
-		/* one already waits for the owner: rare enough to edit the stack from here */
-		unstack(s, owner.seq);
+	} else {
+		if (s && __sync_val_compare_and_swap(&s->ended_elsewhere, 0, owner.seq))
+			unstack(s, owner.seq);	/* one already waits for the owner: rare enough to edit from here */
+		/*
+		 * Ended by another thread (a multi-thread runtime: tokio answers a request on whichever
+		 * worker polls it): stamped with that thread's own counters, one more point of its timeline.
+		 */
+		s = bpf_map_lookup_elem(&threads, &tid);
+		if (s) {
+			now = close_running(s, now);
+			cpu_ns = s->cpu_ns;
+			runq_ns = s->runq_ns;
+		}
 	}
-	/* ended by another thread: no stamp (that thread's stats are not looked up) */
 	emit(SPAN_END, owner.seq, tid, 0, now, body_ts, ref, NULL, NULL, NULL, cpu_ns, runq_ns);
 }
 

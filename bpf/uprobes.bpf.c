@@ -16,6 +16,9 @@
  * or the one that fed a memory BIO just before), and then only as a request: on an event loop that
  * socket is often another connection's (HTTP_FD_GUESSED). Writes
  * cost one probe hit; reads two, the return being where their plaintext is.
+ *
+ * tokio (Rust): uprobes on every instance of its task poll and on its waker, so that a task's
+ * request follows it from worker to worker (http.bpf.h's task_contexts).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -163,3 +166,74 @@ UNPREEMPTED("usdt", span_end)
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Task header's request in the current process, while it is open on its connection: its entry, else NULL. */
+static __always_inline struct task_ctx *task_request(__u64 header)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct task_key key = { .task = header, .tgid = pid_tgid >> 32 };
+	struct http_key conn = { .tgid = pid_tgid >> 32 };
+	struct http_val *open;
+	struct task_ctx *v;
+
+	v = bpf_map_lookup_elem(&task_contexts, &key);
+	if (!v)
+		return NULL;
+	conn.fd = v->fd;
+	open = bpf_map_lookup_elem(&http_spans, &conn);
+	return open && open->server && open->ctx == v->ctx ? v : NULL;
+}
+
+/*
+ * tokio::runtime::task::raw::poll(NonNull<Header>): a worker of a tokio runtime polls a task (every
+ * instance of it in the binary: one per kind of future). The thread takes the request the task
+ * serves, or the one whose code woke it last (tokio_wake), while that request is open on its
+ * connection; else its context stays as it is.
+ */
+SEC("uprobe")
+int BPF_KPROBE(tokio_poll, void *header)
+{
+	struct task_ctx *v;
+	__u64 *cur;
+
+	if (!is_target(bpf_get_current_pid_tgid() >> 32, NULL))
+		return 0;
+	cur = bpf_task_storage_get(&poll_tasks, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (cur)
+		*cur = (__u64)header;
+	v = task_request((__u64)header);
+	if (v)
+		set_conn_context(v->ctx);
+	return 0;
+}
+
+/*
+ * tokio::runtime::task::waker::wake_by_val and wake_by_ref(header): a task is woken. Woken by a
+ * request's own task, a task of none (hyper's client connection, handed that request's call to
+ * write) works for that request next: on the multi-thread runtime it may run on the other
+ * worker (measured: a tenth of the LLM calls at 8 at once were written on a thread that last ran
+ * another request), where the thread's last socket says nothing of it.
+ */
+SEC("uprobe")
+int BPF_KPROBE(tokio_wake, void *header)
+{
+	struct task_key key = { .task = (__u64)header, .tgid = bpf_get_current_pid_tgid() >> 32 };
+	struct task_ctx *by, *own, v;
+	__u64 *cur;
+
+	if (!is_target(key.tgid, NULL))
+		return 0;
+	cur = bpf_task_storage_get(&poll_tasks, bpf_get_current_task_btf(), 0, 0);
+	if (!cur || !*cur || *cur == key.task)
+		return 0;
+	by = task_request(*cur);
+	if (!by)
+		return 0;
+	own = bpf_map_lookup_elem(&task_contexts, &key);
+	if (own && !own->woken)
+		return 0;	/* a request's own task keeps its request */
+	v = *by;
+	v.woken = 1;
+	bpf_map_update_elem(&task_contexts, &key, &v, BPF_ANY);
+	return 0;
+}

@@ -18,12 +18,14 @@ case "${1:-}" in
 # scrapes top); e2fsprogs (mkfs.ext4: a filesystem the outdir tests freeze) and passwd (useradd: a
 # second user, whose directory they write into); protoc and python3-protobuf decode what the OTLP
 # export sends against the official schema (tests/otlp/); aiohttp and httpx make the asyncio agent,
-# its load and its mock LLM API (tests/integration/test_async.c).
+# its load and its mock LLM API (tests/integration/test_async.c); cargo, rustc and the crates of
+# tokio, hyper and reqwest (native-tls: OpenSSL) build the tokio agent of the same tests offline.
 test)
 	pkgs="libcriterion-dev binutils python3 libpython3.11-dev ruby3.1 libruby3.1 nodejs util-linux libcap2-bin
 	      libxml2-utils chromium python3-jsonschema python3-yaml libclang-rt-14-dev curl openssl
 	      golang-go prometheus e2fsprogs passwd protobuf-compiler python3-protobuf
-	      python3-aiohttp python3-httpx" ;;
+	      python3-aiohttp python3-httpx cargo rustc librust-tokio-dev librust-hyper-dev librust-reqwest-dev
+	      librust-libc-dev" ;;
 # the bench's peers, side by side with agentprof: perf, bpftrace, libbpf-tools (offcputime)
 bench)
 	pkgs="linux-perf bpftrace libbpf-tools" ;;

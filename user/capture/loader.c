@@ -10,6 +10,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "capture/loader.h"
+#include "symbols/demangle.h"
 #include "agentprof.skel.h"
 #include "target/elffile.h"
 #include "base/log.h"
@@ -32,6 +33,8 @@ struct probed_file {
 	uint64_t inode;
 	struct bpf_link *begin, *end;
 	struct bpf_link *tls_entry[NR_TLS_FUNCS], *tls_return[NR_TLS_FUNCS];	/* returns: reads only */
+	struct bpf_link **tokio_polls;	/* one per instance of tokio's task poll */
+	size_t ntokio;
 };
 
 struct loader {
@@ -137,6 +140,8 @@ static bool choose_programs(struct loader *l, bool follow)
 	bpf_program__set_autoload(skel->progs.http_sock_state, http);
 	bpf_program__set_autoload(skel->progs.tls_read, http);
 	bpf_program__set_autoload(skel->progs.tls_read_ex, http);
+	bpf_program__set_autoload(skel->progs.tokio_poll, http);
+	bpf_program__set_autoload(skel->progs.tokio_wake, http);
 	if (!http)
 		pr_info("no BTF-typed socket tracepoints: no traceparent capture from HTTP\n");
 	choose_unpreempted(l, btf, http);
@@ -385,6 +390,88 @@ fail:
 	return err;
 }
 
+/*
+ * tokio's task poll, tokio::runtime::task::raw::poll::<T, S>: a function pointer of each task's
+ * vtable, so never inlined; one instance per kind of future, each its own symbol. Its waker's
+ * wake_by_val and wake_by_ref. Both manglings (legacy _ZN..., v0 _R...) spell the path as these
+ * length-prefixed identifiers; the demangled name says which symbol is the function itself.
+ */
+#define TOKIO_POLL_PART "5tokio7runtime4task3raw4poll"
+#define TOKIO_POLL "tokio::runtime::task::raw::poll"
+#define TOKIO_WAKE_PART "5tokio7runtime4task5waker11wake_by_"
+#define TOKIO_WAKE "tokio::runtime::task::waker::wake_by_"	/* _val and _ref */
+#define TOKIO_POLLS_MAX 256	/* instances attached in one binary */
+
+struct tokio_attach {
+	struct loader *l;
+	struct probed_file *f;
+	pid_t pid;
+	const char *path;
+	int err;
+};
+
+static bool attach_tokio_poll(const char *name, uint64_t offset, void *ctx)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts);
+	struct tokio_attach *a = ctx;
+	struct bpf_link *link;
+	char plain[256];
+	size_t len;
+	bool wake;
+
+	demangle(name, plain, sizeof(plain));
+	wake = !strncmp(plain, TOKIO_WAKE, strlen(TOKIO_WAKE));
+	len = strlen(wake ? TOKIO_WAKE : TOKIO_POLL);
+	/* the function, not one of its closures or a function of the same path's module */
+	if (strncmp(plain, wake ? TOKIO_WAKE : TOKIO_POLL, len) ||
+	    (!wake && plain[len] != '\0' && strncmp(plain + len, "::<", 3)))
+		return true;
+	if (a->f->ntokio == TOKIO_POLLS_MAX)
+		return false;
+	if (VEC_GROW_N(a->f->tokio_polls, a->f->ntokio)) {
+		a->err = -ENOMEM;
+		return false;
+	}
+	/* by offset: libbpf's lookup by name is no use for names the same but for their hash */
+	link = bpf_program__attach_uprobe_opts(wake ? a->l->skel->progs.tokio_wake : a->l->skel->progs.tokio_poll,
+					       a->pid, a->path, offset, &opts);
+	if (!link) {
+		a->err = -errno;
+		return false;
+	}
+	a->f->tokio_polls[a->f->ntokio++] = link;
+	return true;
+}
+
+static void detach_tokio(struct probed_file *f)
+{
+	for (size_t k = 0; k < f->ntokio; k++)
+		bpf_link__destroy(f->tokio_polls[k]);
+	free(f->tokio_polls);
+	f->tokio_polls = NULL;
+	f->ntokio = 0;
+}
+
+/* Uprobes on every instance of tokio's task poll in the file at path (through the target's root), if any. */
+static int attach_tokio(struct loader *l, struct probed_file *f, pid_t pid, const char *root, const char *file,
+			const char *path)
+{
+	struct tokio_attach a = { l, f, pid, path, 0 };
+	Elf *elf;
+	int fd;
+
+	if (elf_file_open(root, file, &fd, &elf))
+		return 0;
+	/* wakes first: a task polled with a request has its wakes watched */
+	elf_file_functions_with(elf, TOKIO_WAKE_PART, attach_tokio_poll, &a);
+	if (!a.err && a.f->ntokio)
+		elf_file_functions_with(elf, TOKIO_POLL_PART, attach_tokio_poll, &a);
+	elf_file_close(fd, elf);
+	if (a.err)
+		detach_tokio(f);
+	return a.err;
+}
+
 /* The kernel's uprobe PMU takes CAP_SYS_ADMIN, not CAP_PERFMON: record without uprobe spans. */
 static bool uprobes_refused(struct loader *l, int err, const char *what, const char *path)
 {
@@ -435,6 +522,15 @@ int loader__attach_spans(struct loader *l, pid_t pid, const struct proc_maps *ma
 				pr_info("TLS probes attached in %s\n", m->path);
 				attached++;
 			}
+		}
+		if (l->tls) {
+			err = attach_tokio(l, f, probe_pid, root, m->path, path);
+			if (err && !uprobes_refused(l, err, "tokio probes", m->path)) {
+				pr_warn("attach tokio probes in %s: %s\n", m->path, strerror(-err));
+				return err;
+			}
+			if (!err && f->ntokio)
+				pr_info("tokio probes attached in %s (%zu task polls)\n", m->path, f->ntokio);
 		}
 		if (!elf_has_usdt_provider(root, m->path, "agentprof"))
 			continue;
@@ -497,6 +593,7 @@ void loader__detach(struct loader *l)
 
 		bpf_link__destroy(f->begin);
 		f->begin = NULL;
+		detach_tokio(f);
 		for (int k = NR_TLS_FUNCS; k-- > 0;) {
 			bpf_link__destroy(f->tls_entry[k]);
 			f->tls_entry[k] = NULL;

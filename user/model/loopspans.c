@@ -84,7 +84,10 @@ static struct loop_thread *thread_of(const struct loop_index *ix, uint32_t tid)
 	return ix->nthreads ? bsearch(&key, ix->threads, ix->nthreads, sizeof(key), cmp_thread) : NULL;
 }
 
-/* The threads where a server span began while another one begun there was still open. */
+/*
+ * The threads where a server span began while another one begun there was still open (an event
+ * loop), and those that answered requests read on another (the workers of a multi-thread runtime).
+ */
 static int find_loop_threads(const struct span_table *t, struct loop_index *ix)
 {
 	struct server_ref *v = calloc(t->max_seq ? t->max_seq : 1, sizeof(*v));
@@ -113,8 +116,24 @@ static int find_loop_threads(const struct span_table *t, struct loop_index *ix)
 		ix->threads[ix->nthreads++] = (struct loop_thread){ .tid = v[i].tid };
 	}
 	free(v);
-	if (ix->nthreads)
+	/* a request answered on another thread than it was read on: both are workers of one runtime */
+	for (uint32_t seq = 1; seq <= t->max_seq; seq++) {
+		const struct span_rec *r = span_table__get(t, seq);
+
+		if (r && is_server(r) && r->ended && r->end_tid != r->tid) {
+			ix->threads[ix->nthreads++] = (struct loop_thread){ .tid = r->tid };
+			ix->threads[ix->nthreads++] = (struct loop_thread){ .tid = r->end_tid };
+		}
+	}
+	if (ix->nthreads) {
+		size_t k = 0;
+
 		qsort(ix->threads, ix->nthreads, sizeof(*ix->threads), cmp_thread);
+		for (i = 0; i < ix->nthreads; i++)
+			if (!k || ix->threads[k - 1].tid != ix->threads[i].tid)
+				ix->threads[k++] = ix->threads[i];
+		ix->nthreads = k;
+	}
 	return 0;
 }
 
@@ -146,7 +165,7 @@ static uint32_t owner_of(const struct span_table *t, const struct loop_index *ix
 		if (!s || !is_server(s) || memcmp(s->span_id, r->parent_id, sizeof(s->span_id)) ||
 		    memcmp(s->trace_id, r->trace_id, sizeof(s->trace_id)))
 			continue;
-		return thread_of(ix, s->tid) && s->ended && s->end_tid == s->tid ? seq : 0;
+		return thread_of(ix, s->tid) && s->ended ? seq : 0;
 	}
 	return 0;
 }
@@ -159,7 +178,7 @@ int loop_index__build(const struct span_table *t, struct loop_index **out)
 	*out = NULL;
 	if (!ix)
 		return -ENOMEM;
-	ix->threads = calloc(t->max_seq ? t->max_seq : 1, sizeof(*ix->threads));
+	ix->threads = calloc(2 * (size_t)t->max_seq + 2, sizeof(*ix->threads));	/* two per server span at most */
 	ix->calls = calloc(t->max_seq ? t->max_seq : 1, sizeof(*ix->calls));
 	ix->owner = calloc(t->max_seq ? t->max_seq : 1, sizeof(*ix->owner));
 	ix->max_seq = t->max_seq;
@@ -249,71 +268,103 @@ static void add_peer(struct loop_breakdown *out, const struct span_rec *r, uint6
 	out->peers[k].llm |= r->llm;
 }
 
-/*
- * [from, to] on thread th: own CPU in context ctx, the calls v[0..n) (sorted, within it); the
- * thread's counters at from are cpu0 and runq0.
- */
-static void split(const struct loop_thread *th, uint64_t from, uint64_t to, uint64_t cpu0, uint64_t runq0,
-		  uint64_t ctx, const struct interval *v, size_t n, enum category blocked, struct loop_breakdown *out)
+/* The first event of th past ts. */
+static size_t first_after(const struct loop_thread *th, uint64_t ts)
 {
-	double ns[NR_CATEGORIES] = { 0 }, net = 0, sum = 0, most = 0;
-	uint64_t at = from, cpu = cpu0, runq = runq0, left = to - from, union_ns = 0, covered_to = from;
-	size_t i = 0, lo = 0, hi = th->n;
-	int top = CAT_NET;
+	size_t lo = 0, hi = th->n;
 
-	while (lo < hi) {	/* the first event past from */
+	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (th->ev[mid].ts <= from)
+		if (th->ev[mid].ts <= ts)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (i = lo; at < to; i++) {
-		const struct loop_event *e = i < th->n && th->ev[i].ts <= to ? &th->ev[i] : NULL;
-		uint64_t end = e ? e->ts : to, wall = end - at, d = 0, q = 0, cov, own = 0;
-		double f;
+	return lo;
+}
 
+/* What one thread did over a request's time, from its events: see split(). */
+struct thread_share {
+	double own, own_in_calls, other, runq;
+};
+
+/*
+ * [from, to] on thread th, the calls v[0..n) (sorted, within it): its CPU in context ctx (own), the
+ * part of it while a call was outstanding, its CPU in other contexts and its runq time while none
+ * was. The CPU between two events goes to the context of the later one. cpu0 and runq0: the
+ * thread's counters at from when it began the request; 0 for another thread (a multi-thread
+ * runtime), whose interval that holds from is cut at from: its own CPU all after from (it ran
+ * the request's code before the event), the rest pro rata.
+ */
+static void share(const struct loop_thread *th, uint64_t from, uint64_t to, uint64_t cpu0, uint64_t runq0,
+		  uint64_t ctx, const struct interval *v, size_t n, struct thread_share *out)
+{
+	size_t i = first_after(th, from);
+	uint64_t at = from, cpu = cpu0, runq = runq0, prev_ts = from;
+
+	if (!cpu0) {
+		if (!i)
+			return;	/* nothing of the thread before: its first interval is unknown */
+		cpu = th->ev[i - 1].cpu;
+		runq = th->ev[i - 1].runq;
+		prev_ts = th->ev[i - 1].ts;
+	}
+	for (; i < th->n && th->ev[i].ts <= to && at < to; i++) {
+		const struct loop_event *e = &th->ev[i];
+		uint64_t wall = e->ts - at, full = e->ts - prev_ts, d, q, own;
+		double f, part = full ? (double)wall / full : 0;
+
+		d = e->cpu > cpu ? e->cpu - cpu : 0;
+		q = e->runq > runq ? e->runq - runq : 0;
+		cpu = e->cpu > cpu ? e->cpu : cpu;
+		runq = e->runq > runq ? e->runq : runq;
+		prev_ts = at = e->ts;
 		if (!wall)
 			continue;
-		if (e) {
-			d = e->cpu > cpu ? e->cpu - cpu : 0;
-			d = d < wall ? d : wall;
-			q = e->runq > runq ? e->runq - runq : 0;
-			q = q < wall - d ? q : wall - d;
-			own = ctx && e->ctx == ctx ? d : 0;
-			cpu = e->cpu > cpu ? e->cpu : cpu;
-			runq = e->runq > runq ? e->runq : runq;
-		}
-		/* no event ends it (the span ended on another thread): all of it waits on the calls or the loop */
-		cov = covered(v, n, at, end);
-		f = (double)cov / wall;
-		ns[CAT_CPU] += own;
-		net += cov - own * f;
-		ns[CAT_QUEUE] += (d - own) * (1 - f);
-		ns[CAT_RUNQ] += q * (1 - f);
-		ns[blocked] += (wall - cov) - own * (1 - f) - (d - own) * (1 - f) - q * (1 - f);
-		at = end;
+		own = ctx && e->ctx == ctx ? (d < wall ? d : wall) : 0;
+		d = own ? own : (uint64_t)(d * part);
+		d = d < wall ? d : wall;
+		q = (uint64_t)(q * part);
+		q = q < wall - d ? q : wall - d;
+		f = (double)covered(v, n, e->ts - wall, e->ts) / wall;
+		out->own += own;
+		out->own_in_calls += own * f;
+		out->other += (d - own) * (1 - f);
+		out->runq += q * (1 - f);
 	}
-	ns[CAT_NET] += net;
-	/* net by peer: each call's part of the calls' union, the first one called first */
-	for (i = 0; i < n; i++) {
-		uint64_t f = v[i].from > covered_to ? v[i].from : covered_to;
+}
 
-		if (v[i].to > f) {
-			union_ns += v[i].to - f;
-			covered_to = v[i].to;
-		}
-	}
-	covered_to = from;
-	for (i = 0; i < n && union_ns; i++) {
-		uint64_t f = v[i].from > covered_to ? v[i].from : covered_to;
+/*
+ * [from, to] of a request whose code ran on the threads th[0..nth) (th[0] began it; its counters
+ * then: cpu0, runq0) in context ctx, the calls v[0..n) (sorted, within it): its own CPU; the calls'
+ * union, less its own CPU meanwhile, as net by peer; the rest, while no call was outstanding and
+ * its code did not run, as queue as far as its threads ran other contexts, then runq, the rest as
+ * blocked. One thread: what an event loop's request waits for. Several: the workers of a
+ * multi-thread runtime, any of which runs its code when it is ready.
+ */
+static void split(const struct loop_thread *const *th, size_t nth, uint64_t from, uint64_t to, uint64_t cpu0,
+		  uint64_t runq0, uint64_t ctx, const struct interval *v, size_t n, enum category blocked,
+		  struct loop_breakdown *out)
+{
+	double ns[NR_CATEGORIES] = { 0 }, net, rest, sum = 0, most = 0;
+	struct thread_share sh = { 0 };
+	uint64_t left = to - from, union_ns = 0, covered_to = from, cov = covered(v, n, from, to), given;
+	size_t i;
+	int top = CAT_NET;
 
-		if (v[i].to > f) {
-			add_peer(out, v[i].r, (uint64_t)(net * (v[i].to - f) / union_ns + 0.5));
-			covered_to = v[i].to;
-		}
-	}
+	for (i = 0; i < nth; i++)
+		share(th[i], from, to, i ? 0 : cpu0, i ? 0 : runq0, ctx, v, n, &sh);
+	/* own CPU of two threads at once (a call's task beside its request's) is no more than the time */
+	if (sh.own - sh.own_in_calls > left - cov)
+		sh.own = sh.own_in_calls + (left - cov);
+	net = cov - sh.own_in_calls;
+	rest = left - cov - (sh.own - sh.own_in_calls);
+	ns[CAT_CPU] = sh.own;
+	ns[CAT_NET] = net;
+	ns[CAT_QUEUE] = sh.other < rest ? sh.other : rest;
+	ns[CAT_RUNQ] = sh.runq < rest - ns[CAT_QUEUE] ? sh.runq : rest - ns[CAT_QUEUE];
+	ns[blocked] += rest - ns[CAT_QUEUE] - ns[CAT_RUNQ];
 	/* whole nanoseconds that sum to the span's duration: rounding goes to the largest */
 	for (int c = 0; c < NR_CATEGORIES; c++) {
 		out->ns[c] = ns[c] > 0 ? (uint64_t)(ns[c] + 0.5) : 0;
@@ -327,15 +378,79 @@ static void split(const struct loop_thread *th, uint64_t from, uint64_t to, uint
 		out->ns[top] -= sum - left;
 	else if (sum < left)
 		out->ns[top] += left - sum;
+	/*
+	 * net by peer: each call's part of the calls' union, the first one called first, in whole
+	 * nanoseconds of net as rounded (their sum is net's, never a nanosecond past it)
+	 */
+	for (i = 0; i < n; i++) {
+		uint64_t f = v[i].from > covered_to ? v[i].from : covered_to;
+
+		if (v[i].to > f) {
+			union_ns += v[i].to - f;
+			covered_to = v[i].to;
+		}
+	}
+	covered_to = from;
+	for (i = 0, given = 0; i < n && union_ns; i++) {
+		uint64_t f = v[i].from > covered_to ? v[i].from : covered_to, ns_peer;
+
+		if (v[i].to <= f)
+			continue;
+		ns_peer = (uint64_t)((double)out->ns[CAT_NET] * (v[i].to - f) / union_ns);
+		ns_peer = ns_peer < out->ns[CAT_NET] - given ? ns_peer : out->ns[CAT_NET] - given;
+		add_peer(out, v[i].r, ns_peer);
+		given += ns_peer;
+		covered_to = v[i].to;
+	}
 }
+
+/* Adds loop thread tid to th[0..*n) (at most max) once. */
+static void add_thread(const struct loop_index *ix, uint32_t tid, const struct loop_thread **th, size_t *n,
+		       size_t max)
+{
+	const struct loop_thread *t = thread_of(ix, tid);
+
+	for (size_t i = 0; i < *n; i++)
+		if (th[i] == t)
+			return;
+	if (t && *n < max)
+		th[(*n)++] = t;
+}
+
+/*
+ * The loop threads a span of context ctx ran on over [from, to]: the one it began on first, the
+ * one it ended on, and any other with an event of that context meanwhile.
+ */
+static size_t threads_of(const struct loop_index *ix, const struct span_rec *r, uint64_t ctx,
+			 const struct loop_thread **th, size_t max)
+{
+	size_t n = 0;
+
+	add_thread(ix, r->tid, th, &n, max);
+	if (!n)
+		return 0;
+	add_thread(ix, r->end_tid, th, &n, max);
+	for (size_t k = 0; ctx && k < ix->nthreads; k++) {
+		const struct loop_thread *t = &ix->threads[k];
+
+		for (size_t i = first_after(t, r->start_ns); i < t->n && t->ev[i].ts <= r->end_ns; i++)
+			if (t->ev[i].ctx == ctx) {
+				add_thread(ix, t->tid, th, &n, max);
+				break;
+			}
+	}
+	return n;
+}
+
+#define LOOP_THREADS 16	/* threads a request's time is looked for on */
 
 bool loop_index__breakdown(const struct loop_index *ix, const struct span_table *t, const struct span_rec *r,
 			   enum category blocked, struct loop_breakdown *out)
 {
+	const struct loop_thread *th[LOOP_THREADS];
 	const struct span_rec *s = r;
-	const struct loop_thread *th;
 	struct interval *v;
-	size_t n = 0;
+	size_t n = 0, nth;
 
 	memset(out, 0, sizeof(*out));
 	if (!ix || !r->begun || !r->ended || r->end_ns < r->start_ns || !r->begin_cpu)
@@ -344,16 +459,18 @@ bool loop_index__breakdown(const struct loop_index *ix, const struct span_table 
 		uint32_t owner = r->seq <= ix->max_seq ? ix->owner[r->seq - 1] : 0;
 
 		s = owner ? span_table__get(t, owner) : NULL;
-		th = s ? thread_of(ix, r->tid) : NULL;
-		if (!th)
+		nth = s ? threads_of(ix, r, r->begin_ctx, th, LOOP_THREADS) : 0;
+		if (!nth)
 			return false;
 		out->call = true;
-		split(th, r->start_ns, r->end_ns, r->begin_cpu, r->begin_runq, r->begin_ctx,
+		split(th, nth, r->start_ns, r->end_ns, r->begin_cpu, r->begin_runq, r->begin_ctx,
 		      &(struct interval){ r->start_ns, r->end_ns, r }, 1, blocked, out);
 		return true;
 	}
-	th = thread_of(ix, r->tid);
-	if (!is_server(r) || !th || r->end_tid != r->tid || !r->end_ctx)
+	if (!is_server(r) || !r->end_ctx)
+		return false;
+	nth = threads_of(ix, r, r->end_ctx, th, LOOP_THREADS);
+	if (!nth)
 		return false;
 	v = malloc((ix->ncalls ? ix->ncalls : 1) * sizeof(*v));
 	if (!v)
@@ -381,7 +498,7 @@ bool loop_index__breakdown(const struct loop_index *ix, const struct span_table 
 	}
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_interval);
-	split(th, r->start_ns, r->end_ns, r->begin_cpu, r->begin_runq, r->end_ctx, v, n, blocked, out);
+	split(th, nth, r->start_ns, r->end_ns, r->begin_cpu, r->begin_runq, r->end_ctx, v, n, blocked, out);
 	free(v);
 	return true;
 }

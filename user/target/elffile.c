@@ -95,6 +95,58 @@ size_t elf_file_symbols(Elf *elf, struct elf_symbol *syms, size_t n)
 	return found;
 }
 
+/* The file offset a virtual address is loaded from (by the PT_LOAD holding it): 0 or -ENOENT. */
+static int vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *offset)
+{
+	size_t n;
+
+	if (elf_getphdrnum(elf, &n))
+		return -ENOENT;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
+			continue;
+		if (vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < ph.p_filesz) {
+			*offset = ph.p_offset + (vaddr - ph.p_vaddr);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+size_t elf_file_functions_with(Elf *elf, const char *part, elf_symbol_fn fn, void *ctx)
+{
+	size_t n = 0;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize ||
+		    (sh.sh_flags & SHF_COMPRESSED))
+			continue;
+		data = elf_getdata(scn, NULL);
+		for (size_t i = 0; data && i < data->d_size / sh.sh_entsize; i++) {
+			const char *name;
+			uint64_t offset;
+			GElf_Sym sym;
+
+			if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_name ||
+			    GELF_ST_TYPE(sym.st_info) != STT_FUNC || !sym.st_value)
+				continue;
+			name = elf_strptr(elf, sh.sh_link, sym.st_name);	/* bounds-checked */
+			if (!name || !strstr(name, part) || vaddr_to_offset(elf, sym.st_value, &offset))
+				continue;
+			n++;
+			if (!fn(name, offset, ctx))
+				return n;
+		}
+	}
+	return n;
+}
+
 int elf_file_offset_to_vaddr(Elf *elf, uint64_t offset, uint64_t *vaddr)
 {
 	size_t n;

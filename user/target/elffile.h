@@ -26,6 +26,12 @@ struct elf_symbol {
 
 /* Looks up each of syms[0..n) by name in .symtab and .dynsym (data symbols too); how many were found. */
 size_t elf_file_symbols(Elf *elf, struct elf_symbol *syms, size_t n);
+/*
+ * The defined functions of .symtab whose name holds part, each passed to fn with the file offset
+ * of its code (it returns false to stop): how many were.
+ */
+typedef bool (*elf_symbol_fn)(const char *name, uint64_t offset, void *ctx);
+size_t elf_file_functions_with(Elf *elf, const char *part, elf_symbol_fn fn, void *ctx);
 /* The virtual address a file offset is loaded at (by the PT_LOAD holding it): 0 or -ENOENT. */
 int elf_file_offset_to_vaddr(Elf *elf, uint64_t offset, uint64_t *vaddr);
 
