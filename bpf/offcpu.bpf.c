@@ -15,6 +15,7 @@
 #include "interp.bpf.h"
 #include "task.bpf.h"
 #include "ustack.bpf.h"
+#include "sites.bpf.h"
 
 #define TASK_RUNNING	0
 #define TASK_DEAD	0x80
@@ -95,6 +96,43 @@ static __always_inline void new_thread(struct task_struct *t, __u32 state, struc
 		count(CNT_THREAD_MAP_FULL);
 }
 
+/*
+ * The kernel and user stacks of the thread switching out (current) in wait w, into s->open. A
+ * blocked thread's are its place's (sites.bpf.h) where it blocked there before; a preempted
+ * thread's place changes at every preemption: walked, by frame pointers. Not inlined: the
+ * walks' frame is not added to switch_out's, which is near the verifier's 512 bytes.
+ */
+static __noinline void switch_stacks(void *ctx, struct thread_stats *s, __u32 tid, const struct wait_sig *w,
+				     __u64 now)
+{
+	bool blocked = s->state == TS_BLOCKED;
+	__u64 h = blocked ? site_hash(tid, s->open.gen, w) : 0;
+	struct block_site *site = h ? bpf_map_lookup_elem(&block_sites, &h) : NULL;
+	__s32 user = -1, kern, sent = -1;
+
+	if (site_reuse(site, &s->open.user_stack_id, &s->open.kern_stack_id))
+		return;
+	if (site)
+		sent = site->user_stack_id;	/* DWARF: the copy sent from this place already */
+	kern = stack_id(ctx, 0, STACK_SLOT_SWITCH);
+	if (blocked && dwarf_user_stacks)
+		user = sent >= USER_STACK_TOKEN_BASE ? sent : send_place_stack(s->open.pid, tid, now);
+	if (user < 0)
+		user = stack_id(ctx, BPF_F_USER_STACK, STACK_SLOT_SWITCH);
+	s->open.user_stack_id = user;
+	s->open.kern_stack_id = kern;
+	site_keep(h, user, kern);
+}
+
+/*
+ * seed_on_sight: a running thread the scheduler shows for the first time. Not inlined: the
+ * switch programs do not carry a thread_stats on their own stack.
+ */
+static __noinline void seen_thread(struct task_struct *t, __u64 now)
+{
+	new_thread(t, TS_RUNNING, NULL, NULL, now, false);
+}
+
 static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct task_struct *prev, __u64 now)
 {
 	__u32 tid = TASK_FIELD(btf, prev, pid);
@@ -105,7 +143,7 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 	unsigned int state;
 
 	if (!s && seed_on_sight) {
-		new_thread(prev, TS_RUNNING, NULL, NULL, now, false);
+		seen_thread(prev, now);
 		s = bpf_map_lookup_elem(&threads, &tid);
 	}
 	if (!s || s->state == TS_DEAD)
@@ -129,18 +167,14 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 	 * Stacks cost most of this program (two unwinds). A thread that blocks again in the same
 	 * wait within STACK_REUSE_US (a request loop, a ping-pong) keeps the stacks it was last
 	 * seen with at that kind of switch: its time stays exact per category, its stacks are
-	 * sampled at most every STACK_REUSE_US per kind.
+	 * sampled at most every STACK_REUSE_US per kind. Past that, a blocked thread's stacks are
+	 * those of the place it blocks in, when it blocked there before (switch_stacks).
 	 */
 	memo = s->state == TS_BLOCKED ? &s->memo[MEMO_BLOCKED] : &s->memo[MEMO_PREEMPTED];
 	if (!same_wait(&w, &memo->wait) || now - memo->ns > STACK_REUSE_US * 1000ull) {
 		char comm[TASK_COMM_LEN];
 
-		/* a preempted thread's place changes at every preemption: it keeps to frame pointers */
-		s->open.user_stack_id = dwarf_user_stacks && s->state == TS_BLOCKED ?
-					wait_user_stack(s->open.pid, tid, now) : -1;
-		if (s->open.user_stack_id < 0)
-			s->open.user_stack_id = stack_id(ctx, BPF_F_USER_STACK, STACK_SLOT_SWITCH);
-		s->open.kern_stack_id = stack_id(ctx, 0, STACK_SLOT_SWITCH);
+		switch_stacks(ctx, s, tid, &w, now);
 		s->open.py_stack_id = interp_stack_id(PY_SLOT_OFFCPU);
 		memo->ns = now;
 		memo->wait = w;
@@ -176,7 +210,7 @@ static __always_inline void switch_in(bool btf, struct task_struct *next, __u64 
 	struct thread_stats *s = bpf_map_lookup_elem(&threads, &tid);
 
 	if (!s && seed_on_sight) {
-		new_thread(next, TS_RUNNING, NULL, NULL, now, false);
+		seen_thread(next, now);
 		s = bpf_map_lookup_elem(&threads, &tid);
 	}
 	if (!s || s->state == TS_DEAD)
