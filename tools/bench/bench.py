@@ -1106,6 +1106,19 @@ def render_targets(res):
         if ours and perf:
             row("lower than `perf record -F 99 -g`: %s" % wname, "%s vs %s" % (pct(ours["median"]), pct(perf["median"])),
                 ours["median"] <= perf["median"])
+    pp = cells.get("context-switch heavy (pipe ping-pong, 1 CPU)", {})
+    ours, peer = pp.get(DEFAULT), pp.get("libbpf-tools offcputime -p")
+    if ours and peer:
+        row("#20: ping-pong 1 CPU: <= half of offcputime's slowdown and <= +40%",
+            "%s vs %s (%s, %s)" % (pct(ours["median"]), pct(peer["median"]), ours["date"], peer["date"]),
+            ours["median"] - 1 <= (peer["median"] - 1) / 2 and ours["median"] <= 1.40)
+    costs = {name: ns for name, cnt, ns in res.get("programs", {}).get("switch", {}).get("rows", []) if cnt}
+    if "sched_switch_btf" in costs:
+        row("#20: sched_switch <= 250 ns a run (bpf_stats, context-switch workload)",
+            "%.0f ns" % costs["sched_switch_btf"], costs["sched_switch_btf"] <= 250)
+        wake = {n: costs[n] for n in ("sched_waking_btf", "sched_wakeup_btf") if n in costs}
+        row("#20: each wakeup program <= 100 ns a run", ", ".join("%s %.0f ns" % kv for kv in sorted(wake.items())),
+            all(v <= 100 for v in wake.values()))
     io = res.get("io", {})
     ours, perf = io.get("slowdown", {}).get(DEFAULT), io.get("slowdown", {}).get(PERF)
     if ours and perf:
