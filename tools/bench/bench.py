@@ -1193,8 +1193,10 @@ MISSED = """Where targets are missed:
   it by a third); two clock reads and two atomics in the program measure 26 ns. What is left is
   map lookups and the off-CPU key's hash (80 bytes) at each switch-in: per-task storage for
   the thread's state, and aggregating a wait's intervals in the thread's state until its key
-  changes, are what would bring it under 250 ns. The ping-pong's ratios on this shared machine
-  spread from 0.4 to 2.2 in one run: its median does not resolve the +40% target either way.
+  changes, are what would bring it under 250 ns. The ping-pong on 1 CPU (#20's target, met in
+  the table's run: +32.8% beside offcputime's +200.7%, ratios 1.08-1.56 against 1.71-3.29) read
+  +5.8% in a run before it with ratios from 0.40 to 2.18: five pairs on this shared machine
+  place it, not to a few points.
 - **I/O heavy**: the slowdown table's row is the build before issue #20's change, whose
   traceparent capture ran on `sys_enter`/`sys_exit`, every syscall of every process (1.29M runs
   of each for this workload; +72.6% against perf's -0.8% in one run of the I/O section). It now
