@@ -188,6 +188,12 @@ struct thread_stats {
 	__u32 loop;		/* an event loop: a server span began here while another was open */
 	__u64 runq_ns;		/* runnable, waiting for a CPU (with cpu_ns: a span event's stamp) */
 	struct stack_memo memo[NR_MEMOS];
+	/*
+	 * TS_BLOCKED: when the wait was woken (sched_waking), 0 while it is not. From then on the
+	 * thread waits for a CPU, under the same stacks; at or before last_ns: woken before it was
+	 * off its CPU, so all of it is spent waiting for one.
+	 */
+	__u64 wake_ns;
 };
 
 enum span_event_type { SPAN_BEGIN = 1, SPAN_END, SPAN_GENAI };
@@ -424,7 +430,7 @@ _Static_assert(sizeof(struct wait_sig) == 8, "ABI");
 _Static_assert(sizeof(struct net_peer) == 20, "ABI");
 _Static_assert(sizeof(struct offcpu_key) == 80, "ABI");
 _Static_assert(sizeof(struct proc_info) == 24, "ABI");
-_Static_assert(sizeof(struct thread_stats) == 232, "ABI");
+_Static_assert(sizeof(struct thread_stats) == 240, "ABI");
 _Static_assert(sizeof(struct span_http) == 88, "ABI");
 _Static_assert(sizeof(struct span_event) == 240, "ABI");
 _Static_assert(sizeof(struct span_genai) == 2 * GENAI_MODEL_LEN + 16, "ABI");

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Off-CPU time: a state machine per thread driven by sched_switch / sched_wakeup(_new), so that
+ * Off-CPU time: a state machine per thread driven by sched_switch / sched_waking / sched_wakeup_new, so that
  * every ns of a thread is either on CPU or in one wait, aggregated in the kernel by
  * (thread, stacks, waker, wait signature) with weight = ns. A task iterator seeds the state of
  * the threads that exist when recording starts. tp_btf programs, with raw_tp twins for kernels
@@ -15,6 +15,7 @@
 #include "interp.bpf.h"
 #include "task.bpf.h"
 #include "ustack.bpf.h"
+#include "sites.bpf.h"
 
 #define TASK_RUNNING	0
 #define TASK_DEAD	0x80
@@ -95,6 +96,62 @@ static __always_inline void new_thread(struct task_struct *t, __u32 state, struc
 		count(CNT_THREAD_MAP_FULL);
 }
 
+/*
+ * The kernel and user stacks of the thread switching out (current) in wait w, into s->open. A
+ * blocked thread's are its place's (sites.bpf.h) where it blocked there before; a preempted
+ * thread's place changes at every preemption: walked, by frame pointers. Not inlined: the
+ * walks' frame is not added to switch_out's, which is near the verifier's 512 bytes.
+ */
+static __noinline void switch_stacks(void *ctx, struct thread_stats *s, __u32 tid, const struct wait_sig *w,
+				     __u64 now)
+{
+	bool blocked = s->state == TS_BLOCKED;
+	__u64 h = blocked ? site_hash(tid, s->open.gen, w) : 0;
+	struct block_site *site = h ? bpf_map_lookup_elem(&block_sites, &h) : NULL;
+	__s32 user = -1, kern, sent = -1;
+
+	if (site_reuse(site, &s->open.user_stack_id, &s->open.kern_stack_id))
+		return;
+	if (site)
+		sent = site->user_stack_id;	/* DWARF: the copy sent from this place already */
+	kern = stack_id(ctx, 0, STACK_SLOT_SWITCH);
+	if (blocked && dwarf_user_stacks)
+		user = sent >= USER_STACK_TOKEN_BASE ? sent : send_place_stack(s->open.pid, tid, now);
+	if (user < 0)
+		user = stack_id(ctx, BPF_F_USER_STACK, STACK_SLOT_SWITCH);
+	s->open.user_stack_id = user;
+	s->open.kern_stack_id = kern;
+	site_keep(h, user, kern);
+}
+
+/*
+ * seed_on_sight: a running thread the scheduler shows for the first time. Not inlined: the
+ * switch programs do not carry a thread_stats on their own stack.
+ */
+static __noinline void seen_thread(struct task_struct *t, __u64 now)
+{
+	new_thread(t, TS_RUNNING, NULL, NULL, now, false);
+}
+
+/*
+ * A waking of the wait a thread blocks in can come before its switch-out (on another CPU, once
+ * the thread has set its state); one from before the thread last ran (last_ns, before this
+ * switch closes it) is of a wait that never blocked, and is forgotten. A waking at this moment
+ * wins over the forgetting. Global, so verified once on its own: in switch_out, its branches
+ * multiplied what the verifier explores after them.
+ */
+__noinline int forget_waking(struct thread_stats *s)
+{
+	__u64 wake;
+
+	if (!s)
+		return 0;
+	wake = s->wake_ns;
+	if (wake && wake < s->last_ns)
+		__sync_val_compare_and_swap(&s->wake_ns, wake, 0);
+	return 0;
+}
+
 static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct task_struct *prev, __u64 now)
 {
 	__u32 tid = TASK_FIELD(btf, prev, pid);
@@ -105,11 +162,12 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 	unsigned int state;
 
 	if (!s && seed_on_sight) {
-		new_thread(prev, TS_RUNNING, NULL, NULL, now, false);
+		seen_thread(prev, now);
 		s = bpf_map_lookup_elem(&threads, &tid);
 	}
 	if (!s || s->state == TS_DEAD)
 		return;	/* not seeded yet (the iterator will see it), or closed at its exit */
+	forget_waking(s);
 	close_state(s, now);
 	state = TASK_FIELD(btf, prev, __state);
 	if (state & TASK_DEAD) {
@@ -129,18 +187,14 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 	 * Stacks cost most of this program (two unwinds). A thread that blocks again in the same
 	 * wait within STACK_REUSE_US (a request loop, a ping-pong) keeps the stacks it was last
 	 * seen with at that kind of switch: its time stays exact per category, its stacks are
-	 * sampled at most every STACK_REUSE_US per kind.
+	 * sampled at most every STACK_REUSE_US per kind. Past that, a blocked thread's stacks are
+	 * those of the place it blocks in, when it blocked there before (switch_stacks).
 	 */
 	memo = s->state == TS_BLOCKED ? &s->memo[MEMO_BLOCKED] : &s->memo[MEMO_PREEMPTED];
 	if (!same_wait(&w, &memo->wait) || now - memo->ns > STACK_REUSE_US * 1000ull) {
 		char comm[TASK_COMM_LEN];
 
-		/* a preempted thread's place changes at every preemption: it keeps to frame pointers */
-		s->open.user_stack_id = dwarf_user_stacks && s->state == TS_BLOCKED ?
-					wait_user_stack(s->open.pid, tid, now) : -1;
-		if (s->open.user_stack_id < 0)
-			s->open.user_stack_id = stack_id(ctx, BPF_F_USER_STACK, STACK_SLOT_SWITCH);
-		s->open.kern_stack_id = stack_id(ctx, 0, STACK_SLOT_SWITCH);
+		switch_stacks(ctx, s, tid, &w, now);
 		s->open.py_stack_id = interp_stack_id(PY_SLOT_OFFCPU);
 		memo->ns = now;
 		memo->wait = w;
@@ -170,20 +224,53 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 	s->open.span = current_span(s);
 }
 
+/*
+ * Blocked -> runnable at the time of its waking (s->wake_ns, up to now): the blocked part of the
+ * wait is closed, and it waits for a CPU from then on, under the same stacks, in one runq key (not
+ * one per peer or waker).
+ */
+/*
+ * The blocked part of a woken wait, up to at. Global, so verified once on its own: inlined, its
+ * branches were explored again after each of switch_out's paths, past the verifier's limit.
+ */
+__noinline int close_blocked(struct thread_stats *s, __u64 at)
+{
+	if (!s || at <= s->last_ns)
+		return 0;
+	add_offcpu(&s->open, at - s->last_ns);
+	s->last_ns = at;
+	return 0;
+}
+
+static __always_inline void woken(struct thread_stats *s, __u64 now)
+{
+	__u64 at = s->wake_ns < now ? s->wake_ns : now;
+
+	s->wake_ns = 0;
+	close_blocked(s, at);
+	s->open.waker_tid = 0;
+	s->open.waker_stack_id = NO_STACK;
+	s->open.wait.flags |= WAIT_RUNQ;
+	__builtin_memset(&s->open.peer, 0, sizeof(s->open.peer));
+	s->state = TS_RUNNABLE;
+}
+
 static __always_inline void switch_in(bool btf, struct task_struct *next, __u64 now)
 {
 	__u32 tid = TASK_FIELD(btf, next, pid);
 	struct thread_stats *s = bpf_map_lookup_elem(&threads, &tid);
 
 	if (!s && seed_on_sight) {
-		new_thread(next, TS_RUNNING, NULL, NULL, now, false);
+		seen_thread(next, now);
 		s = bpf_map_lookup_elem(&threads, &tid);
 	}
 	if (!s || s->state == TS_DEAD)
 		return;	/* preempted between its exit and its last switch: it stays dead */
+	if (s->state == TS_BLOCKED && s->wake_ns)
+		woken(s, now);	/* else its waking went unseen: all of it was blocked */
 	/* a runnable thread's wait ends here: runq_ns (span events' stamp) adds up here alone, one branch */
 	s->runq_ns += s->state == TS_RUNNABLE && now > s->last_ns ? now - s->last_ns : 0;
-	close_state(s, now);	/* a blocked state here means its wakeup went unseen */
+	close_state(s, now);
 	s->state = TS_RUNNING;
 }
 
@@ -204,53 +291,36 @@ static __always_inline int on_switch(void *ctx, bool btf, bool preempt, struct t
 }
 
 /*
- * sched_waking runs in the waker's context (sched_wakeup may run later, on the wakee's CPU, with
- * anything as current): the thread of the target that releases a lock, with its stack. It does
- * not end the wait: it can fire before the wakee's own sched_switch has seen it block (the waker
- * matches the state the wakee set before it called schedule()), where the thread would then stay
- * "blocked" through its runq time. Tried (issue #20): about one run in five of the churn test
- * then charged a child wrongly. sched_wakeup comes after the wakee is off its CPU, always.
+ * A blocked thread is woken (sched_waking runs in the waker's context; sched_wakeup may run later,
+ * on the wakee's CPU, with anything as current): its wait becomes a wait for a CPU from now on,
+ * which its switch-in accounts (woken()), so that sched_wakeup needs no program. The waking can
+ * come before the wakee's own sched_switch has seen it block (the waker matches the state the
+ * wakee set before it called schedule()): the time is kept for that switch to find (an earlier
+ * attempt ended the wait here, and the thread then stayed "blocked" through its runq time: about
+ * one run in five of the churn test charged a child wrongly). A thread of the target that
+ * releases a lock is its waker, with its stack.
  */
 static __always_inline int on_waking(void *ctx, bool btf, struct task_struct *p)
 {
-	__u64 waker = bpf_get_current_pid_tgid();
+	__u64 waker;
 	struct thread_stats *s;
 	__u32 tid;
-
-	if (!is_target(TASK_FIELD(btf, p, tgid), p) || !is_target(waker >> 32, NULL))
-		return 0;
-	tid = TASK_FIELD(btf, p, pid);
-	s = bpf_map_lookup_elem(&threads, &tid);
-	/* who released a lock is worth a stack; who answered a socket is the kernel */
-	if (!s || s->state != TS_BLOCKED || (__u32)waker == tid ||
-	    (s->open.wait.syscall != NR_futex && s->open.wait.syscall != NR_futex_waitv &&
-	     !(s->open.wait.flags & WAIT_KLOCK)))
-		return 0;
-	s->open.waker_tid = (__u32)waker;
-	s->open.waker_stack_id = stack_id(ctx, BPF_F_USER_STACK, STACK_SLOT_WAKING);
-	return 0;
-}
-
-/* Blocked -> runnable. */
-static __always_inline int on_wakeup(void *ctx, bool btf, struct task_struct *p)
-{
-	__u32 tid;
-	__u64 now;
-	struct thread_stats *s;
 
 	if (!is_target(TASK_FIELD(btf, p, tgid), p))
 		return 0;
 	tid = TASK_FIELD(btf, p, pid);
 	s = bpf_map_lookup_elem(&threads, &tid);
-	if (!s || s->state != TS_BLOCKED)
+	if (!s || s->state == TS_DEAD || s->state == TS_RUNNABLE)
 		return 0;
-	now = bpf_ktime_get_ns();
-	close_state(s, now);
-	s->open.waker_tid = 0;
-	s->open.waker_stack_id = NO_STACK;
-	s->open.wait.flags |= WAIT_RUNQ;	/* now waiting for a CPU, still under the same stacks */
-	__builtin_memset(&s->open.peer, 0, sizeof(s->open.peer));	/* one runq key, not one per peer */
-	s->state = TS_RUNNABLE;
+	s->wake_ns = bpf_ktime_get_ns();
+	waker = bpf_get_current_pid_tgid();
+	/* who released a lock is worth a stack; who answered a socket is the kernel */
+	if (s->state != TS_BLOCKED || (__u32)waker == tid || !is_target(waker >> 32, NULL) ||
+	    (s->open.wait.syscall != NR_futex && s->open.wait.syscall != NR_futex_waitv &&
+	     !(s->open.wait.flags & WAIT_KLOCK)))
+		return 0;
+	s->open.waker_tid = (__u32)waker;
+	s->open.waker_stack_id = stack_id(ctx, BPF_F_USER_STACK, STACK_SLOT_WAKING);
 	return 0;
 }
 
@@ -269,12 +339,6 @@ int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct ta
 	return on_switch(ctx, true, preempt, prev, next);
 }
 
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(sched_wakeup_btf, struct task_struct *p)
-{
-	return on_wakeup(ctx, true, p);
-}
-
 SEC("tp_btf/sched_waking")
 int BPF_PROG(sched_waking_btf, struct task_struct *p)
 {
@@ -291,12 +355,6 @@ SEC("raw_tp/sched_switch")
 int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	return on_switch(ctx, false, preempt, prev, next);
-}
-
-SEC("raw_tp/sched_wakeup")
-int BPF_PROG(sched_wakeup_raw, struct task_struct *p)
-{
-	return on_wakeup(ctx, false, p);
 }
 
 SEC("raw_tp/sched_waking")

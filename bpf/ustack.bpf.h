@@ -162,26 +162,22 @@ static __always_inline bool in_code(const struct code_ranges *c, __u64 w)
 }
 
 /*
- * The user stack of the current thread as it blocks, as a token (>= USER_STACK_TOKEN_BASE) that
- * userspace turns into the unwound stack; -1 when none is sent. A copy per switch would cost
- * more than the switch, and a key per wait would fill the off-CPU map: the thread's place names
- * the copy already sent from there. Its place: ip, sp, and the words of its innermost 256 bytes of
- * stack that point into code, the return addresses of the calls it blocks in (other words, such
- * as a deadline computed for each wait, would make every wait new).
+ * The place the current thread blocks in, mixed into h (0 when it cannot be read): ip, sp, and
+ * the words of its innermost 256 bytes of stack that point into code, the return addresses of
+ * the calls it blocks in (other words, such as a deadline computed for each wait, would make
+ * every wait new). The same place is the same user stack, up to what lies past those bytes.
  */
-static __always_inline __s32 wait_user_stack(__u32 pid, __u32 tid, __u64 now)
+static __always_inline __u64 place_hash(__u64 h)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	__u64 ip = regs->ip, sp = regs->sp, h = 0xcbf29ce484222325ull ^ tid, *words;
-	struct sample_key key = { .pid = pid, .tid = tid };
+	__u64 ip = regs->ip, sp = regs->sp, *words;
 	struct code_ranges *code;
 	__u32 zero = 0;
-	__s32 *token;
 
 	words = bpf_map_lookup_elem(&wait_words, &zero);
 	code = bpf_map_lookup_elem(&code_ranges, &zero);
 	if (!words || !code)
-		return -1;
+		return 0;
 	if (bpf_probe_read_user(words, WAIT_SIG_WORDS * sizeof(__u64), (void *)sp))
 		__builtin_memset(words, 0, WAIT_SIG_WORDS * sizeof(__u64));
 	h = (h ^ ip) * 0x100000001b3ull;
@@ -191,9 +187,17 @@ static __always_inline __s32 wait_user_stack(__u32 pid, __u32 tid, __u64 now)
 			h = (h ^ words[i]) * 0x100000001b3ull;
 	/* the target's raw stack, maybe its secrets: root can read the map by id */
 	__builtin_memset(words, 0, WAIT_SIG_WORDS * sizeof(__u64));
-	token = bpf_map_lookup_elem(&wait_tokens, &h);
-	if (token)
-		return *token;
+	return h ?: 1;
+}
+
+/*
+ * A copy of the current thread's user stack for a place not seen before, as a new token; -1
+ * when none is sent (the credit of new places is spent, or the ring is full).
+ */
+static __always_inline __s32 send_place_stack(__u32 pid, __u32 tid, __u64 now)
+{
+	struct sample_key key = { .pid = pid, .tid = tid };
+
 	if (now - token_refill_ns >= TOKEN_NS) {	/* the first time: the whole burst */
 		__u64 add = (now - token_refill_ns) / TOKEN_NS, more = add + token_credit;
 
@@ -206,10 +210,29 @@ static __always_inline __s32 wait_user_stack(__u32 pid, __u32 tid, __u64 now)
 	}
 	token_credit--;
 	key.user_stack_id = __sync_fetch_and_add(&next_token, 1);
-	if (!send_user_stack(&key, USTACK_SLOT_SWITCH))
+	return send_user_stack(&key, USTACK_SLOT_SWITCH) ? key.user_stack_id : -1;
+}
+
+/*
+ * The user stack of the current thread as it blocks (or faults), as a token (>=
+ * USER_STACK_TOKEN_BASE) that userspace turns into the unwound stack; -1 when none is sent. A
+ * copy per event would cost more than the event, and a key per event would fill the map: the
+ * thread's place (place_hash) names the copy already sent from there.
+ */
+static __always_inline __s32 wait_user_stack(__u32 pid, __u32 tid, __u64 now)
+{
+	__u64 h = place_hash(0xcbf29ce484222325ull ^ tid);
+	__s32 *token, id;
+
+	if (!h)
 		return -1;
-	bpf_map_update_elem(&wait_tokens, &h, &key.user_stack_id, BPF_ANY);
-	return key.user_stack_id;
+	token = bpf_map_lookup_elem(&wait_tokens, &h);
+	if (token)
+		return *token;
+	id = send_place_stack(pid, tid, now);
+	if (id >= 0)
+		bpf_map_update_elem(&wait_tokens, &h, &id, BPF_ANY);
+	return id;
 }
 
 #endif /* USTACK_BPF_H */

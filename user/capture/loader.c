@@ -113,7 +113,6 @@ static bool choose_programs(struct loader *l, bool follow)
 		bool wanted;
 	} pairs[] = {
 		{ skel->progs.sched_switch_btf, skel->progs.sched_switch_raw, true },
-		{ skel->progs.sched_wakeup_btf, skel->progs.sched_wakeup_raw, true },
 		{ skel->progs.sched_wakeup_new_btf, skel->progs.sched_wakeup_new_raw, true },
 		{ skel->progs.sched_waking_btf, skel->progs.sched_waking_raw, true },
 		{ skel->progs.contention_begin_btf, skel->progs.contention_begin_raw, klock },

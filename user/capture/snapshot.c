@@ -205,6 +205,27 @@ static int add_held(struct snapshot *s, struct reader *r, const struct thread_st
 	return 0;
 }
 
+/*
+ * A blocked thread woken and not yet running (struct thread_stats' wake_ns): blocked until its
+ * waking, then waiting for a CPU under the key its switch-in will use (offcpu.bpf.c's woken()).
+ */
+static int close_woken(struct snapshot *s, struct reader *r, const struct thread_stats *st, uint64_t end)
+{
+	uint64_t at = st->wake_ns < end ? st->wake_ns : end;
+	struct offcpu_key runq = st->open;
+	int err = 0;
+
+	if (at > st->last_ns)
+		err = close_wait(s, r->nsorted, &r->wait_cap, &st->open, at - st->last_ns);
+	else
+		at = st->last_ns;
+	runq.waker_tid = 0;
+	runq.waker_stack_id = NO_STACK;
+	runq.wait.flags |= WAIT_RUNQ;
+	memset(&runq.peer, 0, sizeof(runq.peer));
+	return err ?: close_wait(s, r->nsorted, &r->wait_cap, &runq, end - at);
+}
+
 static int add_thread(const void *key, const void *value, void *ctx)
 {
 	const struct thread_stats *st = value;
@@ -238,7 +259,9 @@ static int add_thread(const void *key, const void *value, void *ctx)
 	if (st->state == TS_RUNNING) {
 		t->cpu_ns += end - st->last_ns;
 		return add_running_span_cpu(s, r, st, end - st->last_ns);
-	} else if (st->state != TS_DEAD)
+	} else if (st->state == TS_BLOCKED && st->wake_ns)
+		return close_woken(s, r, st, end);
+	else if (st->state != TS_DEAD)
 		return close_wait(s, r->nsorted, &r->wait_cap, &st->open, end - st->last_ns);
 	return 0;
 }
