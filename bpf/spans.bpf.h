@@ -52,15 +52,6 @@ static __always_inline __u64 close_running(struct thread_stats *s, __u64 now)
 	return now;
 }
 
-/*
- * The context of the current thread: which request the code running on it works for, as an opaque
- * 64-bit id, 0: unknown. One signal per runtime. Python's is PyThreadState.context: on an event
- * loop it names the asyncio task running; each task runs its steps in a context of its own, one
- * stable pointer across its awaits (python3.11: 3 gathered tasks kept 3 distinct ones), so that a
- * request's response and its calls out are seen written from one context. Any other runtime's
- * (Node: one loop thread, no context the kernel can read) is the connection's it last touched:
- * a loop runs a request's code on the callback of its connection's I/O.
- */
 /* The current process's CPython, when agentprof reads its threads' contexts; NULL otherwise. */
 static __always_inline const struct py_config *py_context_config(void)
 {
@@ -70,6 +61,15 @@ static __always_inline const struct py_config *py_context_config(void)
 	return cfg && cfg->tstate_context != PY_NO_FIELD ? cfg : NULL;
 }
 
+/*
+ * The context of the current thread: which request the code running on it works for, as an opaque
+ * 64-bit id, 0: unknown. One signal per runtime. Python's is PyThreadState.context: on an event
+ * loop it names the asyncio task running; each task runs its steps in a context of its own, one
+ * stable pointer across its awaits (python3.11: 3 gathered tasks kept 3 distinct ones), so that a
+ * request's response and its calls out are seen written from one context. Any other runtime's
+ * (Node: one loop thread, no context the kernel can read) is the connection's it last touched:
+ * a loop runs a request's code on the callback of its connection's I/O.
+ */
 static __always_inline __u64 thread_context(__u32 tid)
 {
 	const struct py_config *cfg = py_context_config();
