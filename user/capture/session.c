@@ -580,7 +580,7 @@ static int retire_finished(struct session *s)
 {
 	struct kernel_maps maps = loader__maps(s->loader);
 	uint64_t drained = now_ns(CLOCK_MONOTONIC), before = drained - DRAIN_MS * 1000000ull;
-	struct snapshot snap, gone, spans;
+	struct snapshot snap, gone = {}, spans = {};
 	int err;
 
 	/* a span ended since the last time, else the thread map alone: a quiet target costs no more */
