@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -56,6 +57,17 @@ bool class_is(json_t *o, const char *want)
 	return !strcmp(class, want) || !strcmp(class, "runq");
 }
 
+/*
+ * In a child about to exec: it gets sig when the test that started it dies (a test the suite's
+ * timeout kills leaves no workload spinning for the tests after it).
+ */
+static void die_with_test(int sig, pid_t test)
+{
+	prctl(PR_SET_PDEATHSIG, sig);
+	if (getppid() != test)
+		_exit(127);	/* the test died before prctl */
+}
+
 void require_tool(const char *cmd, const char *package)
 {
 	if (!have(cmd))
@@ -64,6 +76,7 @@ void require_tool(const char *cmd, const char *package)
 
 pid_t start_workload(char *const argv[])
 {
+	pid_t test = getpid();
 	char line[64] = "";
 	int fds[2];
 	pid_t pid;
@@ -73,6 +86,7 @@ pid_t start_workload(char *const argv[])
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
+		die_with_test(SIGKILL, test);
 		dup2(fds[1], 1);
 		close(fds[0]);
 		close(fds[1]);
@@ -88,8 +102,8 @@ pid_t start_workload(char *const argv[])
 
 pid_t start_recording(char *const argv[], const char *log)
 {
+	pid_t pid, test = getpid();
 	char *said = NULL;
-	pid_t pid;
 	int fd;
 
 	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -97,6 +111,7 @@ pid_t start_recording(char *const argv[], const char *log)
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
+		die_with_test(SIGTERM, test);	/* a recorder stops as on ^C */
 		dup2(fd, 1);
 		dup2(fd, 2);
 		execv(argv[0], argv);
@@ -213,6 +228,7 @@ static void drain(int fd, char **buf, size_t *len)
 
 void run_cmd(char *const argv[], struct run *r)
 {
+	pid_t test = getpid();
 	int out[2], err[2], status;
 	size_t olen = 0, elen = 0;
 	pid_t pid;
@@ -224,6 +240,7 @@ void run_cmd(char *const argv[], struct run *r)
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
+		die_with_test(SIGKILL, test);
 		dup2(out[1], 1);
 		dup2(err[1], 2);
 		execvp(argv[0], argv);
