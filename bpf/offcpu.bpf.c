@@ -27,14 +27,19 @@
  */
 #define TASK_FIELD(btf, t, f) ((btf) ? (t)->f : BPF_CORE_READ(t, f))
 
-/* Closes whatever the thread was doing until now. */
+/*
+ * Closes whatever the thread was doing until now. Its CPU goes to its innermost span: on an event
+ * loop, whose requests are off its stack, to none (a loop's requests are split from their span
+ * events' stamps, user/model/loopspans.c). current_span() here took sched_switch past the
+ * verifier's 1M instructions with every option on.
+ */
 static __always_inline void close_state(struct thread_stats *s, __u64 now)
 {
 	if (now < s->last_ns)
 		return;	/* seeded by the iterator after this event read the clock */
 	if (s->state == TS_RUNNING) {
 		s->cpu_ns += now - s->last_ns;
-		add_span_cpu(current_span(s), now - s->last_ns);
+		add_span_cpu(active_span(s), now - s->last_ns);
 	} else if (s->state == TS_RUNNABLE || s->state == TS_BLOCKED)
 		add_offcpu(&s->open, now - s->last_ns);
 	s->last_ns = now;
