@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Off-CPU time: a state machine per thread driven by sched_switch / sched_waking / sched_wakeup_new, so that
- * every ns of a thread is either on CPU or in one wait, aggregated in the kernel by
+ * Off-CPU time: a state machine per thread driven by sched_switch / sched_waking /
+ * sched_wakeup_new, so that every ns of a thread is either on CPU or in one wait, aggregated in the kernel by
  * (thread, stacks, waker, wait signature) with weight = ns. A task iterator seeds the state of
  * the threads that exist when recording starts. tp_btf programs, with raw_tp twins for kernels
  * without BTF-typed tracepoints (the loader switches the unneeded set off).
@@ -230,11 +230,6 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 }
 
 /*
- * Blocked -> runnable at the time of its waking (s->wake_ns, up to now): the blocked part of the
- * wait is closed, and it waits for a CPU from then on, under the same stacks, in one runq key (not
- * one per peer or waker).
- */
-/*
  * The blocked part of a woken wait, up to at. Global, so verified once on its own: inlined, its
  * branches were explored again after each of switch_out's paths, past the verifier's limit.
  */
@@ -247,6 +242,11 @@ __noinline int close_blocked(struct thread_stats *s, __u64 at)
 	return 0;
 }
 
+/*
+ * Blocked -> runnable at the time of its waking (s->wake_ns, up to now): the blocked part of the
+ * wait is closed, and it waits for a CPU from then on, under the same stacks, in one runq key (not
+ * one per peer or waker).
+ */
 static __always_inline void woken(struct thread_stats *s, __u64 now)
 {
 	__u64 at = s->wake_ns < now ? s->wake_ns : now;
