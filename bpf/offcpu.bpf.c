@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Off-CPU time: a state machine per thread driven by sched_switch / sched_waking /
- * sched_wakeup_new, so that every ns of a thread is either on CPU or in one wait, aggregated in the kernel by
- * (thread, stacks, waker, wait signature) with weight = ns. A task iterator seeds the state of
- * the threads that exist when recording starts. tp_btf programs, with raw_tp twins for kernels
- * without BTF-typed tracepoints (the loader switches the unneeded set off).
+ * sched_wakeup_new, so that every ns of a thread is either on CPU or in one wait, aggregated in
+ * the kernel by (thread, stacks, waker, wait signature) with weight = ns. A task iterator seeds
+ * the state of the threads that exist when recording starts. tp_btf programs, with raw_tp twins
+ * for kernels without BTF-typed tracepoints (the loader switches the unneeded set off).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
