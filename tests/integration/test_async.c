@@ -84,25 +84,6 @@ struct setup {
 	bool tls, stream, traceparent;
 };
 
-static json_t *load_spans(void)
-{
-	char path[256], *text, *line, *save = NULL;
-	json_t *all = json_array();
-
-	snprintf(path, sizeof(path), "%s/spans.jsonl", out);
-	text = slurp(path);
-	cr_assert(text, "no spans.jsonl");
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		json_error_t jerr;
-		json_t *o = json_loads(line, 0, &jerr);
-
-		cr_assert(o, "spans.jsonl: %s", jerr.text);
-		json_array_append_new(all, o);
-	}
-	free(text);
-	return all;
-}
-
 static uint64_t u(json_t *o, const char *k)
 {
 	return json_integer_value(json_object_get(o, k));
@@ -456,7 +437,7 @@ static void check(const struct setup *c)
 	report = load_json(out, "report.json");
 	ws = u(report, "window_start_ns");
 	we = u(report, "window_end_ns");
-	spans = load_spans();
+	spans = load_jsonl(out, "spans.jsonl");
 	nall = load_truth(calls, sizeof(calls) / sizeof(calls[0]), ws, we);
 	match_llm(calls, nall, spans);
 	match(calls, nall, spans, true);
