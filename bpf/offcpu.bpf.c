@@ -441,12 +441,16 @@ static __always_inline int on_fork(bool btf, struct task_struct *parent, struct 
 static __always_inline int on_exit(struct task_struct *p)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid), tid = BPF_CORE_READ(p, pid);
-	struct thread_stats *s;
+	struct thread_stats *s = bpf_map_lookup_elem(&threads, &tid);
 	struct proc_info *info;
 
-	if (!is_target(tgid, p))
+	/*
+	 * A thread with state is the recording's even while its process has no entry: userspace
+	 * retires an exited child's entry and puts it back when a new child took the PID since, and
+	 * that child may exit in between (userspace then reads its exit from /proc).
+	 */
+	if (!(s && s->state != TS_DEAD) && !is_target(tgid, p))
 		return 0;
-	s = bpf_map_lookup_elem(&threads, &tid);
 	if (s && s->state != TS_DEAD) {
 		close_state(s, bpf_ktime_get_ns());
 		s->state = TS_DEAD;

@@ -2,9 +2,14 @@
 /* Unit tests of procfs.c (paths under --proc-root, NSpid) and of the lockdown mode parser. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include "base/util.h"
 #include "target/preflight.h"
 #include "target/procfs.h"
+#include "target/target.h"
 
 static void reset(void)
 {
@@ -45,6 +50,28 @@ Test(procfs, own_ns_pid_is_own_pid)
 
 	cr_assert_eq(proc_ns_pid(getpid(), &ns), 0);
 	cr_assert_gt(ns, 0);
+}
+
+/* A process named by its PID and its start time (as the kernel's start_boottime) until it exits. */
+Test(procfs, exited_since_follows_one_process)
+{
+	uint64_t ticks, ns_per_tick = 1000000000ull / sysconf(_SC_CLK_TCK);
+	char path[64];
+	pid_t child = fork();
+
+	cr_assert_geq(child, 0);
+	if (!child) {
+		pause();
+		_exit(0);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/stat", child);
+	cr_assert_eq(proc_stat(path, NULL, &ticks), 0);
+	/* start_boottime lies anywhere inside its tick */
+	cr_expect(!target__exited_since(child, ticks * ns_per_tick + ns_per_tick - 1));
+	cr_expect(target__exited_since(child, (ticks + 1) * ns_per_tick), "another process with the PID");
+	kill(child, SIGKILL);
+	cr_assert_eq(waitpid(child, NULL, 0), child);
+	cr_expect(target__exited_since(child, ticks * ns_per_tick));
 }
 
 Test(procfs, paths_go_through_the_root)

@@ -413,13 +413,18 @@ static void add_images(struct session *s)
 	/*
 	 * Its image known, an exited process's entry is of no more use: retired, so that a churn of
 	 * children keeps the map bounded. Read and deleted in one step; a child that took the PID
-	 * since (not exited) is put back.
+	 * since (not exited) is put back. Its exit, if it came in between, found no entry to mark
+	 * (its threads' ends did not need one): that is read from /proc instead.
 	 */
 	for (size_t i = 0; i < ngone; i++) {
 		if (bpf_map_lookup_and_delete_elem(fd, &gone[i], &info))
 			continue;
 		if (!info.exited) {
-			bpf_map_update_elem(fd, &gone[i], &info, BPF_NOEXIST);
+			if (!bpf_map_update_elem(fd, &gone[i], &info, BPF_NOEXIST) &&
+			    target__exited_since(gone[i], info.start_ns)) {
+				info.exited = 1;
+				bpf_map_update_elem(fd, &gone[i], &info, BPF_EXIST);
+			}
 			continue;
 		}
 		retire_process(s, gone[i]);

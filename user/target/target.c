@@ -118,3 +118,11 @@ bool target__exited(const struct target *t)
 	/* gone, dead but not reaped, or its PID taken by another process since */
 	return read_stat(t->pid, &state, &ticks) || state == 'Z' || state == 'X' || ticks != t->start_ticks;
 }
+
+bool target__exited_since(pid_t pid, uint64_t start_ns)
+{
+	/* /proc's starttime is task->start_boottime in clock ticks, rounded down */
+	struct target t = { .pid = pid, .pidfd = -1, .start_ticks = start_ns / (1000000000ull / sysconf(_SC_CLK_TCK)) };
+
+	return target__exited(&t);
+}

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/types.h>
 #include "agentprof.h"
 
 struct target {
@@ -25,5 +26,10 @@ int target__describe(struct target *t, pid_t pid);
 int target__open(struct target *t, pid_t pid);
 void target__close(struct target *t);
 bool target__exited(const struct target *t);
+/*
+ * Whether the process that had PID pid and started at start_ns (boot time, as the kernel's
+ * task->start_boottime) has exited since: gone, a zombie, or its PID taken by another.
+ */
+bool target__exited_since(pid_t pid, uint64_t start_ns);
 
 #endif /* TARGET_H */
